@@ -1,0 +1,328 @@
+"""The content model: every field of incident and agency front matter, in one place.
+
+The validator, the field reference test and the JSON Schema all read these definitions,
+so a field exists in exactly one spot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+# Kinds a value can have. Each is checked in validate_fields.py.
+KINDS = (
+    "text",  # a non-empty string
+    "date",  # YYYY-MM-DD
+    "time",  # "HH:MM", quoted
+    "bool",  # true or false
+    "int",  # a whole number
+    "number",  # any number (coordinates)
+    "url",  # http(s)://...
+    "slug",  # lower-case letters, digits and hyphens
+    "vocab",  # one value of a closed vocabulary in site.yaml
+    "agency",  # the id of a file in content/agencies/
+    "source",  # the id of an entry in this incident's sources
+    "list",
+    "map",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the content model."""
+
+    name: str
+    kind: str
+    doc: str
+    required: bool = False
+    vocab: str | None = None
+    item: Field | None = None
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+    min_items: int = 0
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    example: str | None = None
+
+    def child(self, name: str) -> Field | None:
+        """Return the sub-field called name, if this is a map."""
+        for sub in self.fields:
+            if sub.name == name:
+                return sub
+        return None
+
+
+def text(name: str, doc: str, **kw) -> Field:
+    """Build a text field."""
+    return Field(name, "text", doc, **kw)
+
+
+def sources_list(doc: str = "Ids of the sources that support this entry.") -> Field:
+    """Build the list of source ids that backs a statement."""
+    return Field("sources", "list", doc, required=True, min_items=1, item=Field("", "source", ""))
+
+
+SOURCE = Field(
+    "",
+    "map",
+    "A published source.",
+    fields=(
+        Field(
+            "id",
+            "slug",
+            "Short id used to cite this source, e.g. `kshb-2024-11-08`. "
+            "Lower-case letters, digits and hyphens.",
+            required=True,
+        ),
+        text(
+            "publisher",
+            "Outlet or body that published it. Leave it out when the source does not name "
+            "its outlet: the page then says the outlet is not identified.",
+        ),
+        text("title", "Headline or document title, as published.", required=True),
+        Field("published", "date", "Date of publication.", required=True),
+        Field("url", "url", "Address of the source."),
+        Field("archived_url", "url", "Address of an archived copy (e.g. the Wayback Machine)."),
+        Field("accessed", "date", "Date a curator last read the source."),
+        text("note", "Anything a reader should know about this source."),
+    ),
+)
+
+PERSON = Field(
+    "",
+    "map",
+    "A person involved.",
+    fields=(
+        Field("role", "vocab", "Who the person was in the incident.", required=True, vocab="person_roles"),
+        text("name", "Name, once officially released or published. Never for a minor."),
+        text("description", "How sources describe the person, without naming a minor."),
+        Field("age", "int", "Age in years, when published.", minimum=0, maximum=120),
+        Field("minor", "bool", "true when the person is under 18. A minor is never named."),
+        Field("gender", "vocab", "Gender as reported.", vocab="genders"),
+        Field(
+            "race",
+            "list",
+            "Race or ethnicity as reported (a list: sources may give several).",
+            item=Field("", "vocab", "", vocab="races"),
+        ),
+        text("race_source", "How the race was determined (e.g. public record, photo)."),
+        Field("outcome", "vocab", "What happened to the person.", required=True, vocab="outcomes"),
+        Field("shot_by", "vocab", "Who shot the person, if they were shot.", vocab="shot_by"),
+        Field(
+            "armed",
+            "list",
+            "What the person was armed with, as alleged by police.",
+            item=Field("", "vocab", "", vocab="weapons"),
+        ),
+        Field(
+            "mental_illness_related",
+            "bool",
+            "true when sources report signs of mental illness played a part.",
+        ),
+        Field("on_leave", "bool", "For officers: placed on administrative leave."),
+        Field("sources", "list", "Ids of the sources for this person.", item=Field("", "source", "")),
+    ),
+)
+
+INCIDENT_FIELDS = Field(
+    "",
+    "map",
+    "Incident front matter.",
+    fields=(
+        text("title", "A neutral one-line headline in your own words.", required=True),
+        text("summary", "One or two sentences for lists, search results and link previews."),
+        Field("date", "date", "Date of the incident, YYYY-MM-DD.", required=True),
+        text(
+            "date_inferred",
+            "When the date is worked out rather than stated, say how "
+            "(e.g. the article says 'Thursday' and was published on a Friday).",
+        ),
+        Field("time", "time", 'Local time, 24-hour, in quotes: "13:50".'),
+        Field("time_approximate", "bool", "true when the time is approximate."),
+        Field(
+            "location",
+            "map",
+            "Where it happened. No house numbers: block level at most.",
+            required=True,
+            fields=(
+                text("place", "A named place, e.g. an apartment complex."),
+                text(
+                    "near",
+                    "A block, intersection or landmark, e.g. '1100 block of North Elsea Smith Road'.",
+                ),
+                text("city", "City.", required=True),
+                text("county", "County."),
+                Field("state", "vocab", "Two-letter state code.", required=True, vocab="states"),
+                Field(
+                    "precision",
+                    "vocab",
+                    "How exact the location is.",
+                    required=True,
+                    vocab="location_precision",
+                ),
+                Field("latitude", "number", "Latitude in decimal degrees.", minimum=-90, maximum=90),
+                Field(
+                    "longitude", "number", "Longitude in decimal degrees.", minimum=-180, maximum=180
+                ),
+                text("coordinates_note", "Where the coordinates come from and how exact they are."),
+            ),
+        ),
+        Field(
+            "types",
+            "list",
+            "What kind of incident it was.",
+            required=True,
+            min_items=1,
+            item=Field("", "vocab", "", vocab="incident_types"),
+        ),
+        Field(
+            "agencies",
+            "list",
+            "Every agency named, each with its role.",
+            required=True,
+            min_items=1,
+            item=Field(
+                "",
+                "map",
+                "An agency and its role.",
+                fields=(
+                    Field("id", "agency", "Id of a file in content/agencies/.", required=True),
+                    Field("role", "vocab", "The agency's role.", required=True, vocab="agency_roles"),
+                ),
+            ),
+        ),
+        Field("people", "list", "Everyone involved who was shot at, shot, or fired.", item=PERSON),
+        Field(
+            "officers_fired",
+            "int",
+            "How many officers fired, when sources agree. If they disagree, leave it out "
+            "and record the claims under `disputed`.",
+            minimum=0,
+        ),
+        Field(
+            "investigation",
+            "map",
+            "Who investigates and where it stands.",
+            fields=(
+                Field(
+                    "status", "vocab", "Where the investigation stands.", required=True, vocab="investigation_status"
+                ),
+                Field("lead", "agency", "Id of the agency leading the investigation."),
+                Field("as_of", "date", "Date the status was last confirmed.", required=True),
+                text("note", "Anything else about the investigation."),
+            ),
+        ),
+        Field(
+            "unknown",
+            "list",
+            "What is still not known, one item per line.",
+            item=Field("", "text", ""),
+        ),
+        Field("sources", "list", "Every source cited.", required=True, min_items=1, item=SOURCE),
+        Field(
+            "timeline",
+            "list",
+            "The incident's own timeline: the call, the shooting, announcements, releases.",
+            item=Field(
+                "",
+                "map",
+                "A timeline entry.",
+                fields=(
+                    Field("date", "date", "Date of the event.", required=True),
+                    Field("time", "time", 'Time of the event, in quotes: "13:50".'),
+                    Field("time_approximate", "bool", "true when the time is approximate."),
+                    text("date_inferred", "How the date was worked out, when it was."),
+                    text("text", "What happened, in your own words.", required=True),
+                    sources_list(),
+                ),
+            ),
+        ),
+        Field(
+            "disputed",
+            "list",
+            "Points on which sources disagree. Each claim is shown with its sources.",
+            item=Field(
+                "",
+                "map",
+                "A disputed point.",
+                fields=(
+                    text("topic", "What the disagreement is about.", required=True),
+                    Field(
+                        "claims",
+                        "list",
+                        "The competing claims (two or more).",
+                        required=True,
+                        min_items=2,
+                        item=Field(
+                            "",
+                            "map",
+                            "A claim.",
+                            fields=(
+                                text("text", "The claim, in your own words.", required=True),
+                                sources_list("Ids of the sources making this claim."),
+                            ),
+                        ),
+                    ),
+                    text("note", "Context for the reader, without taking a side."),
+                ),
+            ),
+        ),
+        Field(
+            "corrections",
+            "list",
+            "The corrections log: every change to facts already published.",
+            item=Field(
+                "",
+                "map",
+                "A correction.",
+                fields=(
+                    Field("date", "date", "Date of the correction.", required=True),
+                    text("text", "What was corrected and why.", required=True),
+                ),
+            ),
+        ),
+        Field("updated", "date", "Date this record was last changed.", required=True),
+        Field("draft", "bool", "true keeps the incident off the site (it is still validated)."),
+    ),
+)
+
+AGENCY_FIELDS = Field(
+    "",
+    "map",
+    "Agency front matter.",
+    fields=(
+        text("name", "Full name of the agency.", required=True),
+        text("short_name", "Common short name, e.g. 'KCPD'."),
+        Field("kind", "vocab", "What kind of agency it is.", required=True, vocab="agency_kinds"),
+        text("jurisdiction", "The area it covers.", required=True),
+        Field("state", "vocab", "Two-letter state code.", required=True, vocab="states"),
+        Field("url", "url", "The agency's website."),
+        Field(
+            "members",
+            "list",
+            "For a multi-agency team: ids of the member agencies.",
+            item=Field("", "agency", ""),
+        ),
+        Field("sources", "list", "Sources for what this page says.", item=SOURCE),
+    ),
+)
+
+PAGE_FIELDS = Field(
+    "",
+    "map",
+    "Page front matter.",
+    fields=(
+        text("title", "Page title.", required=True),
+        text("description", "One sentence for link previews."),
+        Field("nav", "int", "Position in the site navigation; leave out to keep it out of the menu.", minimum=0),
+    ),
+)
+
+
+def walk(root: Field, prefix: str = "") -> Iterator[tuple[str, Field]]:
+    """Yield every field under root with its dotted path (lists add `[]`)."""
+    for sub in root.fields:
+        path = f"{prefix}.{sub.name}" if prefix else sub.name
+        yield path, sub
+        target = sub.item if sub.kind == "list" and sub.item is not None else sub
+        if target.kind == "map":
+            yield from walk(target, path + "[]" if sub.kind == "list" else path)
