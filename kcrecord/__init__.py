@@ -1,0 +1,1 @@
+"""Generator for the Kansas City area police incident record."""

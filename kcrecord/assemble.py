@@ -1,0 +1,183 @@
+"""Stage 3, assemble: turn validated files into the site model the templates read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .load import Content, SourceFile
+from .markdown_render import MarkdownRenderer, escape_markdown
+from .validate import vocabularies_of
+
+ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
+
+
+@dataclass
+class Config:
+    """Site settings from site.yaml."""
+
+    title: str
+    description: str
+    base_url: str
+    base_path: str
+    repository: str
+    branch: str
+    language: str
+    licence: dict
+    vocab: dict[str, dict[str, str]]
+
+    def label(self, vocabulary: str, value: str) -> str:
+        """Return the human label of a vocabulary value."""
+        return self.vocab.get(vocabulary, {}).get(value, value)
+
+
+@dataclass
+class Incident:
+    """One published incident."""
+
+    slug: str
+    meta: dict
+    body_html: str
+    source: SourceFile
+    agencies_by_role: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def date(self) -> dt.date:
+        """Return the incident's date."""
+        return self.meta["date"]
+
+    @property
+    def year(self) -> int:
+        """Return the incident's year."""
+        return self.date.year
+
+    @property
+    def path(self) -> str:
+        """Return the page's path below the base, e.g. incidents/slug/."""
+        return f"incidents/{self.slug}/"
+
+    @property
+    def sort_key(self) -> tuple:
+        """Return the key that orders incidents by date, time and slug."""
+        return (self.date, self.meta.get("time") or "", self.slug)
+
+
+@dataclass
+class Agency:
+    """One agency with its incidents grouped by role."""
+
+    slug: str
+    meta: dict
+    body_html: str
+    source: SourceFile
+    incidents_by_role: dict[str, list[Incident]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """Return the page's path below the base."""
+        return f"agencies/{self.slug}/"
+
+    @property
+    def count(self) -> int:
+        """Return how many distinct incidents name this agency."""
+        return len({i.slug for group in self.incidents_by_role.values() for i in group})
+
+
+@dataclass
+class Page:
+    """A plain Markdown page (about, methodology, ...)."""
+
+    slug: str
+    meta: dict
+    body_html: str
+    source: SourceFile
+
+    @property
+    def path(self) -> str:
+        """Return the page's path below the base."""
+        return f"{self.slug}/"
+
+
+@dataclass
+class Site:
+    """Everything the templates need."""
+
+    config: Config
+    incidents: list[Incident]  # published, oldest first
+    agencies: dict[str, Agency]
+    pages: list[Page]
+
+    @property
+    def years(self) -> dict[int, list[Incident]]:
+        """Return incidents grouped by year, newest year first."""
+        groups: dict[int, list[Incident]] = defaultdict(list)
+        for incident in self.incidents:
+            groups[incident.year].append(incident)
+        return {year: groups[year] for year in sorted(groups, reverse=True)}
+
+    @property
+    def nav_pages(self) -> list[Page]:
+        """Return the pages that appear in the navigation, in order."""
+        return sorted((p for p in self.pages if "nav" in p.meta), key=lambda p: (p.meta["nav"], p.slug))
+
+
+def read_config(content: Content, base_url: str | None = None) -> Config:
+    """Return the validated site settings, with an optional base URL override."""
+    assert content.config is not None
+    data = content.config.data
+    assert isinstance(data, dict)
+    url = base_url or data["base_url"]
+    if not url.endswith("/"):
+        url += "/"
+    path = urlsplit(url).path or "/"
+    return Config(
+        title=data["title"],
+        description=data["description"],
+        base_url=url,
+        base_path=path,
+        repository=data["repository"].rstrip("/"),
+        branch=data["branch"],
+        language=data.get("language", "en"),
+        licence=data["licence"],
+        vocab=vocabularies_of(content),
+    )
+
+
+def citation_definitions(sources: list[dict]) -> dict[str, str]:
+    """Return the footnote text for each source id: outlet, date and a link to its entry."""
+    notes = {}
+    for source in sources:
+        outlet = escape_markdown(source.get("publisher") or "Outlet not identified")
+        title = escape_markdown(source["title"])
+        published = source["published"].isoformat()
+        notes[source["id"]] = f"[{outlet}](#source-{source['id']}), {title}, {published}"
+    return notes
+
+
+def assemble(content: Content, base_url: str | None = None, renderer: MarkdownRenderer | None = None) -> Site:
+    """Build the site model from content that has passed validation."""
+    config = read_config(content, base_url)
+    renderer = renderer or MarkdownRenderer(config.base_path)
+    incidents = []
+    for source in content.files["incidents"]:
+        meta = source.meta
+        if meta.get("draft"):
+            continue
+        html = renderer.render(source.body, citation_definitions(meta["sources"]))
+        incident = Incident(source.slug, meta, html, source)
+        for entry in meta["agencies"]:
+            incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
+        incidents.append(incident)
+    incidents.sort(key=lambda i: i.sort_key)
+    agencies = {}
+    for source in sorted(content.files["agencies"], key=lambda s: s.slug):
+        agencies[source.slug] = Agency(source.slug, source.meta, renderer.render(source.body), source)
+    for incident in incidents:
+        for role in ROLE_ORDER:
+            for agency_id in dict.fromkeys(incident.agencies_by_role.get(role, [])):
+                agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
+    pages = [Page(s.slug, s.meta, renderer.render(s.body), s) for s in content.files["pages"]]
+    pages.sort(key=lambda p: p.slug)
+    return Site(config, incidents, agencies, pages)

@@ -1,0 +1,62 @@
+"""The command line: build (default), check, and the commands later stages add."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import jinja2
+
+from .pipeline import Project, build, check
+from .problems import ContentError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build the police incident record site.")
+    parser.add_argument("--root", type=Path, default=Path("."), help="project folder (default: here)")
+    commands = parser.add_subparsers(dest="command")
+    build_cmd = commands.add_parser("build", help="validate content and build site/ (the default)")
+    build_cmd.add_argument("--out", type=Path, default=None, help="output folder (default: site/)")
+    build_cmd.add_argument("--base-url", default=None, help="override base_url from site.yaml")
+    commands.add_parser("check", help="validate content only; write nothing")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    root = args.root.resolve()
+    command = args.command or "build"
+    out = getattr(args, "out", None) or root / "site"
+    project = Project(root, out.resolve())
+    try:
+        if command == "check":
+            count = check(project)
+            print(f"{count} files checked, no problems found.")
+            return 0
+        started = time.perf_counter()
+        site = build(project, getattr(args, "base_url", None))
+        pages = sum(1 for path in project.out.rglob("*.html"))
+        seconds = time.perf_counter() - started
+        print(
+            f"Built {len(site.incidents)} incidents, {len(site.agencies)} agencies, "
+            f"{pages} pages into {_shown(project.out, root)} in {seconds:.2f} s."
+        )
+        return 0
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    except jinja2.TemplateError as error:
+        where = getattr(error, "filename", None) or "templates"
+        line = getattr(error, "lineno", None) or 1
+        print(f"{where}:{line}: template: {error}", file=sys.stderr)
+        return 2
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() + "/"
+    except ValueError:
+        return str(path)

@@ -1,0 +1,88 @@
+"""Markdown to HTML, in one place: footnote citations, no raw HTML, only safe link targets.
+
+Everything else in the generator calls render_markdown(), so the engine could be swapped
+without touching templates or stages.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+
+
+def is_safe_target(target: str) -> bool:
+    """Return True for http(s), mailto and scheme-less (relative or site-relative) targets."""
+    squeezed = _CONTROL.sub("", target)
+    match = _SCHEME.match(squeezed)
+    if match is None:
+        return not squeezed.startswith("//")  # protocol-relative would leave the site
+    return match.group(1).lower() in SAFE_SCHEMES
+
+
+class _LinkPolicy(Treeprocessor):
+    """Drop unsafe link targets and point site-relative links at the base path."""
+
+    def __init__(self, md: markdown.Markdown, base_path: str) -> None:
+        super().__init__(md)
+        self.base_path = base_path
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                target = element.get(attribute)
+                if target is None:
+                    continue
+                if not is_safe_target(target):
+                    del element.attrib[attribute]
+                    if element.tag == "a":
+                        element.tag = "span"
+                elif target.startswith("/") and not target.startswith("//"):
+                    element.set(attribute, self.base_path + target.lstrip("/"))
+
+
+class _NoRawHtml(Extension):
+    """Treat raw HTML as text, so it is shown escaped instead of reaching the page."""
+
+    def __init__(self, base_path: str) -> None:
+        super().__init__()
+        self.base_path = base_path
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - the API's name
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_LinkPolicy(md, self.base_path), "link_policy", 0)
+
+
+class MarkdownRenderer:
+    """Render Markdown documents one at a time, resetting state between them."""
+
+    def __init__(self, base_path: str = "/") -> None:
+        self._md = markdown.Markdown(
+            extensions=["footnotes", "sane_lists", "smarty", _NoRawHtml(base_path)],
+            extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to text for citation %d", "SEPARATOR": "-"}},
+            output_format="html",
+        )
+
+    def render(self, text: str, footnotes: dict[str, str] | None = None) -> str:
+        """Render text; footnotes maps a citation label to its definition (Markdown)."""
+        self._md.reset()
+        if footnotes:
+            cited = set(re.findall(r"\[\^([^\]\s]+)\]", text))
+            definitions = [f"[^{label}]: {definition}" for label, definition in footnotes.items() if label in cited]
+            if definitions:
+                text = text.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"
+        return self._md.convert(text)
+
+
+def escape_markdown(text: str) -> str:
+    """Escape characters Markdown would treat as markup."""
+    return _MD_SPECIAL.sub(r"\\\1", text)

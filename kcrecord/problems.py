@@ -1,0 +1,36 @@
+"""A problem found in a content file, reported as `path:line: field: message`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing a contributor must fix, located by file, line and field."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised when content has problems; carries every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = sorted(problems)
+
+    def report(self) -> str:
+        """Return every problem, one per line, then a count."""
+        files = len({p.path for p in self.problems})
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        fnoun = "file" if files == 1 else "files"
+        lines = [str(p) for p in self.problems]
+        lines.append(f"{count} {noun} in {files} {fnoun}; nothing was built, site/ is unchanged.")
+        return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""Stage 4, render: fill the Jinja templates from the site model, one output file per page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+import jinja2
+
+from .assemble import ROLE_ORDER, Incident, Site
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def format_date(value: dt.date) -> str:
+    """Format a date as 'November 7, 2024' (no locale, so builds are reproducible)."""
+    return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+def format_time(value: str) -> str:
+    """Format '13:50' as '1:50 p.m.'."""
+    hour, minute = (int(part) for part in value.split(":"))
+    if (hour, minute) == (12, 0):
+        return "noon"
+    if (hour, minute) == (0, 0):
+        return "midnight"
+    suffix = "a.m." if hour < 12 else "p.m."
+    return f"{(hour % 12) or 12}:{minute:02d} {suffix}"
+
+
+def jsonable(value: object) -> object:
+    """Return value with dates as ISO strings, ready for json.dumps."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def incident_record(incident: Incident, site: Site) -> dict:
+    """Return the incident as plain data: its front matter plus slug and URLs."""
+    record = {"slug": incident.slug, "url": site.config.base_url + incident.path}
+    record.update(jsonable(incident.meta))  # type: ignore[arg-type]
+    record["source_file"] = incident.source.rel
+    return record
+
+
+def make_environment(templates: Path, site: Site) -> jinja2.Environment:
+    """Create the Jinja environment: autoescape on, undefined names fail the build."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    config = site.config
+    env.filters["date"] = format_date
+    env.filters["time"] = format_time
+    env.globals.update(
+        site=site,
+        config=config,
+        roles=ROLE_ORDER,
+        url=lambda path="": config.base_path + path,
+        absolute_url=lambda path="": config.base_url + path,
+        label=config.label,
+        edit_url=lambda source: f"{config.repository}/edit/{config.branch}/{source.rel}",
+        view_url=lambda source: f"{config.repository}/blob/{config.branch}/{source.rel}",
+    )
+    return env
+
+
+def counts_by_year_and_type(incidents: list[Incident]) -> tuple[list[int], list[str], dict[tuple[int, str], int]]:
+    """Count incidents per year and type; return (years, types, counts)."""
+    counts: Counter = Counter()
+    for incident in incidents:
+        for kind in incident.meta["types"]:
+            counts[(incident.year, kind)] += 1
+    years = sorted({year for year, _ in counts}, reverse=True)
+    types = sorted({kind for _, kind in counts})
+    return years, types, dict(counts)
+
+
+def render_site(site: Site, templates: Path) -> dict[str, bytes]:
+    """Render every page; return output paths (relative to site/) mapped to their bytes."""
+    env = make_environment(templates, site)
+    out: dict[str, bytes] = {}
+
+    def page(path: str, template: str, **context: object) -> None:
+        html = env.get_template(template).render(page_path=path, **context)
+        target = path + "index.html" if path.endswith("/") or path == "" else path
+        out[target] = html.encode("utf-8")
+
+    years, types, counts = counts_by_year_and_type(site.incidents)
+    page(
+        "",
+        "home.html",
+        latest=list(reversed(site.incidents))[:10],
+        years=years,
+        types=types,
+        counts=counts,
+    )
+    for incident in site.incidents:
+        page(incident.path, "incident.html", incident=incident, title=incident.meta["title"])
+        record = incident_record(incident, site)
+        out[incident.path + "incident.json"] = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode()
+    page("timeline/", "timeline.html", title="Timeline")
+    for year, incidents in site.years.items():
+        page(f"timeline/{year}/", "timeline_year.html", year=year, incidents=incidents, title=f"Incidents in {year}")
+    page("agencies/", "agencies.html", title="Agencies")
+    for agency in site.agencies.values():
+        page(agency.path, "agency.html", agency=agency, title=agency.meta["name"])
+    for item in site.pages:
+        page(item.path, "page.html", page=item, title=item.meta["title"])
+    page("404.html", "404.html", title="Page not found")
+    return out

@@ -1,0 +1,163 @@
+"""Read YAML strictly: keep line numbers, refuse duplicate keys, expose YAML 1.1 traps.
+
+PyYAML turns `NO` into False, `13:50` into 830 and `0123` into 83, and lets a duplicate
+key silently replace the first. We compose the node tree ourselves and build plain values
+from it, keeping the source line of every value and the original text of every scalar that
+YAML would have read as something other than what a contributor most likely meant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from .problems import Problem
+
+Path = tuple  # a path into the document: ("people", 1, "minor")
+
+_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Trap:
+    """A plain scalar YAML reads as something else: `NO` (false), `13:50` (830), `0123` (83)."""
+
+    text: str
+    reading: str  # what YAML would have made of it, for the message
+    kind: str  # "bool", "sexagesimal", "octal", "datetime", "bad-date", "special"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Document:
+    """Values read from one YAML document, with the line of every path."""
+
+    data: object
+    lines: dict[Path, int]
+
+    def line(self, path: Path) -> int:
+        """Return the line of path, or of its nearest ancestor that has one."""
+        while path not in self.lines and path:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+def _scalar(node: yaml.ScalarNode) -> object:
+    value = node.value
+    tag = node.tag
+    if node.style in ("'", '"', "|", ">") or tag == "tag:yaml.org,2002:str":
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        reading = "true" if value.lower() in ("yes", "y", "on") else "false"
+        return Trap(value, reading, "bool")
+    if tag == "tag:yaml.org,2002:int":
+        if _PLAIN_INT.match(value) and not (len(value.lstrip("+-")) > 1 and value.lstrip("+-")[0] == "0"):
+            return int(value)
+        number = yaml.SafeLoader(value).get_single_data()
+        kind = "sexagesimal" if ":" in value else "octal"
+        return Trap(value, str(number), kind)
+    if tag == "tag:yaml.org,2002:float":
+        if _PLAIN_FLOAT.match(value):
+            return float(value)
+        kind = "sexagesimal" if ":" in value else "special"
+        return Trap(value, "a number", kind)
+    if tag == "tag:yaml.org,2002:timestamp":
+        if _DATE.match(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return Trap(value, "an impossible date", "bad-date")
+        return Trap(value, "a date and time", "datetime")
+    return Trap(value, f"a value tagged {tag}", "special")
+
+
+def _build(node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], problems: list[Problem], where: str) -> object:
+    lines[path] = node.start_mark.line + offset
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, path + (i,), offset, lines, problems, where) for i, child in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, object] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + offset
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(where, key_line, _dotted(path) or "front matter", "a field name must be plain text"))
+                continue
+            key = key_node.value
+            label = _dotted(path + (key,))
+            if key in first_line:
+                problems.append(
+                    Problem(
+                        where,
+                        key_line,
+                        label,
+                        f"duplicate key '{key}' (first given on line {first_line[key]}); "
+                        "keep one and delete the other",
+                    )
+                )
+                continue
+            first_line[key] = key_line
+            result[key] = _build(value_node, path + (key,), offset, lines, problems, where)
+            lines[path + (key,)] = key_line
+        return result
+    return None  # pragma: no cover - aliases are resolved by the composer
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+dotted = _dotted
+
+
+def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML text; offset is the file line of the text's first line (1-based)."""
+    problems: list[Problem] = []
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = (mark.line + offset) if mark else offset
+        problems.append(Problem(where, line, "front matter", _yaml_message(err)))
+        return None, problems
+    except yaml.YAMLError as err:  # pragma: no cover - PyYAML marks nearly every error
+        problems.append(Problem(where, offset, "front matter", f"YAML could not be read: {err}"))
+        return None, problems
+    lines: dict[Path, int] = {}
+    if node is None:
+        return Document({}, lines), problems
+    data = _build(node, (), offset, lines, problems, where)
+    return Document(data, lines), problems
+
+
+def _yaml_message(err: yaml.MarkedYAMLError) -> str:
+    problem = (err.problem or "invalid YAML").strip()
+    hint = ""
+    if "mapping values are not allowed" in problem:
+        hint = "; a value that contains ': ' must be put in quotes"
+    elif "could not find expected ':'" in problem or "could not find expected" in problem:
+        hint = "; check for a missing ':' after a field name or an unclosed quote"
+    elif "found character '\\t'" in problem:
+        hint = "; indent with spaces, not tabs"
+    elif "expected <block end>" in problem:
+        hint = "; check the indentation of this line against the lines above"
+    return f"YAML could not be read: {problem}{hint}"
