@@ -7,6 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from .placeholders import has_placeholder, placeholder_message
 from .problems import Problem
 from .schema import Field
 from .yaml_strict import Document, Trap, dotted
@@ -80,12 +81,15 @@ class Checker:
                 if sub.required:
                     where = f"under '{dotted(path)}'" if path else "in the front matter"
                     state = "is empty" if sub.name in value else f"is missing {where}"
-                    self.add(path + (sub.name,), _missing(sub, state))
+                    self.add(path + (sub.name,), self._missing(sub, state))
                 continue
             self.check(sub, value[sub.name], path + (sub.name,))
 
     def check(self, spec: Field, value: object, path: tuple) -> None:
         """Check one value against its field."""
+        if has_placeholder(value):
+            self.add(path, placeholder_message(spec, self.vocabularies.get(spec.vocab or "")))
+            return
         if isinstance(value, Trap):
             self.add(path, _trap_message(spec, value))
             return
@@ -122,6 +126,12 @@ class Checker:
                 )
         elif kind == "vocab":
             self._check_vocab(spec, value, path)
+
+    def _missing(self, spec: Field, state: str) -> str:
+        wanted = _KIND_NAMES[spec.kind]
+        if spec.kind == "vocab" and spec.vocab:
+            wanted = "one of " + ", ".join(list(self.vocabularies.get(spec.vocab, {}))[:12])
+        return f"required field '{spec.name}' {state}; write {spec.name}: followed by {wanted}"
 
     def _check_list(self, spec: Field, value: object, path: tuple) -> None:
         if not isinstance(value, list):
@@ -161,8 +171,6 @@ class Checker:
         self.add(path, f"expected one of {shown}; got {describe(value)}{hint} (vocabulary '{spec.vocab}' in site.yaml)")
 
 
-def _missing(spec: Field, state: str) -> str:
-    return f"required field '{spec.name}' {state}; write {spec.name}: followed by {_KIND_NAMES[spec.kind]}"
 
 
 def _trap_message(spec: Field, value: Trap) -> str:

@@ -67,7 +67,7 @@ class MarkdownRenderer:
 
     def __init__(self, base_path: str = "/") -> None:
         self._md = markdown.Markdown(
-            extensions=["footnotes", "sane_lists", "smarty", _NoRawHtml(base_path)],
+            extensions=["footnotes", "tables", "sane_lists", "smarty", _NoRawHtml(base_path)],
             extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to text for citation %d", "SEPARATOR": "-"}},
             output_format="html",
         )
@@ -76,8 +76,9 @@ class MarkdownRenderer:
         """Render text; footnotes maps a citation label to its definition (Markdown)."""
         self._md.reset()
         if footnotes:
-            cited = set(re.findall(r"\[\^([^\]\s]+)\]", text))
-            definitions = [f"[^{label}]: {definition}" for label, definition in footnotes.items() if label in cited]
+            # Definitions go in order of first citation, so the numbers run 1, 2, 3 down the text.
+            cited = dict.fromkeys(re.findall(r"\[\^([^\]\s]+)\]", text))
+            definitions = [f"[^{label}]: {footnotes[label]}" for label in cited if label in footnotes]
             if definitions:
                 text = text.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"
         return self._md.convert(text)
