@@ -5,15 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import jinja2
 
 from .assemble import ROLE_ORDER, Incident, Site
 
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def format_date(value: dt.date) -> str:
@@ -88,36 +102,94 @@ def counts_by_year_and_type(incidents: list[Incident]) -> tuple[list[int], list[
     return years, types, dict(counts)
 
 
-def render_site(site: Site, templates: Path) -> dict[str, bytes]:
-    """Render every page; return output paths (relative to site/) mapped to their bytes."""
-    env = make_environment(templates, site)
-    out: dict[str, bytes] = {}
+ALWAYS = "*"
+"""The dependency key of a job that is re-rendered on every change (the safe default)."""
 
-    def page(path: str, template: str, **context: object) -> None:
-        html = env.get_template(template).render(page_path=path, **context)
+
+@dataclass(frozen=True)
+class Job:
+    """One output file: its path below site/, how to render it, and the inputs it reads.
+
+    deps are keys naming what the output reads, so `make serve` re-renders only the jobs a
+    change affects (kcrecord/incremental.py works out which keys an edit changed):
+    `incident:SLUG`, `incidents` (any incident), `year:YYYY` and `years` (the set of years),
+    `agency:ID` (its file), `agency-incidents:ID` (incidents naming it), `agencies` (any
+    agency file), `page:SLUG`. site.yaml, a page's title or a file added or removed change
+    everything. A job that does not say what it reads has deps {ALWAYS}: always re-rendered.
+    template is the page template; the templates it extends, includes or imports count too.
+    """
+
+    path: str
+    render: Callable[[], bytes]
+    deps: frozenset[str] = frozenset({ALWAYS})
+    template: str | None = None
+
+
+def plan_site(site: Site, templates: Path) -> list[Job]:
+    """Return every output of the site as a job, without rendering anything yet."""
+    env = make_environment(templates, site)
+    jobs: list[Job] = []
+
+    def page(path: str, template: str, deps: Iterable[str] = (ALWAYS,), **context: object) -> None:
+        def render() -> bytes:
+            return env.get_template(template).render(page_path=path, **context).encode("utf-8")
+
         target = path + "index.html" if path.endswith("/") or path == "" else path
-        out[target] = html.encode("utf-8")
+        jobs.append(Job(target, render, frozenset(deps), template))
+
+    def output(path: str, render: Callable[[], bytes], deps: Iterable[str] = (ALWAYS,)) -> None:
+        jobs.append(Job(path, render, frozenset(deps)))
 
     years, types, counts = counts_by_year_and_type(site.incidents)
     page(
         "",
         "home.html",
+        deps={"incidents"},
         latest=list(reversed(site.incidents))[:10],
         years=years,
         types=types,
         counts=counts,
     )
     for incident in site.incidents:
-        page(incident.path, "incident.html", incident=incident, title=incident.meta["title"])
-        record = incident_record(incident, site)
-        out[incident.path + "incident.json"] = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode()
-    page("timeline/", "timeline.html", title="Timeline")
+        page(incident.path, "incident.html", incident_deps(incident), incident=incident, title=incident.meta["title"])
+        output(incident.path + "incident.json", partial(incident_json, incident, site), {f"incident:{incident.slug}"})
+    page("timeline/", "timeline.html", deps={"incidents"}, title="Timeline")
     for year, incidents in site.years.items():
-        page(f"timeline/{year}/", "timeline_year.html", year=year, incidents=incidents, title=f"Incidents in {year}")
-    page("agencies/", "agencies.html", title="Agencies")
+        title = f"Incidents in {year}"
+        page(
+            f"timeline/{year}/",
+            "timeline_year.html",
+            {f"year:{year}", "years"},
+            year=year,
+            incidents=incidents,
+            title=title,
+        )
+    page("agencies/", "agencies.html", deps={"agencies", "incidents"}, title="Agencies")
     for agency in site.agencies.values():
-        page(agency.path, "agency.html", agency=agency, title=agency.meta["name"])
+        deps = {f"agency:{agency.slug}", f"agency-incidents:{agency.slug}"}
+        deps.update(f"agency:{member}" for member in agency.meta.get("members") or [])
+        page(agency.path, "agency.html", deps, agency=agency, title=agency.meta["name"])
     for item in site.pages:
-        page(item.path, "page.html", page=item, title=item.meta["title"])
-    page("404.html", "404.html", title="Page not found")
-    return out
+        page(item.path, "page.html", {f"page:{item.slug}"}, page=item, title=item.meta["title"])
+    page("404.html", "404.html", deps=(), title="Page not found")
+    return jobs
+
+
+def incident_deps(incident: Incident) -> set[str]:
+    """Return the keys an incident page reads: the incident and the agencies it names."""
+    deps = {f"incident:{incident.slug}"}
+    deps.update(f"agency:{entry['id']}" for entry in incident.meta["agencies"])
+    lead = (incident.meta.get("investigation") or {}).get("lead")
+    if lead:
+        deps.add(f"agency:{lead}")
+    return deps
+
+
+def incident_json(incident: Incident, site: Site) -> bytes:
+    """Return the incident's data file."""
+    return (json.dumps(incident_record(incident, site), indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def render_site(site: Site, templates: Path) -> dict[str, bytes]:
+    """Render every page; return output paths (relative to site/) mapped to their bytes."""
+    return {job.path: job.render() for job in plan_site(site, templates)}
