@@ -19,7 +19,9 @@ def test_missing_opening_fence_is_a_problem() -> None:
 
 
 def test_line_numbers_are_file_lines() -> None:
-    doc, problems = load("title: x\nlocation:\n  city: Y\npeople:\n  - role: civilian\n    outcome: killed\n", "x.md", 2)
+    doc, problems = load(
+        "title: x\nlocation:\n  city: Y\npeople:\n  - role: civilian\n    outcome: killed\n", "x.md", 2
+    )
     assert problems == []
     assert doc is not None
     assert doc.line(("title",)) == 2

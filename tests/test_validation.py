@@ -69,7 +69,10 @@ CASES = {
             "got 'plac'; did you mean 'place'? (vocabulary 'location_precision' in site.yaml)"
         ],
     ),
-    "incident_unknown_agency.md": (None, [f"{F}:10: agencies[0].id: unknown agency 'exampel-pd'; did you mean 'example-pd'?"]),
+    "incident_unknown_agency.md": (
+        None,
+        [f"{F}:10: agencies[0].id: unknown agency 'exampel-pd'; did you mean 'example-pd'?"],
+    ),
     "incident_unknown_source.md": (
         None,
         [
@@ -151,13 +154,13 @@ def test_bad_input_exits_1_and_leaves_site_untouched(
     err = capsys.readouterr().err.splitlines()
     assert err[:-1] == expected
     count = len(expected)
-    assert err[-1] == (
-        f"{count} problem{'s' if count > 1 else ''} in 1 file; nothing was built, site/ is unchanged."
-    )
+    assert err[-1] == (f"{count} problem{'s' if count > 1 else ''} in 1 file; nothing was built, site/ is unchanged.")
     assert snapshot(small_project / "site") == before
 
 
-def test_every_problem_in_every_file_is_reported_sorted(small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_problem_in_every_file_is_reported_sorted(
+    small_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     install(small_project, "incident_time_unquoted.md", "2024-05-01-b.md")
     install(small_project, "incident_vocab_typo.md", "2024-05-01-a.md")
     assert cli.main(["--root", str(small_project), "check"]) == 1
