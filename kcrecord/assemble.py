@@ -165,7 +165,8 @@ def assemble(content: Content, base_url: str | None = None, renderer: MarkdownRe
         meta = source.meta
         if meta.get("draft"):
             continue
-        html = renderer.render(source.body, citation_definitions(meta["sources"]))
+        # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
+        html = renderer.render(source.body, citation_definitions(meta["sources"]), shift_headings=1)
         incident = Incident(source.slug, meta, html, source)
         for entry in meta["agencies"]:
             incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])

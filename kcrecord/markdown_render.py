@@ -49,6 +49,19 @@ class _LinkPolicy(Treeprocessor):
                     element.set(attribute, self.base_path + target.lstrip("/"))
 
 
+class _ShiftHeadings(Treeprocessor):
+    """Move headings down a level when the text sits under a heading of the page's own."""
+
+    shift = 0
+
+    def run(self, root: etree.Element) -> None:
+        if not self.shift:
+            return
+        for element in root.iter():
+            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1].isdigit():
+                element.tag = f"h{min(6, int(element.tag[1]) + self.shift)}"
+
+
 class _NoRawHtml(Extension):
     """Treat raw HTML as text, so it is shown escaped instead of reaching the page."""
 
@@ -60,6 +73,7 @@ class _NoRawHtml(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_LinkPolicy(md, self.base_path), "link_policy", 0)
+        md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 1)
 
 
 class MarkdownRenderer:
@@ -72,9 +86,13 @@ class MarkdownRenderer:
             output_format="html",
         )
 
-    def render(self, text: str, footnotes: dict[str, str] | None = None) -> str:
-        """Render text; footnotes maps a citation label to its definition (Markdown)."""
+    def render(self, text: str, footnotes: dict[str, str] | None = None, shift_headings: int = 0) -> str:
+        """Render text; footnotes maps a citation label to its definition (Markdown).
+
+        shift_headings moves every heading down that many levels (## becomes h3 with 1).
+        """
         self._md.reset()
+        self._md.treeprocessors["shift_headings"].shift = shift_headings
         if footnotes:
             # Definitions go in order of first citation, so the numbers run 1, 2, 3 down the text.
             cited = dict.fromkeys(re.findall(r"\[\^([^\]\s]+)\]", text))

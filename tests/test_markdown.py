@@ -95,3 +95,11 @@ def test_site_relative_links_get_the_base_path() -> None:
     html = MarkdownRenderer("/sub/path/").render("[timeline](/timeline/) and [up](../about/) and [web](https://x.org/)")
     hrefs = [attrs["href"] for tag, attrs in tags(html) if tag == "a"]
     assert hrefs == ["/sub/path/timeline/", "../about/", "https://x.org/"]
+
+
+def test_headings_shift_under_the_page_heading_and_reset() -> None:
+    renderer = MarkdownRenderer()
+    shifted = renderer.render("## Part\n\n### Sub", shift_headings=1)
+    plain = renderer.render("## Part")
+    assert [tag for tag, _ in tags(shifted)] == ["h3", "h4"]
+    assert [tag for tag, _ in tags(plain)] == ["h2"]
