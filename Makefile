@@ -4,13 +4,24 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site check test lint format golden clean
+.PHONY: site check test lint format golden clean new schemas
 
+# make site BASE_URL=https://example.org/sub/ builds for another address (CI passes GitHub Pages').
 site: $(STAMP)
-	$(PY) build.py build
+	$(PY) build.py build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
+# make check FORMAT=github prints problems as GitHub annotations (CI uses it on pull requests).
 check: $(STAMP)
-	$(PY) build.py check
+	$(PY) build.py check $(if $(FORMAT),--format $(FORMAT))
+
+# Start a new incident file from templates/new-incident.md; asks for what is missing.
+# make new DATE=2024-11-07 CITY=Independence TITLE="Officer fires at man in parking lot"
+new: $(STAMP)
+	$(PY) build.py new $(if $(DATE),--date "$(DATE)") $(if $(CITY),--city "$(CITY)") $(if $(TITLE),--title "$(TITLE)")
+
+# Regenerate schemas/*.schema.json (the JSON Schemas for editors) from kcrecord/schema.py and site.yaml.
+schemas: $(STAMP)
+	$(PY) -m kcrecord.json_schema
 
 test: $(STAMP)
 	$(PY) -m ruff check .

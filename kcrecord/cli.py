@@ -9,6 +9,8 @@ from pathlib import Path
 
 import jinja2
 
+from . import new_incident
+from .annotations import github_report
 from .pipeline import Project, build, check
 from .problems import ContentError
 
@@ -20,7 +22,14 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="validate content and build site/ (the default)")
     build_cmd.add_argument("--out", type=Path, default=None, help="output folder (default: site/)")
     build_cmd.add_argument("--base-url", default=None, help="override base_url from site.yaml")
-    commands.add_parser("check", help="validate content only; write nothing")
+    check_cmd = commands.add_parser("check", help="validate content only; write nothing")
+    check_cmd.add_argument(
+        "--format", choices=("text", "github"), default="text", help="github: print GitHub workflow annotations"
+    )
+    new_cmd = commands.add_parser("new", help="start a new incident file from the template")
+    new_cmd.add_argument("--date", help="date of the incident, YYYY-MM-DD")
+    new_cmd.add_argument("--city", help="city where it happened")
+    new_cmd.add_argument("--title", help="a neutral one-line headline")
     return parser
 
 
@@ -31,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "build"
     out = getattr(args, "out", None) or root / "site"
     project = Project(root, out.resolve())
+    if command == "new":
+        return new_incident.run(root, args.date, args.city, args.title)
     try:
         if command == "check":
             count = check(project)
@@ -46,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     except ContentError as error:
+        if getattr(args, "format", "text") == "github":
+            print(github_report(error.problems, error.report().rsplit("\n", 1)[-1]))
+            return 1
         print(error.report(), file=sys.stderr)
         return 1
     except jinja2.TemplateError as error:

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .assemble import ROLE_ORDER, Incident, Site
+from .json_schema import schema_files
 
 MONTHS = [
     "January",
@@ -172,6 +173,8 @@ def plan_site(site: Site, templates: Path) -> list[Job]:
     for item in site.pages:
         page(item.path, "page.html", {f"page:{item.slug}"}, page=item, title=item.meta["title"])
     page("404.html", "404.html", deps=(), title="Page not found")
+    for name, data in schema_files(site.config.vocab).items():  # read only site.yaml, like the 404 page
+        output(f"data/{name}", partial(bytes, data), ())
     return jobs
 
 

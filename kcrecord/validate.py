@@ -8,6 +8,7 @@ import re
 
 from .check_fields import SLUG, Checker
 from .load import Content, SourceFile
+from .placeholders import body_placeholders
 from .problems import Problem
 from .schema import AGENCY_FIELDS, INCIDENT_FIELDS, PAGE_FIELDS
 from .yaml_strict import Document
@@ -146,6 +147,7 @@ def check_incident(source: SourceFile, agency_ids: set[str]) -> list[Problem]:
     problems += _check_sources(source)
     problems += _check_people(source)
     problems += _check_location(source)
+    problems += body_placeholders(source)
     return problems
 
 
