@@ -87,6 +87,35 @@ SOURCE = Field(
     ),
 )
 
+IMPORTED = Field(
+    "imported",
+    "map",
+    "Set by an importer on a file it wrote; a curator changes only `reviewed`.",
+    fields=(
+        Field("source", "vocab", "The dataset the file was imported from.", required=True, vocab="import_sources"),
+        Field("id", "int", "The row's id in that dataset.", required=True, minimum=0),
+        Field("dataset_version", "date", "Date of the dataset version imported.", required=True),
+        Field(
+            "reviewed",
+            "bool",
+            "false until a curator has checked the record against published sources; then true.",
+            required=True,
+        ),
+        text(
+            "checksum",
+            "Hash of the file as the importer wrote it. If the file no longer matches, the importer "
+            "treats it as edited by a curator and never overwrites it.",
+        ),
+    ),
+)
+
+LICENCE = Field(
+    "licence",
+    "vocab",
+    "The licence of this record when it differs from the site's (imported data keeps its dataset's licence).",
+    vocab="licences",
+)
+
 PERSON = Field(
     "",
     "map",
@@ -119,6 +148,14 @@ PERSON = Field(
             "true when sources report signs of mental illness played a part.",
         ),
         Field("on_leave", "bool", "For officers: placed on administrative leave."),
+        Field(
+            "threat_type",
+            "vocab",
+            "The threat the person posed, as recorded by the Washington Post dataset "
+            "(e.g. pointed a gun); imported records only unless a source says the same.",
+            vocab="threat_types",
+        ),
+        Field("flee_status", "vocab", "Whether and how the person was fleeing, as recorded.", vocab="flee_statuses"),
         Field("sources", "list", "Ids of the sources for this person.", item=Field("", "source", "")),
     ),
 )
@@ -164,6 +201,12 @@ INCIDENT_FIELDS = Field(
                     "longitude", "number", "Longitude in decimal degrees.", minimum=-180, maximum=180
                 ),
                 text("coordinates_note", "Where the coordinates come from and how exact they are."),
+                Field(
+                    "coordinates_precision",
+                    "vocab",
+                    "How exact the coordinates are, as the source dataset gives it.",
+                    vocab="coordinates_precision",
+                ),
             ),
         ),
         Field(
@@ -197,6 +240,12 @@ INCIDENT_FIELDS = Field(
             "How many officers fired, when sources agree. If they disagree, leave it out "
             "and record the claims under `disputed`.",
             minimum=0,
+        ),
+        Field(
+            "body_camera",
+            "bool",
+            "true when news reports say an officer wore a body camera that may have recorded part of "
+            "the incident; false means no such report was found, not that there was no camera.",
         ),
         Field(
             "investigation",
@@ -282,6 +331,15 @@ INCIDENT_FIELDS = Field(
         ),
         Field("updated", "date", "Date this record was last changed.", required=True),
         Field("draft", "bool", "true keeps the incident off the site (it is still validated)."),
+        IMPORTED,
+        LICENCE,
+        Field(
+            "wapo_ids",
+            "list",
+            "On a curated incident: the Washington Post Fatal Force ids of the people it covers. "
+            "The importer then links those rows here instead of creating a duplicate.",
+            item=Field("", "int", "", minimum=1),
+        ),
     ),
 )
 
@@ -303,6 +361,14 @@ AGENCY_FIELDS = Field(
             item=Field("", "agency", ""),
         ),
         Field("sources", "list", "Sources for what this page says.", item=SOURCE),
+        Field(
+            "ori_codes",
+            "list",
+            "FBI Originating Agency Identifier (ORI) codes, as listed by the source dataset.",
+            item=Field("", "text", ""),
+        ),
+        IMPORTED,
+        LICENCE,
     ),
 )
 
