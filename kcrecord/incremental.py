@@ -1,0 +1,457 @@
+"""Incremental rebuilds for `make serve`: re-read, re-check and re-render only what an edit affects.
+
+A full build here is the ordinary pipeline (load, validate, assemble, render, write into a
+fresh folder swapped into place), remembering what it read. An update is given the paths that
+changed; it re-reads only those files, re-checks only them (plus site.yaml, agencies and pages,
+which are few), assembles the site model again (Markdown comes from the cache), works out which
+dependency keys changed (see render.Job) by comparing each changed file with its version in the
+last good build, and re-renders only the jobs that read one of those keys or use a changed
+template. Changed outputs are written one by one into site/, each to a temporary file that then
+replaces the old one, so a reader never sees half a file; site/ as a whole is not swapped.
+
+What always falls back to a full build: site.yaml, a file in content/ that is not a .md file,
+and the first update after a build that never succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import jinja2.bccache
+import jinja2.meta
+
+from .assemble import Site, assemble, read_config
+from .load import KINDS, Content, SourceFile, load_content, read_source
+from .markdown_cache import cached_renderer
+from .pipeline import Project
+from .problems import Problem
+from .render import ALWAYS, Job, plan_site
+from .validate import validate
+from .write import write_site
+
+WATCHED = ("content", "templates", "static", "site.yaml")
+
+
+@dataclass
+class Outcome:
+    """What one build or update did."""
+
+    full: bool
+    problems: list[Problem] = field(default_factory=list)  # content errors: nothing was written
+    error: str = ""  # a template error, as `path:line: template: message`
+    rendered_paths: list[str] = field(default_factory=list)  # outputs rendered (written only if they changed)
+    written: list[str] = field(default_factory=list)  # output paths written or removed, below site/
+    seconds: float = 0.0
+
+    @property
+    def rendered(self) -> int:
+        """Return how many outputs were rendered."""
+        return len(self.rendered_paths)
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the site in the output folder is up to date."""
+        return not self.problems and not self.error
+
+
+def snapshot(root: Path) -> dict[Path, tuple[int, int, int]]:
+    """Return (mtime, size, inode) for every file under the watched folders and site.yaml."""
+    found: dict[Path, tuple[int, int, int]] = {}
+
+    def walk(folder: str) -> None:
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            return
+        with entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        walk(entry.path)
+                    else:
+                        info = entry.stat()
+                        found[Path(entry.path)] = (info.st_mtime_ns, info.st_size, info.st_ino)
+                except OSError:
+                    continue
+
+    for name in WATCHED:
+        path = root / name
+        if path.is_dir():
+            walk(str(path))
+        elif path.is_file():
+            info = path.stat()
+            found[path] = (info.st_mtime_ns, info.st_size, info.st_ino)
+    return found
+
+
+class Watcher:
+    """Notice files added, changed or removed under content/, templates/, static/ and site.yaml."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._seen = snapshot(root)
+
+    def poll(self) -> set[Path]:
+        """Return the paths that changed since the last poll."""
+        now = snapshot(self.root)
+        changed = {path for path, sig in now.items() if self._seen.get(path) != sig}
+        changed.update(path for path in self._seen if path not in now)
+        self._seen = now
+        return changed
+
+
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Keep compiled templates in memory; Jinja checks each against its source before using it."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+def template_closure(env: jinja2.Environment, name: str, seen: set[str] | None = None) -> set[str]:
+    """Return name and every template it extends, includes or imports, recursively ('*' if dynamic)."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return seen
+    seen.add(name)
+    assert env.loader is not None
+    source, filename, _ = env.loader.get_source(env, name)
+    for child in jinja2.meta.find_referenced_templates(env.parse(source, name, filename)):
+        if child is None:
+            seen.add(ALWAYS)  # a computed name: could be any template
+        else:
+            template_closure(env, child, seen)
+    return seen
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _files_under(folder: Path) -> dict[str, str | None]:
+    """Return every file below folder (relative posix path) with its content hash."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): _digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write data to target through a temporary file, so readers see the old or the new file whole."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def remove_file(target: Path, top: Path) -> None:
+    """Delete target and the folders it leaves empty, up to (not including) top."""
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+class PreviewBuilder:
+    """Keep the output folder up to date with the project, rebuilding only what changes affect."""
+
+    def __init__(self, project: Project, base_url: str | None = None, cache: Path | None = None) -> None:
+        self.project = project
+        self.base_url = base_url
+        self.cache = cache
+        self.renderer = None
+        self.bytecode: jinja2.BytecodeCache = MemoryBytecodeCache()
+        self._needs_full = True
+        self._files: dict[str, dict[Path, SourceFile]] = {kind: {} for kind in KINDS}
+        self._content: Content | None = None
+        self._load_problems: dict[str, list[Problem]] = {}
+        self._incident_problems: dict[str, list[Problem]] = {}
+        self._good: dict[str, SourceFile] = {}  # rel -> source, as of the last good build
+        self._good_site: Site | None = None
+        self._good_paths: set[str] = set()
+        self._good_templates: dict[str, str | None] = {}
+        self._dirty_rels: set[str] = set()
+        self._dirty_templates: set[str] = set()
+        self._dirty_static: set[str] = set()
+        self._closures: dict[str, set[str]] = {}
+
+    # -- full build ------------------------------------------------------------------------
+
+    def build(self) -> Outcome:
+        """Read and check everything, then build into a fresh folder swapped into place, as `make site` does."""
+        started = time.perf_counter()
+        content, problems = load_content(self.project.root)
+        self._content = content
+        self._files = {kind: {s.path: s for s in content.files[kind]} for kind in KINDS}
+        self._load_problems = {}
+        for problem in problems:
+            self._load_problems.setdefault(problem.path, []).append(problem)
+        self._incident_problems = {}
+        checked = validate(content)
+        self._remember_incident_problems(checked, [s.rel for s in content.files["incidents"]])
+        self._needs_full = False
+        self._good_site = None
+        if problems or checked:
+            return Outcome(True, sorted(set(problems + checked)), seconds=time.perf_counter() - started)
+        return self._render_all(content, started)
+
+    def _render_all(self, content: Content, started: float) -> Outcome:
+        """Render every job and swap a fresh output folder into place."""
+        if self.renderer is None or self.renderer.base_path != self._base_path(content):
+            self.renderer = cached_renderer(self.cache, content, self.base_url)
+        try:
+            site = assemble(content, self.base_url, self.renderer)
+            jobs = plan_site(site, self.project.templates, self.bytecode)
+            outputs = {job.path: job.render() for job in jobs}
+        except jinja2.TemplateError as error:
+            return Outcome(True, error=self.template_error(error), seconds=time.perf_counter() - started)
+        write_site(outputs, self.project.static, self.project.out)
+        self._remember_good(content, site, jobs)
+        return Outcome(
+            True,
+            rendered_paths=[job.path for job in jobs],
+            written=sorted(outputs),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _base_path(self, content: Content) -> str:
+        return read_config(content, self.base_url).base_path
+
+    def template_error(self, error: jinja2.TemplateError) -> str:
+        """Return a template error as `path:line: template: message`, the path relative to the project."""
+        where = getattr(error, "filename", None) or getattr(error, "name", None) or "templates"
+        with contextlib.suppress(ValueError):
+            where = Path(where).resolve().relative_to(self.project.root.resolve()).as_posix()
+        line = getattr(error, "lineno", None) or 1
+        return f"{where}:{line}: template: {error.message or error}"
+
+    def _remember_good(self, content: Content, site: Site, jobs: list[Job]) -> None:
+        self._good = {s.rel: s for kind in KINDS for s in content.files[kind]}
+        self._good_site = site
+        self._good_paths = {job.path for job in jobs}
+        self._good_templates = _files_under(self.project.templates)
+        self._dirty_rels.clear()
+        self._dirty_templates.clear()
+        self._dirty_static.clear()
+
+    def _remember_incident_problems(self, problems: list[Problem], rels: Iterable[str]) -> None:
+        for rel in rels:
+            self._incident_problems[rel] = []
+        for problem in problems:
+            if problem.path in self._incident_problems:
+                self._incident_problems[problem.path].append(problem)
+
+    # -- updates ---------------------------------------------------------------------------
+
+    def update(self, changed: Iterable[Path]) -> Outcome:
+        """Bring the output up to date after the given files changed; render only what they affect."""
+        started = time.perf_counter()
+        root = self.project.root
+        changed_content: dict[str, list[Path]] = {kind: [] for kind in KINDS}
+        for path in sorted(set(changed)):
+            try:
+                rel = path.relative_to(root)
+            except ValueError:
+                continue
+            parts = rel.parts
+            if not parts:
+                continue
+            if parts[0] == "site.yaml":
+                self._needs_full = True
+            elif parts[0] == "templates" and len(parts) > 1:
+                if path.name.startswith(".") or path.name.endswith("~"):
+                    continue  # editor swap and backup files
+                self._dirty_templates.add(Path(*parts[1:]).as_posix())
+            elif parts[0] == "static" and len(parts) > 1:
+                self._dirty_static.add(Path(*parts[1:]).as_posix())
+            elif parts[0] == "content" and len(parts) > 2 and parts[1] in KINDS:
+                if path.name.startswith(".") or any(p.startswith(".") for p in parts[2:-1]):
+                    continue  # the loader skips hidden files (editor swap files)
+                if path.suffix != ".md" or path.is_dir():
+                    self._needs_full = True  # the full loader says what is wrong with it
+                changed_content[parts[1]].append(path)
+        if self._needs_full or self._content is None:
+            return self.build()
+        agencies_before = set(self._files["agencies"])
+        for kind, paths in changed_content.items():
+            self._reload(kind, paths)
+        content = self._current_content()
+        problems = self._check(content, changed_content["incidents"], agencies_before != set(self._files["agencies"]))
+        if problems:
+            return Outcome(False, problems, seconds=time.perf_counter() - started)
+        if self._good_site is None:
+            return self._render_all(content, started)  # nothing was rendered yet: render everything
+        try:
+            outcome = self._render_changes(content)
+        except jinja2.TemplateError as error:
+            return Outcome(False, error=self.template_error(error), seconds=time.perf_counter() - started)
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+
+    def _reload(self, kind: str, paths: list[Path]) -> None:
+        files = self._files[kind]
+        added = False
+        for path in paths:
+            rel = path.relative_to(self.project.root).as_posix()
+            self._dirty_rels.add(rel)
+            if path.is_file():
+                source, problems = read_source(path, self.project.root, kind)
+                added = added or path not in files
+                files[path] = source
+                self._load_problems[rel] = problems
+            else:
+                files.pop(path, None)
+                self._load_problems.pop(rel, None)
+                self._incident_problems.pop(rel, None)
+        if added:
+            self._files[kind] = dict(sorted(files.items()))
+
+    def _current_content(self) -> Content:
+        assert self._content is not None
+        files = {kind: list(self._files[kind].values()) for kind in KINDS}
+        return Content(self._content.root, self._content.config, self._content.config_rel, files)
+
+    def _check(self, content: Content, changed_incidents: list[Path], agencies_changed: bool) -> list[Problem]:
+        """Validate what changed; an incident's problems depend only on it, the agency ids and site.yaml."""
+        load_problems = [p for problems in self._load_problems.values() for p in problems]
+        slugs = [s.slug for s in content.files["incidents"]]
+        if agencies_changed or len(set(slugs)) != len(slugs):
+            checked = validate(content)  # the agency ids changed, or slugs clash: check every file
+            self._incident_problems = {}
+            self._remember_incident_problems(checked, [s.rel for s in content.files["incidents"]])
+            return sorted(set(load_problems + checked))
+        files = self._files["incidents"]
+        fresh = [files[path] for path in changed_incidents if path in files]
+        partial = Content(content.root, content.config, content.config_rel, dict(content.files, incidents=fresh))
+        checked = validate(partial)
+        fresh_rels = {s.rel for s in fresh}
+        for rel in fresh_rels:
+            self._incident_problems[rel] = []
+        others = []
+        for problem in checked:
+            if problem.path in fresh_rels:
+                self._incident_problems[problem.path].append(problem)
+            else:
+                others.append(problem)  # site.yaml, agencies and pages are checked every time
+        incident_problems = [p for problems in self._incident_problems.values() for p in problems]
+        return sorted(set(load_problems + others + incident_problems))
+
+    def _render_changes(self, content: Content) -> Outcome:
+        assert self._good_site is not None
+        site = assemble(content, self.base_url, self.renderer)
+        keys = self._changed_keys(site)
+        jobs = plan_site(site, self.project.templates, self.bytecode)
+        templates = self._changed_templates()
+        everything = ALWAYS in keys
+        selected = []
+        if templates:
+            env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.project.templates)))
+            self._closures = {}
+            for name in {job.template for job in jobs if job.template}:
+                self._closures[name] = template_closure(env, name)
+            used = set().union(*self._closures.values()) if self._closures else set()
+            if ALWAYS in used or templates - used:
+                everything = True  # a template read from Python, or a computed name: re-render all
+        for job in jobs:
+            by_template = bool(templates and job.template and self._closures[job.template] & templates)
+            if everything or by_template or ALWAYS in job.deps or job.deps & keys:
+                selected.append(job)
+        outputs = {job.path: job.render() for job in selected}
+        out = self.project.out
+        written = []
+        for rel, data in sorted(outputs.items()):
+            target = out / rel
+            try:
+                if target.read_bytes() == data:
+                    continue
+            except OSError:
+                pass
+            write_file(target, data)
+            written.append(rel)
+        paths = {job.path for job in jobs}
+        for rel in sorted(self._good_paths - paths):
+            remove_file(out / rel, out)
+            written.append(rel)
+        written += self._copy_static()
+        self._remember_good(content, site, jobs)
+        return Outcome(False, rendered_paths=[job.path for job in selected], written=written)
+
+    def _changed_templates(self) -> set[str]:
+        now = {name: _digest(self.project.templates / name) for name in self._dirty_templates}
+        return {name for name, digest in now.items() if digest != self._good_templates.get(name)}
+
+    def _copy_static(self) -> list[str]:
+        written = []
+        for rel in sorted(self._dirty_static):
+            source = self.project.static / rel
+            target = self.project.out / "static" / rel
+            if source.is_file():
+                data = source.read_bytes()
+                if not target.is_file() or target.read_bytes() != data:
+                    write_file(target, data)
+                    written.append(f"static/{rel}")
+            elif target.exists():
+                remove_file(target, self.project.out)
+                written.append(f"static/{rel}")
+        return written
+
+    def _changed_keys(self, site: Site) -> set[str]:
+        """Return the dependency keys that differ between the last good build and now."""
+        keys: set[str] = set()
+        current = {s.rel: s for kind in KINDS for s in self._files[kind].values() if s.rel in self._dirty_rels}
+        for rel in self._dirty_rels:
+            old, new = self._good.get(rel), current.get(rel)
+            if old is not None and new is not None and old.digest == new.digest:
+                continue
+            kind = (old or new).kind  # type: ignore[union-attr]
+            if kind == "incidents":
+                keys.update(_incident_keys(old))
+                keys.update(_incident_keys(new))
+            elif kind == "agencies":
+                if old is None or new is None:
+                    keys.add(ALWAYS)
+                keys.update({f"agency:{(old or new).slug}", "agencies"})  # type: ignore[union-attr]
+            elif old is None or new is None or old.meta != new.meta:
+                keys.add(ALWAYS)  # titles and the navigation appear on every page
+            else:
+                keys.add(f"page:{new.slug}")
+        assert self._good_site is not None
+        if set(self._good_site.years) != set(site.years):
+            keys.add("years")
+        return keys
+
+
+def _incident_keys(source: SourceFile | None) -> set[str]:
+    if source is None:
+        return set()
+    meta = source.meta
+    keys = {f"incident:{source.slug}", "incidents", f"year:{meta['date'].year}"}
+    keys.update(f"agency-incidents:{entry['id']}" for entry in meta.get("agencies") or [])
+    return keys

@@ -1,0 +1,118 @@
+"""Rendered Markdown, cached by content in .cache/ so a second build of a large site is fast.
+
+The key of an entry is a hash of everything the HTML depends on: the Markdown text, the
+footnote definitions, the render options (such as heading shifts), the base path links are
+pointed at, the source of the renderer module, the Markdown package's version and
+CACHE_VERSION. Change any of them and the entry is simply not found, so the cache can never
+hand back HTML that a fresh render would not produce.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import markdown
+
+from . import markdown_render
+from .assemble import read_config
+from .load import Content
+from .markdown_render import MarkdownRenderer
+
+CACHE_VERSION = "1"
+DATABASE = "markdown.sqlite3"
+
+
+def renderer_fingerprint() -> str:
+    """Return a hash of the renderer's code and settings that the HTML depends on."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(markdown.__version__.encode())
+    digest.update(Path(markdown_render.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+class CachedMarkdownRenderer:
+    """Render Markdown like MarkdownRenderer, reusing HTML kept in memory and in a cache folder."""
+
+    def __init__(self, folder: Path | None, base_path: str = "/") -> None:
+        self.base_path = base_path
+        self._salt = (renderer_fingerprint() + "\0" + base_path + "\0").encode()
+        self._renderer: MarkdownRenderer | None = None
+        self._memory: dict[tuple, str] = {}
+        self._db: sqlite3.Connection | None = None
+        self.hits = self.misses = 0
+        if folder is not None:
+            self._db = _open(folder / DATABASE)
+
+    def render(self, text: str, footnotes: dict[str, str] | None = None, **options: object) -> str:
+        """Render text with its footnote definitions and options, from the cache when it holds them."""
+        notes = tuple((footnotes or {}).items())
+        settings = tuple(sorted(options.items()))
+        memo = (text, notes, settings)
+        html = self._memory.get(memo)
+        if html is not None:
+            self.hits += 1
+            return html
+        key = hashlib.sha256(
+            self._salt + json.dumps([text, notes, repr(settings)], ensure_ascii=False).encode()
+        ).hexdigest()
+        html = self._lookup(key)
+        if html is None:
+            self.misses += 1
+            if self._renderer is None:
+                self._renderer = MarkdownRenderer(self.base_path)
+            html = self._renderer.render(text, footnotes, **options)
+            self._store(key, html)
+        else:
+            self.hits += 1
+        self._memory[memo] = html
+        return html
+
+    def forget(self) -> None:
+        """Drop the in-memory copies (the cache folder keeps its entries)."""
+        self._memory.clear()
+
+    def close(self) -> None:
+        """Close the cache database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _lookup(self, key: str) -> str | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT html FROM rendered WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            self.close()  # an unreadable cache is only slower, never wrong
+            return None
+        return row[0] if row else None
+
+    def _store(self, key: str, html: str) -> None:
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.execute("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", (key, html))
+        except sqlite3.Error:
+            self.close()
+
+
+def _open(path: Path) -> sqlite3.Connection | None:
+    """Open (or create) the cache database; return None when it cannot be used."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=10, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS rendered (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+        return db
+    except (OSError, sqlite3.Error):
+        return None
+
+
+def cached_renderer(folder: Path | None, content: Content, base_url: str | None = None) -> CachedMarkdownRenderer:
+    """Return a caching renderer for this content's base path (memory only when folder is None)."""
+    return CachedMarkdownRenderer(folder, read_config(content, base_url).base_path)
