@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import new_incident
+from . import import_wapo, new_incident
 from .annotations import github_report
 from .pipeline import Project, build, check
 from .problems import ContentError
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--date", help="date of the incident, YYYY-MM-DD")
     new_cmd.add_argument("--city", help="city where it happened")
     new_cmd.add_argument("--title", help="a neutral one-line headline")
+    import_wapo.add_arguments(commands.add_parser("import", help="import incidents from a dataset (wapo)"))
     return parser
 
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     project = Project(root, out.resolve())
     if command == "new":
         return new_incident.run(root, args.date, args.city, args.title)
+    if command == "import":
+        return import_wapo.main(args, root)
     try:
         if command == "check":
             count = check(project)
