@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--city", help="city where it happened")
     new_cmd.add_argument("--title", help="a neutral one-line headline")
     import_wapo.add_arguments(commands.add_parser("import", help="import incidents from a dataset (wapo)"))
+    serve_cmd = commands.add_parser("serve", help="preview the site with live reload (make serve)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="where to listen (default: 127.0.0.1, this machine)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     return parser
 
 
@@ -45,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         return new_incident.run(root, args.date, args.city, args.title)
     if command == "import":
         return import_wapo.main(args, root)
+    if command == "serve":
+        from . import serve  # tornado is loaded only for the preview
+
+        return serve.run(project, args.host, args.port, root / ".cache")
     try:
         if command == "check":
             count = check(project)

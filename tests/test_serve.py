@@ -1,0 +1,207 @@
+"""The preview server (make serve), tested with real HTTP requests to a server on a random port."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from kcrecord.pipeline import Project
+from kcrecord.serve import RunningPreview, content_type, is_loopback, resolve, start_in_thread
+from tests.conftest import SMALL_SITE, copy_project
+
+INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
+INCIDENT_PAGE = "/incidents/2024-03-05-example-shooting/"
+
+
+def _serve(root: Path) -> RunningPreview:
+    (root.parent / "secret.txt").write_text("outside site/\n")
+    return start_in_thread(Project(root, root / "site"), interval=0.05)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPreview]:
+    """Serve one copy of the small project, for the tests that only read."""
+    running = _serve(copy_project(SMALL_SITE, tmp_path_factory.mktemp("serve") / "project"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def editable(small_project: Path) -> Iterator[RunningPreview]:
+    """Serve a copy of the small project that the test edits."""
+    running = _serve(small_project)
+    yield running
+    running.stop()
+
+
+def get(server: RunningPreview, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """Send one request with the path exactly as given; return status, headers and body."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request(method, path)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def wait_for(condition, seconds: float = 10.0) -> None:
+    """Poll condition until it is true or fail after seconds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_serves_pages_with_the_livereload_client(server: RunningPreview) -> None:
+    status, headers, body = get(server, INCIDENT_PAGE)
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    soup = BeautifulSoup(body, "html.parser")
+    assert soup.h1.get_text() == "Officer fires at man holding a knife outside a store"
+    assert [s["src"] for s in soup.head.find_all("script", src=True) if "livereload" in s["src"]] == ["/livereload.js"]
+    status, headers, body = get(server, "/livereload.js")
+    assert status == 200 and b"LiveReload" in body
+
+
+def test_links_work_at_the_root(server: RunningPreview) -> None:
+    _, _, body = get(server, "/")
+    soup = BeautifulSoup(body, "html.parser")
+    assert soup.find("link", rel="stylesheet")["href"] == "/static/style.css"
+    assert get(server, "/static/style.css")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.html", "text/html; charset=utf-8"),
+        ("a.css", "text/css; charset=utf-8"),
+        ("a.js", "text/javascript; charset=utf-8"),
+        ("a.json", "application/json; charset=utf-8"),
+        ("a.xml", "application/xml; charset=utf-8"),
+        ("a.csv", "text/csv; charset=utf-8"),
+        ("a.geojson", "application/geo+json; charset=utf-8"),
+        ("a.svg", "image/svg+xml"),
+    ],
+)
+def test_content_types(server: RunningPreview, name: str, expected: str) -> None:
+    assert content_type(Path(name)) == expected
+    (server.preview.project.out / "types").mkdir(exist_ok=True)
+    (server.preview.project.out / "types" / name).write_text("x")
+    status, headers, _ = get(server, f"/types/{name}")
+    assert (status, headers["content-type"]) == (200, expected)
+
+
+def test_incident_json_is_served_as_json(server: RunningPreview) -> None:
+    status, headers, body = get(server, INCIDENT_PAGE + "incident.json")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert json.loads(body)["slug"] == "2024-03-05-example-shooting"
+
+
+def test_missing_paths_get_the_site_404_page(server: RunningPreview) -> None:
+    status, headers, body = get(server, "/no/such/page/")
+    assert status == 404
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert BeautifulSoup(body, "html.parser").h1.get_text() == "Page not found"
+
+
+def test_folders_without_a_slash_redirect(server: RunningPreview) -> None:
+    status, headers, _ = get(server, INCIDENT_PAGE.rstrip("/"))
+    assert status in (301, 302) and headers["location"] == INCIDENT_PAGE
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt",
+        "/static/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2e%2e/secret.txt",
+        "/static/%2e%2e%2f%2e%2e%2fsecret.txt",
+        "/..%2fsecret.txt",
+        "//etc/passwd",
+        "/%2Fetc%2Fpasswd",
+        "/etc/passwd",
+        "/..%5csecret.txt",
+        "/%00",
+    ],
+)
+def test_paths_cannot_leave_site(server: RunningPreview, path: str) -> None:
+    status, _, body = get(server, path)
+    assert status in (400, 404)
+    assert b"outside site/" not in body and b"root:" not in body
+
+
+def test_symlinks_pointing_outside_are_not_followed(server: RunningPreview) -> None:
+    out = server.preview.project.out
+    os.symlink(out.parent.parent / "secret.txt", out / "leak.txt")
+    os.symlink(out.parent.parent, out / "up")
+    for path in ("/leak.txt", "/up/secret.txt"):
+        status, _, body = get(server, path)
+        assert status == 404 and b"outside site/" not in body
+
+
+def test_resolve_keeps_inside_the_root(tmp_path: Path) -> None:
+    (tmp_path / "site" / "a").mkdir(parents=True)
+    assert resolve(tmp_path / "site", "/a/") == (tmp_path / "site" / "a").resolve()
+    assert resolve(tmp_path / "site", "/a/%2e%2e/%2e%2e/") is None
+    assert resolve(tmp_path / "site", "/%2e%2e") is None
+
+
+def test_an_edit_is_rebuilt_and_served(editable: RunningPreview, small_project: Path) -> None:
+    path = small_project / INCIDENT
+    path.write_text(path.read_text().replace("Officer fires at man", "Officer shoots at man"), encoding="utf-8")
+
+    def changed() -> bool:
+        return b"Officer shoots at man" in get(editable, INCIDENT_PAGE)[2]
+
+    wait_for(changed)
+    assert b"Officer shoots at man" in get(editable, "/timeline/")[2]
+
+
+def test_invalid_content_shows_the_problems_until_fixed(editable: RunningPreview, small_project: Path) -> None:
+    path = small_project / INCIDENT
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace('time: "13:50"', "time: 13:50", 1), encoding="utf-8")
+    wait_for(lambda: get(editable, INCIDENT_PAGE)[0] == 500)
+    status, headers, body = get(editable, "/agencies/")
+    assert status == 500 and headers["content-type"] == "text/html; charset=utf-8"
+    soup = BeautifulSoup(body, "html.parser")
+    rows = [[cell.get_text() for cell in row.find_all("td")] for row in soup.select("tr.problem")]
+    assert len(rows) == 1
+    assert rows[0][:3] == [INCIDENT, "6", "time"]
+    assert "write the time in quotes" in rows[0][3]
+    assert soup.find("script", src="/livereload.js") is not None
+    assert get(editable, "/static/style.css")[0] == 200  # non-HTML files are still served
+    assert editable.thread.is_alive()
+    path.write_text(good, encoding="utf-8")
+    wait_for(lambda: get(editable, INCIDENT_PAGE)[0] == 200)
+
+
+def test_a_template_error_is_shown_not_raised(editable: RunningPreview, small_project: Path) -> None:
+    path = small_project / "templates" / "page.html"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("{{ page.meta.title }}", "{{ page.meta.title "), encoding="utf-8")
+    wait_for(lambda: get(editable, "/about/")[0] == 500)
+    soup = BeautifulSoup(get(editable, "/about/")[2], "html.parser")
+    assert soup.select_one("pre.template-error").get_text().startswith("templates/page.html:")
+    path.write_text(good, encoding="utf-8")
+    wait_for(lambda: get(editable, "/about/")[0] == 200)
+
+
+def test_head_requests_send_no_body(server: RunningPreview) -> None:
+    status, headers, body = get(server, "/", method="HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) > 0
+
+
+def test_loopback_hosts() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0")
