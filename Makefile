@@ -4,11 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site check test lint format golden clean new schemas
+.PHONY: site check test lint format golden clean new schemas serve
 
 # make site BASE_URL=https://example.org/sub/ builds for another address (CI passes GitHub Pages').
 site: $(STAMP)
 	$(PY) build.py build $(if $(BASE_URL),--base-url "$(BASE_URL)")
+
+# Preview on http://127.0.0.1:8000/ with live reload; rebuilds what each edit affects (HOST=, PORT= to change).
+serve: $(STAMP)
+	$(PY) build.py serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
 # make check FORMAT=github prints problems as GitHub annotations (CI uses it on pull requests).
 check: $(STAMP)
