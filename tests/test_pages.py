@@ -97,7 +97,7 @@ def test_timeline_groups_by_year_newest_first(small_site: Path) -> None:
 
 def test_agency_page_groups_incidents_by_role(small_site: Path) -> None:
     page = soup(small_site, "agencies/example-pd/index.html")
-    sections = {s.select_one("h2").get_text(): s for s in page.select("main section")}
+    sections = {s.select_one("h2").get_text(): s for s in page.select('main section[aria-labelledby^="role-"]')}
     assert list(sections) == ["Involved (2)", "Investigating (1)", "Reviewing (0)", "Assisting (0)"]
     involved = [a["href"] for a in sections["Involved (2)"].select(".incident-list a")]
     assert involved == [
