@@ -108,6 +108,7 @@ class Site:
     incidents: list[Incident]  # published, oldest first
     agencies: dict[str, Agency]
     pages: list[Page]
+    commit: str = "unknown"  # the git commit built from, for the data's provenance
 
     @property
     def years(self) -> dict[int, list[Incident]]:
@@ -156,7 +157,9 @@ def citation_definitions(sources: list[dict]) -> dict[str, str]:
     return notes
 
 
-def assemble(content: Content, base_url: str | None = None, renderer: MarkdownRenderer | None = None) -> Site:
+def assemble(
+    content: Content, base_url: str | None = None, renderer: MarkdownRenderer | None = None, commit: str = "unknown"
+) -> Site:
     """Build the site model from content that has passed validation."""
     config = read_config(content, base_url)
     renderer = renderer or MarkdownRenderer(config.base_path)
@@ -174,11 +177,12 @@ def assemble(content: Content, base_url: str | None = None, renderer: MarkdownRe
     incidents.sort(key=lambda i: i.sort_key)
     agencies = {}
     for source in sorted(content.files["agencies"], key=lambda s: s.slug):
-        agencies[source.slug] = Agency(source.slug, source.meta, renderer.render(source.body), source)
+        notes = citation_definitions(source.meta.get("sources", []))
+        agencies[source.slug] = Agency(source.slug, source.meta, renderer.render(source.body, notes), source)
     for incident in incidents:
         for role in ROLE_ORDER:
             for agency_id in dict.fromkeys(incident.agencies_by_role.get(role, [])):
                 agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
     pages = [Page(s.slug, s.meta, renderer.render(s.body), s) for s in content.files["pages"]]
     pages.sort(key=lambda p: p.slug)
-    return Site(config, incidents, agencies, pages)
+    return Site(config, incidents, agencies, pages, commit)

@@ -130,7 +130,11 @@ class Checker:
     def _missing(self, spec: Field, state: str) -> str:
         wanted = _KIND_NAMES[spec.kind]
         if spec.kind == "vocab" and spec.vocab:
-            wanted = "one of " + ", ".join(list(self.vocabularies.get(spec.vocab, {}))[:12])
+            values = list(self.vocabularies.get(spec.vocab, {}))
+            if len(values) <= 12:
+                wanted = "one of " + ", ".join(values)
+            else:
+                wanted = f"a value listed under '{spec.vocab}' in site.yaml (see the field reference)"
         return f"required field '{spec.name}' {state}; write {spec.name}: followed by {wanted}"
 
     def _check_list(self, spec: Field, value: object, path: tuple) -> None:
@@ -171,8 +175,6 @@ class Checker:
         self.add(path, f"expected one of {shown}; got {describe(value)}{hint} (vocabulary '{spec.vocab}' in site.yaml)")
 
 
-
-
 def _trap_message(spec: Field, value: Trap) -> str:
     text = value.text
     if spec.kind == "time" and value.kind == "sexagesimal":
@@ -180,11 +182,11 @@ def _trap_message(spec: Field, value: Trap) -> str:
     if value.kind == "bool":
         if spec.kind == "bool":
             return f"write true or false, not {text!r}"
-        return f"YAML reads {text!r} as {value.reading}; put it in quotes (\"{text}\") if you meant the text"
+        return f'YAML reads {text!r} as {value.reading}; put it in quotes ("{text}") if you meant the text'
     if value.kind == "bad-date":
         return f"{text} is not a real date; check the month and day (expected YYYY-MM-DD)"
     if value.kind == "datetime":
         return f"expected a date as YYYY-MM-DD, got {text!r}; put a time in the separate 'time' field"
     if value.kind == "octal":
-        return f"YAML reads {text!r} as the number {value.reading}; put it in quotes (\"{text}\") if you meant the text"
-    return f"YAML reads {text!r} as {value.reading}; put it in quotes (\"{text}\") if you meant the text"
+        return f'YAML reads {text!r} as the number {value.reading}; put it in quotes ("{text}") if you meant the text'
+    return f'YAML reads {text!r} as {value.reading}; put it in quotes ("{text}") if you meant the text'

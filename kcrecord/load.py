@@ -72,8 +72,7 @@ def split_front_matter(text: str, rel: str) -> tuple[str | None, str, int, list[
                 rel,
                 1,
                 "front matter",
-                "the opening '---' on line 1 is never closed; add a line containing only '---' "
-                "after the last field",
+                "the opening '---' on line 1 is never closed; add a line containing only '---' after the last field",
             )
         ],
     )
@@ -123,7 +122,9 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
             rel = path.relative_to(root).as_posix()
             if path.suffix != ".md":
                 problems.append(
-                    Problem(rel, 1, "file", f"only .md files belong in content/{kind}/; rename it to end in .md or move it")
+                    Problem(
+                        rel, 1, "file", f"only .md files belong in content/{kind}/; rename it to end in .md or move it"
+                    )
                 )
                 continue
             source, file_problems = read_source(path, root, kind)

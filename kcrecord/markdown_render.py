@@ -7,7 +7,7 @@ without touching templates or stages.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as etree
+from xml.etree.ElementTree import Element
 
 import markdown
 from markdown.extensions import Extension
@@ -35,7 +35,7 @@ class _LinkPolicy(Treeprocessor):
         super().__init__(md)
         self.base_path = base_path
 
-    def run(self, root: etree.Element) -> None:
+    def run(self, root: Element) -> None:
         for element in root.iter():
             for attribute in ("href", "src"):
                 target = element.get(attribute)
@@ -54,12 +54,30 @@ class _ShiftHeadings(Treeprocessor):
 
     shift = 0
 
-    def run(self, root: etree.Element) -> None:
+    def run(self, root: Element) -> None:
         if not self.shift:
             return
         for element in root.iter():
             if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1].isdigit():
                 element.tag = f"h{min(6, int(element.tag[1]) + self.shift)}"
+
+
+class _ScrollableTables(Treeprocessor):
+    """Wrap each table in a labelled, focusable scroll box, so a wide table scrolls by itself, not the page."""
+
+    def run(self, root: Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag != "table":
+                    continue
+                headers = [" ".join("".join(cell.itertext()).split()) for cell in child.iter("th")]
+                label = "Table: " + ", ".join(h for h in headers if h) if any(headers) else "Table"
+                box = Element("div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
+                box.set("aria-label", label)
+                box.tail, child.tail = child.tail, "\n"
+                parent.remove(child)
+                box.append(child)
+                parent.insert(index, box)
 
 
 class _NoRawHtml(Extension):
@@ -74,6 +92,7 @@ class _NoRawHtml(Extension):
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_LinkPolicy(md, self.base_path), "link_policy", 0)
         md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 1)
+        md.treeprocessors.register(_ScrollableTables(md), "scrollable_tables", 2)
 
 
 class MarkdownRenderer:

@@ -6,8 +6,8 @@ so a field exists in exactly one spot.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 # Kinds a value can have. Each is checked in validate_fields.py.
 KINDS = (
@@ -69,8 +69,7 @@ SOURCE = Field(
         Field(
             "id",
             "slug",
-            "Short id used to cite this source, e.g. `kshb-2024-11-08`. "
-            "Lower-case letters, digits and hyphens.",
+            "Short id used to cite this source, e.g. `kshb-2024-11-08`. Lower-case letters, digits and hyphens.",
             required=True,
         ),
         text(
@@ -197,9 +196,7 @@ INCIDENT_FIELDS = Field(
                     vocab="location_precision",
                 ),
                 Field("latitude", "number", "Latitude in decimal degrees.", minimum=-90, maximum=90),
-                Field(
-                    "longitude", "number", "Longitude in decimal degrees.", minimum=-180, maximum=180
-                ),
+                Field("longitude", "number", "Longitude in decimal degrees.", minimum=-180, maximum=180),
                 text("coordinates_note", "Where the coordinates come from and how exact they are."),
                 Field(
                     "coordinates_precision",

@@ -11,7 +11,6 @@ from .load import Content, SourceFile
 from .placeholders import body_placeholders
 from .problems import Problem
 from .schema import AGENCY_FIELDS, INCIDENT_FIELDS, PAGE_FIELDS
-from .yaml_strict import Document
 
 INCIDENT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 CITATION = re.compile(r"\[\^([^\]\s]+)\](?!:)")
@@ -141,7 +140,8 @@ def check_incident(source: SourceFile, agency_ids: set[str]) -> list[Problem]:
                         source,
                         ("investigation", "lead"),
                         "investigation.lead",
-                        f"'{lead}' is not among this incident's agencies; add it under agencies with role: investigating",
+                        f"'{lead}' is not among this incident's agencies; "
+                        "add it under agencies with role: investigating",
                     )
                 )
     problems += _check_sources(source)
@@ -164,7 +164,8 @@ def _check_incident_name(source: SourceFile) -> list[Problem]:
                 source.rel,
                 1,
                 "file",
-                f"file name must look like YYYY-MM-DD-short-slug.md (lower-case letters, digits, hyphens), got '{name}'",
+                "file name must look like YYYY-MM-DD-short-slug.md (lower-case letters, digits, hyphens), "
+                f"got '{name}'",
             )
         ]
     date = source.meta.get("date")
@@ -210,9 +211,7 @@ def _check_sources(source: SourceFile) -> list[Problem]:
             return
         for position, sid in enumerate(value):
             if isinstance(sid, str) and sid not in ids:
-                problems.append(
-                    _problem(source, path + (position,), f"{label}[{position}]", _unknown_source(sid, ids))
-                )
+                problems.append(_problem(source, path + (position,), f"{label}[{position}]", _unknown_source(sid, ids)))
 
     for index, entry in enumerate(_dicts(meta.get("timeline"))):
         cited(("timeline", index, "sources"), f"timeline[{index}].sources", entry.get("sources"))
@@ -300,7 +299,7 @@ def _check_location(source: SourceFile) -> list[Problem]:
 
 
 def _check_agency(source: SourceFile, agency_ids: set[str]) -> list[Problem]:
-    problems = []
+    problems = _check_sources(source)
     if not SLUG.match(source.slug):
         problems.append(
             Problem(
@@ -337,6 +336,3 @@ def _check_page(source: SourceFile) -> list[Problem]:
             )
         ]
     return []
-
-
-

@@ -82,7 +82,9 @@ def _scalar(node: yaml.ScalarNode) -> object:
     return Trap(value, f"a value tagged {tag}", "special")
 
 
-def _build(node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], problems: list[Problem], where: str) -> object:
+def _build(
+    node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], problems: list[Problem], where: str
+) -> object:
     lines[path] = node.start_mark.line + offset
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
@@ -94,7 +96,9 @@ def _build(node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], pro
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + offset
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(where, key_line, _dotted(path) or "front matter", "a field name must be plain text"))
+                problems.append(
+                    Problem(where, key_line, _dotted(path) or "front matter", "a field name must be plain text")
+                )
                 continue
             key = key_node.value
             label = _dotted(path + (key,))
@@ -104,8 +108,7 @@ def _build(node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], pro
                         where,
                         key_line,
                         label,
-                        f"duplicate key '{key}' (first given on line {first_line[key]}); "
-                        "keep one and delete the other",
+                        f"duplicate key '{key}' (first given on line {first_line[key]}); keep one and delete the other",
                     )
                 )
                 continue
