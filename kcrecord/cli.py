@@ -11,6 +11,7 @@ import jinja2
 
 from . import import_wapo, new_incident
 from .annotations import github_report
+from .gitinfo import git_commit
 from .pipeline import Project, build, check
 from .problems import ContentError
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{count} files checked, no problems found.")
             return 0
         started = time.perf_counter()
-        site = build(project, getattr(args, "base_url", None))
+        site = build(project, getattr(args, "base_url", None), commit=git_commit(root))
         pages = sum(1 for path in project.out.rglob("*.html"))
         seconds = time.perf_counter() - started
         print(

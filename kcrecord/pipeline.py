@@ -9,6 +9,7 @@ from .assemble import Site, assemble
 from .load import load_content
 from .problems import ContentError
 from .render import render_site
+from .search_index import index_site
 from .validate import validate
 from .write import write_site
 
@@ -40,13 +41,13 @@ def check(project: Project) -> int:
     return sum(len(files) for files in content.files.values())
 
 
-def build(project: Project, base_url: str | None = None) -> Site:
+def build(project: Project, base_url: str | None = None, commit: str = "unknown", search: bool = True) -> Site:
     """Build the whole site into project.out; nothing is written unless every file is valid."""
     content, problems = load_content(project.root)  # 1. load
     problems += validate(content)  # 2. validate
     if problems:
         raise ContentError(problems)
-    site = assemble(content, base_url)  # 3. assemble
+    site = assemble(content, base_url, commit=commit)  # 3. assemble
     outputs = render_site(site, project.templates)  # 4. render
-    write_site(outputs, project.static, project.out)  # 5. write
+    write_site(outputs, project.static, project.out, index_site if search else None)  # 5. write, then index
     return site

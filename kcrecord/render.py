@@ -13,6 +13,8 @@ from pathlib import Path
 import jinja2
 
 from .assemble import ROLE_ORDER, Incident, Site
+from .charts import year_type_chart
+from .discovery import incident_json_ld, json_ld
 from .json_schema import schema_files
 
 MONTHS = [
@@ -82,6 +84,7 @@ def make_environment(
     config = site.config
     env.filters["date"] = format_date
     env.filters["time"] = format_time
+    env.filters["json_ld"] = json_ld
     env.globals.update(
         site=site,
         config=config,
@@ -91,6 +94,9 @@ def make_environment(
         label=config.label,
         edit_url=lambda source: f"{config.repository}/edit/{config.branch}/{source.rel}",
         view_url=lambda source: f"{config.repository}/blob/{config.branch}/{source.rel}",
+        osm_url=lambda lat, lon: f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=16/{lat}/{lon}",
+        incident_json_ld=lambda incident: incident_json_ld(incident, site),
+        year_type_chart=lambda incidents, chart_id, subject: year_type_chart(incidents, config, chart_id, subject),
     )
     return env
 
@@ -178,6 +184,9 @@ def plan_site(site: Site, templates: Path, bytecode_cache: jinja2.BytecodeCache 
     page("404.html", "404.html", deps=(), title="Page not found")
     for name, data in schema_files(site.config.vocab).items():  # read only site.yaml, like the 404 page
         output(f"data/{name}", partial(bytes, data), ())
+    from .readers import plan_readers  # here, not at the top: readers reads this module's helpers
+
+    plan_readers(site, env, page, output, lambda: [job.path for job in jobs])
     return jobs
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
-def write_site(outputs: dict[str, bytes], static: Path, target: Path) -> None:
-    """Write outputs and static files to a new folder next to target, then replace target."""
+def write_site(
+    outputs: dict[str, bytes], static: Path, target: Path, before_swap: Callable[[Path], None] | None = None
+) -> None:
+    """Write outputs and static files to a new folder next to target, run before_swap on it, then replace target."""
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
@@ -20,6 +23,8 @@ def write_site(outputs: dict[str, bytes], static: Path, target: Path) -> None:
         if static.is_dir():
             shutil.copytree(static, fresh / "static", dirs_exist_ok=True)
         fresh.chmod(0o755)
+        if before_swap is not None:
+            before_swap(fresh)  # e.g. the search index, which reads the written pages
         swap_into_place(fresh, target)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)

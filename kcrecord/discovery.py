@@ -1,0 +1,139 @@
+"""Sharing and discovery: JSON-LD for pages, the sitemap, robots.txt and the Atom feed's entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import markupsafe
+
+from .assemble import Incident, Site
+
+FEED_LENGTH = 50  # entries in feed.xml: the most recently changed incidents
+
+
+def json_ld(data: object) -> markupsafe.Markup:
+    """Return data as JSON safe inside a <script> element: <, > and & become \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return markupsafe.Markup(text)
+
+
+def last_changed(incident: Incident) -> dt.date:
+    """Return the latest of the record's updated date, its corrections and its timeline entries."""
+    meta = incident.meta
+    dates = [meta["updated"]]
+    dates += [item["date"] for item in meta.get("corrections") or []]
+    dates += [item["date"] for item in meta.get("timeline") or []]
+    return max(dates)
+
+
+def incident_json_ld(incident: Incident, site: Site) -> dict:
+    """Return schema.org Article data describing an incident page."""
+    config = site.config
+    meta = incident.meta
+    location = meta["location"]
+    url = config.base_url + incident.path
+    place: dict = {
+        "@type": "Place",
+        "name": "; ".join(str(v) for v in (location.get("place"), location.get("near")) if v) or location["city"],
+        "address": {
+            "@type": "PostalAddress",
+            "addressLocality": location["city"],
+            "addressRegion": location["state"],
+            "addressCountry": "US",
+        },
+    }
+    if location.get("latitude") is not None and location.get("longitude") is not None:
+        place["geo"] = {"@type": "GeoCoordinates", "latitude": location["latitude"], "longitude": location["longitude"]}
+    licence = meta.get("licence")
+    licence_url = licence.get("url") if isinstance(licence, dict) else None
+    return {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": meta["title"],
+        "description": meta.get("summary") or meta["title"],
+        "url": url,
+        "mainEntityOfPage": url,
+        "dateModified": last_changed(incident).isoformat(),
+        "inLanguage": config.language,
+        "license": licence_url or config.licence["content"]["url"],
+        "publisher": {"@type": "Organization", "name": config.title, "url": config.base_url},
+        "about": {
+            "@type": "Event",
+            "name": meta["title"],
+            "startDate": meta["date"].isoformat() + (f"T{meta['time']}" if meta.get("time") else ""),
+            "location": place,
+        },
+        "citation": [source["url"] for source in meta["sources"] if source.get("url")],
+    }
+
+
+def dataset_json_ld(site: Site, files: list[tuple[str, str]]) -> dict:
+    """Return schema.org Dataset data for the data page; files are (path below the base, media type)."""
+    config = site.config
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": config.title,
+        "description": config.description,
+        "url": config.base_url + "data/",
+        "license": config.licence["content"]["url"],
+        "isAccessibleForFree": True,
+        "creator": {"@type": "Organization", "name": config.title, "url": config.base_url},
+        "spatialCoverage": "Kansas City area, Missouri and Kansas, United States",
+        "distribution": [
+            {"@type": "DataDownload", "encodingFormat": media, "contentUrl": config.base_url + path}
+            for path, media in files
+        ],
+    }
+    if site.incidents:
+        data["temporalCoverage"] = f"{site.incidents[0].date.isoformat()}/{site.incidents[-1].date.isoformat()}"
+    return data
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One incident in the Atom feed."""
+
+    incident: Incident
+    url: str
+    updated: str  # RFC 3339
+    corrected: bool
+
+
+def atom_time(day: dt.date) -> str:
+    """Return a date as an RFC 3339 date-time at midnight UTC (Atom needs a full date-time)."""
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def feed_entries(site: Site) -> list[FeedEntry]:
+    """Return the most recently changed incidents, newest change first."""
+    ordered = sorted(site.incidents, key=lambda i: (last_changed(i), i.sort_key), reverse=True)
+    return [
+        FeedEntry(
+            incident,
+            site.config.base_url + incident.path,
+            atom_time(last_changed(incident)),
+            bool(incident.meta.get("corrections")),
+        )
+        for incident in ordered[:FEED_LENGTH]
+    ]
+
+
+def sitemap_urls(site: Site, outputs: dict[str, bytes]) -> list[tuple[str, str | None]]:
+    """Return (absolute URL, last-modified date or None) for every HTML page except the 404 page."""
+    changed = {incident.path + "index.html": last_changed(incident).isoformat() for incident in site.incidents}
+    urls = []
+    for rel in sorted(outputs):
+        if not rel.endswith(".html") or rel == "404.html":
+            continue
+        path = rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel
+        urls.append((site.config.base_url + path, changed.get(rel)))
+    return urls
+
+
+def robots_txt(site: Site) -> bytes:
+    """Return robots.txt: everything may be crawled; the sitemap is named."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.config.base_url}sitemap.xml\n".encode()

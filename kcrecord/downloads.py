@@ -1,0 +1,463 @@
+"""The data downloads: CSV tables, the whole record as JSON, and GeoJSON of located incidents.
+
+Each CSV is written from a list of Column definitions; the same list documents the file on the
+data page, so the field dictionary cannot drift from the files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .assemble import ROLE_ORDER, Agency, Incident, Site
+from .render import incident_record, jsonable
+
+# A text cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+KIND_LABELS = {
+    "text": "text",
+    "integer": "whole number",
+    "number": "decimal number",
+    "date": "date, YYYY-MM-DD",
+    "bool": "true or false",
+    "list": "list, values separated by '; '",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a CSV download: its name, kind, meaning and how to read it from a row."""
+
+    name: str
+    kind: str  # a key of KIND_LABELS
+    doc: str
+    get: Callable[[dict], object]
+
+    @property
+    def kind_label(self) -> str:
+        """Return the kind in words, for the field dictionary."""
+        return KIND_LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV download: file name, what one row is, and its columns."""
+
+    filename: str
+    row: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Site], list[dict]]
+
+
+def safe_cell(value: object, kind: str) -> object:
+    """Return value ready for a CSV cell: lists joined, booleans spelt out, formula-like text escaped."""
+    if value is None:
+        return ""
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind in ("integer", "number"):
+        return value
+    if kind == "list":
+        value = "; ".join(str(item) for item in value)  # type: ignore[union-attr]
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def write_csv(table: Table, site: Site) -> bytes:
+    """Return the table as CSV bytes (UTF-8, a header row, CRLF line ends as RFC 4180 asks)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column.name for column in table.columns])
+    for row in table.rows(site):
+        writer.writerow([safe_cell(column.get(row), column.kind) for column in table.columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def incident_licence(meta: dict, site: Site) -> str:
+    """Return the name of the licence an incident's data carries (the site's content licence by default)."""
+    licence = meta.get("licence")
+    if isinstance(licence, dict):
+        licence = licence.get("name")
+    return str(licence or site.config.licence["content"]["name"])
+
+
+def _people(meta: dict) -> list[dict]:
+    return meta.get("people") or []
+
+
+def _count_outcome(meta: dict, outcome: str) -> int:
+    return sum(1 for person in _people(meta) if person.get("outcome") == outcome)
+
+
+def incident_rows(site: Site) -> list[dict]:
+    """Return one row per incident, oldest first."""
+    return [{"incident": i, "meta": i.meta, "site": site} for i in site.incidents]
+
+
+def _agency_ids(role: str) -> Callable[[dict], object]:
+    return lambda r: list(dict.fromkeys(r["incident"].agencies_by_role.get(role, [])))
+
+
+def _location(key: str) -> Callable[[dict], object]:
+    return lambda r: r["meta"]["location"].get(key)
+
+
+def _investigation(key: str) -> Callable[[dict], object]:
+    return lambda r: (r["meta"].get("investigation") or {}).get(key)
+
+
+INCIDENT_COLUMNS = (
+    Column(
+        "slug",
+        "text",
+        "The incident's id: its date and a short name. Joins people.csv and sources.csv.",
+        lambda r: r["incident"].slug,
+    ),
+    Column("url", "text", "Address of the incident's page.", lambda r: r["site"].config.base_url + r["incident"].path),
+    Column("title", "text", "A neutral one-line headline.", lambda r: r["meta"]["title"]),
+    Column("summary", "text", "One or two sentences saying what happened.", lambda r: r["meta"].get("summary")),
+    Column("date", "date", "Date of the incident.", lambda r: r["meta"]["date"].isoformat()),
+    Column(
+        "date_inferred",
+        "text",
+        "When the date was worked out rather than stated, how it was; empty when stated.",
+        lambda r: r["meta"].get("date_inferred"),
+    ),
+    Column("time", "text", "Local time, 24-hour HH:MM; empty when not known.", lambda r: r["meta"].get("time")),
+    Column(
+        "time_approximate",
+        "bool",
+        "true when the time is approximate.",
+        lambda r: bool(r["meta"].get("time_approximate")),
+    ),
+    Column("place", "text", "A named place, such as an apartment complex.", _location("place")),
+    Column("near", "text", "A block, intersection or landmark (never a house number).", _location("near")),
+    Column("city", "text", "City.", _location("city")),
+    Column("county", "text", "County.", _location("county")),
+    Column("state", "text", "Two-letter state code.", _location("state")),
+    Column(
+        "location_precision",
+        "text",
+        "How exact the location is: address-block, intersection, place, road, city or unknown.",
+        _location("precision"),
+    ),
+    Column("latitude", "number", "Latitude in decimal degrees; empty when not known.", _location("latitude")),
+    Column(
+        "longitude",
+        "number",
+        "Longitude in decimal degrees (negative: west); empty when not known.",
+        _location("longitude"),
+    ),
+    Column("types", "list", "Kinds of incident, from the incident_types vocabulary.", lambda r: r["meta"]["types"]),
+    *(
+        Column(
+            f"agencies_{role}",
+            "list",
+            f"Ids of the agencies whose role was '{role}' (see agencies.csv).",
+            _agency_ids(role),
+        )
+        for role in ROLE_ORDER
+    ),
+    Column("people", "integer", "Number of people listed (civilians and officers).", lambda r: len(_people(r["meta"]))),
+    Column(
+        "people_killed",
+        "integer",
+        "Number of people listed whose outcome is 'killed'.",
+        lambda r: _count_outcome(r["meta"], "killed"),
+    ),
+    Column(
+        "people_injured",
+        "integer",
+        "Number of people listed whose outcome is 'injured'.",
+        lambda r: _count_outcome(r["meta"], "injured"),
+    ),
+    Column(
+        "officers_fired",
+        "integer",
+        "How many officers fired, when sources agree; empty otherwise.",
+        lambda r: r["meta"].get("officers_fired"),
+    ),
+    Column(
+        "investigation_status",
+        "text",
+        "Where the investigation stands, from the investigation_status vocabulary.",
+        _investigation("status"),
+    ),
+    Column("investigation_lead", "text", "Id of the agency leading the investigation.", _investigation("lead")),
+    Column(
+        "investigation_as_of",
+        "date",
+        "Date the investigation status was last confirmed.",
+        lambda r: jsonable(_investigation("as_of")(r)),
+    ),
+    Column(
+        "sources", "integer", "Number of sources cited (listed in sources.csv).", lambda r: len(r["meta"]["sources"])
+    ),
+    Column(
+        "corrections",
+        "integer",
+        "Number of corrections made to facts already published.",
+        lambda r: len(r["meta"].get("corrections") or []),
+    ),
+    Column("updated", "date", "Date the record was last changed.", lambda r: r["meta"]["updated"].isoformat()),
+    Column("licence", "text", "Licence of this incident's data.", lambda r: incident_licence(r["meta"], r["site"])),
+    Column(
+        "source_file", "text", "The file in the repository this row comes from.", lambda r: r["incident"].source.rel
+    ),
+)
+
+
+def person_rows(site: Site) -> list[dict]:
+    """Return one row per person, in incident order and then the order listed."""
+    rows = []
+    for incident in site.incidents:
+        for number, person in enumerate(_people(incident.meta), start=1):
+            rows.append({"incident": incident, "meta": incident.meta, "person": person, "number": number, "site": site})
+    return rows
+
+
+def _person(key: str) -> Callable[[dict], object]:
+    return lambda r: r["person"].get(key)
+
+
+PERSON_COLUMNS = (
+    Column(
+        "incident_slug",
+        "text",
+        "The incident this person was part of (see incidents.csv).",
+        lambda r: r["incident"].slug,
+    ),
+    Column("incident_date", "date", "Date of the incident.", lambda r: r["meta"]["date"].isoformat()),
+    Column("person", "integer", "Position of the person in the incident's list, from 1.", lambda r: r["number"]),
+    Column("role", "text", "Who the person was: civilian, officer or official.", _person("role")),
+    Column("name", "text", "Name, once officially released or published; never given for a minor.", _person("name")),
+    Column("description", "text", "How sources describe the person.", _person("description")),
+    Column("age", "integer", "Age in years, when published.", _person("age")),
+    Column("minor", "bool", "true when the person is under 18.", lambda r: bool(r["person"].get("minor"))),
+    Column("gender", "text", "Gender as reported.", _person("gender")),
+    Column("race", "list", "Race or ethnicity as reported.", lambda r: r["person"].get("race") or []),
+    Column("race_source", "text", "How the race was determined.", _person("race_source")),
+    Column(
+        "outcome", "text", "What happened to the person: killed, injured, uninjured or unknown.", _person("outcome")
+    ),
+    Column("shot_by", "text", "Who shot the person, if they were shot.", _person("shot_by")),
+    Column(
+        "armed",
+        "list",
+        "What the person was armed with, as alleged by police.",
+        lambda r: r["person"].get("armed") or [],
+    ),
+    Column(
+        "mental_illness_related",
+        "bool",
+        "true when sources report signs of mental illness played a part.",
+        lambda r: bool(r["person"].get("mental_illness_related")),
+    ),
+    Column(
+        "on_leave",
+        "bool",
+        "For officers: true when placed on administrative leave.",
+        lambda r: bool(r["person"].get("on_leave")),
+    ),
+    Column(
+        "sources",
+        "list",
+        "Ids of the sources for this person (see sources.csv).",
+        lambda r: r["person"].get("sources") or [],
+    ),
+    Column("licence", "text", "Licence of this row's data.", lambda r: incident_licence(r["meta"], r["site"])),
+)
+
+
+def source_rows(site: Site) -> list[dict]:
+    """Return one row per source cited, in incident order and then the order listed."""
+    return [
+        {"incident": incident, "meta": incident.meta, "source": source, "site": site}
+        for incident in site.incidents
+        for source in incident.meta["sources"]
+    ]
+
+
+def _source(key: str) -> Callable[[dict], object]:
+    return lambda r: jsonable(r["source"].get(key))
+
+
+SOURCE_COLUMNS = (
+    Column(
+        "incident_slug",
+        "text",
+        "The incident that cites this source (see incidents.csv).",
+        lambda r: r["incident"].slug,
+    ),
+    Column("id", "text", "The source's id within its incident, as cited on the page.", _source("id")),
+    Column(
+        "publisher",
+        "text",
+        "Outlet or body that published it; empty when the source does not name it.",
+        _source("publisher"),
+    ),
+    Column("title", "text", "Headline or document title, as published.", _source("title")),
+    Column("published", "date", "Date of publication.", _source("published")),
+    Column("url", "text", "Address of the source.", _source("url")),
+    Column("archived_url", "text", "Address of an archived copy.", _source("archived_url")),
+    Column("accessed", "date", "Date a curator last read the source.", _source("accessed")),
+    Column("note", "text", "Anything a reader should know about this source.", _source("note")),
+    Column(
+        "licence",
+        "text",
+        "Licence of this row's data (the source itself belongs to its publisher).",
+        lambda r: incident_licence(r["meta"], r["site"]),
+    ),
+)
+
+
+def agency_rows(site: Site) -> list[dict]:
+    """Return one row per agency, by id."""
+    return [{"agency": agency, "meta": agency.meta, "site": site} for agency in site.agencies.values()]
+
+
+def _role_count(role: str) -> Callable[[dict], object]:
+    return lambda r: len(r["agency"].incidents_by_role.get(role, []))
+
+
+def _agency(key: str) -> Callable[[dict], object]:
+    return lambda r: r["meta"].get(key)
+
+
+AGENCY_COLUMNS = (
+    Column("id", "text", "The agency's id, as used in incidents.csv.", lambda r: r["agency"].slug),
+    Column("url", "text", "Address of the agency's page.", lambda r: r["site"].config.base_url + r["agency"].path),
+    Column("name", "text", "Full name of the agency.", _agency("name")),
+    Column("short_name", "text", "Common short name.", _agency("short_name")),
+    Column("kind", "text", "What kind of agency it is, from the agency_kinds vocabulary.", _agency("kind")),
+    Column("jurisdiction", "text", "The area it covers.", _agency("jurisdiction")),
+    Column("state", "text", "Two-letter state code.", _agency("state")),
+    Column("website", "text", "The agency's website.", _agency("url")),
+    Column(
+        "members",
+        "list",
+        "For a multi-agency team: ids of the member agencies.",
+        lambda r: r["meta"].get("members") or [],
+    ),
+    Column(
+        "incidents", "integer", "Number of incidents that name the agency, in any role.", lambda r: r["agency"].count
+    ),
+    *(
+        Column(
+            f"incidents_{role}",
+            "integer",
+            f"Number of incidents in which the agency's role was '{role}'.",
+            _role_count(role),
+        )
+        for role in ROLE_ORDER
+    ),
+)
+
+TABLES = (
+    Table("incidents.csv", "one incident", INCIDENT_COLUMNS, incident_rows),
+    Table("people.csv", "one person involved in an incident", PERSON_COLUMNS, person_rows),
+    Table("agencies.csv", "one agency", AGENCY_COLUMNS, agency_rows),
+    Table("sources.csv", "one source cited by an incident", SOURCE_COLUMNS, source_rows),
+)
+
+
+def agency_record(agency: Agency, site: Site) -> dict:
+    """Return an agency as plain data: its front matter plus id, URL and incident counts."""
+    record = {"id": agency.slug, "url": site.config.base_url + agency.path}
+    record.update(jsonable(agency.meta))  # type: ignore[arg-type]
+    record["incidents"] = {role: [i.slug for i in agency.incidents_by_role.get(role, [])] for role in ROLE_ORDER}
+    return record
+
+
+def about(site: Site, commit: str) -> dict:
+    """Return the provenance block shared by the JSON files: title, licence, commit."""
+    licence = site.config.licence["content"]
+    return {
+        "title": site.config.title,
+        "url": site.config.base_url,
+        "licence": {"name": licence["name"], "url": licence["url"]},
+        "licence_note": "Each incident's own 'licence' field, where present, overrides the site's licence.",
+        "repository": site.config.repository,
+        "commit": commit,
+    }
+
+
+def whole_record(site: Site, commit: str) -> dict:
+    """Return every incident and agency, nested, with provenance."""
+    incidents = []
+    for incident in site.incidents:
+        record = incident_record(incident, site)
+        record["licence"] = record.get("licence") or incident_licence(incident.meta, site)
+        incidents.append(record)
+    return {
+        **about(site, commit),
+        "incidents": incidents,
+        "agencies": [agency_record(agency, site) for agency in site.agencies.values()],
+    }
+
+
+def located(incident: Incident) -> bool:
+    """Return True when the incident has both coordinates."""
+    location = incident.meta["location"]
+    return location.get("latitude") is not None and location.get("longitude") is not None
+
+
+def geojson(site: Site, commit: str) -> dict:
+    """Return the incidents that have coordinates as a GeoJSON FeatureCollection (longitude first)."""
+    features = []
+    for incident in site.incidents:
+        if not located(incident):
+            continue
+        meta = incident.meta
+        location = meta["location"]
+        features.append(
+            {
+                "type": "Feature",
+                "id": incident.slug,
+                "geometry": {"type": "Point", "coordinates": [location["longitude"], location["latitude"]]},
+                "properties": {
+                    "slug": incident.slug,
+                    "title": meta["title"],
+                    "date": meta["date"].isoformat(),
+                    "url": site.config.base_url + incident.path,
+                    "types": list(meta["types"]),
+                    "city": location["city"],
+                    "state": location["state"],
+                    "location_precision": location["precision"],
+                    "coordinates_note": location.get("coordinates_note"),
+                    "licence": incident_licence(meta, site),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "metadata": about(site, commit), "features": features}
+
+
+GEOJSON_PROPERTIES = (
+    ("slug", "text", "The incident's id (see incidents.csv)."),
+    ("title", "text", "A neutral one-line headline."),
+    ("date", "date, YYYY-MM-DD", "Date of the incident."),
+    ("url", "text", "Address of the incident's page."),
+    ("types", "list of text", "Kinds of incident."),
+    ("city", "text", "City."),
+    ("state", "text", "Two-letter state code."),
+    ("location_precision", "text", "How exact the location is."),
+    ("coordinates_note", "text or null", "Where the coordinates come from and how exact they are."),
+    ("licence", "text", "Licence of this incident's data."),
+)
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render_downloads(site: Site, commit: str) -> dict[str, bytes]:
+    """Return every download file under data/, mapped to its bytes."""
+    out = {f"data/{table.filename}": write_csv(table, site) for table in TABLES}
+    out["data/incidents.json"] = _json_bytes(whole_record(site, commit))
+    out["data/incidents.geojson"] = _json_bytes(geojson(site, commit))
+    return out

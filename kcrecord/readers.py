@@ -1,0 +1,81 @@
+"""The readers' extras planned with the pages: data downloads, search page, feed, sitemap, robots.txt."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Protocol
+
+import jinja2
+
+from . import discovery, downloads
+from .assemble import Site
+
+# Every download below data/, with its media type, in the order the data page lists them.
+DOWNLOADS = (
+    ("incidents.csv", "text/csv"),
+    ("people.csv", "text/csv"),
+    ("agencies.csv", "text/csv"),
+    ("sources.csv", "text/csv"),
+    ("incidents.json", "application/json"),
+    ("incidents.geojson", "application/geo+json"),
+)
+DATA_DEPS = ("incidents", "agencies")
+
+
+class AddPage(Protocol):
+    """plan_site's helper that adds a page job."""
+
+    def __call__(self, path: str, template: str, deps: tuple[str, ...] = ..., **context: object) -> None: ...
+
+
+AddOutput = Callable[..., None]
+
+
+def size_label(size: int) -> str:
+    """Return a file size for people: '812 bytes', '14 KB', '2.3 MB'."""
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def plan_readers(
+    site: Site, env: jinja2.Environment, page: AddPage, output: AddOutput, html_paths: Callable[[], list[str]]
+) -> None:
+    """Add the data, search, feed, sitemap and robots.txt outputs through plan_site's helpers."""
+
+    @functools.cache
+    def files() -> dict[str, bytes]:
+        return downloads.render_downloads(site, site.commit)
+
+    for name, _media in DOWNLOADS:
+        output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"), DATA_DEPS)
+    page(
+        "data/",
+        "data.html",
+        DATA_DEPS,
+        title="Data",
+        tables=downloads.TABLES,
+        geojson_properties=downloads.GEOJSON_PROPERTIES,
+        sizes=lambda name: size_label(len(files()[f"data/{name}"])),
+        located=sum(1 for incident in site.incidents if downloads.located(incident)),
+        commit=site.commit,
+        dataset_ld=discovery.dataset_json_ld(site, [(f"data/{name}", media) for name, media in DOWNLOADS]),
+    )
+    page("search/", "search.html", (), title="Search")
+
+    def feed() -> bytes:
+        entries = discovery.feed_entries(site)
+        # With no incidents there is no change to date; a fixed date keeps builds identical.
+        updated = entries[0].updated if entries else "1970-01-01T00:00:00Z"
+        return env.get_template("feed.xml").render(entries=entries, updated=updated).encode("utf-8")
+
+    def sitemap() -> bytes:
+        urls = discovery.sitemap_urls(site, dict.fromkeys(html_paths(), b""))
+        return env.get_template("sitemap.xml").render(urls=urls).encode("utf-8")
+
+    output("feed.xml", feed, ("incidents",))
+    output("sitemap.xml", sitemap)
+    output("robots.txt", lambda: discovery.robots_txt(site), ())
