@@ -20,6 +20,14 @@ def json_ld(data: object) -> markupsafe.Markup:
     return markupsafe.Markup(text)
 
 
+def licence_url_of(code: str | None) -> str | None:
+    """Return the deed address of a Creative Commons licence code such as CC-BY-NC-SA-4.0, else None."""
+    if not code or not code.startswith("CC-"):
+        return None
+    *terms, version = code.split("-")[1:]
+    return f"https://creativecommons.org/licenses/{'-'.join(terms).lower()}/{version}/"
+
+
 def last_changed(incident: Incident) -> dt.date:
     """Return the latest of the record's updated date, its corrections and its timeline entries."""
     meta = incident.meta
@@ -47,8 +55,7 @@ def incident_json_ld(incident: Incident, site: Site) -> dict:
     }
     if location.get("latitude") is not None and location.get("longitude") is not None:
         place["geo"] = {"@type": "GeoCoordinates", "latitude": location["latitude"], "longitude": location["longitude"]}
-    licence = meta.get("licence")
-    licence_url = licence.get("url") if isinstance(licence, dict) else None
+    licence_url = licence_url_of(meta.get("licence"))
     return {
         "@context": "https://schema.org",
         "@type": "Article",

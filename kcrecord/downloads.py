@@ -80,10 +80,10 @@ def write_csv(table: Table, site: Site) -> bytes:
 
 def incident_licence(meta: dict, site: Site) -> str:
     """Return the name of the licence an incident's data carries (the site's content licence by default)."""
-    licence = meta.get("licence")
-    if isinstance(licence, dict):
-        licence = licence.get("name")
-    return str(licence or site.config.licence["content"]["name"])
+    code = meta.get("licence")
+    if not code:
+        return str(site.config.licence["content"]["name"])
+    return site.config.label("licences", code).split(" (")[0]  # 'CC BY-NC-SA 4.0 (Creative ...)' -> short name
 
 
 def _people(meta: dict) -> list[dict]:
@@ -381,7 +381,9 @@ def about(site: Site, commit: str) -> dict:
         "title": site.config.title,
         "url": site.config.base_url,
         "licence": {"name": licence["name"], "url": licence["url"]},
-        "licence_note": "Each incident's own 'licence' field, where present, overrides the site's licence.",
+        "licence_note": (
+            "An incident with its own 'licence' field (a code from site.yaml's licences) carries that licence instead."
+        ),
         "repository": site.config.repository,
         "commit": commit,
     }
@@ -389,14 +391,9 @@ def about(site: Site, commit: str) -> dict:
 
 def whole_record(site: Site, commit: str) -> dict:
     """Return every incident and agency, nested, with provenance."""
-    incidents = []
-    for incident in site.incidents:
-        record = incident_record(incident, site)
-        record["licence"] = record.get("licence") or incident_licence(incident.meta, site)
-        incidents.append(record)
     return {
         **about(site, commit),
-        "incidents": incidents,
+        "incidents": [incident_record(incident, site) for incident in site.incidents],
         "agencies": [agency_record(agency, site) for agency in site.agencies.values()],
     }
 

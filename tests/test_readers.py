@@ -145,7 +145,7 @@ def test_whole_record_json_matches_each_incident_json(small_site: Path) -> None:
     assert record["licence"]["name"] == "CC BY 4.0"
     for item in record["incidents"]:
         own = json.loads((small_site / "incidents" / item["slug"] / "incident.json").read_text(encoding="utf-8"))
-        assert {k: v for k, v in item.items() if k != "licence"} == {k: v for k, v in own.items() if k != "licence"}
+        assert item == own
     assert [a["id"] for a in record["agencies"]] == ["example-pd", "example-prosecutor"]
 
 
@@ -332,3 +332,20 @@ def test_csv_cells_in_memory_round_trip() -> None:
     buffer = io.StringIO()
     csv.writer(buffer).writerow([safe_cell("=1+1", "text"), safe_cell(-94.5, "number"), safe_cell(["a", "b"], "list")])
     assert buffer.getvalue() == "'=1+1,-94.5,a; b\r\n"
+
+
+def test_an_incident_licence_is_named_in_every_download_row() -> None:
+    from kcrecord.discovery import licence_url_of
+
+    assert licence_url_of("CC-BY-NC-SA-4.0") == "https://creativecommons.org/licenses/by-nc-sa/4.0/"
+    assert licence_url_of("CC-BY-4.0") == "https://creativecommons.org/licenses/by/4.0/"
+    assert licence_url_of(None) is None
+
+
+def test_imported_incidents_carry_their_own_licence_in_the_csv(real_site: Path) -> None:
+    record = json.loads((real_site / "data" / "incidents.json").read_text(encoding="utf-8"))
+    rows = {row["slug"]: row for row in read_csv(real_site, "incidents.csv")}
+    assert set(rows) == {item["slug"] for item in record["incidents"]}
+    for item in record["incidents"]:
+        expected = "CC BY-NC-SA 4.0" if item.get("licence") == "CC-BY-NC-SA-4.0" else "CC BY 4.0"
+        assert rows[item["slug"]]["licence"] == expected, item["slug"]
