@@ -29,8 +29,8 @@ import jinja2.bccache
 import jinja2.meta
 
 from .assemble import Site, assemble, read_config
-from .load import KINDS, Content, SourceFile, load_content, read_source
-from .markdown_cache import cached_renderer
+from .build_cache import CachedReader, cached_renderer
+from .load import KINDS, Content, SourceFile, load_content
 from .pipeline import Project
 from .problems import Problem
 from .render import ALWAYS, Job, plan_site
@@ -188,6 +188,7 @@ class PreviewBuilder:
         self.cache = cache
         self.renderer = None
         self.bytecode: jinja2.BytecodeCache = MemoryBytecodeCache()
+        self.reader = CachedReader(cache)
         self._needs_full = True
         self._files: dict[str, dict[Path, SourceFile]] = {kind: {} for kind in KINDS}
         self._content: Content | None = None
@@ -207,7 +208,7 @@ class PreviewBuilder:
     def build(self) -> Outcome:
         """Read and check everything, then build into a fresh folder swapped into place, as `make site` does."""
         started = time.perf_counter()
-        content, problems = load_content(self.project.root)
+        content, problems = load_content(self.project.root, self.reader)
         self._content = content
         self._files = {kind: {s.path: s for s in content.files[kind]} for kind in KINDS}
         self._load_problems = {}
@@ -322,7 +323,7 @@ class PreviewBuilder:
             rel = path.relative_to(self.project.root).as_posix()
             self._dirty_rels.add(rel)
             if path.is_file():
-                source, problems = read_source(path, self.project.root, kind)
+                source, problems = self.reader(path, self.project.root, kind)
                 added = added or path not in files
                 files[path] = source
                 self._load_problems[rel] = problems

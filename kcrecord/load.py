@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,8 +101,11 @@ def read_source(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Pro
     return SourceFile(kind, path, rel, path.stem, doc, body, body_line, digest), problems
 
 
-def load_content(root: Path) -> tuple[Content, list[Problem]]:
-    """Read site.yaml and every Markdown file under content/, collecting every problem."""
+Reader = Callable[[Path, Path, str], tuple[SourceFile, list[Problem]]]
+
+
+def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[Problem]]:
+    """Read site.yaml and every Markdown file under content/ (each with read), collecting every problem."""
     problems: list[Problem] = []
     config_path = root / "site.yaml"
     config_rel = "site.yaml"
@@ -127,7 +131,7 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
                     )
                 )
                 continue
-            source, file_problems = read_source(path, root, kind)
+            source, file_problems = read(path, root, kind)
             content.files[kind].append(source)
             problems += file_problems
     return content, problems

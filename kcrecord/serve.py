@@ -44,6 +44,7 @@ CONTENT_TYPES = {
 }
 LIVERELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
 TEMPLATES = Path(__file__).resolve().parent / "serve_templates"
+POLL_INTERVAL = 0.3  # seconds between scans of the watched files
 Log = Callable[[str], None]
 
 
@@ -310,7 +311,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run(project: Project, host: str, port: int, cache: Path | None, interval: float = 0.3) -> int:
+def run(project: Project, host: str, port: int, cache: Path | None, interval: float = POLL_INTERVAL) -> int:
     """Serve the preview until interrupted; return the exit status."""
     if not is_loopback(host):
         print(f"Warning: serving on {host}, so other machines can see the preview; use 127.0.0.1 to keep it local.")

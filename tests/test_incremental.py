@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kcrecord.build_cache import CachedMarkdownRenderer
 from kcrecord.incremental import MemoryBytecodeCache, PreviewBuilder, Watcher
-from kcrecord.markdown_cache import CachedMarkdownRenderer
 from kcrecord.pipeline import Project
 
 BASE = "http://127.0.0.1:8000/"
@@ -216,7 +216,7 @@ def test_markdown_cache_survives_a_restart_and_keys_on_every_input(tmp_path: Pat
     assert other_base.misses == 1
 
 
-def test_second_build_reads_markdown_from_the_cache(small_project: Path, tmp_path: Path) -> None:
+def test_second_build_reads_parsed_files_and_markdown_from_the_cache(small_project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = PreviewBuilder(Project(small_project, tmp_path / "one"), BASE, cache)
     first.build()
@@ -224,6 +224,7 @@ def test_second_build_reads_markdown_from_the_cache(small_project: Path, tmp_pat
     second = PreviewBuilder(Project(small_project, tmp_path / "two"), BASE, cache)
     second.build()
     assert second.renderer is not None and second.renderer.misses == 0 and second.renderer.hits > 0
+    assert first.reader.misses > 0 and second.reader.misses == 0 and second.reader.hits == first.reader.misses
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
 
 

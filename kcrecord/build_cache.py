@@ -1,25 +1,31 @@
-"""Rendered Markdown, cached by content in .cache/ so a second build of a large site is fast.
+"""Rendered Markdown and parsed content files, cached by content in .cache/ so a second build is fast.
 
 The key of an entry is a hash of everything the HTML depends on: the Markdown text, the
 footnote definitions, the render options (such as heading shifts), the base path links are
 pointed at, the source of the renderer module, the Markdown package's version and
 CACHE_VERSION. Change any of them and the entry is simply not found, so the cache can never
-hand back HTML that a fresh render would not produce.
+hand back HTML that a fresh render would not produce. Parsed files (front matter with its
+line numbers, and the problems found while reading) are kept the same way, keyed by the file's
+bytes, its path and the source of the modules that read it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import pickle
 import sqlite3
 from pathlib import Path
 
 import markdown
+import yaml
 
-from . import markdown_render
+from . import load, markdown_render, problems, yaml_strict
 from .assemble import read_config
-from .load import Content
+from .load import Content, SourceFile, read_source
 from .markdown_render import MarkdownRenderer
+from .problems import Problem
 
 CACHE_VERSION = "1"
 DATABASE = "markdown.sqlite3"
@@ -108,6 +114,7 @@ def _open(path: Path) -> sqlite3.Connection | None:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS rendered (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
         return db
     except (OSError, sqlite3.Error):
         return None
@@ -116,3 +123,50 @@ def _open(path: Path) -> sqlite3.Connection | None:
 def cached_renderer(folder: Path | None, content: Content, base_url: str | None = None) -> CachedMarkdownRenderer:
     """Return a caching renderer for this content's base path (memory only when folder is None)."""
     return CachedMarkdownRenderer(folder, read_config(content, base_url).base_path)
+
+
+def reader_fingerprint() -> str:
+    """Return a hash of the code that turns a file's bytes into a SourceFile and its problems."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(yaml.__version__.encode())
+    for module in (load, yaml_strict, problems):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+class CachedReader:
+    """Read content files like load.read_source, reusing parsed files kept in the cache folder."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self._salt = reader_fingerprint().encode()
+        self._db = _open(folder / DATABASE) if folder is not None else None
+        self.hits = self.misses = 0
+
+    def __call__(self, path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
+        """Return the file's SourceFile and problems, parsing it only if its bytes are new."""
+        if self._db is None:
+            return read_source(path, root, kind)
+        raw = path.read_bytes()
+        rel = path.relative_to(root).as_posix()
+        key = hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
+        try:
+            row = self._db.execute("SELECT data FROM parsed WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                source, found = pickle.loads(row[0])
+                self.hits += 1
+                return dataclasses.replace(source, path=path), found
+            self.misses += 1
+            source, found = read_source(path, root, kind)
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", (key, pickle.dumps((source, found)))
+                )
+            return source, found
+        except (sqlite3.Error, pickle.PickleError, EOFError, AttributeError):
+            return read_source(path, root, kind)
+
+    def close(self) -> None:
+        """Close the cache database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
