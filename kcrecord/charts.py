@@ -94,9 +94,10 @@ def year_type_chart(incidents: Iterable[Incident], config: Config, chart_id: str
     series = tuple(
         Series(kind, config.label("incident_types", kind), PALETTE[n % len(PALETTE)]) for n, kind in enumerate(kinds)
     )
-    years = sorted(totals, reverse=True)
+    # Every year in the span, so a year with none recorded shows as an empty bar, not a gap.
+    years = list(range(max(totals), min(totals) - 1, -1))
     # An incident can have several types, so a bar is as long as its type counts added up.
-    longest = max(sum(counts[(year, s.key)] for s in series) for year in years)
+    longest = max(sum(counts[(year, s.key)] for s in series) for year in totals)
     scale = (WIDTH - LABEL_WIDTH - COUNT_WIDTH) / longest
     rows = []
     for n, year in enumerate(years):

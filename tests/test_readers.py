@@ -264,7 +264,13 @@ def test_charts_are_accessible_images_with_the_numbers_in_a_table(located_site: 
     assert rows[0] == ["Year", "Police shooting", "Shots fired at a vehicle", "All incidents"]
     assert rows[1:] == [["2024", "1", "0", "1"], ["2023", "0", "1", "1"], ["2022", "1", "1", "1"]]
     agency = (located_site / "agencies" / "example-prosecutor" / "index.html").read_text(encoding="utf-8")
-    assert _table_rows(agency, "chart-table")[1:] == [["2024", "1", "0", "1"], ["2022", "1", "1", "1"]]
+    # A year with none recorded stays in the chart as an empty row rather than a gap.
+    assert _table_rows(agency, "chart-table")[1:] == [
+        ["2024", "1", "0", "1"],
+        ["2023", "0", "0", "0"],
+        ["2022", "1", "1", "1"],
+    ]
+    assert 'href="/record/timeline/2023/"' not in agency
 
 
 def _table_rows(html: str, css_class: str) -> list[list[str]]:
