@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,33 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "site"
     build(Project(root, out))
     return out
+
+
+@pytest.fixture(scope="session")
+def real_base_url() -> str:
+    """Return the base URL the real site is built with (site.yaml's base_url)."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))
+    return data["base_url"].rstrip("/") + "/"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Launch Debian's Chromium once; skip with an install hint when missing (fail under CI=true)."""
+    from tests.standards import chromium, require_chromium
+
+    require_chromium()
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def real_site_url(real_site: Path, real_base_url: str) -> Iterator[str]:
+    """Serve the real site under its base path on 127.0.0.1 at a random port; yield its root URL."""
+    from urllib.parse import urlsplit
+
+    from tests.standards import serve
+
+    with serve(real_site, urlsplit(real_base_url).path) as root_url:
+        yield root_url
