@@ -20,7 +20,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,17 @@ from .validate import validate
 from .write import write_site
 
 WATCHED = ("content", "templates", "static", "site.yaml")
+DIRECT_KEYS = ("incident", "agency", "page")  # keys naming one changed file: its own pages come first
+
+
+@dataclass
+class Pending:
+    """Outputs an update left for later, and the state to remember once they are written."""
+
+    jobs: list[Job]
+    content: Content
+    site: Site
+    all_jobs: list[Job]
 
 
 @dataclass
@@ -50,6 +61,7 @@ class Outcome:
     rendered_paths: list[str] = field(default_factory=list)  # outputs rendered (written only if they changed)
     written: list[str] = field(default_factory=list)  # output paths written or removed, below site/
     seconds: float = 0.0
+    pending: int = 0  # affected outputs not written yet (see PreviewBuilder.finish)
 
     @property
     def rendered(self) -> int:
@@ -202,12 +214,14 @@ class PreviewBuilder:
         self._dirty_templates: set[str] = set()
         self._dirty_static: set[str] = set()
         self._closures: dict[str, set[str]] = {}
+        self._pending: Pending | None = None
 
     # -- full build ------------------------------------------------------------------------
 
     def build(self) -> Outcome:
         """Read and check everything, then build into a fresh folder swapped into place, as `make site` does."""
         started = time.perf_counter()
+        self._pending = None
         content, problems = load_content(self.project.root, self.reader)
         self._content = content
         self._files = {kind: {s.path: s for s in content.files[kind]} for kind in KINDS}
@@ -271,8 +285,13 @@ class PreviewBuilder:
 
     # -- updates ---------------------------------------------------------------------------
 
-    def update(self, changed: Iterable[Path]) -> Outcome:
-        """Bring the output up to date after the given files changed; render only what they affect."""
+    def update(self, changed: Iterable[Path], first: Collection[str] | None = None) -> Outcome:
+        """Bring the output up to date after the given files changed; render only what they affect.
+
+        With first (output paths, e.g. the pages open in a browser), render those and the changed
+        files' own pages now and leave the other affected outputs (lists, downloads) pending for
+        finish(); without it, render everything affected before returning.
+        """
         started = time.perf_counter()
         root = self.project.root
         changed_content: dict[str, list[Path]] = {kind: [] for kind in KINDS}
@@ -305,12 +324,13 @@ class PreviewBuilder:
             self._reload(kind, paths)
         content = self._current_content()
         problems = self._check(content, changed_content["incidents"], agencies_before != set(self._files["agencies"]))
+        self._pending = None
         if problems:
             return Outcome(False, problems, seconds=time.perf_counter() - started)
         if self._good_site is None:
             return self._render_all(content, started)  # nothing was rendered yet: render everything
         try:
-            outcome = self._render_changes(content)
+            outcome = self._render_changes(content, first)
         except jinja2.TemplateError as error:
             return Outcome(False, error=self.template_error(error), seconds=time.perf_counter() - started)
         outcome.seconds = time.perf_counter() - started
@@ -364,7 +384,7 @@ class PreviewBuilder:
         incident_problems = [p for problems in self._incident_problems.values() for p in problems]
         return sorted(set(load_problems + others + incident_problems))
 
-    def _render_changes(self, content: Content) -> Outcome:
+    def _render_changes(self, content: Content, first: Collection[str] | None) -> Outcome:
         assert self._good_site is not None
         site = assemble(content, self.base_url, self.renderer)
         keys = self._changed_keys(site)
@@ -384,25 +404,72 @@ class PreviewBuilder:
             by_template = bool(templates and job.template and self._closures[job.template] & templates)
             if everything or by_template or ALWAYS in job.deps or job.deps & keys:
                 selected.append(job)
-        outputs = {job.path: job.render() for job in selected}
+        later: list[Job] = []
+        if first is not None:
+            direct = {key for key in keys if key.split(":")[0] in DIRECT_KEYS}
+            now = [job for job in selected if job.path in first or job.deps & direct]
+            later = [job for job in selected if not (job.path in first or job.deps & direct)]
+            selected = now
+        written = self._write_jobs(selected)
+        out = self.project.out
+        paths = {job.path for job in jobs}
+        for rel in sorted(self._good_paths - paths):
+            remove_file(out / rel, out)
+            written.append(rel)
+        written += self._copy_static()
+        self._pending = Pending(later, content, site, jobs)
+        rendered = [job.path for job in selected]
+        if not later:
+            self._finished()
+        return Outcome(False, rendered_paths=rendered, written=written, pending=len(later))
+
+    @property
+    def pending(self) -> int:
+        """Return how many affected outputs are not written yet."""
+        return len(self._pending.jobs) if self._pending else 0
+
+    def finish(self, seconds: float = 0.0) -> Outcome:
+        """Render pending outputs for about the given time (at least one); the site is whole when none remain."""
+        started = time.perf_counter()
+        pending = self._pending
+        if pending is None:
+            return Outcome(False)
+        batch: list[Job] = []
+        written: list[str] = []
+        while pending.jobs and (not batch or time.perf_counter() - started < seconds):
+            job = pending.jobs.pop(0)
+            batch.append(job)
+            try:
+                written += self._write_jobs([job])
+            except jinja2.TemplateError as error:
+                self._pending = None
+                return Outcome(False, error=self.template_error(error), seconds=time.perf_counter() - started)
+        outcome = Outcome(False, rendered_paths=[job.path for job in batch], written=written, pending=len(pending.jobs))
+        if not pending.jobs:
+            self._finished()
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+
+    def _finished(self) -> None:
+        assert self._pending is not None
+        self._remember_good(self._pending.content, self._pending.site, self._pending.all_jobs)
+        self._pending = None
+
+    def _write_jobs(self, jobs: list[Job]) -> list[str]:
+        """Render jobs and write the outputs that differ from what is in site/; return their paths."""
         out = self.project.out
         written = []
-        for rel, data in sorted(outputs.items()):
-            target = out / rel
+        for job in jobs:
+            data = job.render()
+            target = out / job.path
             try:
                 if target.read_bytes() == data:
                     continue
             except OSError:
                 pass
             write_file(target, data)
-            written.append(rel)
-        paths = {job.path for job in jobs}
-        for rel in sorted(self._good_paths - paths):
-            remove_file(out / rel, out)
-            written.append(rel)
-        written += self._copy_static()
-        self._remember_good(content, site, jobs)
-        return Outcome(False, rendered_paths=[job.path for job in selected], written=written)
+            written.append(job.path)
+        return written
 
     def _changed_templates(self) -> set[str]:
         now = {name: _digest(self.project.templates / name) for name in self._dirty_templates}

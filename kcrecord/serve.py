@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import mimetypes
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -45,6 +46,8 @@ CONTENT_TYPES = {
 LIVERELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
 TEMPLATES = Path(__file__).resolve().parent / "serve_templates"
 POLL_INTERVAL = 0.3  # seconds between scans of the watched files
+FINISH_DELAY = 0.3  # after reloading the open pages, let them load before the slower outputs are written
+FINISH_SLICE = 0.1  # seconds of pending work between chances to answer requests
 Log = Callable[[str], None]
 
 
@@ -93,6 +96,7 @@ class Preview:
         self.log = log
         self.outcome = Outcome(True)
         self.sockets: set[LiveReloadSocket] = set()
+        self._started_pending = 0.0
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
         self._error_template = env.get_template("error.html")
 
@@ -108,26 +112,73 @@ class Preview:
         if not changed:
             return None
         was_ok = self.outcome.ok
-        self.outcome = self.builder.update(changed)
+        first = {self.page_file(socket.page) for socket in self.sockets}
+        self.outcome = self.builder.update(changed, first)
         self._report(self.outcome, changed)
         written = self.outcome.written
         if not self.outcome.ok or not was_ok:
             self.reload()  # show the problems, or the fixed page in their place
-        elif written and all(path.endswith(".css") for path in written):
-            for path in written:
-                self.reload(path)  # livereload swaps the stylesheet without reloading the page
         elif written:
-            self.reload()
+            self.reload_pages(written)
+        if self.builder.pending:
+            self._started_pending = time.perf_counter()
+            IOLoop.current().call_later(FINISH_DELAY, self.finish_step)
         return self.outcome
 
-    def reload(self, path: str = "*") -> None:
-        """Tell every open page to reload (only the stylesheet when just CSS changed)."""
-        message = json_encode({"command": "reload", "path": path, "liveCSS": True, "liveImg": True})
+    def finish_step(self) -> None:
+        """Write a slice of the outputs an update left pending, reload the pages among them, and go on."""
+        if not self.builder.pending:
+            return
+        outcome = self.builder.finish(FINISH_SLICE)
+        if not outcome.ok:
+            self.outcome = outcome
+            self._report(outcome, set())
+            self.reload()
+            return
+        if outcome.written:
+            self.reload_pages(outcome.written)
+        if self.builder.pending:
+            IOLoop.current().call_later(0.01, self.finish_step)
+        else:
+            seconds = time.perf_counter() - self._started_pending
+            self.log(f"  ... and the lists, feeds and downloads it affects, in {seconds:.2f} s more.")
+
+    def reload_pages(self, written: list[str]) -> None:
+        """Reload the open pages whose file was rewritten; swap stylesheets in place; reload all for other assets."""
+        styles = [path for path in written if path.endswith(".css")]
+        assets = [path for path in written if path.startswith("static/") and not path.endswith(".css")]
+        if assets:
+            self.reload()
+            return
+        for path in styles:
+            self.reload(path)  # livereload swaps the stylesheet without reloading the page
+        pages = set(written)
         for socket in list(self.sockets):
-            try:
-                socket.write_message(message)
-            except websocket.WebSocketClosedError:
-                self.sockets.discard(socket)
+            if self.page_file(socket.page) in pages:
+                self.send(socket, "*")
+
+    def page_file(self, url_path: str) -> str:
+        """Return the file below site/ that a page's URL path shows (404.html when there is none)."""
+        out = self.project.out
+        target = resolve(out, url_path)
+        if target is not None and target.is_dir():
+            target = target / "index.html"
+        if target is None or not target.is_file():
+            return "404.html"
+        return target.relative_to(out.resolve()).as_posix()
+
+    def reload(self, path: str = "*") -> None:
+        """Tell every open page to reload (only matching stylesheets when path is a .css file)."""
+        for socket in list(self.sockets):
+            self.send(socket, path)
+
+    def send(self, socket: LiveReloadSocket, path: str) -> None:
+        """Send one reload command."""
+        message = json_encode({"command": "reload", "path": path, "liveCSS": True, "liveImg": True})
+        try:
+            socket.write_message(message)
+        except websocket.WebSocketClosedError:
+            self.sockets.discard(socket)
 
     def error_page(self) -> bytes:
         """Return the page listing what stops the build."""
@@ -215,19 +266,22 @@ class LiveReloadSocket(websocket.WebSocketHandler):
 
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
+        self.page = "/"
 
     def check_origin(self, origin: str) -> bool:
         return urlsplit(origin).netloc == self.request.host
 
     def on_message(self, message: str | bytes) -> None:
         try:
-            command = json_decode(message).get("command")
+            data = json_decode(message)
+            command = data.get("command")
         except (ValueError, AttributeError):
             return
         if command == "hello":
             protocols = ["http://livereload.com/protocols/official-7"]
             self.write_message(json_encode({"command": "hello", "protocols": protocols, "serverName": "kcrecord"}))
         elif command == "info":
+            self.page = urlsplit(str(data.get("url") or "/")).path or "/"
             self.preview.sockets.add(self)
 
     def on_close(self) -> None:

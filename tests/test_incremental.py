@@ -139,6 +139,31 @@ def test_an_incident_edit_renders_only_the_pages_that_show_it(preview) -> None:
     assert "incidents/2024-03-05-example-shooting/index.html" in outcome.written
 
 
+def test_open_pages_first_then_the_rest(preview, tmp_path: Path) -> None:
+    builder, watcher, root = preview
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    outcome = builder.update(watcher.poll(), first={"agencies/example-prosecutor/index.html"})
+    assert "incidents/2024-03-05-example-shooting/index.html" in outcome.written
+    assert "agencies/example-prosecutor/index.html" in outcome.written
+    assert "timeline/index.html" not in outcome.rendered_paths
+    assert outcome.pending == builder.pending > 0
+    rest = builder.finish()
+    assert len(rest.rendered_paths) == 1 and rest.pending == outcome.pending - 1
+    while builder.pending:
+        builder.finish(10)
+    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+
+
+def test_an_edit_during_pending_work_catches_up(preview, tmp_path: Path) -> None:
+    builder, watcher, root = preview
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    assert builder.update(watcher.poll(), first=set()).pending
+    edit(root, OTHER_INCIDENT, "title: ", "title: Now ")
+    builder.update(watcher.poll())
+    assert builder.pending == 0
+    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+
+
 def test_a_template_edit_renders_only_the_pages_that_use_it(preview) -> None:
     builder, watcher, root = preview
     edit(root, "templates/agency.html", "Suggest a correction", "Suggest a fix")

@@ -164,7 +164,8 @@ def test_an_edit_is_rebuilt_and_served(editable: RunningPreview, small_project: 
         return b"Officer shoots at man" in get(editable, INCIDENT_PAGE)[2]
 
     wait_for(changed)
-    assert b"Officer shoots at man" in get(editable, "/timeline/")[2]
+    wait_for(lambda: b"Officer shoots at man" in get(editable, "/timeline/")[2])  # lists follow the page itself
+    wait_for(lambda: editable.preview.builder.pending == 0)
 
 
 def test_invalid_content_shows_the_problems_until_fixed(editable: RunningPreview, small_project: Path) -> None:
