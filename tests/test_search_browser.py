@@ -2,66 +2,31 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kcrecord.pipeline import Project, build
 from tests.conftest import SMALL_SITE, copy_project
+from tests.standards import serve
 
 RESULT = ".pagefind-ui__result-link"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass
 
 
 @pytest.fixture(scope="module")
 def root_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build the small site for the root path and serve it on 127.0.0.1 at a random port."""
+    """Build the small site and serve it under its base path on 127.0.0.1 at a random port."""
     project = copy_project(SMALL_SITE, tmp_path_factory.mktemp("search") / "project")
-    build(Project(project, project / "site"), base_url="http://127.0.0.1/")
-    handler = functools.partial(_Quiet, directory=str(project / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Launch Debian's Chromium through Playwright; skip without them (fail under CI=true)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not CHROMIUM.is_file():
-        message = "needs Playwright for Python and /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    build(Project(project, project / "site"))
+    with serve(project / "site", "/record/") as root:
+        yield root
 
 
 @pytest.fixture
-def search_page(chromium: Any, root_url: str) -> Iterator[Any]:
-    """Open a phone-sized page."""
-    page = chromium.new_page(viewport={"width": 375, "height": 740})
+def search_page(browser: Any, root_url: str) -> Iterator[Any]:
+    """Open a phone-sized page in the session's Chromium (tests/conftest.py)."""
+    page = browser.new_page(viewport={"width": 375, "height": 740})
     page.root = root_url
     yield page
     page.close()
@@ -96,8 +61,8 @@ def test_a_filter_narrows_the_results(search_page: Any) -> None:
     assert results(search_page) == ["Officer fires at a moving car"]
 
 
-def test_search_page_without_javascript_says_where_else_to_look(chromium: Any, root_url: str) -> None:
-    context = chromium.new_context(java_script_enabled=False)
+def test_search_page_without_javascript_says_where_else_to_look(browser: Any, root_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(root_url + "search/?q=knife", wait_until="load")
     assert "Search needs JavaScript" in page.locator(".notice").first.inner_text()
