@@ -141,7 +141,7 @@ class Preview:
             IOLoop.current().call_later(0.01, self.finish_step)
         else:
             seconds = time.perf_counter() - self._started_pending
-            self.log(f"  ... and the lists, feeds and downloads it affects, in {seconds:.2f} s more.")
+            self.log(f"  ... then the lists, feeds and downloads, in {seconds:.2f} s more.")
 
     def reload_pages(self, written: list[str]) -> None:
         """Reload the open pages whose file was rewritten; swap stylesheets in place; reload all for other assets."""
@@ -183,7 +183,7 @@ class Preview:
     def error_page(self) -> bytes:
         """Return the page listing what stops the build."""
         problems = self.outcome.problems
-        report = ContentError(problems).report() if problems else self.outcome.error
+        report = ContentError(problems).report().rsplit(";", 1)[0] + "." if problems else self.outcome.error
         files = len({p.path for p in problems}) or 1
         html = self._error_template.render(
             problems=problems, error=self.outcome.error, count=len(problems) or 1, files=files, report=report
@@ -195,7 +195,10 @@ class Preview:
         if len(changed) > 3:
             names += f" and {len(changed) - 3} more"
         if outcome.problems:
-            self.log(ContentError(outcome.problems).report().replace("nothing was built", "the preview keeps"))
+            report = ContentError(outcome.problems).report()
+            self.log(
+                report.replace("nothing was built, site/ is unchanged", "the browser shows them until they are fixed")
+            )
         elif outcome.error:
             self.log(f"{outcome.error}\nThe preview keeps the last good site until the template is fixed.")
         elif outcome.full:
