@@ -118,6 +118,10 @@ class Site:
             groups[incident.year].append(incident)
         return {year: groups[year] for year in sorted(groups, reverse=True)}
 
+    def page(self, slug: str) -> Page | None:
+        """Return the plain page with this slug, if the content has one."""
+        return next((p for p in self.pages if p.slug == slug), None)
+
     @property
     def nav_pages(self) -> list[Page]:
         """Return the pages that appear in the navigation, in order."""

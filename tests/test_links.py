@@ -83,3 +83,8 @@ def test_relative_links_resolve_from_the_page_folder(tiny_site: Path, write_file
     assert check_links(tiny_site, "/base/") == [
         "c/index.html:1: b.html: no such file in the built site (looked for c/b.html under the output folder)"
     ]
+
+
+def test_small_site_has_no_broken_internal_links(small_site: Path) -> None:
+    # The small site has no methodology page: pages must not link to one that isn't there.
+    assert check_links(small_site, "https://example.org/record/") == []
