@@ -51,7 +51,7 @@ def test_fresh_file_fails_with_a_message_for_every_placeholder_and_empty_field(
         f"{NAME}:31: location.near: {placeholder} a block, intersection or landmark, "
         "e.g. '1100 block of North Elsea Smith Road'",
         f"{NAME}:35: location.state: required field 'state' is empty; "
-        "write state: followed by one of AL, AK, AZ, AR, CA, CO, CT, DE, DC, FL, GA, HI",
+        "write state: followed by a value listed under 'states' in site.yaml (see the field reference)",
         f"{NAME}:37: location.precision: required field 'precision' is empty; "
         "write precision: followed by one of address-block, intersection, place, road, city, unknown",
         f"{NAME}:41: types: required field 'types' is empty; write types: followed by a list",
