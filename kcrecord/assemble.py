@@ -162,15 +162,28 @@ def citation_definitions(sources: list[dict]) -> dict[str, str]:
 
 
 def assemble(
-    content: Content, base_url: str | None = None, renderer: MarkdownRenderer | None = None, commit: str = "unknown"
+    content: Content,
+    base_url: str | None = None,
+    renderer: MarkdownRenderer | None = None,
+    commit: str = "unknown",
+    previous: Site | None = None,
 ) -> Site:
-    """Build the site model from content that has passed validation."""
+    """Build the site model from content that has passed validation.
+
+    previous is a site assembled with the same settings (make serve passes the last one): an incident
+    whose SourceFile is the very same object as then is reused instead of being rendered again.
+    """
     config = read_config(content, base_url)
     renderer = renderer or MarkdownRenderer(config.base_path)
     incidents = []
+    reuse = {id(incident.source): incident for incident in previous.incidents} if previous else {}
     for source in content.files["incidents"]:
         meta = source.meta
         if meta.get("draft"):
+            continue
+        kept = reuse.get(id(source))
+        if kept is not None and kept.source is source:
+            incidents.append(kept)
             continue
         # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
         html = renderer.render(source.body, citation_definitions(meta["sources"]), shift_headings=1)

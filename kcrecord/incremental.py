@@ -16,6 +16,7 @@ and the first update after a build that never succeeded.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import tempfile
@@ -43,12 +44,18 @@ DIRECT_KEYS = ("incident", "agency", "page")  # keys naming one changed file: it
 
 @dataclass
 class Pending:
-    """Outputs an update left for later, and the state to remember once they are written."""
+    """Outputs an update left for later, and the state to remember once they are written.
 
-    jobs: list[Job]
+    After a quick first pass only some jobs were planned: the rest (jobs None) are planned in the
+    first finish() step, leaving out the outputs already written (done).
+    """
+
+    jobs: list[Job] | None
     content: Content
     site: Site
-    all_jobs: list[Job]
+    all_jobs: list[Job] | None
+    keys: set[str] = field(default_factory=set)
+    done: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -215,6 +222,7 @@ class PreviewBuilder:
         self._dirty_static: set[str] = set()
         self._closures: dict[str, set[str]] = {}
         self._pending: Pending | None = None
+        self._last_site: Site | None = None
 
     # -- full build ------------------------------------------------------------------------
 
@@ -249,6 +257,8 @@ class PreviewBuilder:
             return Outcome(True, error=self.template_error(error), seconds=time.perf_counter() - started)
         write_site(outputs, self.project.static, self.project.out)
         self._remember_good(content, site, jobs)
+        self._last_site = site
+        gc.freeze()  # what a full build leaves is long-lived: spare the collector rescanning it on every update
         return Outcome(
             True,
             rendered_paths=[job.path for job in jobs],
@@ -386,27 +396,17 @@ class PreviewBuilder:
 
     def _render_changes(self, content: Content, first: Collection[str] | None) -> Outcome:
         assert self._good_site is not None
-        site = assemble(content, self.base_url, self.renderer)
+        site = assemble(content, self.base_url, self.renderer, previous=self._last_site)
+        self._last_site = site
         keys = self._changed_keys(site)
-        jobs = plan_site(site, self.project.templates, self.bytecode)
         templates = self._changed_templates()
-        everything = ALWAYS in keys
-        selected = []
-        if templates:
-            env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.project.templates)))
-            self._closures = {}
-            for name in {job.template for job in jobs if job.template}:
-                self._closures[name] = template_closure(env, name)
-            used = set().union(*self._closures.values()) if self._closures else set()
-            if ALWAYS in used or templates - used:
-                everything = True  # a template read from Python, or a computed name: re-render all
-        for job in jobs:
-            by_template = bool(templates and job.template and self._closures[job.template] & templates)
-            if everything or by_template or ALWAYS in job.deps or job.deps & keys:
-                selected.append(job)
+        direct = {key for key in keys if key.split(":")[0] in DIRECT_KEYS}
+        if first is not None and not templates and not self._dirty_static and self._same_files() and ALWAYS not in keys:
+            return self._quick_pass(content, site, keys, direct, first)
+        jobs = plan_site(site, self.project.templates, self.bytecode)
+        selected = self._select(jobs, keys, templates)
         later: list[Job] = []
         if first is not None:
-            direct = {key for key in keys if key.split(":")[0] in DIRECT_KEYS}
             now = [job for job in selected if job.path in first or job.deps & direct]
             later = [job for job in selected if not (job.path in first or job.deps & direct)]
             selected = now
@@ -423,10 +423,48 @@ class PreviewBuilder:
             self._finished()
         return Outcome(False, rendered_paths=rendered, written=written, pending=len(later))
 
+    def _quick_pass(
+        self, content: Content, site: Site, keys: set[str], direct: set[str], first: Collection[str]
+    ) -> Outcome:
+        """Plan and write only the edited files' own pages and the open HTML pages; leave the rest pending."""
+        slugs = {key.split(":", 1)[1] for key in direct if key.startswith("incident:")}
+        slugs.update(path.split("/")[1] for path in first if path.startswith("incidents/") and path.count("/") == 2)
+        jobs = plan_site(site, self.project.templates, self.bytecode, only_incidents=slugs)
+        now = [job for job in jobs if job.deps & direct or (job.path in first and job.path.endswith(".html"))]
+        written = self._write_jobs(now)
+        done = {job.path for job in now}
+        self._pending = Pending(None, content, site, None, keys, done)
+        return Outcome(False, rendered_paths=sorted(done), written=written, pending=1)
+
+    def _same_files(self) -> bool:
+        """Return True when every file changed since the last good build existed then and exists now."""
+        current = {s.rel for kind in KINDS for s in self._files[kind].values()}
+        return all(rel in self._good and rel in current for rel in self._dirty_rels)
+
+    def _select(self, jobs: list[Job], keys: set[str], templates: set[str]) -> list[Job]:
+        """Return the jobs that read a changed key or use a changed template."""
+        everything = ALWAYS in keys
+        if templates:
+            env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.project.templates)))
+            self._closures = {}
+            for name in {job.template for job in jobs if job.template}:
+                self._closures[name] = template_closure(env, name)
+            used = set().union(*self._closures.values()) if self._closures else set()
+            if ALWAYS in used or templates - used:
+                everything = True  # a template read from Python, or a computed name: re-render all
+        selected = []
+        for job in jobs:
+            by_template = bool(templates and job.template and self._closures[job.template] & templates)
+            if everything or by_template or ALWAYS in job.deps or job.deps & keys:
+                selected.append(job)
+        return selected
+
     @property
     def pending(self) -> int:
         """Return how many affected outputs are not written yet."""
-        return len(self._pending.jobs) if self._pending else 0
+        if self._pending is None:
+            return 0
+        return 1 if self._pending.jobs is None else len(self._pending.jobs)
 
     def finish(self, seconds: float = 0.0) -> Outcome:
         """Render pending outputs for about the given time (at least one); the site is whole when none remain."""
@@ -434,6 +472,10 @@ class PreviewBuilder:
         pending = self._pending
         if pending is None:
             return Outcome(False)
+        if pending.jobs is None:  # after a quick pass: plan everything now, less what is written
+            pending.all_jobs = plan_site(pending.site, self.project.templates, self.bytecode)
+            selected = self._select(pending.all_jobs, pending.keys, set())
+            pending.jobs = [job for job in selected if job.path not in pending.done]
         batch: list[Job] = []
         written: list[str] = []
         while pending.jobs and (not batch or time.perf_counter() - started < seconds):
@@ -451,7 +493,7 @@ class PreviewBuilder:
         return outcome
 
     def _finished(self) -> None:
-        assert self._pending is not None
+        assert self._pending is not None and self._pending.all_jobs is not None
         self._remember_good(self._pending.content, self._pending.site, self._pending.all_jobs)
         self._pending = None
 
