@@ -132,11 +132,23 @@ def _dotted(path: Path) -> str:
 dotted = _dotted
 
 
+def _compose(text: str) -> yaml.Node | None:
+    """Compose with libyaml when present (about 10x faster); on an error, compose again in
+    pure Python so the message and its line are the ones contributors are shown everywhere."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[Problem]]:
     """Parse YAML text; offset is the file line of the text's first line (1-based)."""
     problems: list[Problem] = []
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = (mark.line + offset) if mark else offset
