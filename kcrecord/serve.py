@@ -23,7 +23,7 @@ import livereload
 from livereload.handlers import LiveReloadJSHandler
 from tornado import httpserver, netutil, web, websocket
 from tornado.escape import json_decode, json_encode
-from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.ioloop import IOLoop
 
 from .incremental import Outcome, PreviewBuilder, Watcher
 from .pipeline import Project
@@ -45,7 +45,7 @@ CONTENT_TYPES = {
 }
 LIVERELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
 TEMPLATES = Path(__file__).resolve().parent / "serve_templates"
-POLL_INTERVAL = 0.3  # seconds between scans of the watched files
+POLL_INTERVAL = 0.3  # seconds from the end of one scan of the watched files to the next
 FINISH_DELAY = 0.3  # after reloading the open pages, let them load before the slower outputs are written
 FINISH_SLICE = 0.1  # seconds of pending work between chances to answer requests
 Log = Callable[[str], None]
@@ -106,11 +106,27 @@ class Preview:
         self._report(self.outcome, set())
         return self.outcome
 
+    def watch(self, interval: float) -> None:
+        """Scan for changes in a worker thread every interval seconds, so requests are answered meanwhile."""
+        loop = IOLoop.current()
+
+        async def scan() -> None:
+            try:
+                changed = await loop.run_in_executor(None, self.watcher.poll)
+                if changed:
+                    self.apply(changed)
+            finally:
+                loop.call_later(interval, scan)
+
+        loop.add_callback(scan)
+
     def poll(self) -> Outcome | None:
         """Rebuild what changed since the last poll, then tell open pages to reload."""
         changed = self.watcher.poll()
-        if not changed:
-            return None
+        return self.apply(changed) if changed else None
+
+    def apply(self, changed: set[Path]) -> Outcome:
+        """Rebuild what the changed files affect, then tell open pages to reload."""
         was_ok = self.outcome.ok
         first = {self.page_file(socket.page) for socket in self.sockets}
         self.outcome = self.builder.update(changed, first)
@@ -346,7 +362,7 @@ def start_in_thread(
         holder["loop"] = loop
         server = httpserver.HTTPServer(make_app(preview))
         server.add_sockets(sockets)
-        PeriodicCallback(preview.poll, interval * 1000).start()
+        preview.watch(interval)
         loop.add_callback(started.set)
         loop.start()
         server.stop()
@@ -382,7 +398,7 @@ def run(project: Project, host: str, port: int, cache: Path | None, interval: fl
     preview.build()
     server = httpserver.HTTPServer(make_app(preview))
     server.add_sockets(sockets)
-    PeriodicCallback(preview.poll, interval * 1000).start()
+    preview.watch(interval)
     print(f"Serving {url} (livereload {livereload.__version__}); watching content/, templates/, static/, site.yaml.")
     print("Press Ctrl+C to stop.")
     try:
