@@ -133,8 +133,9 @@ dotted = _dotted
 
 
 def _compose(text: str) -> yaml.Node | None:
-    """Compose with libyaml when present (about 10x faster); on an error, compose again in
-    pure Python so the message and its line are the ones contributors are shown everywhere."""
+    """Compose YAML into nodes, with libyaml when it is installed."""
+    # libyaml is about ten times faster. On an error, compose again in pure Python so the
+    # message and its line are the ones the tests pin and contributors are shown.
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
