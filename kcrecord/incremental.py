@@ -54,6 +54,7 @@ class Pending:
     content: Content
     site: Site
     all_jobs: list[Job] | None
+    templates: dict[str, str | None]
     keys: set[str] = field(default_factory=set)
     done: set[str] = field(default_factory=set)
 
@@ -218,7 +219,6 @@ class PreviewBuilder:
         self._good_paths: set[str] = set()
         self._good_templates: dict[str, str | None] = {}
         self._dirty_rels: set[str] = set()
-        self._dirty_templates: set[str] = set()
         self._dirty_static: set[str] = set()
         self._closures: dict[str, set[str]] = {}
         self._pending: Pending | None = None
@@ -249,6 +249,7 @@ class PreviewBuilder:
         """Render every job and swap a fresh output folder into place."""
         if self.renderer is None or self.renderer.base_path != self._base_path(content):
             self.renderer = cached_renderer(self.cache, content, self.base_url)
+        templates = _files_under(self.project.templates)
         try:
             site = assemble(content, self.base_url, self.renderer)
             jobs = plan_site(site, self.project.templates, self.bytecode)
@@ -256,7 +257,7 @@ class PreviewBuilder:
         except jinja2.TemplateError as error:
             return Outcome(True, error=self.template_error(error), seconds=time.perf_counter() - started)
         write_site(outputs, self.project.static, self.project.out)
-        self._remember_good(content, site, jobs)
+        self._remember_good(content, site, jobs, templates)
         self._last_site = site
         gc.freeze()  # what a full build leaves is long-lived: spare the collector rescanning it on every update
         return Outcome(
@@ -277,13 +278,12 @@ class PreviewBuilder:
         line = getattr(error, "lineno", None) or 1
         return f"{where}:{line}: template: {error.message or error}"
 
-    def _remember_good(self, content: Content, site: Site, jobs: list[Job]) -> None:
+    def _remember_good(self, content: Content, site: Site, jobs: list[Job], templates: dict[str, str | None]) -> None:
         self._good = {s.rel: s for kind in KINDS for s in content.files[kind]}
         self._good_site = site
         self._good_paths = {job.path for job in jobs}
-        self._good_templates = _files_under(self.project.templates)
+        self._good_templates = templates  # as read before rendering: a later edit is seen as a change
         self._dirty_rels.clear()
-        self._dirty_templates.clear()
         self._dirty_static.clear()
 
     def _remember_incident_problems(self, problems: list[Problem], rels: Iterable[str]) -> None:
@@ -315,10 +315,8 @@ class PreviewBuilder:
                 continue
             if parts[0] == "site.yaml":
                 self._needs_full = True
-            elif parts[0] == "templates" and len(parts) > 1:
-                if path.name.startswith(".") or path.name.endswith("~"):
-                    continue  # editor swap and backup files
-                self._dirty_templates.add(Path(*parts[1:]).as_posix())
+            elif parts[0] == "templates":
+                continue  # templates are compared whole with the last good build's (see _changed_templates)
             elif parts[0] == "static" and len(parts) > 1:
                 self._dirty_static.add(Path(*parts[1:]).as_posix())
             elif parts[0] == "content" and len(parts) > 2 and parts[1] in KINDS:
@@ -399,10 +397,11 @@ class PreviewBuilder:
         site = assemble(content, self.base_url, self.renderer, previous=self._last_site)
         self._last_site = site
         keys = self._changed_keys(site)
-        templates = self._changed_templates()
+        snapshot = _files_under(self.project.templates)
+        templates = self._changed_templates(snapshot)
         direct = {key for key in keys if key.split(":")[0] in DIRECT_KEYS}
         if first is not None and not templates and not self._dirty_static and self._same_files() and ALWAYS not in keys:
-            return self._quick_pass(content, site, keys, direct, first)
+            return self._quick_pass(content, site, keys, direct, first, snapshot)
         jobs = plan_site(site, self.project.templates, self.bytecode)
         selected = self._select(jobs, keys, templates)
         later: list[Job] = []
@@ -417,14 +416,20 @@ class PreviewBuilder:
             remove_file(out / rel, out)
             written.append(rel)
         written += self._copy_static()
-        self._pending = Pending(later, content, site, jobs)
+        self._pending = Pending(later, content, site, jobs, snapshot)
         rendered = [job.path for job in selected]
         if not later:
             self._finished()
         return Outcome(False, rendered_paths=rendered, written=written, pending=len(later))
 
     def _quick_pass(
-        self, content: Content, site: Site, keys: set[str], direct: set[str], first: Collection[str]
+        self,
+        content: Content,
+        site: Site,
+        keys: set[str],
+        direct: set[str],
+        first: Collection[str],
+        snapshot: dict[str, str | None],
     ) -> Outcome:
         """Plan and write only the edited files' own pages and the open HTML pages; leave the rest pending."""
         slugs = {key.split(":", 1)[1] for key in direct if key.startswith("incident:")}
@@ -433,7 +438,7 @@ class PreviewBuilder:
         now = [job for job in jobs if job.deps & direct or (job.path in first and job.path.endswith(".html"))]
         written = self._write_jobs(now)
         done = {job.path for job in now}
-        self._pending = Pending(None, content, site, None, keys, done)
+        self._pending = Pending(None, content, site, None, snapshot, keys, done)
         return Outcome(False, rendered_paths=sorted(done), written=written, pending=1)
 
     def _same_files(self) -> bool:
@@ -494,28 +499,30 @@ class PreviewBuilder:
 
     def _finished(self) -> None:
         assert self._pending is not None and self._pending.all_jobs is not None
-        self._remember_good(self._pending.content, self._pending.site, self._pending.all_jobs)
+        pending = self._pending
+        self._remember_good(pending.content, pending.site, pending.all_jobs, pending.templates)
         self._pending = None
 
     def _write_jobs(self, jobs: list[Job]) -> list[str]:
-        """Render jobs and write the outputs that differ from what is in site/; return their paths."""
+        """Render jobs, then write the outputs that differ from what is in site/; return their paths."""
         out = self.project.out
+        outputs = [(job.path, job.render()) for job in jobs]  # a template error leaves site/ untouched
         written = []
-        for job in jobs:
-            data = job.render()
-            target = out / job.path
+        for rel, data in outputs:
+            target = out / rel
             try:
                 if target.read_bytes() == data:
                     continue
             except OSError:
                 pass
             write_file(target, data)
-            written.append(job.path)
+            written.append(rel)
         return written
 
-    def _changed_templates(self) -> set[str]:
-        now = {name: _digest(self.project.templates / name) for name in self._dirty_templates}
-        return {name for name, digest in now.items() if digest != self._good_templates.get(name)}
+    def _changed_templates(self, now: dict[str, str | None]) -> set[str]:
+        names = set(now) | set(self._good_templates)
+        names = {name for name in names if not (name.rsplit("/", 1)[-1].startswith(".") or name.endswith("~"))}
+        return {name for name in names if now.get(name) != self._good_templates.get(name)}
 
     def _copy_static(self) -> list[str]:
         written = []
