@@ -435,7 +435,10 @@ class PreviewBuilder:
         slugs = {key.split(":", 1)[1] for key in direct if key.startswith("incident:")}
         slugs.update(path.split("/")[1] for path in first if path.startswith("incidents/") and path.count("/") == 2)
         jobs = plan_site(site, self.project.templates, self.bytecode, only_incidents=slugs)
-        now = [job for job in jobs if job.deps & direct or (job.path in first and job.path.endswith(".html"))]
+        open_pages = [job for job in jobs if job.path in first and job.path.endswith(".html")]
+        now = [
+            job for job in jobs if job.deps & direct or (job in open_pages and (job.deps & keys or ALWAYS in job.deps))
+        ]
         written = self._write_jobs(now)
         done = {job.path for job in now}
         self._pending = Pending(None, content, site, None, snapshot, keys, done)

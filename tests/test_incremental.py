@@ -142,7 +142,8 @@ def test_an_incident_edit_renders_only_the_pages_that_show_it(preview) -> None:
 def test_open_pages_first_then_the_rest(preview, tmp_path: Path) -> None:
     builder, watcher, root = preview
     edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
-    outcome = builder.update(watcher.poll(), first={"agencies/example-prosecutor/index.html"})
+    outcome = builder.update(watcher.poll(), first={"agencies/example-prosecutor/index.html", "about/index.html"})
+    assert "about/index.html" not in outcome.rendered_paths  # open, but the edit does not show on it
     assert "incidents/2024-03-05-example-shooting/index.html" in outcome.written
     assert "agencies/example-prosecutor/index.html" in outcome.written
     assert "timeline/index.html" not in outcome.rendered_paths
