@@ -410,11 +410,7 @@ class PreviewBuilder:
             later = [job for job in selected if not (job.path in first or job.deps & direct)]
             selected = now
         written = self._write_jobs(selected)
-        out = self.project.out
-        paths = {job.path for job in jobs}
-        for rel in sorted(self._good_paths - paths):
-            remove_file(out / rel, out)
-            written.append(rel)
+        written += self._remove_outputs(jobs)
         written += self._copy_static()
         self._pending = Pending(later, content, site, jobs, snapshot)
         rendered = [job.path for job in selected]
@@ -443,6 +439,14 @@ class PreviewBuilder:
         done = {job.path for job in now}
         self._pending = Pending(None, content, site, None, snapshot, keys, done)
         return Outcome(False, rendered_paths=sorted(done), written=written, pending=1)
+
+    def _remove_outputs(self, jobs: list[Job]) -> list[str]:
+        """Delete the outputs of the last good build that no job makes any more; return their paths."""
+        out = self.project.out
+        gone = sorted(self._good_paths - {job.path for job in jobs})
+        for rel in gone:
+            remove_file(out / rel, out)
+        return gone
 
     def _same_files(self) -> bool:
         """Return True when every file changed since the last good build existed then and exists now."""
@@ -480,12 +484,13 @@ class PreviewBuilder:
         pending = self._pending
         if pending is None:
             return Outcome(False)
+        written: list[str] = []
         if pending.jobs is None:  # after a quick pass: plan everything now, less what is written
             pending.all_jobs = plan_site(pending.site, self.project.templates, self.bytecode)
             selected = self._select(pending.all_jobs, pending.keys, set())
             pending.jobs = [job for job in selected if job.path not in pending.done]
+            written += self._remove_outputs(pending.all_jobs)
         batch: list[Job] = []
-        written: list[str] = []
         while pending.jobs and (not batch or time.perf_counter() - started < seconds):
             job = pending.jobs.pop(0)
             batch.append(job)
@@ -545,6 +550,7 @@ class PreviewBuilder:
     def _changed_keys(self, site: Site) -> set[str]:
         """Return the dependency keys that differ between the last good build and now."""
         keys: set[str] = set()
+        moved = False  # an incident added, removed, published, withdrawn or moved to another year
         current = {s.rel: s for kind in KINDS for s in self._files[kind].values() if s.rel in self._dirty_rels}
         for rel in self._dirty_rels:
             old, new = self._good.get(rel), current.get(rel)
@@ -554,6 +560,7 @@ class PreviewBuilder:
             if kind == "incidents":
                 keys.update(_incident_keys(old))
                 keys.update(_incident_keys(new))
+                moved = moved or old is None or new is None or _year_and_draft(old) != _year_and_draft(new)
             elif kind == "agencies":
                 if old is None or new is None:
                     keys.add(ALWAYS)
@@ -563,9 +570,13 @@ class PreviewBuilder:
             else:
                 keys.add(f"page:{new.slug}")
         assert self._good_site is not None
-        if set(self._good_site.years) != set(site.years):
+        if moved and set(self._good_site.years) != set(site.years):
             keys.add("years")
         return keys
+
+
+def _year_and_draft(source: SourceFile) -> tuple[int, bool]:
+    return source.meta["date"].year, bool(source.meta.get("draft"))
 
 
 def _incident_keys(source: SourceFile | None) -> set[str]:

@@ -87,6 +87,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         root, INCIDENT, "  - {id: example-prosecutor, role: reviewing}\n", ""
     ),
     "incident added": _new_incident,
+    "incident made a draft (its year empties)": lambda root: edit(
+        root, OTHER_INCIDENT, "title: ", "draft: true\ntitle: "
+    ),
     "incident removed": _remove(OTHER_INCIDENT),
     "agency renamed": lambda root: edit(
         root, "content/agencies/example-pd.md", "Example Police Department", "Example City Police"
@@ -111,12 +114,15 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 }
 
 
+@pytest.mark.parametrize("quick", [False, True], ids=["at once", "open pages first"])
 @pytest.mark.parametrize("change", sorted(CHANGES))
-def test_update_equals_a_clean_build(change: str, preview, tmp_path: Path) -> None:
+def test_update_equals_a_clean_build(change: str, quick: bool, preview, tmp_path: Path) -> None:
     builder, watcher, root = preview
     CHANGES[change](root)
-    outcome = builder.update(watcher.poll())
+    outcome = builder.update(watcher.poll(), first={"index.html"} if quick else None)
     assert outcome.ok, outcome
+    while builder.pending:
+        assert builder.finish().ok
     assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
 
 
