@@ -1,17 +1,17 @@
 """make serve in a real browser: an edit shows up without a manual reload, broken YAML shows the file and
-line, and the fixed page comes back (Playwright driving Debian's Chromium)."""
+line, and the fixed page comes back (Playwright driving Debian's Chromium, the session's shared browser)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kcrecord.pipeline import Project
 from kcrecord.serve import RunningPreview, start_in_thread
-from tests.standards import chromium, require_chromium
 
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
 PAGE = "incidents/2024-03-05-example-shooting/"
@@ -27,12 +27,11 @@ def server(small_project: Path) -> Iterator[RunningPreview]:
     running.stop()
 
 
-def test_edit_break_and_fix_in_the_browser(server: RunningPreview, small_project: Path) -> None:
-    require_chromium()
+def test_edit_break_and_fix_in_the_browser(browser: Any, server: RunningPreview, small_project: Path) -> None:
     path = small_project / INCIDENT
     good = path.read_text(encoding="utf-8")
-    with chromium() as browser:
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         page.goto(server.url + PAGE)
         assert page.locator("h1").inner_text() == "Officer fires at man holding a knife outside a store"
         _wait_connected(server)
@@ -51,6 +50,8 @@ def test_edit_break_and_fix_in_the_browser(server: RunningPreview, small_project
         path.write_text(good, encoding="utf-8")
         page.wait_for_function(HEADING_SAYS, arg="Officer fires", timeout=WAIT_MS)
         assert page.locator("tr.problem").count() == 0
+    finally:
+        page.close()
 
 
 def _wait_connected(server: RunningPreview) -> None:
