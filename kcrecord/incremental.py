@@ -223,6 +223,7 @@ class PreviewBuilder:
         self._closures: dict[str, set[str]] = {}
         self._pending: Pending | None = None
         self._last_site: Site | None = None
+        self._unsettled: set[str] = set()  # outputs written or removed since the last good build
 
     # -- full build ------------------------------------------------------------------------
 
@@ -285,6 +286,7 @@ class PreviewBuilder:
         self._good_templates = templates  # as read before rendering: a later edit is seen as a change
         self._dirty_rels.clear()
         self._dirty_static.clear()
+        self._unsettled.clear()
 
     def _remember_incident_problems(self, problems: list[Problem], rels: Iterable[str]) -> None:
         for rel in rels:
@@ -429,11 +431,16 @@ class PreviewBuilder:
     ) -> Outcome:
         """Plan and write only the edited files' own pages and the open HTML pages; leave the rest pending."""
         slugs = {key.split(":", 1)[1] for key in direct if key.startswith("incident:")}
+        unsettled = {path.split("/")[1] for path in self._unsettled if path.startswith("incidents/")}
         slugs.update(path.split("/")[1] for path in first if path.startswith("incidents/") and path.count("/") == 2)
-        jobs = plan_site(site, self.project.templates, self.bytecode, only_incidents=slugs)
+        jobs = plan_site(site, self.project.templates, self.bytecode, only_incidents=slugs | unsettled)
         open_pages = [job for job in jobs if job.path in first and job.path.endswith(".html")]
         now = [
-            job for job in jobs if job.deps & direct or (job in open_pages and (job.deps & keys or ALWAYS in job.deps))
+            job
+            for job in jobs
+            if job.deps & direct
+            or (job.path in self._unsettled and job.path.startswith("incidents/"))
+            or (job in open_pages and (job.deps & keys or ALWAYS in job.deps or job.path in self._unsettled))
         ]
         written = self._write_jobs(now)
         done = {job.path for job in now}
@@ -443,9 +450,11 @@ class PreviewBuilder:
     def _remove_outputs(self, jobs: list[Job]) -> list[str]:
         """Delete the outputs of the last good build that no job makes any more; return their paths."""
         out = self.project.out
-        gone = sorted(self._good_paths - {job.path for job in jobs})
+        made = {job.path for job in jobs}
+        gone = sorted(path for path in self._good_paths | self._unsettled if path not in made and (out / path).exists())
         for rel in gone:
             remove_file(out / rel, out)
+        self._unsettled.update(gone)
         return gone
 
     def _same_files(self) -> bool:
@@ -467,7 +476,7 @@ class PreviewBuilder:
         selected = []
         for job in jobs:
             by_template = bool(templates and job.template and self._closures[job.template] & templates)
-            if everything or by_template or ALWAYS in job.deps or job.deps & keys:
+            if everything or by_template or ALWAYS in job.deps or job.deps & keys or job.path in self._unsettled:
                 selected.append(job)
         return selected
 
@@ -525,6 +534,7 @@ class PreviewBuilder:
                 pass
             write_file(target, data)
             written.append(rel)
+        self._unsettled.update(written)  # written from a state that may never become the good one
         return written
 
     def _changed_templates(self, now: dict[str, str | None]) -> set[str]:
@@ -554,6 +564,8 @@ class PreviewBuilder:
         current = {s.rel: s for kind in KINDS for s in self._files[kind].values() if s.rel in self._dirty_rels}
         for rel in self._dirty_rels:
             old, new = self._good.get(rel), current.get(rel)
+            if old is None and new is None:
+                continue  # added and removed again since the last good build: its outputs are unsettled
             if old is not None and new is not None and old.digest == new.digest:
                 continue
             kind = (old or new).kind  # type: ignore[union-attr]

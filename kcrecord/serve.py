@@ -97,6 +97,11 @@ class Preview:
         self.outcome = Outcome(True)
         self.sockets: set[LiveReloadSocket] = set()
         self._started_pending = 0.0
+        # A page whose socket connects after a change missed that reload: these let it catch up.
+        self.state = 0  # counts changes
+        self.served: dict[str, int] = {}  # URL path of an HTML page -> state when it was served
+        self.written_at: dict[str, int] = {}  # file below site/ -> state when it was last written
+        self.toggled_at = 0  # state when the error page appeared, changed or went away
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
         self._error_template = env.get_template("error.html")
 
@@ -132,6 +137,7 @@ class Preview:
         self.outcome = self.builder.update(changed, first)
         self._report(self.outcome, changed)
         written = self.outcome.written
+        self.mark(written, not self.outcome.ok or not was_ok)
         if not self.outcome.ok or not was_ok:
             self.reload()  # show the problems, or the fixed page in their place
         elif written:
@@ -146,6 +152,7 @@ class Preview:
         if not self.builder.pending:
             return
         outcome = self.builder.finish(FINISH_SLICE)
+        self.mark(outcome.written, not outcome.ok)
         if not outcome.ok:
             self.outcome = outcome
             self._report(outcome, set())
@@ -158,6 +165,22 @@ class Preview:
         else:
             seconds = time.perf_counter() - self._started_pending
             self.log(f"  ... then the lists, feeds and downloads, in {seconds:.2f} s more.")
+
+    def mark(self, written: list[str], toggled: bool) -> None:
+        """Record a change: which files were written, and whether the error page changed."""
+        self.state += 1
+        for path in written:
+            self.written_at[path] = self.state
+        if toggled:
+            self.toggled_at = self.state
+
+    def catch_up(self, socket: LiveReloadSocket) -> None:
+        """Reload a page that connects after a change it has not shown yet."""
+        served = self.served.get(socket.page)
+        if served is None:
+            return
+        if self.toggled_at > served or self.written_at.get(self.page_file(socket.page), 0) > served:
+            self.send(socket, "*")
 
     def reload_pages(self, written: list[str]) -> None:
         """Reload the open pages whose file was rewritten; swap stylesheets in place; reload all for other assets."""
@@ -259,6 +282,8 @@ class SiteHandler(web.RequestHandler):
         if target is None or not target.is_file():
             status, target = 404, out / "404.html"
         is_html = target.suffix == ".html"
+        if is_html:
+            self.preview.served[url_path] = self.preview.state
         if is_html and not self.preview.outcome.ok:
             self._send(500, "text/html; charset=utf-8", self.preview.error_page(), include_body)
             return
@@ -302,6 +327,7 @@ class LiveReloadSocket(websocket.WebSocketHandler):
         elif command == "info":
             self.page = urlsplit(str(data.get("url") or "/")).path or "/"
             self.preview.sockets.add(self)
+            self.preview.catch_up(self)
 
     def on_close(self) -> None:
         self.preview.sockets.discard(self)

@@ -172,6 +172,31 @@ def test_an_edit_during_pending_work_catches_up(preview, tmp_path: Path) -> None
     assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
 
 
+def test_reverting_after_an_unfinished_update_restores_the_pages(preview, tmp_path: Path) -> None:
+    builder, watcher, root = preview
+    original = (root / INCIDENT).read_text(encoding="utf-8")
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    assert builder.update(watcher.poll(), first=set()).pending  # its page is written, the lists are not yet
+    edit(root, INCIDENT, 'time: "13:50"', "time: 13:50")
+    assert builder.update(watcher.poll(), first=set()).problems  # the pending work is dropped
+    (root / INCIDENT).write_text(original, encoding="utf-8")  # back to the last good build's bytes
+    assert builder.update(watcher.poll(), first=set()).ok
+    while builder.pending:
+        builder.finish(10)
+    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+
+
+def test_an_incident_added_then_removed_before_the_lists_leaves_nothing(preview, tmp_path: Path) -> None:
+    builder, watcher, root = preview
+    _new_incident(root)
+    assert builder.update(watcher.poll(), first=set()).ok
+    (root / "content/incidents/2022-05-09-example-new.md").unlink()
+    assert builder.update(watcher.poll(), first=set()).ok
+    while builder.pending:
+        builder.finish(10)
+    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+
+
 def test_a_template_edit_renders_only_the_pages_that_use_it(preview) -> None:
     builder, watcher, root = preview
     edit(root, "templates/agency.html", "Suggest a correction", "Suggest a fix")

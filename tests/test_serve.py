@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from tornado.websocket import websocket_connect
 
 from kcrecord.pipeline import Project
 from kcrecord.serve import RunningPreview, content_type, is_loopback, resolve, start_in_thread
@@ -18,6 +20,8 @@ from tests.conftest import SMALL_SITE, copy_project
 
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
 INCIDENT_PAGE = "/incidents/2024-03-05-example-shooting/"
+PAGE_FILE = "incidents/2024-03-05-example-shooting/index.html"
+PROTOCOL = "http://livereload.com/protocols/official-7"
 
 
 def _serve(root: Path) -> RunningPreview:
@@ -206,3 +210,30 @@ def test_head_requests_send_no_body(server: RunningPreview) -> None:
 def test_loopback_hosts() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0")
+
+
+async def _livereload_client(port: int, page_url: str, wait: float) -> tuple[dict, dict | None]:
+    """Say hello and info like livereload.js; return the server's hello and the next message, if any."""
+    connection = await websocket_connect(f"ws://127.0.0.1:{port}/livereload")
+    await connection.write_message(json.dumps({"command": "hello", "protocols": [PROTOCOL]}))
+    hello = json.loads(await connection.read_message())
+    await connection.write_message(json.dumps({"command": "info", "url": page_url, "plugins": {}}))
+    try:
+        message = json.loads(await asyncio.wait_for(connection.read_message(), wait))
+    except TimeoutError:
+        message = None
+    connection.close()
+    return hello, message
+
+
+def test_a_page_that_connects_late_catches_up(editable: RunningPreview, small_project: Path) -> None:
+    get(editable, INCIDENT_PAGE)  # served before the edit; its socket is not open yet
+    path = small_project / INCIDENT
+    path.write_text(path.read_text().replace("Officer fires at man", "Officer shoots at man"), encoding="utf-8")
+    wait_for(lambda: b"Officer shoots at man" in (editable.preview.project.out / PAGE_FILE).read_bytes())
+    hello, message = asyncio.run(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 5))
+    assert hello["protocols"] == [PROTOCOL]
+    assert message is not None and message["command"] == "reload"
+    get(editable, INCIDENT_PAGE)  # now up to date: no reload
+    _, message = asyncio.run(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 0.5))
+    assert message is None
