@@ -7,8 +7,10 @@ import http.client
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -212,6 +214,12 @@ def test_loopback_hosts() -> None:
     assert not is_loopback("0.0.0.0")
 
 
+def _in_thread(coroutine: Coroutine) -> Any:
+    """Run a coroutine on its own event loop in another thread (Playwright may hold this thread's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _livereload_client(port: int, page_url: str, wait: float) -> tuple[dict, dict | None]:
     """Say hello and info like livereload.js; return the server's hello and the next message, if any."""
     connection = await websocket_connect(f"ws://127.0.0.1:{port}/livereload")
@@ -231,9 +239,9 @@ def test_a_page_that_connects_late_catches_up(editable: RunningPreview, small_pr
     path = small_project / INCIDENT
     path.write_text(path.read_text().replace("Officer fires at man", "Officer shoots at man"), encoding="utf-8")
     wait_for(lambda: b"Officer shoots at man" in (editable.preview.project.out / PAGE_FILE).read_bytes())
-    hello, message = asyncio.run(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 5))
+    hello, message = _in_thread(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 5))
     assert hello["protocols"] == [PROTOCOL]
     assert message is not None and message["command"] == "reload"
     get(editable, INCIDENT_PAGE)  # now up to date: no reload
-    _, message = asyncio.run(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 0.5))
+    _, message = _in_thread(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 0.5))
     assert message is None
