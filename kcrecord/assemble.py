@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 from .load import Content, SourceFile
@@ -42,23 +44,29 @@ class Incident:
     body_html: str
     source: SourceFile
     agencies_by_role: dict[str, list[str]] = field(default_factory=dict)
+    pieces: dict[str, object] = field(default_factory=dict, compare=False, repr=False)  # see kcrecord/fragments.py
 
     @property
     def date(self) -> dt.date:
         """Return the incident's date."""
         return self.meta["date"]
 
-    @property
+    @cached_property  # read for every incident by each list and chart: kept, as meta never changes
     def year(self) -> int:
         """Return the incident's year."""
         return self.date.year
 
-    @property
+    @cached_property
     def path(self) -> str:
         """Return the page's path below the base, e.g. incidents/slug/."""
         return f"incidents/{self.slug}/"
 
-    @property
+    @cached_property
+    def agency_roles(self) -> list[tuple[str, str]]:
+        """Return (role, agency id) for each agency the incident names, in role order, each pair once."""
+        return [(role, agency) for role in ROLE_ORDER for agency in dict.fromkeys(self.agencies_by_role.get(role, []))]
+
+    @cached_property
     def sort_key(self) -> tuple:
         """Return the key that orders incidents by date, time and slug."""
         return (self.date, self.meta.get("time") or "", self.slug)
@@ -79,7 +87,7 @@ class Agency:
         """Return the page's path below the base."""
         return f"agencies/{self.slug}/"
 
-    @property
+    @cached_property  # read by several outputs; an agency is not changed once assembled
     def count(self) -> int:
         """Return how many distinct incidents name this agency."""
         return len({i.slug for group in self.incidents_by_role.values() for i in group})
@@ -110,7 +118,7 @@ class Site:
     pages: list[Page]
     commit: str = "unknown"  # the git commit built from, for the data's provenance
 
-    @property
+    @cached_property  # read several times by the timeline pages: kept, as the site is not changed once assembled
     def years(self) -> dict[int, list[Incident]]:
         """Return incidents grouped by year, newest year first."""
         groups: dict[int, list[Incident]] = defaultdict(list)
@@ -178,12 +186,12 @@ def assemble(
     incidents = []
     reuse = {id(incident.source): incident for incident in previous.incidents} if previous else {}
     for source in content.files["incidents"]:
-        meta = source.meta
-        if meta.get("draft"):
-            continue
         kept = reuse.get(id(source))
         if kept is not None and kept.source is source:
-            incidents.append(kept)
+            incidents.append(kept)  # published then, from the very same file
+            continue
+        meta = source.meta
+        if meta.get("draft"):
             continue
         # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
         html = renderer.render(source.body, citation_definitions(meta["sources"]), shift_headings=1)
@@ -191,15 +199,14 @@ def assemble(
         for entry in meta["agencies"]:
             incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
         incidents.append(incident)
-    incidents.sort(key=lambda i: i.sort_key)
+    incidents.sort(key=attrgetter("sort_key"))
     agencies = {}
     for source in sorted(content.files["agencies"], key=lambda s: s.slug):
         notes = citation_definitions(source.meta.get("sources", []))
         agencies[source.slug] = Agency(source.slug, source.meta, renderer.render(source.body, notes), source)
     for incident in incidents:
-        for role in ROLE_ORDER:
-            for agency_id in dict.fromkeys(incident.agencies_by_role.get(role, [])):
-                agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
+        for role, agency_id in incident.agency_roles:
+            agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
     pages = [Page(s.slug, s.meta, renderer.render(s.body), s) for s in content.files["pages"]]
     pages.sort(key=lambda p: p.slug)
     return Site(config, incidents, agencies, pages, commit)

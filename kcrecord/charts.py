@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from .assemble import Config, Incident
+from .fragments import Fragments
 
 # Fill colours for the series, in order; each differs from its neighbours in lightness too,
 # so the bars stay apart in greyscale, and each has at least 3:1 contrast with white.
@@ -78,17 +80,21 @@ class Chart:
     bar_height: int
 
 
-def year_type_chart(incidents: Iterable[Incident], config: Config, chart_id: str, subject: str) -> Chart | None:
+def year_types(incident: Incident) -> tuple[tuple[int, str], ...]:
+    """Return (year, type) for each of the incident's types, once each."""
+    return tuple((incident.year, kind) for kind in dict.fromkeys(incident.meta["types"]))
+
+
+def year_type_chart(
+    incidents: Iterable[Incident], config: Config, chart_id: str, subject: str, fragments: Fragments | None = None
+) -> Chart | None:
     """Return the incidents-per-year-by-type chart for these incidents, or None when there are none."""
     incidents = list({incident.slug: incident for incident in incidents}.values())  # once each
     if not incidents:
         return None
-    counts: Counter = Counter()
-    totals: Counter = Counter()
-    for incident in incidents:
-        totals[incident.year] += 1
-        for kind in dict.fromkeys(incident.meta["types"]):
-            counts[(incident.year, kind)] += 1
+    totals = Counter(incident.year for incident in incidents)
+    fragments = Fragments() if fragments is None else fragments
+    counts = Counter(chain.from_iterable(fragments.each("year-types", incidents, year_types)))
     kinds = list(config.vocab.get("incident_types", {}))
     kinds = [k for k in kinds if any(key[1] == k for key in counts)] + sorted({k for _, k in counts if k not in kinds})
     series = tuple(

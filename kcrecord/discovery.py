@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import markupsafe
@@ -115,30 +116,30 @@ def atom_time(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def feed_entries(site: Site) -> list[FeedEntry]:
-    """Return the most recently changed incidents, newest change first."""
-    ordered = sorted(site.incidents, key=lambda i: (last_changed(i), i.sort_key), reverse=True)
+def feed_entries(site: Site, changed: Sequence[dt.date] | None = None) -> list[FeedEntry]:
+    """Return the most recently changed incidents, newest change first (changed: each one's last_changed, if known)."""
+    dates = [last_changed(incident) for incident in site.incidents] if changed is None else changed
+    keys = [(date, incident.sort_key) for date, incident in zip(dates, site.incidents, strict=True)]
+    newest = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)[:FEED_LENGTH]
     return [
         FeedEntry(
-            incident,
-            site.config.base_url + incident.path,
-            atom_time(last_changed(incident)),
-            bool(incident.meta.get("corrections")),
+            site.incidents[n],
+            site.config.base_url + site.incidents[n].path,
+            atom_time(dates[n]),
+            bool(site.incidents[n].meta.get("corrections")),
         )
-        for incident in ordered[:FEED_LENGTH]
+        for n in newest
     ]
 
 
-def sitemap_urls(site: Site, outputs: dict[str, bytes]) -> list[tuple[str, str | None]]:
-    """Return (absolute URL, last-modified date or None) for every HTML page except the 404 page."""
-    changed = {incident.path + "index.html": last_changed(incident).isoformat() for incident in site.incidents}
-    urls = []
+def sitemap_pages(outputs: Iterable[str]) -> list[tuple[str, str]]:
+    """Return (output path, path below the base URL) for every HTML page except the 404 page, in path order."""
+    pages = []
     for rel in sorted(outputs):
         if not rel.endswith(".html") or rel == "404.html":
             continue
-        path = rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel
-        urls.append((site.config.base_url + path, changed.get(rel)))
-    return urls
+        pages.append((rel, rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel))
+    return pages
 
 
 def robots_txt(site: Site) -> bytes:

@@ -1,7 +1,8 @@
 """The data downloads: CSV tables, the whole record as JSON, and GeoJSON of located incidents.
 
 Each CSV is written from a list of Column definitions; the same list documents the file on the
-data page, so the field dictionary cannot drift from the files.
+data page, so the field dictionary cannot drift from the files. Each incident's rows, JSON record
+and GeoJSON feature are written once as text and kept (kcrecord/fragments.py): a file is a join.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from .assemble import ROLE_ORDER, Agency, Incident, Site
+from .fragments import Fragments
 from .render import incident_record, jsonable
 
 # A text cell starting with one of these is read as a formula by spreadsheets.
@@ -44,12 +47,13 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV download: file name, what one row is, and its columns."""
+    """A CSV download: file name, what one row is, its columns, and its rows (all, or one incident's)."""
 
     filename: str
     row: str
     columns: tuple[Column, ...]
     rows: Callable[[Site], list[dict]]
+    incident_rows: Callable[[Incident, Site], list[dict]] | None = None  # rows is these for each incident, in order
 
 
 def safe_cell(value: object, kind: str) -> object:
@@ -68,14 +72,31 @@ def safe_cell(value: object, kind: str) -> object:
     return text
 
 
-def write_csv(table: Table, site: Site) -> bytes:
-    """Return the table as CSV bytes (UTF-8, a header row, CRLF line ends as RFC 4180 asks)."""
+def csv_lines(table: Table, rows: list[dict], header: bool = False) -> str:
+    """Return rows as lines of the table's CSV (CRLF line ends as RFC 4180 asks), after the header row if asked."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([column.name for column in table.columns])
-    for row in table.rows(site):
+    if header:
+        writer.writerow([column.name for column in table.columns])
+    for row in rows:
         writer.writerow([safe_cell(column.get(row), column.kind) for column in table.columns])
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue()
+
+
+def write_csv(table: Table, site: Site, fragments: Fragments | None = None) -> bytes:
+    """Return the table as CSV bytes (UTF-8, a header row); an incident's rows are written once, then kept."""
+    if table.incident_rows is None:
+        return csv_lines(table, table.rows(site), header=True).encode("utf-8")
+    fragments = Fragments() if fragments is None else fragments
+    lines = partial(_incident_lines, table, table.incident_rows, site)
+    header = csv_lines(table, [], header=True).encode("utf-8")
+    return header + b"".join(fragments.each(f"csv:{table.filename}", site.incidents, lines))
+
+
+def _incident_lines(
+    table: Table, incident_rows: Callable[[Incident, Site], list[dict]], site: Site, incident: Incident
+) -> bytes:
+    return csv_lines(table, incident_rows(incident, site)).encode("utf-8")
 
 
 def incident_licence(meta: dict, site: Site) -> str:
@@ -96,7 +117,12 @@ def _count_outcome(meta: dict, outcome: str) -> int:
 
 def incident_rows(site: Site) -> list[dict]:
     """Return one row per incident, oldest first."""
-    return [{"incident": i, "meta": i.meta, "site": site} for i in site.incidents]
+    return [row for incident in site.incidents for row in incident_row(incident, site)]
+
+
+def incident_row(incident: Incident, site: Site) -> list[dict]:
+    """Return the incident's row, in a list."""
+    return [{"incident": incident, "meta": incident.meta, "site": site}]
 
 
 def _agency_ids(role: str) -> Callable[[dict], object]:
@@ -214,11 +240,16 @@ INCIDENT_COLUMNS = (
 
 def person_rows(site: Site) -> list[dict]:
     """Return one row per person, in incident order and then the order listed."""
-    rows = []
-    for incident in site.incidents:
-        for number, person in enumerate(_people(incident.meta), start=1):
-            rows.append({"incident": incident, "meta": incident.meta, "person": person, "number": number, "site": site})
-    return rows
+    return [row for incident in site.incidents for row in people_of(incident, site)]
+
+
+def people_of(incident: Incident, site: Site) -> list[dict]:
+    """Return a row per person the incident lists, in the order listed."""
+    meta = incident.meta
+    return [
+        {"incident": incident, "meta": meta, "person": person, "number": number, "site": site}
+        for number, person in enumerate(_people(meta), start=1)
+    ]
 
 
 def _person(key: str) -> Callable[[dict], object]:
@@ -276,9 +307,13 @@ PERSON_COLUMNS = (
 
 def source_rows(site: Site) -> list[dict]:
     """Return one row per source cited, in incident order and then the order listed."""
+    return [row for incident in site.incidents for row in sources_of(incident, site)]
+
+
+def sources_of(incident: Incident, site: Site) -> list[dict]:
+    """Return a row per source the incident cites, in the order listed."""
     return [
         {"incident": incident, "meta": incident.meta, "source": source, "site": site}
-        for incident in site.incidents
         for source in incident.meta["sources"]
     ]
 
@@ -359,10 +394,10 @@ AGENCY_COLUMNS = (
 )
 
 TABLES = (
-    Table("incidents.csv", "one incident", INCIDENT_COLUMNS, incident_rows),
-    Table("people.csv", "one person involved in an incident", PERSON_COLUMNS, person_rows),
+    Table("incidents.csv", "one incident", INCIDENT_COLUMNS, incident_rows, incident_row),
+    Table("people.csv", "one person involved in an incident", PERSON_COLUMNS, person_rows, people_of),
     Table("agencies.csv", "one agency", AGENCY_COLUMNS, agency_rows),
-    Table("sources.csv", "one source cited by an incident", SOURCE_COLUMNS, source_rows),
+    Table("sources.csv", "one source cited by an incident", SOURCE_COLUMNS, source_rows, sources_of),
 )
 
 
@@ -406,32 +441,31 @@ def located(incident: Incident) -> bool:
 
 def geojson(site: Site, commit: str) -> dict:
     """Return the incidents that have coordinates as a GeoJSON FeatureCollection (longitude first)."""
-    features = []
-    for incident in site.incidents:
-        if not located(incident):
-            continue
-        meta = incident.meta
-        location = meta["location"]
-        features.append(
-            {
-                "type": "Feature",
-                "id": incident.slug,
-                "geometry": {"type": "Point", "coordinates": [location["longitude"], location["latitude"]]},
-                "properties": {
-                    "slug": incident.slug,
-                    "title": meta["title"],
-                    "date": meta["date"].isoformat(),
-                    "url": site.config.base_url + incident.path,
-                    "types": list(meta["types"]),
-                    "city": location["city"],
-                    "state": location["state"],
-                    "location_precision": location["precision"],
-                    "coordinates_note": location.get("coordinates_note"),
-                    "licence": incident_licence(meta, site),
-                },
-            }
-        )
+    features = [feature(incident, site) for incident in site.incidents if located(incident)]
     return {"type": "FeatureCollection", "metadata": about(site, commit), "features": features}
+
+
+def feature(incident: Incident, site: Site) -> dict:
+    """Return a located incident as a GeoJSON point feature."""
+    meta = incident.meta
+    location = meta["location"]
+    return {
+        "type": "Feature",
+        "id": incident.slug,
+        "geometry": {"type": "Point", "coordinates": [location["longitude"], location["latitude"]]},
+        "properties": {
+            "slug": incident.slug,
+            "title": meta["title"],
+            "date": meta["date"].isoformat(),
+            "url": site.config.base_url + incident.path,
+            "types": list(meta["types"]),
+            "city": location["city"],
+            "state": location["state"],
+            "location_precision": location["precision"],
+            "coordinates_note": location.get("coordinates_note"),
+            "licence": incident_licence(meta, site),
+        },
+    }
 
 
 GEOJSON_PROPERTIES = (
@@ -448,13 +482,73 @@ GEOJSON_PROPERTIES = (
 )
 
 
-def _json_bytes(data: object) -> bytes:
-    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+def json_text(value: object, depth: int = 0) -> bytes:
+    """Return value as the JSON downloads write it (indent 1, UTF-8), as it reads nested depth levels deep."""
+    return json.dumps(value, indent=1, ensure_ascii=False).replace("\n", "\n" + " " * depth).encode("utf-8")
 
 
-def render_downloads(site: Site, commit: str) -> dict[str, bytes]:
+def json_list(items: list[bytes], depth: int) -> list[bytes]:
+    """Return the parts of a JSON list depth levels deep whose items are already written (by json_text at depth + 1).
+
+    The parts are joined once, by json_document: a download of many megabytes is copied once.
+    """
+    if not items:
+        return [b"[]"]
+    inner = b"\n" + b" " * (depth + 1)
+    parts = [b"," + inner] * (2 * len(items) - 1)
+    parts[::2] = items  # item, separator, item, ...
+    return [b"[" + inner, *parts, b"\n" + b" " * depth + b"]"]
+
+
+def json_document(fields: dict[str, list[bytes]]) -> bytes:
+    """Return a JSON object from the parts of its values (json_text or json_list at depth 1), joined once."""
+    if not fields:
+        return b"{}\n"
+    parts = [b"{"]
+    for key, value in fields.items():
+        parts += [b"\n ", json_text(key), b": ", *value, b","]
+    parts[-1] = b"\n}\n"
+    return b"".join(parts)
+
+
+def whole_record_json(site: Site, commit: str, fragments: Fragments) -> bytes:
+    """Return incidents.json: whole_record written out, each incident's record from fragments."""
+    fields = {key: [json_text(value, 1)] for key, value in about(site, commit).items()}
+    fields["incidents"] = json_list(fragments.each("json", site.incidents, partial(_incident_json, site)), 1)
+    fields["agencies"] = json_list([_agency_json(agency, site, fragments) for agency in site.agencies.values()], 1)
+    return json_document(fields)
+
+
+def _agency_json(agency: Agency, site: Site, fragments: Fragments) -> bytes:
+    """Return the agency's record as written in incidents.json, kept while its incidents stay the same."""
+    slugs = tuple(tuple(i.slug for i in agency.incidents_by_role.get(role, [])) for role in ROLE_ORDER)
+    return fragments.memo(f"agency-json:{agency.slug}", slugs, lambda: json_text(agency_record(agency, site), 2))
+
+
+def _incident_json(site: Site, incident: Incident) -> bytes:
+    return json_text(incident_record(incident, site), 2)
+
+
+def geojson_json(site: Site, commit: str, fragments: Fragments) -> bytes:
+    """Return incidents.geojson: geojson written out, each incident's feature from fragments."""
+    features = fragments.each("geojson", site.incidents, partial(_feature_json, site))
+    return json_document(
+        {
+            "type": [json_text("FeatureCollection")],
+            "metadata": [json_text(about(site, commit), 1)],
+            "features": json_list([text for text in features if text is not None], 1),
+        }
+    )
+
+
+def _feature_json(site: Site, incident: Incident) -> bytes | None:
+    return json_text(feature(incident, site), 2) if located(incident) else None
+
+
+def render_downloads(site: Site, commit: str, fragments: Fragments | None = None) -> dict[str, bytes]:
     """Return every download file under data/, mapped to its bytes."""
-    out = {f"data/{table.filename}": write_csv(table, site) for table in TABLES}
-    out["data/incidents.json"] = _json_bytes(whole_record(site, commit))
-    out["data/incidents.geojson"] = _json_bytes(geojson(site, commit))
+    fragments = Fragments() if fragments is None else fragments
+    out = {f"data/{table.filename}": write_csv(table, site, fragments) for table in TABLES}
+    out["data/incidents.json"] = whole_record_json(site, commit, fragments)
+    out["data/incidents.geojson"] = geojson_json(site, commit, fragments)
     return out

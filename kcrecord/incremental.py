@@ -21,7 +21,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ import jinja2.meta
 
 from .assemble import Site, assemble, read_config
 from .build_cache import CachedReader, cached_renderer
+from .fragments import Fragments
 from .load import KINDS, Content, SourceFile, load_content
 from .pipeline import Project
 from .problems import Problem
@@ -143,6 +144,23 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
         self._store[bucket.key] = bucket.bytecode_to_string()
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an update renders, and resume it after.
+
+    After the full build's gc.freeze() the collector would run a full collection every few thousand
+    allocations, and an update allocates hundreds of thousands of objects (the plan of every output):
+    collecting then cost more than the rendering. The garbage is collected after, between edits.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def template_closure(env: jinja2.Environment, name: str, seen: set[str] | None = None) -> set[str]:
     """Return name and every template it extends, includes or imports, recursively ('*' if dynamic)."""
     seen = set() if seen is None else seen
@@ -209,6 +227,7 @@ class PreviewBuilder:
         self.renderer = None
         self.bytecode: jinja2.BytecodeCache = MemoryBytecodeCache()
         self.reader = CachedReader(cache)
+        self.fragments = Fragments()  # each incident's list item and download rows, kept for the session
         self._needs_full = True
         self._files: dict[str, dict[Path, SourceFile]] = {kind: {} for kind in KINDS}
         self._content: Content | None = None
@@ -253,7 +272,7 @@ class PreviewBuilder:
         templates = _files_under(self.project.templates)
         try:
             site = assemble(content, self.base_url, self.renderer)
-            jobs = plan_site(site, self.project.templates, self.bytecode)
+            jobs = plan_site(site, self.project.templates, self.bytecode, fragments=self.fragments)
             outputs = {job.path: job.render() for job in jobs}
         except jinja2.TemplateError as error:
             return Outcome(True, error=self.template_error(error), seconds=time.perf_counter() - started)
@@ -304,6 +323,10 @@ class PreviewBuilder:
         files' own pages now and leave the other affected outputs (lists, downloads) pending for
         finish(); without it, render everything affected before returning.
         """
+        with collector_paused():
+            return self._update(changed, first)
+
+    def _update(self, changed: Iterable[Path], first: Collection[str] | None) -> Outcome:
         started = time.perf_counter()
         root = self.project.root
         changed_content: dict[str, list[Path]] = {kind: [] for kind in KINDS}
@@ -404,7 +427,7 @@ class PreviewBuilder:
         direct = {key for key in keys if key.split(":")[0] in DIRECT_KEYS}
         if first is not None and not templates and not self._dirty_static and self._same_files() and ALWAYS not in keys:
             return self._quick_pass(content, site, keys, direct, first, snapshot)
-        jobs = plan_site(site, self.project.templates, self.bytecode)
+        jobs = plan_site(site, self.project.templates, self.bytecode, fragments=self.fragments)
         selected = self._select(jobs, keys, templates)
         later: list[Job] = []
         if first is not None:
@@ -433,7 +456,7 @@ class PreviewBuilder:
         slugs = {key.split(":", 1)[1] for key in direct if key.startswith("incident:")}
         unsettled = {path.split("/")[1] for path in self._unsettled if path.startswith("incidents/")}
         slugs.update(path.split("/")[1] for path in first if path.startswith("incidents/") and path.count("/") == 2)
-        jobs = plan_site(site, self.project.templates, self.bytecode, only_incidents=slugs | unsettled)
+        jobs = plan_site(site, self.project.templates, self.bytecode, slugs | unsettled, self.fragments)
         open_pages = [job for job in jobs if job.path in first and job.path.endswith(".html")]
         now = [
             job
@@ -489,13 +512,17 @@ class PreviewBuilder:
 
     def finish(self, seconds: float = 0.0) -> Outcome:
         """Render pending outputs for about the given time (at least one); the site is whole when none remain."""
+        with collector_paused():
+            return self._finish(seconds)
+
+    def _finish(self, seconds: float) -> Outcome:
         started = time.perf_counter()
         pending = self._pending
         if pending is None:
             return Outcome(False)
         written: list[str] = []
         if pending.jobs is None:  # after a quick pass: plan everything now, less what is written
-            pending.all_jobs = plan_site(pending.site, self.project.templates, self.bytecode)
+            pending.all_jobs = plan_site(pending.site, self.project.templates, self.bytecode, fragments=self.fragments)
             selected = self._select(pending.all_jobs, pending.keys, set())
             pending.jobs = [job for job in selected if job.path not in pending.done]
             written += self._remove_outputs(pending.all_jobs)
@@ -528,7 +555,7 @@ class PreviewBuilder:
         for rel, data in outputs:
             target = out / rel
             try:
-                if target.read_bytes() == data:
+                if target.stat().st_size == len(data) and target.read_bytes() == data:
                     continue
             except OSError:
                 pass

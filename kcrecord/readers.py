@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 import jinja2
+import markupsafe
 
 from . import discovery, downloads
-from .assemble import Site
+from .assemble import Incident, Site
+from .fragments import Fragments
 
 # Every download below data/, with its media type, in the order the data page lists them.
 DOWNLOADS = (
@@ -42,13 +44,18 @@ def size_label(size: int) -> str:
 
 
 def plan_readers(
-    site: Site, env: jinja2.Environment, page: AddPage, output: AddOutput, html_paths: Callable[[], list[str]]
+    site: Site,
+    env: jinja2.Environment,
+    page: AddPage,
+    output: AddOutput,
+    html_paths: Callable[[], list[str]],
+    fragments: Fragments,
 ) -> None:
     """Add the data, search, feed, sitemap and robots.txt outputs through plan_site's helpers."""
 
     @functools.cache
     def files() -> dict[str, bytes]:
-        return downloads.render_downloads(site, site.commit)
+        return downloads.render_downloads(site, site.commit, fragments)
 
     for name, _media in DOWNLOADS:
         output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"), DATA_DEPS)
@@ -60,21 +67,29 @@ def plan_readers(
         tables=downloads.TABLES,
         geojson_properties=downloads.GEOJSON_PROPERTIES,
         sizes=lambda name: size_label(len(files()[f"data/{name}"])),
-        located=sum(1 for incident in site.incidents if downloads.located(incident)),
+        located=sum(fragments.each("located", site.incidents, downloads.located)),
         commit=site.commit,
         dataset_ld=discovery.dataset_json_ld(site, [(f"data/{name}", media) for name, media in DOWNLOADS]),
     )
     page("search/", "search.html", (), title="Search")
 
     def feed() -> bytes:
-        entries = discovery.feed_entries(site)
+        entries = discovery.feed_entries(site, fragments.each("last_changed", site.incidents, discovery.last_changed))
         # With no incidents there is no change to date; a fixed date keeps builds identical.
         updated = entries[0].updated if entries else "1970-01-01T00:00:00Z"
         return env.get_template("feed.xml").render(entries=entries, updated=updated).encode("utf-8")
 
     def sitemap() -> bytes:
-        urls = discovery.sitemap_urls(site, dict.fromkeys(html_paths(), b""))
-        return env.get_template("sitemap.xml").render(urls=urls).encode("utf-8")
+        url_entry = env.get_template("_sitemap.xml").module.url_entry  # type: ignore[attr-defined]
+        base = site.config.base_url
+
+        def incident_entry(incident: Incident) -> str:  # an incident page carries the date it last changed
+            return url_entry(base + incident.path, discovery.last_changed(incident).isoformat())
+
+        made = fragments.each("sitemap", site.incidents, incident_entry)
+        kept = dict(zip((incident.path + "index.html" for incident in site.incidents), made, strict=True))
+        entries = [kept.get(rel) or url_entry(base + path, None) for rel, path in discovery.sitemap_pages(html_paths())]
+        return env.get_template("sitemap.xml").render(entries=markupsafe.Markup("".join(entries))).encode("utf-8")
 
     output("feed.xml", feed, ("incidents",))
     output("sitemap.xml", sitemap)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from .assemble import ROLE_ORDER, Incident, Site
 from .charts import year_type_chart
 from .discovery import incident_json_ld, json_ld
+from .fragments import Fragments, context_of
 from .json_schema import schema_files
 
 MONTHS = [
@@ -69,7 +70,10 @@ def incident_record(incident: Incident, site: Site) -> dict:
 
 
 def make_environment(
-    templates: Path, site: Site, bytecode_cache: jinja2.BytecodeCache | None = None
+    templates: Path,
+    site: Site,
+    bytecode_cache: jinja2.BytecodeCache | None = None,
+    fragments: Fragments | None = None,
 ) -> jinja2.Environment:
     """Create the Jinja environment: autoescape on, undefined names fail the build."""
     env = jinja2.Environment(
@@ -82,6 +86,7 @@ def make_environment(
         keep_trailing_newline=True,
     )
     config = site.config
+    fragments = Fragments() if fragments is None else fragments
     env.filters["date"] = format_date
     env.filters["time"] = format_time
     env.filters["json_ld"] = json_ld
@@ -96,20 +101,18 @@ def make_environment(
         view_url=lambda source: f"{config.repository}/blob/{config.branch}/{source.rel}",
         osm_url=lambda lat, lon: f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=16/{lat}/{lon}",
         incident_json_ld=lambda incident: incident_json_ld(incident, site),
-        year_type_chart=lambda incidents, chart_id, subject: year_type_chart(incidents, config, chart_id, subject),
+        year_type_chart=lambda incidents, chart_id, subject: year_type_chart(
+            incidents, config, chart_id, subject, fragments
+        ),
+        incident_items=partial(incident_items, env, fragments),
     )
     return env
 
 
-def counts_by_year_and_type(incidents: list[Incident]) -> tuple[list[int], list[str], dict[tuple[int, str], int]]:
-    """Count incidents per year and type; return (years, types, counts)."""
-    counts: Counter = Counter()
-    for incident in incidents:
-        for kind in incident.meta["types"]:
-            counts[(incident.year, kind)] += 1
-    years = sorted({year for year, _ in counts}, reverse=True)
-    types = sorted({kind for _, kind in counts})
-    return years, types, dict(counts)
+def incident_items(env: jinja2.Environment, fragments: Fragments, incidents: Iterable[Incident]) -> markupsafe.Markup:
+    """Return the list items of incidents, each rendered once by the incident_item macro in _macros.html."""
+    item = env.get_template("_macros.html").module.incident_item  # type: ignore[attr-defined]
+    return markupsafe.Markup("".join(fragments.each("incident_item", incidents, item)))
 
 
 ALWAYS = "*"
@@ -140,13 +143,17 @@ def plan_site(
     templates: Path,
     bytecode_cache: jinja2.BytecodeCache | None = None,
     only_incidents: Collection[str] | None = None,
+    fragments: Fragments | None = None,
 ) -> list[Job]:
     """Return every output of the site as a job, without rendering anything yet.
 
     only_incidents (slugs) plans just those incidents' own pages besides the other pages: make serve's
-    quick first pass after an edit, which must not cost a loop over every incident.
+    quick first pass after an edit, which must not cost a loop over every incident. fragments makes
+    each incident's pieces of the lists and downloads once (make serve passes one for the session).
     """
-    env = make_environment(templates, site, bytecode_cache)
+    fragments = Fragments() if fragments is None else fragments
+    env = make_environment(templates, site, bytecode_cache, fragments)
+    fragments.use(context_of(site, env))
     jobs: list[Job] = []
 
     def page(path: str, template: str, deps: Iterable[str] = (ALWAYS,), **context: object) -> None:
@@ -159,19 +166,11 @@ def plan_site(
     def output(path: str, render: Callable[[], bytes], deps: Iterable[str] = (ALWAYS,)) -> None:
         jobs.append(Job(path, render, frozenset(deps)))
 
-    years, types, counts = counts_by_year_and_type(site.incidents)
-    page(
-        "",
-        "home.html",
-        deps={"incidents"},
-        latest=list(reversed(site.incidents))[:10],
-        years=years,
-        types=types,
-        counts=counts,
-    )
-    for incident in site.incidents if only_incidents is None else _only(site.incidents, only_incidents):
-        page(incident.path, "incident.html", incident_deps(incident), incident=incident, title=incident.meta["title"])
-        output(incident.path + "incident.json", partial(incident_json, incident, site), {f"incident:{incident.slug}"})
+    page("", "home.html", deps={"incidents"}, latest=site.incidents[-10:][::-1])
+    chosen = site.incidents if only_incidents is None else _only(site.incidents, only_incidents)
+    for incident, (deps, own) in zip(chosen, fragments.each("deps", chosen, _incident_deps), strict=True):
+        page(incident.path, "incident.html", deps, incident=incident, title=incident.meta["title"])
+        output(incident.path + "incident.json", partial(incident_json, incident, site), own)
     page("timeline/", "timeline.html", deps={"incidents"}, title="Timeline")
     for year, incidents in site.years.items():
         title = f"Incidents in {year}"
@@ -195,12 +194,16 @@ def plan_site(
         output(f"data/{name}", partial(bytes, data), ())
     from .readers import plan_readers  # here, not at the top: readers reads this module's helpers
 
-    plan_readers(site, env, page, output, lambda: [job.path for job in jobs])
+    plan_readers(site, env, page, output, lambda: [job.path for job in jobs], fragments)
     return jobs
 
 
 def _only(incidents: list[Incident], slugs: Collection[str]) -> list[Incident]:
     return [incident for incident in incidents if incident.slug in slugs]
+
+
+def _incident_deps(incident: Incident) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(incident_deps(incident)), frozenset({f"incident:{incident.slug}"})
 
 
 def incident_deps(incident: Incident) -> set[str]:

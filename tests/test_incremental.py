@@ -106,6 +106,13 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         root, "templates/_macros.html", '<ol class="incident-list">', '<ol class="incident-list x">'
     ),
     "partial template": lambda root: edit(root, "templates/_partials/footer.html", "Code:", "Source code:"),
+    "list item template": lambda root: edit(
+        root,
+        "templates/_macros.html",
+        "<p>{{ incident.meta.summary }}</p>",
+        '<p class="summary">{{ incident.meta.summary }}</p>',
+    ),
+    "sitemap entry template": lambda root: edit(root, "templates/_sitemap.xml", "<url><loc>", "<url>\n<loc>"),
     "base template": lambda root: edit(root, "templates/base.html", "Skip to content", "Skip to the content"),
     "static file changed": lambda root: (root / "static/style.css").write_text("body { color: red; }\n"),
     "static file added": _write("static/extra/more.css", "p { margin: 0; }\n"),

@@ -1,0 +1,155 @@
+"""Per-incident pieces (kcrecord/fragments.py): the downloads and lists joined from them equal the
+whole documents, a piece is made once, and a change to anything a piece may read makes it again."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from kcrecord import downloads
+from kcrecord.assemble import Site, assemble
+from kcrecord.fragments import Fragments
+from kcrecord.incremental import PreviewBuilder, Watcher
+from kcrecord.load import load_content
+from kcrecord.pipeline import Project
+from kcrecord.validate import validate
+from tests.conftest import SMALL_SITE, copy_project
+from tests.test_incremental import BASE, COMPILED, INCIDENT, assert_same_tree, clean_build, edit, tree
+from tests.test_readers import LOCATED_INCIDENT, LOCATED_SLUG, NASTY_TITLE
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def site_of(root: Path) -> Site:
+    """Load, check and assemble the project at root."""
+    content, problems = load_content(root)
+    problems += validate(content)
+    assert problems == []
+    return assemble(content, commit=COMMIT)
+
+
+@pytest.fixture
+def located_project(tmp_path: Path) -> Path:
+    """Return the small project plus an incident with coordinates, a hostile title and non-ASCII text."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    text = LOCATED_INCIDENT.format(title=NASTY_TITLE.replace("'", "''") + " — “quoted” ü")
+    path = root / "content" / "incidents" / f"{LOCATED_SLUG}.md"
+    path.write_text("\n".join(line[4:] for line in text.strip("\n").split("\n")) + "\n", encoding="utf-8")
+    return root
+
+
+def dumped(data: object) -> bytes:
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_json_downloads_joined_from_pieces_equal_the_whole_document_dumped(located_project: Path) -> None:
+    site = site_of(located_project)
+    files = downloads.render_downloads(site, COMMIT, Fragments())
+    assert files["data/incidents.json"] == dumped(downloads.whole_record(site, COMMIT))
+    assert files["data/incidents.geojson"] == dumped(downloads.geojson(site, COMMIT))
+    assert [f["id"] for f in json.loads(files["data/incidents.geojson"])["features"]] == [LOCATED_SLUG]
+
+
+def test_csv_downloads_joined_from_pieces_equal_the_whole_table_written(located_project: Path) -> None:
+    site = site_of(located_project)
+    for table in downloads.TABLES:
+        whole = downloads.csv_lines(table, table.rows(site), header=True).encode("utf-8")
+        assert downloads.write_csv(table, site, Fragments()) == whole, table.filename
+        rows = list(csv.reader(io.StringIO(whole.decode("utf-8"))))
+        assert rows[0] == [column.name for column in table.columns]
+        assert len(rows) == 1 + len(table.rows(site)) > 1
+
+
+@pytest.mark.parametrize(
+    "items",
+    [[], [0], [{"a": [], "b": {}, "c": None}, 'é\n"quoted"', 2.5, True, [[1, [2]], {"d": {"e": []}}]]],
+    ids=["empty", "one", "nested"],
+)
+def test_json_parts_are_written_as_json_dumps_writes_them(items: list) -> None:
+    about = {"title": "Record — “x”", "licence": {"name": "CC BY 4.0"}, "empty": {}}
+    fields = {key: [downloads.json_text(value, 1)] for key, value in about.items()}
+    fields["items"] = downloads.json_list([downloads.json_text(item, 2) for item in items], 1)
+    assert downloads.json_document(fields) == dumped({**about, "items": items})
+    assert downloads.json_document({}) == dumped({})
+
+
+def test_a_piece_is_made_once_per_incident_and_again_for_another_context(small_project: Path) -> None:
+    site = site_of(small_project)
+    made: list[str] = []
+
+    def make(incident) -> str:  # noqa: ANN001 - an Incident
+        made.append(incident.slug)
+        return incident.slug.upper()
+
+    fragments = Fragments()
+    fragments.use("one")
+    first = fragments.each("piece", site.incidents, make)
+    assert first == [incident.slug.upper() for incident in site.incidents]
+    assert fragments.each("piece", site.incidents, make) == first
+    assert fragments.get("piece", site.incidents[0], make) == first[0]
+    assert made == [incident.slug for incident in site.incidents]  # once each
+    fragments.use("two")  # say a template or site.yaml changed
+    assert fragments.each("piece", site.incidents, make) == first
+    assert made == [incident.slug for incident in site.incidents] * 2
+    fresh = site_of(small_project)  # the files read again: new incidents, nothing kept on them
+    fragments.each("piece", fresh.incidents, make)
+    assert len(made) == 3 * len(site.incidents)
+
+
+def test_a_kept_value_is_reused_only_for_equal_inputs() -> None:
+    fragments = Fragments()
+    fragments.use("one")
+    assert fragments.memo("name", ("a", "b"), lambda: 1) == 1
+    assert fragments.memo("name", ("a", "b"), lambda: 2) == 1
+    assert fragments.memo("name", ("a", "c"), lambda: 3) == 3
+    fragments.use("two")
+    assert fragments.memo("name", ("a", "c"), lambda: 4) == 4
+
+
+def preview_of(root: Path, cache: Path) -> tuple[PreviewBuilder, Watcher]:
+    """Return a builder that has built root once, and a watcher of it."""
+    builder = PreviewBuilder(Project(root, root / "site"), BASE, cache)
+    builder.bytecode = COMPILED
+    assert builder.build().ok
+    return builder, Watcher(root)
+
+
+def update(builder: PreviewBuilder, watcher: Watcher) -> None:
+    """Bring the output up to date, the open home page first, as the preview server does."""
+    assert builder.update(watcher.poll(), first={"index.html"}).ok
+    while builder.pending:
+        assert builder.finish().ok
+
+
+def test_an_agency_renamed_shows_in_its_lists_and_downloads(small_project: Path, tmp_path: Path) -> None:
+    builder, watcher = preview_of(small_project, tmp_path / "cache")
+    edit(small_project, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    update(builder, watcher)  # pieces of every incident kept from here on
+    edit(small_project, "content/agencies/example-pd.md", "Example Police Department", "Example City Police")
+    update(builder, watcher)
+    site = small_project / "site"
+    for rel in ("agencies/index.html", "agencies/example-pd/index.html", "data/agencies.csv", "data/incidents.json"):
+        text = (site / rel).read_text(encoding="utf-8")
+        assert "Example City Police" in text and "Example Police Department" not in text, rel
+    record = json.loads((site / "data" / "incidents.json").read_text(encoding="utf-8"))
+    assert [a["name"] for a in record["agencies"] if a["id"] == "example-pd"] == ["Example City Police"]
+    assert_same_tree(tree(site), clean_build(small_project, tmp_path / "clean"))
+
+
+def test_list_items_that_read_an_agency_are_made_again_when_it_changes(small_project: Path, tmp_path: Path) -> None:
+    title = '<a href="{{ url(incident.path) }}">{{ incident.meta.title }}</a>'
+    named = title + " ({{ site.agencies[incident.meta.agencies[0].id].meta.name }})"
+    edit(small_project, "templates/_macros.html", title, named)  # a list item showing its first agency's name
+    builder, watcher = preview_of(small_project, tmp_path / "cache")
+    page = small_project / "site" / "agencies" / "example-pd" / "index.html"
+    shown = page.read_text(encoding="utf-8").count("(Example Police Department)")
+    assert shown >= 2
+    edit(small_project, "content/agencies/example-pd.md", "Example Police Department", "Example City Police")
+    update(builder, watcher)
+    # The agency's page is rendered again (it reads the agency); its list items are pieces, made again too.
+    assert page.read_text(encoding="utf-8").count("(Example City Police)") == shown
+    assert "(Example Police Department)" not in page.read_text(encoding="utf-8")
