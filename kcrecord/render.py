@@ -190,7 +190,8 @@ def plan_site(
     for item in site.pages:
         page(item.path, "page.html", {f"page:{item.slug}"}, page=item, title=item.meta["title"])
     page("404.html", "404.html", deps=(), title="Page not found")
-    for name, data in schema_files(site.config.vocab).items():  # read only site.yaml, like the 404 page
+    schemas = fragments.memo("schema-files", (), lambda: schema_files(site.config.vocab))  # site.yaml is in the context
+    for name, data in schemas.items():  # read only site.yaml, like the 404 page
         output(f"data/{name}", partial(bytes, data), ())
     from .readers import plan_readers  # here, not at the top: readers reads this module's helpers
 
