@@ -9,6 +9,16 @@ from functools import cached_property
 from operator import attrgetter
 from urllib.parse import urlsplit
 
+from .coverage import (
+    CoverageSource,
+    SourceCount,
+    YearCoverage,
+    count_by_source,
+    covered_years,
+    is_reviewed,
+    read_coverage,
+    year_coverage,
+)
 from .load import Content, SourceFile
 from .markdown_render import MarkdownRenderer, escape_markdown
 from .validate import vocabularies_of
@@ -29,6 +39,7 @@ class Config:
     language: str
     licence: dict
     vocab: dict[str, dict[str, str]]
+    coverage: tuple[CoverageSource, ...] = ()  # what each source of records covers (site.yaml coverage)
 
     def label(self, vocabulary: str, value: str) -> str:
         """Return the human label of a vocabulary value."""
@@ -126,6 +137,27 @@ class Site:
             groups[incident.year].append(incident)
         return {year: groups[year] for year in sorted(groups, reverse=True)}
 
+    @cached_property  # read by the home, data and review pages
+    def source_counts(self) -> tuple[SourceCount, ...]:
+        """Return how many incidents come from each source of records, reviewed or not, and their years."""
+        return count_by_source(self.config.coverage, (incident.meta for incident in self.incidents))
+
+    @cached_property
+    def waiting_review(self) -> list[Incident]:
+        """Return the imported incidents no curator has reviewed yet, longest waiting first (then by date)."""
+        waiting = [incident for incident in self.incidents if not is_reviewed(incident.meta)]
+        return sorted(waiting, key=lambda i: (i.meta["updated"], i.sort_key))
+
+    @cached_property
+    def year_span(self) -> list[int]:
+        """Return every year from the first recorded or covered to the last, newest first."""
+        years = set(self.years) | set(covered_years(self.config.coverage))
+        return list(range(max(years), min(years) - 1, -1)) if years else []
+
+    def year_coverage(self, year: int) -> YearCoverage:
+        """Return how completely the record's complete sources cover a year."""
+        return year_coverage(year, self.config.coverage)
+
     def page(self, slug: str) -> Page | None:
         """Return the plain page with this slug, if the content has one."""
         return next((p for p in self.pages if p.slug == slug), None)
@@ -155,6 +187,7 @@ def read_config(content: Content, base_url: str | None = None) -> Config:
         language=data.get("language", "en"),
         licence=data["licence"],
         vocab=vocabularies_of(content),
+        coverage=read_coverage(data.get("coverage")),
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import import_wapo, new_incident
+from . import import_wapo, new_incident, review
 from .annotations import github_report
 from .gitinfo import git_commit
 from .pipeline import Project, build, check
@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--city", help="city where it happened")
     new_cmd.add_argument("--title", help="a neutral one-line headline")
     import_wapo.add_arguments(commands.add_parser("import", help="import incidents from a dataset (wapo)"))
+    commands.add_parser("review", help="list imported records waiting for a curator's review, longest waiting first")
     serve_cmd = commands.add_parser("serve", help="preview the site with live reload (make serve)")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="where to listen (default: 127.0.0.1, this machine)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return new_incident.run(root, args.date, args.city, args.title)
     if command == "import":
         return import_wapo.main(args, root)
+    if command == "review":
+        return review.run(root)
     if command == "serve":
         from . import serve  # tornado is loaded only for the preview
 

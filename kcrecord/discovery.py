@@ -78,6 +78,13 @@ def incident_json_ld(incident: Incident, site: Site) -> dict:
     }
 
 
+def dataset_licences(site: Site) -> str | list[str]:
+    """Return the licence address of the record, or every one when records carry different licences."""
+    found = {licence_url_of(i.meta.get("licence")) or site.config.licence["content"]["url"] for i in site.incidents}
+    found.add(site.config.licence["content"]["url"])
+    return found.pop() if len(found) == 1 else sorted(found)
+
+
 def dataset_json_ld(site: Site, files: list[tuple[str, str]]) -> dict:
     """Return schema.org Dataset data for the data page; files are (path below the base, media type)."""
     config = site.config
@@ -87,7 +94,7 @@ def dataset_json_ld(site: Site, files: list[tuple[str, str]]) -> dict:
         "name": config.title,
         "description": config.description,
         "url": config.base_url + "data/",
-        "license": config.licence["content"]["url"],
+        "license": dataset_licences(site),
         "isAccessibleForFree": True,
         "creator": {"@type": "Organization", "name": config.title, "url": config.base_url},
         "spatialCoverage": "Kansas City area, Missouri and Kansas, United States",

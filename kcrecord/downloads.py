@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
 from .assemble import ROLE_ORDER, Agency, Incident, Site
+from .coverage import is_reviewed, source_key
+from .discovery import licence_url_of
 from .fragments import Fragments
 from .render import incident_record, jsonable
 
@@ -111,8 +114,26 @@ def _people(meta: dict) -> list[dict]:
     return meta.get("people") or []
 
 
-def _count_outcome(meta: dict, outcome: str) -> int:
-    return sum(1 for person in _people(meta) if person.get("outcome") == outcome)
+# A disputed topic asking how many were killed or injured (or shot) leaves that count blank.
+DISPUTED_COUNT = {
+    "killed": re.compile(r"\b(how many|number of)\b.*\b(killed|died|dead|deaths?)\b", re.IGNORECASE),
+    "injured": re.compile(r"\b(how many|number of)\b.*\b(injured|injuries|hurt|wounded|shot)\b", re.IGNORECASE),
+}
+
+
+def outcome_count(meta: dict, outcome: str) -> int | None:
+    """Return how many people listed have this outcome, or None when nobody can know.
+
+    None (a blank cell) when a person's outcome is unknown, so the count could be higher, or when
+    a `disputed` topic asks how many were killed, or how many were injured or shot (e.g. "How many
+    people were injured"): the record does not pick a side.
+    """
+    people = _people(meta)
+    if any(person.get("outcome") == "unknown" for person in people):
+        return None
+    if any(DISPUTED_COUNT[outcome].search(str(entry.get("topic", ""))) for entry in meta.get("disputed") or []):
+        return None
+    return sum(1 for person in people if person.get("outcome") == outcome)
 
 
 def incident_rows(site: Site) -> list[dict]:
@@ -193,20 +214,29 @@ INCIDENT_COLUMNS = (
     Column(
         "people_killed",
         "integer",
-        "Number of people listed whose outcome is 'killed'.",
-        lambda r: _count_outcome(r["meta"], "killed"),
+        "Number of people listed whose outcome is 'killed'; empty when someone's outcome is unknown or "
+        "sources disagree on how many were killed or shot (see the incident's disputed section).",
+        lambda r: outcome_count(r["meta"], "killed"),
     ),
     Column(
         "people_injured",
         "integer",
-        "Number of people listed whose outcome is 'injured'.",
-        lambda r: _count_outcome(r["meta"], "injured"),
+        "Number of people listed whose outcome is 'injured'; empty when someone's outcome is unknown or "
+        "sources disagree on how many were injured or shot (see the incident's disputed section).",
+        lambda r: outcome_count(r["meta"], "injured"),
     ),
     Column(
         "officers_fired",
         "integer",
         "How many officers fired, when sources agree; empty otherwise.",
         lambda r: r["meta"].get("officers_fired"),
+    ),
+    Column(
+        "body_camera",
+        "bool",
+        "true when a report or the imported dataset says an officer's body camera may have recorded part of "
+        "the incident; false means no such report was found, not that there was no camera.",
+        lambda r: bool(r["meta"].get("body_camera")),
     ),
     Column(
         "investigation_status",
@@ -231,6 +261,20 @@ INCIDENT_COLUMNS = (
         lambda r: len(r["meta"].get("corrections") or []),
     ),
     Column("updated", "date", "Date the record was last changed.", lambda r: r["meta"]["updated"].isoformat()),
+    Column(
+        "record_source",
+        "text",
+        "Where the record comes from: 'curated', or the dataset it was imported from (wapo: The Washington "
+        "Post's Fatal Force data).",
+        lambda r: source_key(r["meta"]),
+    ),
+    Column(
+        "reviewed",
+        "bool",
+        "true for a curated record, or an imported one a curator has checked against published sources; "
+        "false for an imported record not yet reviewed.",
+        lambda r: is_reviewed(r["meta"]),
+    ),
     Column("licence", "text", "Licence of this incident's data.", lambda r: incident_licence(r["meta"], r["site"])),
     Column(
         "source_file", "text", "The file in the repository this row comes from.", lambda r: r["incident"].source.rel
@@ -288,6 +332,20 @@ PERSON_COLUMNS = (
         "bool",
         "true when sources report signs of mental illness played a part.",
         lambda r: bool(r["person"].get("mental_illness_related")),
+    ),
+    Column(
+        "threat_type",
+        "text",
+        "The threat the person posed, as the Washington Post data records it (threat_types vocabulary: "
+        "shoot, point, attack, threat, move, flee, accident, undetermined); empty when not recorded.",
+        _person("threat_type"),
+    ),
+    Column(
+        "flee_status",
+        "text",
+        "Whether and how the person was fleeing, as recorded (flee_statuses vocabulary: not-fleeing, foot, "
+        "car, other); empty when not recorded.",
+        _person("flee_status"),
     ),
     Column(
         "on_leave",
@@ -409,15 +467,35 @@ def agency_record(agency: Agency, site: Site) -> dict:
     return record
 
 
+def licence_counts(site: Site) -> list[dict]:
+    """Return each licence the incidents carry with its address and how many incidents, the site's own first."""
+    content = site.config.licence["content"]
+    counts: dict[str, dict] = {content["name"]: {"name": content["name"], "url": content["url"], "incidents": 0}}
+    for incident in site.incidents:
+        name = incident_licence(incident.meta, site)
+        url = licence_url_of(incident.meta.get("licence")) or content["url"]
+        counts.setdefault(name, {"name": name, "url": url, "incidents": 0})["incidents"] += 1
+    return [entry for n, entry in enumerate(counts.values()) if n == 0 or entry["incidents"]]
+
+
 def about(site: Site, commit: str) -> dict:
-    """Return the provenance block shared by the JSON files: title, licence, commit."""
-    licence = site.config.licence["content"]
+    """Return the provenance block shared by the JSON files: title, licence (overall and each), commit."""
+    licences = licence_counts(site)
+    mixed = sum(1 for entry in licences if entry["incidents"]) > 1
+    overall = {key: licences[0][key] for key in ("name", "url")}
+    if mixed:
+        names = " and ".join(entry["name"] for entry in licences if entry["incidents"])
+        overall = {"name": f"Mixed: {names}", "url": None}
     return {
         "title": site.config.title,
         "url": site.config.base_url,
-        "licence": {"name": licence["name"], "url": licence["url"]},
+        "licence": overall,
+        "licences": licences,
         "licence_note": (
-            "An incident with its own 'licence' field (a code from site.yaml's licences) carries that licence instead."
+            "Each incident's data carries the licence in its own 'licence' field (a code from site.yaml's "
+            f"licences); without one, {licences[0]['name']} applies. Curated records are {licences[0]['name']}; "
+            "rows imported from The Washington Post's data keep that dataset's licence, CC BY-NC-SA 4.0. "
+            "A file holding both is under both: reuse each record under its own licence."
         ),
         "repository": site.config.repository,
         "commit": commit,

@@ -69,8 +69,10 @@ def plan_readers(
         sizes=lambda name: size_label(len(files()[f"data/{name}"])),
         located=sum(fragments.each("located", site.incidents, downloads.located)),
         commit=site.commit,
+        licences=downloads.licence_counts(site),
         dataset_ld=discovery.dataset_json_ld(site, [(f"data/{name}", media) for name, media in DOWNLOADS]),
     )
+    page("review/", "review.html", ("incidents",), title="Waiting for review")
     page("search/", "search.html", (), title="Search")
 
     def feed() -> bytes:

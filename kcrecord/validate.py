@@ -7,6 +7,7 @@ import difflib
 import re
 
 from .check_fields import SLUG, Checker
+from .coverage import check_coverage
 from .load import Content, SourceFile
 from .placeholders import body_placeholders
 from .problems import Problem
@@ -43,6 +44,7 @@ def validate(content: Content) -> list[Problem]:
     problems: list[Problem] = []
     vocabularies = vocabularies_of(content)
     problems += _check_config(content)
+    problems += check_coverage(content)
     agency_ids = {source.slug for source in content.files["agencies"]}
     specs = {"incidents": INCIDENT_FIELDS, "agencies": AGENCY_FIELDS, "pages": PAGE_FIELDS}
     for kind, spec in specs.items():

@@ -258,18 +258,22 @@ def test_place_links_to_openstreetmap_only_with_coordinates(located_site: Path) 
 def test_charts_are_accessible_images_with_the_numbers_in_a_table(located_site: Path) -> None:
     home = (located_site / "index.html").read_text(encoding="utf-8")
     assert '<svg class="chart-svg" role="img" aria-labelledby="chart-years-title chart-years-desc"' in home
-    assert '<title id="chart-years-title">Incidents per year by type, 2022 to 2024</title>' in home
-    assert "3 incidents recorded, 2022 to 2024." in home
+    assert '<title id="chart-years-title">Incidents per year, 2022 to 2024</title>' in home
+    assert "3 incidents recorded, 2022 to 2024, each counted once." in home
+    assert "Not covered by a complete source: 2024." in home
     rows = _table_rows(home, "chart-table")
-    assert rows[0] == ["Year", "Police shooting", "Shots fired at a vehicle", "All incidents"]
-    assert rows[1:] == [["2024", "1", "0", "1"], ["2023", "0", "1", "1"], ["2022", "1", "1", "1"]]
-    agency = (located_site / "agencies" / "example-prosecutor" / "index.html").read_text(encoding="utf-8")
-    # A year with none recorded stays in the chart as an empty row rather than a gap.
-    assert _table_rows(agency, "chart-table")[1:] == [
-        ["2024", "1", "0", "1"],
-        ["2023", "0", "0", "0"],
-        ["2022", "1", "1", "1"],
+    assert rows[0] == ["Year", "All incidents", "Fatal shootings by police", "Other incidents recorded", "Coverage"]
+    wapo = "The Washington Post's Fatal Force data"
+    assert rows[1:] == [
+        ["2024", "1", "0", "1", "Not covered: no complete source for this year; only the incidents curators have added"],
+        ["2023", "1", "0", "1", f"Fatal shootings covered by {wapo} to June 30, 2023 only"],
+        ["2022", "1", "1", "0", f"Fatal shootings covered by {wapo}"],
     ]
+    # Types are counted apart from the bars: the 2022 incident has two types but is one incident.
+    assert _table_rows(home, "chart-table chart-types")[1:] == [["Police shooting", "2"], ["Shots fired at a vehicle", "2"]]
+    agency = (located_site / "agencies" / "example-prosecutor" / "index.html").read_text(encoding="utf-8")
+    # A covered year with none recorded stays in the chart as a real zero rather than a gap.
+    assert [row[:2] for row in _table_rows(agency, "chart-table")[1:]] == [["2024", "1"], ["2023", "0"], ["2022", "1"]]
     assert 'href="/record/timeline/2023/"' not in agency
 
 
@@ -284,7 +288,7 @@ def _table_rows(html: str, css_class: str) -> list[list[str]]:
             self.cell: list[str] | None = None
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "table" and (css_class,) == tuple((dict(attrs).get("class") or "").split()) and not self.done:
+            if tag == "table" and css_class == (dict(attrs).get("class") or "") and not self.done:
                 self.inside = True
             elif self.inside and tag == "tr":
                 self.rows.append([])
