@@ -12,6 +12,7 @@ import markupsafe
 from . import discovery, downloads
 from .assemble import Incident, Site
 from .fragments import Fragments
+from .outputs import PACKAGED, package_files
 
 # Every download below data/, with its media type, in the order the data page lists them.
 DOWNLOADS = (
@@ -55,9 +56,11 @@ def plan_readers(
 
     @functools.cache
     def files() -> dict[str, bytes]:
-        return downloads.render_downloads(site, site.commit, fragments)
+        made = downloads.render_downloads(site, site.commit, fragments)
+        made.update(package_files(site, fragments))  # the database and the data package: the same rows
+        return made
 
-    for name, _media in DOWNLOADS:
+    for name, _media in DOWNLOADS + PACKAGED:
         output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"), DATA_DEPS)
     page(
         "data/",
@@ -70,7 +73,9 @@ def plan_readers(
         located=sum(fragments.each("located", site.incidents, downloads.located)),
         commit=site.commit,
         licences=downloads.licence_counts(site),
-        dataset_ld=discovery.dataset_json_ld(site, [(f"data/{name}", media) for name, media in DOWNLOADS]),
+        dataset_ld=discovery.dataset_json_ld(
+            site, [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]]
+        ),
     )
     page("review/", "review.html", ("incidents",), title="Waiting for review")
     page("search/", "search.html", (), title="Search")

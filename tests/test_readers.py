@@ -192,6 +192,7 @@ def test_data_page_documents_every_column_with_licence_and_commit(located_site: 
         "sources.csv",
         "incidents.json",
         "incidents.geojson",
+        "incidents.db",
     }
 
 

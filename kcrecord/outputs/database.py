@@ -1,0 +1,157 @@
+"""data/incidents.db: the record as a SQLite database, and data/metadata.json, which documents it for Datasette.
+
+The database is made in a temporary file with a fixed page size, rows inserted in the record's
+order, a full-text index over titles, summaries and narratives, and a VACUUM at the end; it holds
+no timestamps, so the same content (and the same SQLite library) always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+from functools import partial
+from pathlib import Path
+
+from ..assemble import Incident, Site
+from ..downloads import Column
+from ..fragments import Fragments
+from .tables import DbTable, db_tables
+
+DATABASE = "incidents"  # the file's stem: Datasette names the database after it
+PAGE_SIZE = 4096
+SCHEMA_VERSION = 1  # PRAGMA user_version: raise it when a table or column changes meaning
+FTS_TABLE = "incidents_fts"
+FTS_COLUMNS = ("title", "summary", "narrative")
+SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "bool": "INTEGER", "list": "TEXT"}
+KIND_NOTES = {"date": " Written YYYY-MM-DD.", "bool": " 1 for true, 0 for false.", "list": " A JSON array."}
+
+
+def quoted(name: str) -> str:
+    """Return an SQL identifier in double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(quoted(name) for name in names)
+
+
+def create_statements(table: DbTable) -> list[str]:
+    """Return the SQL that creates the table with its keys, and an index on each foreign key not led by the key."""
+    keys = table.keys
+    lines = [
+        f"{quoted(c.name)} {SQL_TYPES[c.kind]}{' NOT NULL' if c.name in keys.primary else ''}" for c in table.columns
+    ]
+    lines.append(f"PRIMARY KEY ({_names(keys.primary)})")
+    lines += [
+        f"FOREIGN KEY ({_names(fk.columns)}) REFERENCES {quoted(fk.table)} ({_names(fk.references)})"
+        for fk in keys.foreign
+    ]
+    statements = [f"CREATE TABLE {quoted(table.name)} (\n  " + ",\n  ".join(lines) + "\n)"]
+    for fk in keys.foreign:
+        if keys.primary[: len(fk.columns)] != fk.columns:
+            index = quoted(f"{table.name}_by_{'_'.join(fk.columns)}")
+            statements.append(f"CREATE INDEX {index} ON {quoted(table.name)} ({_names(fk.columns)})")
+    return statements
+
+
+def sql_value(value: object, kind: str) -> object:
+    """Return a column's value as stored: lists as JSON arrays, booleans as 1 or 0, nothing as NULL."""
+    if kind == "list":
+        return json.dumps(list(value or []), ensure_ascii=False)  # type: ignore[call-overload]
+    if value is None:
+        return None
+    if kind == "bool":
+        return int(bool(value))
+    return value
+
+
+def row_values(columns: tuple[Column, ...], rows: list[dict]) -> list[tuple]:
+    """Return each row's values in column order, as stored."""
+    return [tuple(sql_value(column.get(row), column.kind) for column in columns) for row in rows]
+
+
+def _incident_values(table: DbTable, site: Site, incident: Incident) -> list[tuple]:
+    assert table.incident_rows is not None
+    return row_values(table.columns, table.incident_rows(incident, site))
+
+
+def table_values(table: DbTable, site: Site, fragments: Fragments) -> list[tuple]:
+    """Return the table's rows as stored; an incident's rows are made once, then kept (kcrecord/fragments.py)."""
+    if table.incident_rows is None:
+        return row_values(table.columns, table.rows(site))
+    made = fragments.each(f"db:{table.name}", site.incidents, partial(_incident_values, table, site))
+    return [values for rows in made for values in rows]
+
+
+def fill(connection: sqlite3.Connection, site: Site, fragments: Fragments) -> None:
+    """Create every table, insert the rows in the record's order, and index the incidents' text."""
+    connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.execute("PRAGMA foreign_keys = ON")  # a row naming a missing incident or agency fails the build
+    connection.execute("BEGIN")
+    for table in db_tables():
+        for statement in create_statements(table):
+            connection.execute(statement)
+        marks = ", ".join("?" * len(table.columns))
+        insert = f"INSERT INTO {quoted(table.name)} ({_names(tuple(c.name for c in table.columns))}) VALUES ({marks})"
+        connection.executemany(insert, table_values(table, site, fragments))
+    # Datasette finds the index by its content="incidents" option and searches it with ?_search=.
+    connection.execute(
+        f"CREATE VIRTUAL TABLE {quoted(FTS_TABLE)} USING fts5({_names(FTS_COLUMNS)}, "
+        f'content="{DATABASE}", content_rowid="rowid", tokenize="porter unicode61 remove_diacritics 2")'
+    )
+    connection.execute(f"INSERT INTO {quoted(FTS_TABLE)} ({quoted(FTS_TABLE)}) VALUES ('rebuild')")
+    connection.execute(f"INSERT INTO {quoted(FTS_TABLE)} ({quoted(FTS_TABLE)}) VALUES ('optimize')")
+    connection.execute("COMMIT")
+    connection.execute("VACUUM")
+
+
+def database_bytes(site: Site, fragments: Fragments | None = None) -> bytes:
+    """Return data/incidents.db, made in a temporary file that is then removed."""
+    fragments = Fragments() if fragments is None else fragments
+    with tempfile.TemporaryDirectory(prefix="kcrecord-db-") as folder:
+        path = Path(folder) / f"{DATABASE}.db"
+        connection = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
+        try:
+            fill(connection, site, fragments)
+        finally:
+            connection.close()
+        return path.read_bytes()
+
+
+def describe(column: Column) -> str:
+    """Return a column's description as the database stores it: the dictionary's words plus how it is written."""
+    return column.doc + KIND_NOTES.get(column.kind, "")
+
+
+def datasette_metadata(site: Site) -> dict:
+    """Return data/metadata.json: Datasette's title, source, licence and every column's description."""
+    config = site.config
+    licence = config.licence["content"]
+    tables: dict[str, dict] = {}
+    for table in db_tables():
+        tables[table.name] = {
+            "description": f"Each row is {table.row}.",
+            "columns": {column.name: describe(column) for column in table.columns},
+        }
+    tables[DATABASE].update(fts_table=FTS_TABLE, fts_pk="rowid", sort_desc="date")
+    return {
+        "title": config.title,
+        "description": (
+            "Every incident of the record with its people, agencies, sources, timeline, disputed claims and "
+            "corrections. Each row's licence column names the licence that applies to it."
+        ),
+        "license": licence["name"],
+        "license_url": licence["url"],
+        "source": "The record's repository",
+        "source_url": config.repository,
+        "about": "The data page: downloads and the field dictionary",
+        "about_url": config.base_url + "data/",
+        "databases": {DATABASE: {"tables": tables}},
+    }
+
+
+def metadata_json(site: Site) -> bytes:
+    """Return datasette_metadata as the file's bytes."""
+    return (json.dumps(datasette_metadata(site), indent=2, ensure_ascii=False) + "\n").encode("utf-8")

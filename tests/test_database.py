@@ -1,0 +1,156 @@
+"""data/incidents.db and data/metadata.json: related tables that agree with the CSVs, searchable, reproducible."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kcrecord.downloads import TABLES, safe_cell
+from kcrecord.outputs.database import FTS_TABLE, PAGE_SIZE, describe
+from kcrecord.outputs.tables import EXTRA_TABLES, db_tables
+from kcrecord.pipeline import Project, build
+from tests.conftest import REPO
+from tests.record_factory import generated_project, marker
+
+COUNT = 30
+
+
+@pytest.fixture(scope="module")
+def generated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the small site plus generated incidents once; return its output folder."""
+    root = generated_project(tmp_path_factory.mktemp("db") / "project", COUNT)
+    build(Project(root, root / "site"), search=False)
+    return root / "site"
+
+
+def connect(site: Path) -> sqlite3.Connection:
+    """Open the site's database read-only."""
+    return sqlite3.connect(f"file:{site / 'data' / 'incidents.db'}?mode=ro", uri=True)
+
+
+def csv_rows(site: Path, filename: str) -> list[dict[str, str]]:
+    """Return the rows of a CSV download."""
+    return list(csv.DictReader(io.StringIO((site / "data" / filename).read_text(encoding="utf-8"))))
+
+
+def as_csv_cell(value: object, kind: str) -> str:
+    """Return a database value as the CSV writes the same value."""
+    if kind == "list":
+        value = json.loads(str(value))
+    elif kind == "bool":
+        value = bool(value)
+    return str(safe_cell(value, kind))
+
+
+def test_every_csv_row_is_in_its_table_with_the_same_values(generated_site: Path) -> None:
+    with connect(generated_site) as db:
+        for table in TABLES:
+            name = table.filename.removesuffix(".csv")
+            columns = ", ".join(f'"{c.name}"' for c in table.columns)
+            stored = db.execute(f'SELECT {columns} FROM "{name}" ORDER BY rowid').fetchall()
+            expected = [[row[c.name] for c in table.columns] for row in csv_rows(generated_site, table.filename)]
+            got = [[as_csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in stored]
+            assert got == expected, table.filename
+
+
+def test_tables_have_their_keys_and_every_reference_resolves(generated_site: Path) -> None:
+    with connect(generated_site) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        for table in db_tables():
+            info = db.execute(f'PRAGMA table_info("{table.name}")').fetchall()
+            assert [row[1] for row in info] == [c.name for c in table.columns]
+            primary = sorted((row[5], row[1]) for row in info if row[5])
+            assert tuple(name for _, name in primary) == table.keys.primary, table.name
+            foreign = {(row[2], row[3], row[4]) for row in db.execute(f'PRAGMA foreign_key_list("{table.name}")')}
+            expected = {
+                (fk.table, c, r) for fk in table.keys.foreign for c, r in zip(fk.columns, fk.references, strict=True)
+            }
+            assert foreign == expected, table.name
+        joined = db.execute(
+            "SELECT count(*) FROM incident_agencies JOIN agencies ON agencies.id = agency_id "
+            "JOIN incidents ON incidents.slug = incident_slug"
+        ).fetchone()[0]
+        assert joined == db.execute("SELECT count(*) FROM incident_agencies").fetchone()[0] > COUNT
+
+
+def test_related_tables_hold_each_incidents_entries(generated_site: Path) -> None:
+    incidents = json.loads((generated_site / "data" / "incidents.json").read_text(encoding="utf-8"))["incidents"]
+    with connect(generated_site) as db:
+        for key, table in (("timeline", "timeline"), ("corrections", "corrections")):
+            counts = Counter(slug for (slug,) in db.execute(f'SELECT incident_slug FROM "{table}"'))
+            assert counts == Counter({i["slug"]: len(i[key]) for i in incidents if i.get(key)}), table
+        claims = db.execute("SELECT incident_slug, topic, text FROM disputed_claims ORDER BY rowid").fetchall()
+        expected = [
+            (i["slug"], point["topic"], claim["text"])
+            for i in incidents
+            for point in i.get("disputed") or []
+            for claim in point["claims"]
+        ]
+        assert claims == expected and len(claims) > 2
+        roles = db.execute("SELECT incident_slug, agency_id, role FROM incident_agencies ORDER BY rowid").fetchall()
+        expected_roles = [(i["slug"], a["id"], a["role"]) for i in incidents for a in i["agencies"]]
+        assert sorted(roles) == sorted(set(expected_roles))
+        licences = {row[0] for t in db_tables() for row in db.execute(f'SELECT DISTINCT licence FROM "{t.name}"')}
+        assert licences == {"CC BY 4.0"}
+
+
+def test_full_text_search_finds_each_narrative_title_and_summary(generated_site: Path) -> None:
+    with connect(generated_site) as db:
+
+        def search(query: str) -> list[str]:
+            sql = f"SELECT slug FROM incidents WHERE rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
+            return [slug for (slug,) in db.execute(sql, (query,))]
+
+        for n in range(COUNT):
+            found = search(marker(n))  # a word only incident n's narrative has
+            assert len(found) == 1 and found[0].endswith(f"-generated-{n}"), (n, found)
+        assert search("title:knife") == ["2024-03-05-example-shooting"]
+        assert len(search('summary:"generated incident"')) == COUNT
+        assert search("kcmark9999") == []
+
+
+def test_metadata_describes_every_column_the_database_has(generated_site: Path) -> None:
+    metadata = json.loads((generated_site / "data" / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["license"] == "CC BY 4.0" and metadata["license_url"].startswith("https://creativecommons.org/")
+    assert metadata["source_url"].startswith("https://github.com/")
+    described = metadata["databases"]["incidents"]["tables"]
+    with connect(generated_site) as db:
+        names = [
+            n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%fts%'")
+        ]
+        names = [n for n in names if not n.startswith(FTS_TABLE)]
+        assert sorted(names) == sorted(described)
+        for table in db_tables():
+            columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table.name}")')]
+            assert list(described[table.name]["columns"]) == columns
+            assert all(described[table.name]["columns"].values())
+            assert described[table.name]["columns"] == {c.name: describe(c) for c in table.columns}
+    # The CSVs' columns are described in the words of the field dictionary.
+    for table in TABLES:
+        for column in table.columns:
+            assert described[table.filename.removesuffix(".csv")]["columns"][column.name].startswith(column.doc)
+    assert {t.name for t in EXTRA_TABLES} <= set(described)
+
+
+def test_two_builds_write_the_same_bytes(tmp_path: Path) -> None:
+    """Different hash seeds and folders, the same content: the same database, byte for byte."""
+    root = generated_project(tmp_path / "project", 12)
+    made = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"site-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, str(REPO / "build.py"), "--root", str(root), "build", "--out", str(out)]
+        subprocess.run(command, check=True, env=env, capture_output=True, cwd=REPO)
+        made.append({name: (out / "data" / name).read_bytes() for name in ("incidents.db", "metadata.json")})
+    assert made[0] == made[1]
+    assert made[0]["incidents.db"][:16] == b"SQLite format 3\x00"
