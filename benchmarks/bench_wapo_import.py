@@ -1,9 +1,9 @@
-"""Import all of the Washington Post Fatal Force data into a scratch project and build it.
+"""Import the Washington Post Fatal Force data (every row, or --area) into a scratch project and build it.
 
 Prints the import time, the build time, the page count and the peak memory. Needs the dataset
 (default: ../shared/data/wapo/, see --data-dir); never touches the working tree's content/ or site/.
 
-    .venv/bin/python -m benchmarks.bench_wapo_import [--keep] [--profile] [--no-search]
+    .venv/bin/python -m benchmarks.bench_wapo_import [--area] [--keep] [--profile] [--no-search]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kcrecord.import_wapo import Options, run_import
+from kcrecord.importers.wapo import Options, run_import
 from kcrecord.pipeline import Project, build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch project and print where it is")
     parser.add_argument("--profile", action="store_true", help="profile the build and print the top functions")
     parser.add_argument("--no-search", action="store_true", help="build without the search index")
+    parser.add_argument("--area", action="store_true", help="import only the Kansas City area (default: every row)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-wapo-"))
     try:
@@ -57,12 +58,13 @@ def main() -> None:
             content=root / "content",
             agency_map=root / "imports" / "wapo-agencies.csv",
             dataset_version=dt.date(2022, 12, 23),
+            area=args.area,
         )
         started = time.perf_counter()
         report = run_import(options)
         import_seconds = time.perf_counter() - started
         import_peak = peak_mb()
-        for line in report.not_imported:
+        for line in report.problems:
             print(line)
         print(report.lines()[-2])
         print(report.lines()[-1])

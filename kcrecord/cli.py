@@ -9,9 +9,10 @@ from pathlib import Path
 
 import jinja2
 
-from . import import_wapo, new_incident, review
+from . import new_incident, review
 from .annotations import github_report
 from .gitinfo import git_commit
+from .importers import wapo_cli
 from .pipeline import Project, build, check
 from .problems import ContentError
 
@@ -31,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--date", help="date of the incident, YYYY-MM-DD")
     new_cmd.add_argument("--city", help="city where it happened")
     new_cmd.add_argument("--title", help="a neutral one-line headline")
-    import_wapo.add_arguments(commands.add_parser("import", help="import incidents from a dataset (wapo)"))
+    wapo_cli.add_arguments(commands.add_parser("import", help="import incidents from a dataset (wapo)"))
     commands.add_parser("review", help="list imported records waiting for a curator's review, longest waiting first")
     serve_cmd = commands.add_parser("serve", help="preview the site with live reload (make serve)")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="where to listen (default: 127.0.0.1, this machine)")
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "new":
         return new_incident.run(root, args.date, args.city, args.title)
     if command == "import":
-        return import_wapo.main(args, root)
+        return wapo_cli.main(args, root)
     if command == "review":
         return review.run(root)
     if command == "serve":

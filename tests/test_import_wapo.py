@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import shutil
@@ -12,9 +13,10 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from kcrecord import import_wapo
 from kcrecord.cli import main
-from kcrecord.import_wapo import Options, Report, run_import
+from kcrecord.importers import wapo_values
+from kcrecord.importers import wapo_write as import_write
+from kcrecord.importers.wapo import Options, Report, run_import
 from kcrecord.pipeline import Project, build, check
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,14 +39,17 @@ def project(small_project: Path) -> Path:
     return small_project
 
 
-def run(project: Path, data: Path = DATA, version: dt.date = VERSION, **filters: object) -> Report:
-    """Import into the project's content folder."""
+def run(
+    project: Path, data: Path = DATA, version: dt.date | None = VERSION, area: bool = False, **filters: object
+) -> Report:
+    """Import into the project's content folder (rows from everywhere unless area is True)."""
     options = Options(
         data=data,
         agencies=AGENCIES,
         content=project / "content",
         agency_map=project / "imports" / "wapo-agencies.csv",
         dataset_version=version,
+        area=area,
         **filters,  # type: ignore[arg-type]
     )
     return run_import(options)
@@ -72,19 +77,19 @@ def incident(project: Path, wapo_id: int) -> Path:
 
 def test_fields_are_mapped(project: Path) -> None:
     run(project)
-    seals = front(incident(project, 1415))
+    person_file = front(incident(project, 1415))
     assert incident(project, 1415).name == "2016-03-24-blue-springs-wapo-1415.md"
-    assert seals["title"] == "Man, 22, shot and killed by police in Blue Springs, MO"
-    assert [a["id"] for a in seals["agencies"]] == [
+    assert person_file["title"] == "Man, 22, shot and killed by police in Blue Springs, MO"
+    assert [a["id"] for a in person_file["agencies"]] == [
         "federal-bureau-of-investigation-mo",
         "example-pd",
         "u-s-marshals-service-mo",
     ]
-    assert {a["role"] for a in seals["agencies"]} == {"involved"}
-    person = seals["people"][0]
+    assert {a["role"] for a in person_file["agencies"]} == {"involved"}
+    person = person_file["people"][0]
     assert person == {
         "role": "civilian",
-        "name": "Jermon Seals",
+        "name": "Marcus Fennimore",
         "age": 22,
         "gender": "male",
         "race": ["black"],
@@ -97,20 +102,20 @@ def test_fields_are_mapped(project: Path) -> None:
         "mental_illness_related": False,
         "sources": ["wapo-fatal-force"],
     }
-    assert seals["body_camera"] is False
-    assert seals["licence"] == "CC-BY-NC-SA-4.0"
-    assert seals["updated"] == VERSION
-    imported = seals["imported"]
+    assert person_file["body_camera"] is False
+    assert person_file["licence"] == "CC-BY-NC-SA-4.0"
+    assert person_file["updated"] == VERSION
+    imported = person_file["imported"]
     assert {k: imported[k] for k in ("source", "id", "dataset_version", "reviewed")} == {
         "source": "wapo",
         "id": 1415,
         "dataset_version": VERSION,
         "reviewed": False,
     }
-    assert seals["sources"][0]["url"] == "https://github.com/washingtonpost/data-police-shootings"
-    assert seals["sources"][0]["publisher"] == "The Washington Post"
-    assert seals["location"]["county"] == "Jackson"
-    assert seals["location"]["precision"] == "city"
+    assert person_file["sources"][0]["url"] == "https://github.com/washingtonpost/data-police-shootings"
+    assert person_file["sources"][0]["publisher"] == "The Washington Post"
+    assert person_file["location"]["county"] == "Jackson"
+    assert person_file["location"]["precision"] == "city"
 
 
 def test_messy_values(project: Path) -> None:
@@ -135,7 +140,7 @@ def test_a_minor_is_never_named(project: Path) -> None:
     person = front(path)["people"][0]
     assert person["minor"] is True and person["age"] == 16
     assert "name" not in person
-    assert "Keil" not in path.read_text(encoding="utf-8")
+    assert "Quillard" not in path.read_text(encoding="utf-8")  # the fixture's invented surname
     assert front(path)["title"].startswith("Boy, 16,")
 
 
@@ -200,19 +205,55 @@ def test_a_newer_dataset_updates_imported_files(project: Path, tmp_path: Path) -
     assert meta["people"][0]["flee_status"] == "foot"
     assert meta["updated"] == dt.date(2023, 2, 1)
     assert meta["imported"]["dataset_version"] == dt.date(2023, 2, 1)
-    assert "content/incidents/2015-03-13-kansas-city-wapo-283.md" in report.updated
+    assert report.updated == ["content/incidents/2015-03-13-kansas-city-wapo-283.md"]
     assert report.created == []
+    # A row that did not change keeps the version and `updated` date it was written with.
+    unchanged = front(incident(project, 1415))
+    assert unchanged["updated"] == VERSION and unchanged["imported"]["dataset_version"] == VERSION
+    assert len(report.unchanged) == 12
 
 
-def test_a_file_a_curator_edited_is_never_overwritten(project: Path) -> None:
+def test_without_a_dataset_version_a_second_run_changes_nothing(project: Path) -> None:
+    run(project, version=None)
+    before = snapshot(project / "content")
+    last = max(dt.date.fromisoformat(row["date"]) for row in csv.DictReader(DATA.open(encoding="utf-8")))
+    assert front(incident(project, 283))["updated"] == last  # the data's last date
+    again = run(project, version=None)
+    later = run(project, version=dt.date(2023, 6, 1))  # a later version of the same rows
+    assert snapshot(project / "content") == before
+    assert again.created == again.updated == later.created == later.updated == []
+
+
+@pytest.mark.parametrize("edit", ["review", "edit", "review-and-keep-checksum"])
+def test_a_file_a_curator_edited_or_reviewed_is_never_overwritten(project: Path, tmp_path: Path, edit: str) -> None:
     run(project)
     path = incident(project, 283)
-    edited = path.read_text(encoding="utf-8").replace("reviewed: false", "reviewed: true")
+    text = path.read_text(encoding="utf-8")
+    if edit == "review":
+        edited = text.replace("reviewed: false", "reviewed: true")
+    elif edit == "edit":
+        edited = text.replace("Kansas City, MO, on", "Kansas City, Missouri, on")
+    else:  # reviewed, with the checksum recomputed so that it still matches
+        blank = import_write.CHECKSUM_LINE.sub(f'  checksum: "{import_write.PLACEHOLDER}"', text)
+        blank = blank.replace("reviewed: false", "reviewed: true")
+        digest = hashlib.sha256(blank.encode("utf-8")).hexdigest()
+        edited = blank.replace(import_write.PLACEHOLDER, f"sha256:{digest}")
+        assert import_write.is_pristine(edited)
     path.write_text(edited, encoding="utf-8")
-    report = run(project, version=dt.date(2023, 2, 1))
+    newer = tmp_path / "newer.csv"
+    newer.write_text(
+        DATA.read_text(encoding="utf-8").replace(
+            '"283","2015-03-13","point","not"', '"283","2015-03-13","point","foot"'
+        ),
+        encoding="utf-8",
+    )
+    report = run(project, newer, version=dt.date(2023, 2, 1))
     assert path.read_text(encoding="utf-8") == edited
-    assert "content/incidents/2015-03-13-kansas-city-wapo-283.md: edited by a curator; not overwritten" in report.kept
-    assert front(incident(project, 1415))["updated"] == dt.date(2023, 2, 1)  # the untouched ones move on
+    assert report.kept == [
+        f"{newer}:2: content/incidents/2015-03-13-kansas-city-wapo-283.md: reviewed or edited by a curator; "
+        "not overwritten"
+    ]
+    assert any("reviewed or edited by a curator" in line for line in report.lines())
 
 
 CURATED = """
@@ -244,7 +285,7 @@ def test_a_curated_incident_on_the_same_date_and_city_is_not_duplicated(
     report = run(project)
     assert not list((project / "content" / "incidents").glob("*-wapo-283.md"))
     assert report.linked == [
-        "fatal-police-shootings-data.csv:2: WaPo id 283 is already in the record as "
+        f"{DATA}:2: WaPo id 283 is already in the record as "
         "content/incidents/2015-03-13-curated.md (same date and city); not imported. "
         "If it is the same incident, add wapo_ids: [283] to that file"
     ]
@@ -260,7 +301,7 @@ def test_wapo_ids_link_a_curated_incident_and_stop_guessing(project: Path, write
     report = run(project)
     assert not list((project / "content" / "incidents").glob("*-wapo-283.md"))
     assert report.linked == [
-        "fatal-police-shootings-data.csv:2: WaPo id 283 is already in the record as "
+        f"{DATA}:2: WaPo id 283 is already in the record as "
         "content/incidents/2015-03-12-curated.md (listed in its wapo_ids); not imported"
     ]
     assert incident(project, 3776).exists() and incident(project, 3779).exists()  # wapo_ids: [] matches nothing
@@ -270,27 +311,28 @@ def test_wapo_ids_link_a_curated_incident_and_stop_guessing(project: Path, write
 def test_rows_that_cannot_be_imported_are_reported_with_line_numbers(project: Path) -> None:
     report = run(project)
     assert report.not_imported == [
-        "fatal-police-shootings-data.csv:14: not imported: city: blank; the record needs at least the city "
-        "(a curator can add this one by hand)"
+        f"{DATA}:14: city: blank; the record needs at least the city (a curator can add this one by hand)"
     ]
     assert report.matched == 14 and len(report.created) == 13
 
 
 def test_bad_rows(project: Path) -> None:
     report = run(project, WAPO / "bad-rows.csv")
+    bad = WAPO / "bad-rows.csv"
     assert report.not_imported == [
-        "bad-rows.csv:2: not imported: date: expected a real date as YYYY-MM-DD, got '2019-02-30'",
-        "bad-rows.csv:5: not imported: threat_type: unknown value 'lunge'; expected one of shoot, point, attack, "
-        "threat, move, flee, accident, undetermined; age: expected a whole number of years, got 'twenty'; "
-        "agency_ids: agency '99999' is not in the agency file",
-        "bad-rows.csv:6: not imported: id: 9002 is also the id of the row on line 3",
-        "bad-rows.csv:7: not imported: latitude: expected a number, got 'abc'; "
-        "agency_ids: blank; every incident names at least one agency",
+        f"{bad}:2: date: expected a real date as YYYY-MM-DD, got '2019-02-30'",
+        f"{bad}:5: threat_type: unknown value 'lunge'; expected one of shoot, point, attack, "
+        "threat, move, flee, accident, undetermined",
+        f"{bad}:5: age: expected a whole number of years (0-120) in digits 0-9, got 'twenty'",
+        f"{bad}:5: agency_ids: agency '99999' is not in the agency file",
+        f"{bad}:6: id: 9002 is also the id of the row on line 3",
+        f"{bad}:7: latitude: expected a number between -90 and 90 in digits 0-9, got 'abc'",
+        f"{bad}:7: agency_ids: blank; every incident names at least one agency",
     ]
     assert [Path(p).name for p in report.created] == ["2019-03-01-kansas-city-wapo-9002.md"]
     assert report.lines()[-2].endswith(
         "1 created, 0 updated, 0 unchanged, 0 linked to curated incidents, "
-        "0 edited by a curator (kept), 4 could not be imported."
+        "0 kept (reviewed or edited by a curator), 7 problems."
     )
 
 
@@ -311,24 +353,25 @@ def test_filters(project: Path) -> None:
 def test_every_mapped_value_is_in_the_vocabularies() -> None:
     vocab = yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))["vocabularies"]
     pairs = [
-        (import_wapo.THREAT_TYPES, "threat_types"),
-        (import_wapo.FLEE_STATUSES, "flee_statuses"),
-        (import_wapo.WEAPONS, "weapons"),
-        (import_wapo.RACES, "races"),
-        (import_wapo.PRECISIONS, "coordinates_precision"),
-        (import_wapo.GENDERS, "genders"),
-        (import_wapo.AGENCY_KINDS, "agency_kinds"),
+        (wapo_values.THREAT_TYPES, "threat_types"),
+        (wapo_values.FLEE_STATUSES, "flee_statuses"),
+        (wapo_values.WEAPONS, "weapons"),
+        (wapo_values.RACES, "races"),
+        (wapo_values.PRECISIONS, "coordinates_precision"),
+        (wapo_values.GENDERS, "genders"),
+        (wapo_values.AGENCY_KINDS, "agency_kinds"),
     ]
     for table, name in pairs:
         assert set(table.values()) <= set(vocab[name]), name
-    assert set(vocab["states"]) >= import_wapo.AGENCY_STATES
-    assert import_wapo.LICENCE in vocab["licences"]
+    assert set(vocab["states"]) >= wapo_values.AGENCY_STATES
+    assert wapo_values.LICENCE in vocab["licences"]
 
 
 def test_command_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--root", str(project), "import", "wapo", str(DATA), "--agencies", str(AGENCIES)]
     assert main(args + ["--city", "Kansas City", "--dataset-version", "2022-12-23"]) == 0
     out = capsys.readouterr().out
-    assert "Read 14 rows; 4 match the filters: 4 created" in out
-    assert main(args + ["--state", "DE"]) == 1  # the blank-city row
-    assert "fatal-police-shootings-data.csv:14: not imported: city: blank" in capsys.readouterr().out
+    assert "Read 14 rows (dataset version 2022-12-23); 4 selected: 4 created" in out
+    assert main(args + ["--state", "DE"]) == 0  # the blank-city row is outside the area
+    assert main(args + ["--state", "DE", "--all-areas"]) == 1
+    assert f"{DATA}:14: city: blank" in capsys.readouterr().out

@@ -1,0 +1,1 @@
+"""Importers of published datasets into content files (The Washington Post's Fatal Force data)."""

@@ -1,0 +1,73 @@
+"""`build.py import wapo DATA.csv --agencies AGENCIES.csv ...`: the command line of the Fatal Force import."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from ..area import AreaError
+from .wapo import DEFAULT_AGENCY_MAP, DEFAULT_MINOR_HASHES, Options, run_import
+from .wapo_read import ImportInputError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from err
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add `import wapo DATA.csv --agencies AGENCIES.csv ...` to the import subcommand."""
+    sources = parser.add_subparsers(dest="import_source", required=True)
+    wapo = sources.add_parser("wapo", help="The Washington Post's Fatal Force data (v2 CSV files)")
+    wapo.add_argument("data", type=Path, help="fatal-police-shootings-data.csv")
+    wapo.add_argument("--agencies", type=Path, required=True, help="fatal-police-shootings-agencies.csv")
+    wapo.add_argument("--content", type=Path, default=None, help="content folder to write to (default: content/)")
+    wapo.add_argument(
+        "--agency-map",
+        type=Path,
+        default=None,
+        help=f"table of WaPo agency ids already in the record (default: {DEFAULT_AGENCY_MAP})",
+    )
+    wapo.add_argument(
+        "--all-areas", action="store_true", help="import rows from everywhere, not only the Kansas City area"
+    )
+    wapo.add_argument("--state", help="only rows in this state, e.g. MO")
+    wapo.add_argument("--county", help="only rows whose county column is this county, e.g. Jackson")
+    wapo.add_argument("--city", help="only rows in this city, e.g. 'Kansas City'")
+    wapo.add_argument("--since", type=_date, help="only rows on or after this date (YYYY-MM-DD)")
+    wapo.add_argument("--until", type=_date, help="only rows on or before this date (YYYY-MM-DD)")
+    wapo.add_argument(
+        "--dataset-version",
+        type=_date,
+        help="date of the dataset version (default: the latest date in the data file)",
+    )
+    wapo.add_argument("--explain", action="store_true", help="say for every row why it is in or out of the area")
+    wapo.add_argument("-v", "--verbose", action="store_true", help="list every file, not only problems")
+
+
+def main(args: argparse.Namespace, root: Path) -> int:
+    """Run an import from parsed arguments; return the exit status (1 if anything could not be imported)."""
+    options = Options(
+        data=args.data,
+        agencies=args.agencies,
+        content=(args.content or root / "content").resolve(),
+        agency_map=args.agency_map or root / DEFAULT_AGENCY_MAP,
+        area=not args.all_areas,
+        state=args.state,
+        county=args.county,
+        city=args.city,
+        since=args.since,
+        until=args.until,
+        dataset_version=args.dataset_version,
+        minor_hashes=root / DEFAULT_MINOR_HASHES,
+    )
+    try:
+        report = run_import(options)
+    except (ImportInputError, AreaError) as error:
+        print(f"{error}; nothing was written.")
+        return 1
+    print("\n".join(report.lines(args.verbose, args.explain)))
+    return 1 if report.problems else 0
