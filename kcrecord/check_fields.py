@@ -82,6 +82,11 @@ class Checker:
                     where = f"under '{dotted(path)}'" if path else "in the front matter"
                     state = "is empty" if sub.name in value else f"is missing {where}"
                     self.add(path + (sub.name,), self._missing(sub, state))
+                elif sub.required_with and value.get(sub.required_with) is not None:
+                    # Point at the field that makes it required: the missing one has no line.
+                    line = self.doc.line(path + (sub.required_with,))
+                    state = f"is missing; it is required because '{sub.required_with}' is set"
+                    self.problems.append(Problem(self.rel, line, dotted(path + (sub.name,)), self._missing(sub, state)))
                 continue
             self.check(sub, value[sub.name], path + (sub.name,))
 

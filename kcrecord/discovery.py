@@ -71,7 +71,7 @@ def incident_json_ld(incident: Incident, site: Site) -> dict:
         "about": {
             "@type": "Event",
             "name": meta["title"],
-            "startDate": meta["date"].isoformat() + (f"T{meta['time']}" if meta.get("time") else ""),
+            "startDate": meta["date"].isoformat() + (f"T{meta['time']}" if meta.get("time_of") == "shooting" else ""),
             "location": place,
         },
         "citation": [source["url"] for source in meta["sources"] if source.get("url")],

@@ -89,6 +89,12 @@ def map_schema(spec: Field, vocabularies: dict[str, dict[str, str]]) -> dict:
     required = [sub.name for sub in spec.fields if sub.required]
     if required:
         schema["required"] = required
+    dependent: dict[str, list[str]] = {}
+    for sub in spec.fields:
+        if sub.required_with:
+            dependent.setdefault(sub.required_with, []).append(sub.name)
+    if dependent:
+        schema["dependentRequired"] = dependent
     return schema
 
 

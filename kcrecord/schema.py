@@ -35,6 +35,8 @@ class Field:
     kind: str
     doc: str
     required: bool = False
+    # The name of a sibling field: this field is required whenever that one is set.
+    required_with: str | None = None
     vocab: str | None = None
     item: Field | None = None
     fields: tuple[Field, ...] = field(default_factory=tuple)
@@ -172,8 +174,28 @@ INCIDENT_FIELDS = Field(
             "When the date is worked out rather than stated, say how "
             "(e.g. the article says 'Thursday' and was published on a Friday).",
         ),
-        Field("time", "time", 'Local time, 24-hour, in quotes: "13:50".'),
+        Field(
+            "time",
+            "time",
+            'Local time, 24-hour, in quotes: "13:50". Leave it out when no source gives one; '
+            "say in `time_of` what it is the time of.",
+        ),
+        Field(
+            "time_of",
+            "vocab",
+            "What `time` is the time of: the shooting itself, the call to police, or the first "
+            "report. Required when `time` is set; the page shows it as a label before the time "
+            "(e.g. 'Officers called: about 1:50 p.m.'), never as the time of the incident unless "
+            "it is `shooting`.",
+            vocab="time_of",
+            required_with="time",
+        ),
         Field("time_approximate", "bool", "true when the time is approximate."),
+        text(
+            "time_note",
+            "Anything a reader should know about the time, e.g. that sources give it only for "
+            "the event as a whole or that it conflicts with another time in the record.",
+        ),
         Field(
             "location",
             "map",
@@ -187,6 +209,11 @@ INCIDENT_FIELDS = Field(
                 ),
                 text("city", "City.", required=True),
                 text("county", "County."),
+                text(
+                    "inferred",
+                    "When part of the location is worked out rather than stated (often the county), "
+                    "say which part and how, e.g. 'County inferred: the source names only the city'.",
+                ),
                 Field("state", "vocab", "Two-letter state code.", required=True, vocab="states"),
                 Field(
                     "precision",
@@ -217,7 +244,9 @@ INCIDENT_FIELDS = Field(
         Field(
             "agencies",
             "list",
-            "Every agency named, each with its role.",
+            "Every agency with a role in the incident or its investigation (involved, investigating, "
+            "reviewing, assisting). An agency the sources mention for something else, such as one asked "
+            "for comment or one that asked another agency to investigate, is named in the text instead.",
             required=True,
             min_items=1,
             item=Field(
@@ -326,7 +355,14 @@ INCIDENT_FIELDS = Field(
                 ),
             ),
         ),
-        Field("updated", "date", "Date this record was last changed.", required=True),
+        Field(
+            "updated",
+            "date",
+            "Date this record last changed. A curator sets it to the day of the edit; on an imported "
+            "record it is the day the importer last changed the file, not the dataset's date "
+            "(that is `imported.dataset_version`).",
+            required=True,
+        ),
         Field("draft", "bool", "true keeps the incident off the site (it is still validated)."),
         IMPORTED,
         LICENCE,

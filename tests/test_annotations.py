@@ -69,6 +69,7 @@ def test_check_format_github_end_to_end(
         agencies: [{id: example-pd, role: involved}]
         sources: [{id: s-1, title: "A headline", published: 2024-05-02}]
         updated: 2024-05-02
+        time_of: shooting
         ---
         Text.[^s-1]
         """,

@@ -130,7 +130,9 @@ BAD = {
     "age out of range": lambda m: m["people"][0].update(age=130),
     "string for a bool": lambda m: m.update(draft="yes please"),
     "bad url": lambda m: m["sources"][0].update(url="example.org/1"),
-    "unquoted time": lambda m: m.update(time=830),
+    "unquoted time": lambda m: m.update(time=830, time_of="shooting"),
+    "time without what it is the time of": lambda m: m.update(time="13:50"),
+    "unknown time_of": lambda m: m.update(time="13:50", time_of="arrival"),
     "date not a date": lambda m: m.update(updated="May 2"),
     "unknown field in a person": lambda m: m["people"][0].update(nmae="x"),
 }

@@ -31,7 +31,7 @@ def test_incident_page_sections(small_site: Path) -> None:
         "Corrections",
     ]
     facts = dict(zip(texts(page.select(".facts dt")), page.select(".facts dd"), strict=True))
-    assert list(facts) == ["Date", "Place", "Type", "Agencies", "People", "Officers who fired", "Investigation"]
+    assert list(facts) == ["Date", "Time", "Place", "Type", "Agencies", "People", "Officers who fired", "Investigation"]
     assert facts["Date"].select_one("time")["datetime"] == "2024-03-05"
     assert "Inferred:" in facts["Date"].select_one(".inferred").get_text()
     assert texts(facts["Agencies"].select("li")) == [
@@ -39,6 +39,20 @@ def test_incident_page_sections(small_site: Path) -> None:
         "Example Police Department: investigating",
         "Example County Prosecutor: reviewing",
     ]
+
+
+def test_a_call_time_is_labelled_and_never_shown_as_the_incidents_time(small_site: Path) -> None:
+    # The fixture's time is when officers were called (time_of: call).
+    page = soup(small_site, INCIDENT + "index.html")
+    facts = dict(zip(texts(page.select(".facts dt")), texts(page.select(".facts dd")), strict=True))
+    assert facts["Time"] == "Officers called: about 1:50 p.m."
+    assert "1:50" not in facts["Date"]
+    listed = [li for li in soup(small_site, "timeline/index.html").select(".incident-list li") if INCIDENT in str(li)]
+    assert len(listed) == 1
+    assert "2024" in texts(listed[0].select(".meta"))[0]
+    assert "1:50" not in texts(listed[0].select(".meta"))[0]
+    data = json.loads(page.select_one('script[type="application/ld+json"]').string)
+    assert data["about"]["startDate"] == "2024-03-05"
 
 
 def test_citations_are_numbered_and_link_to_sources(small_site: Path) -> None:

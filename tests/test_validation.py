@@ -54,6 +54,13 @@ CASES = {
         None,
         [f'{F}:4: time: write the time in quotes, "13:50"; unquoted, YAML reads 13:50 as the number 830'],
     ),
+    "incident_time_without_time_of.md": (
+        None,
+        [
+            f"{F}:4: time_of: required field 'time_of' is missing; it is required because 'time' is set; "
+            "write time_of: followed by one of shooting, call, first-report"
+        ],
+    ),
     "incident_yaml11_boolean.md": (
         None,
         [f"{F}:18: people[0].description: YAML reads 'NO' as false; put it in quotes (\"NO\") if you meant the text"],
@@ -185,7 +192,7 @@ def test_check_reports_no_problems_for_valid_content(small_project: Path, capsys
         ("draft: yes", "draft: write true or false, not 'yes'"),
         ("summary: 2024-01-01", "summary: expected text, got the date 2024-01-01; put it in quotes"),
         ("updated: 11/7/2024", "updated: expected a date as YYYY-MM-DD, got '11/7/2024'"),
-        ('time: "25:00"', "time: expected a 24-hour time in quotes, like \"13:50\", got '25:00'"),
+        ('time: "25:00"\ntime_of: shooting', "time: expected a 24-hour time in quotes, like \"13:50\", got '25:00'"),
     ],
 )
 def test_more_yaml_traps(small_project: Path, write_file, line: str, expected: str) -> None:
