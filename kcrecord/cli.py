@@ -15,16 +15,22 @@ from .gitinfo import git_commit
 from .importers import wapo_cli
 from .pipeline import Project, build, check
 from .problems import ContentError
+from .progress import Progress
+
+CHECK_CLOSING = "fix them, then check again"  # check builds nothing, so it does not say "nothing was built"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Build the police incident record site.")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder (default: here)")
     commands = parser.add_subparsers(dest="command")
-    build_cmd = commands.add_parser("build", help="validate content and build site/ (the default)")
+    # Long work shows its progress on a terminal; --quiet turns that off for scripts.
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("--quiet", action="store_true", help="show no progress, even on a terminal")
+    build_cmd = commands.add_parser("build", parents=[quiet], help="validate content and build site/ (the default)")
     build_cmd.add_argument("--out", type=Path, default=None, help="output folder (default: site/)")
     build_cmd.add_argument("--base-url", default=None, help="override base_url from site.yaml")
-    check_cmd = commands.add_parser("check", help="validate content only; write nothing")
+    check_cmd = commands.add_parser("check", parents=[quiet], help="validate content only; write nothing")
     check_cmd.add_argument(
         "--format", choices=("text", "github"), default="text", help="github: print GitHub workflow annotations"
     )
@@ -58,12 +64,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve.run(project, args.host, args.port, root / ".cache")
     try:
+        progress = Progress.for_terminal(getattr(args, "quiet", False))
         if command == "check":
-            count = check(project)
+            with progress:
+                count = check(project, progress)
             print(f"{count} files checked, no problems found.")
             return 0
         started = time.perf_counter()
-        site = build(project, getattr(args, "base_url", None), commit=git_commit(root))
+        with progress:
+            site = build(project, getattr(args, "base_url", None), commit=git_commit(root), progress=progress)
         pages = sum(1 for path in project.out.rglob("*.html"))
         seconds = time.perf_counter() - started
         print(
@@ -72,10 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     except ContentError as error:
+        report = error.report(CHECK_CLOSING) if command == "check" else error.report()
         if getattr(args, "format", "text") == "github":
-            print(github_report(error.problems, error.report().rsplit("\n", 1)[-1]))
+            print(github_report(error.problems, report.rsplit("\n", 1)[-1]))
             return 1
-        print(error.report(), file=sys.stderr)
+        print(report, file=sys.stderr)
         return 1
     except jinja2.TemplateError as error:
         where = getattr(error, "filename", None) or "templates"

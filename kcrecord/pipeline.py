@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import Site, assemble
-from .load import load_content
-from .problems import ContentError
+from .load import KINDS, Content, load_content, read_source
+from .problems import ContentError, Problem
+from .progress import Progress, counting, stage
 from .render import render_site
 from .search_index import index_site
 from .validate import validate
@@ -32,22 +34,52 @@ class Project:
         return self.root / "static"
 
 
-def check(project: Project) -> int:
+def _load(project: Project, progress: Progress | None) -> tuple[Content, list[Problem]]:
+    """Load all content, showing how many files are read on a terminal."""
+    total = sum(1 for kind in KINDS for _ in (project.root / "content" / kind).rglob("*.md"))
+    with stage(progress, "Reading content", total) as advance:
+        return load_content(project.root, counting(read_source, advance))
+
+
+def check(project: Project, progress: Progress | None = None) -> int:
     """Load and validate all content; raise ContentError listing every problem."""
-    content, problems = load_content(project.root)
-    problems += validate(content)
+    content, problems = _load(project, progress)
+    with stage(progress, "Checking"):
+        problems += validate(content)
     if problems:
         raise ContentError(problems)
     return sum(len(files) for files in content.files.values())
 
 
-def build(project: Project, base_url: str | None = None, commit: str = "unknown", search: bool = True) -> Site:
-    """Build the whole site into project.out; nothing is written unless every file is valid."""
-    content, problems = load_content(project.root)  # 1. load
-    problems += validate(content)  # 2. validate
+def build(
+    project: Project,
+    base_url: str | None = None,
+    commit: str = "unknown",
+    search: bool = True,
+    progress: Progress | None = None,
+) -> Site:
+    """Build the whole site into project.out; nothing is written unless every file is valid.
+
+    progress shows each stage on a terminal (kcrecord/progress.py); without it the build shows nothing.
+    """
+    content, problems = _load(project, progress)  # 1. load
+    with stage(progress, "Checking"):
+        problems += validate(content)  # 2. validate
     if problems:
         raise ContentError(problems)
-    site = assemble(content, base_url, commit=commit)  # 3. assemble
-    outputs = render_site(site, project.templates)  # 4. render
-    write_site(outputs, project.static, project.out, index_site if search else None)  # 5. write, then index
+    with stage(progress, "Assembling"):
+        site = assemble(content, base_url, commit=commit)  # 3. assemble
+    outputs = render_site(site, project.templates, progress)  # 4. render
+    with stage(progress, "Writing"):
+        write_site(outputs, project.static, project.out, _indexer(progress) if search else None)  # 5. write, index
     return site
+
+
+def _indexer(progress: Progress | None) -> Callable[[Path], None]:
+    """Return index_site, shown as its own stage."""
+
+    def index(folder: Path) -> None:
+        with stage(progress, "Indexing for search"):
+            index_site(folder)
+
+    return index

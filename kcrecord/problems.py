@@ -25,12 +25,12 @@ class ContentError(Exception):
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = sorted(problems)
 
-    def report(self) -> str:
-        """Return every problem, one per line, then a count."""
+    def report(self, closing: str = "nothing was built, site/ is unchanged") -> str:
+        """Return every problem, one per line, then a count followed by closing (what happened because of them)."""
         files = len({p.path for p in self.problems})
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         fnoun = "file" if files == 1 else "files"
         lines = [str(p) for p in self.problems]
-        lines.append(f"{count} {noun} in {files} {fnoun}; nothing was built, site/ is unchanged.")
+        lines.append(f"{count} {noun} in {files} {fnoun}; {closing}.")
         return "\n".join(lines)

@@ -17,6 +17,7 @@ from .charts import year_type_chart
 from .discovery import incident_json_ld, json_ld
 from .fragments import Fragments, context_of
 from .json_schema import schema_files
+from .progress import Progress, counting, stage
 
 MONTHS = [
     "January",
@@ -222,6 +223,8 @@ def incident_json(incident: Incident, site: Site) -> bytes:
     return (json.dumps(incident_record(incident, site), indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def render_site(site: Site, templates: Path) -> dict[str, bytes]:
+def render_site(site: Site, templates: Path, progress: Progress | None = None) -> dict[str, bytes]:
     """Render every page; return output paths (relative to site/) mapped to their bytes."""
-    return {job.path: job.render() for job in plan_site(site, templates)}
+    jobs = plan_site(site, templates)
+    with stage(progress, "Rendering", len(jobs)) as advance:
+        return {job.path: counting(job.render, advance)() for job in jobs}
