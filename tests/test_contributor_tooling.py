@@ -45,7 +45,8 @@ def make_commands(data: dict) -> list[list[str]]:
 def test_pull_request_workflow_checks_builds_and_uploads() -> None:
     data = workflow("pr.yml")
     assert "pull_request" in data["on"]
-    assert data["permissions"] == {"contents": "read"}
+    assert data["permissions"] == {}
+    assert data["jobs"]["check-and-build"]["permissions"] == {"contents": "read"}
     assert [cmd[:2] for cmd in make_commands(data)] == [["make", "check"], ["make", "site"]]
     assert "FORMAT=github" in make_commands(data)[0]
     assert uses(data) == ["actions/checkout", "actions/setup-python", "actions/upload-artifact"]
@@ -56,11 +57,14 @@ def test_pull_request_workflow_checks_builds_and_uploads() -> None:
 def test_pages_workflow_builds_main_for_the_pages_address_and_deploys() -> None:
     data = workflow("pages.yml")
     assert data["on"]["push"]["branches"] == ["main"]
-    assert data["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert data["permissions"] == {}
+    assert data["jobs"]["build"]["permissions"] == {"contents": "read", "pages": "read"}
+    assert data["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     assert uses(data) == [
         "actions/checkout",
         "actions/setup-python",
         "actions/configure-pages",
+        "actions/cache",
         "actions/upload-pages-artifact",
         "actions/deploy-pages",
     ]
