@@ -9,6 +9,7 @@ recorded", and the pages say so.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ COMPLETE_KINDS = {
 }
 TEXT_FIELDS = ("name", "covers")
 Report = Callable[[tuple, str], None]  # adds a problem at a path below coverage
-OPTIONAL_TEXT = ("area", "note")
+OPTIONAL_TEXT = ("short", "area", "note")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class CoverageSource:
     end: dt.date | None = None
     area: str = ""
     note: str = ""
+    short: str = ""  # a short name for tight places (a table cell); the name when not given
+
+    @property
+    def short_name(self) -> str:
+        """Return the short name, or the name."""
+        return self.short or self.name
 
     @property
     def is_complete(self) -> bool:
@@ -85,6 +92,7 @@ def read_coverage(data: object) -> tuple[CoverageSource, ...]:
                 end=end if isinstance(end, dt.date) else None,
                 area=str(entry.get("area") or ""),
                 note=str(entry.get("note") or ""),
+                short=str(entry.get("short") or ""),
             )
         )
     return tuple(found)
@@ -147,6 +155,43 @@ def check_coverage(content: Content) -> list[Problem]:
         if key not in data and (key == CURATED or _used(content, key)):
             problem((), f"source '{key}' is missing; say what it covers (see the wapo and curated entries)")
     _check_records_inside(content, read_coverage(data), problem)
+    problems += check_reviewed_text(content)
+    return problems
+
+
+NOT_REVIEWED = re.compile(r"\bnot\s+yet\s+(?:been\s+)?reviewed\b", re.IGNORECASE)  # the importer's words
+
+
+def check_reviewed_text(content: Content) -> list[Problem]:
+    """Report a record marked reviewed whose summary or text still says it is not yet reviewed."""
+    problems = []
+    for source in content.files.get("incidents", []):
+        imported = source.meta.get("imported")
+        if not isinstance(imported, dict) or imported.get("reviewed") is not True or source.doc is None:
+            continue
+        summary = source.meta.get("summary")
+        if isinstance(summary, str) and NOT_REVIEWED.search(summary):
+            problems.append(
+                Problem(
+                    source.rel,
+                    source.doc.line(("summary",)),
+                    "summary",
+                    "imported.reviewed is true but the summary still says it is not yet reviewed; "
+                    "write the summary in your own words from the sources you checked",
+                )
+            )
+        for number, line in enumerate(source.body.split("\n")):
+            if NOT_REVIEWED.search(line):
+                problems.append(
+                    Problem(
+                        source.rel,
+                        source.body_line + number,
+                        "body",
+                        "imported.reviewed is true but the text still says it is not yet reviewed; "
+                        "replace the importer's text with an account in your own words",
+                    )
+                )
+                break
     return problems
 
 
@@ -166,7 +211,7 @@ def _check_entry(key: str, entry: dict, problem: Report) -> None:
             problem((key, name), f"expected text, got {entry[name]!r}")
     for name in entry:
         if name not in (*TEXT_FIELDS, *OPTIONAL_TEXT, "complete", "from", "to"):
-            problem((key, name), "unknown field; expected name, covers, complete, from, to, area or note")
+            problem((key, name), "unknown field; expected name, short, covers, complete, from, to, area or note")
     complete = entry.get("complete")
     if complete not in COMPLETE_KINDS:
         problem((key, "complete"), f"expected one of: {', '.join(COMPLETE_KINDS)}, got {complete!r}")

@@ -104,7 +104,9 @@ def test_provenance_links(small_site: Path) -> None:
 
 def test_timeline_groups_by_year_newest_first(small_site: Path) -> None:
     page = soup(small_site, "timeline/index.html")
-    assert texts(page.select("main section h2")) == ["2024", "2023"]
+    # 2022 has no incident but a complete source covers it (the fixture's coverage): a real, stated zero.
+    assert texts(page.select("main section h2")) == ["2024", "2023", "2022"]
+    assert "No incident recorded" in page.select("main section")[2].get_text()
     year = soup(small_site, "timeline/2023/index.html")
     assert [a["href"] for a in year.select(".incident-list a")] == ["/record/incidents/2023-07-01-example-vehicle/"]
 

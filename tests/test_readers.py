@@ -263,12 +263,12 @@ def test_charts_are_accessible_images_with_the_numbers_in_a_table(located_site: 
     assert "3 incidents recorded, 2022 to 2024, each counted once." in home
     assert "Not covered by a complete source: 2024." in home
     rows = _table_rows(home, "chart-table")
-    assert rows[0] == ["Year", "All incidents", "Fatal shootings by police", "Other incidents recorded", "Coverage"]
-    wapo = "The Washington Post's Fatal Force data"
+    assert rows[0] == ["Year", "Incidents", "Fatal shootings complete?"]
+    wapo = "WaPo data"
     assert rows[1:] == [
-        ["2024", "1", "0", "1", "Not covered: no complete source for this year; only the incidents curators have added"],
-        ["2023", "1", "0", "1", f"Fatal shootings covered by {wapo} to June 30, 2023 only"],
-        ["2022", "1", "1", "0", f"Fatal shootings covered by {wapo}"],
+        ["2024", "1", "Not covered: no complete source for this year; only what curators added"],
+        ["2023", "1", f"To June 30, 2023, by {wapo}"],
+        ["2022", "1 (1 fatal)", f"Yes, by {wapo}"],
     ]
     # Types are counted apart from the bars: the 2022 incident has two types but is one incident.
     assert _table_rows(home, "chart-table chart-types")[1:] == [["Police shooting", "2"], ["Shots fired at a vehicle", "2"]]
