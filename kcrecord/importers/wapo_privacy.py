@@ -3,7 +3,9 @@
 The importer adds to imports/minor-name-hashes.txt a salted SHA-256 hash of the name (all its
 words, and first and last word) of every person the dataset gives an age under 18, and of the
 surname alone where it is rare in the dataset. A test hashes every run of words in every
-tracked file and fails on a match. Hashes from earlier datasets are kept.
+tracked file and fails on a match, unless imports/minor-name-allowed.txt lists that match in
+that file as reviewed (an adult who shares a name with a minor, a place called like a surname).
+Hashes from earlier datasets are kept.
 """
 
 from __future__ import annotations
@@ -88,17 +90,29 @@ def update_hashes(path: Path, new: set[tuple[str, str]]) -> int:
     return len(added)
 
 
-def find_names(text: str, hashes: set[tuple[str, str]]) -> list[int]:
-    """Return the lines of text on which a hashed name (or rare surname) appears."""
+def find_names(text: str, hashes: set[tuple[str, str]]) -> list[tuple[int, str, str]]:
+    """Return (line, kind, hash) for every hashed name (or rare surname) that appears in text."""
     names = {value for kind, value in hashes if kind == "name"}
     surnames = {value for kind, value in hashes if kind == "surname"}
     tokens = [(word, number) for number, line in enumerate(text.split("\n"), 1) for word in words(line)]
-    lines = set()
+    found = set()
     for start, (word, number) in enumerate(tokens):
-        if len(word) >= MIN_SURNAME and digest([word]) in surnames:
-            lines.add(number)
+        if len(word) >= MIN_SURNAME and (value := digest([word])) in surnames:
+            found.add((number, "surname", value))
         for length in range(2, MAX_WORDS + 1):
             phrase = [token for token, _ in tokens[start : start + length]]
-            if len(phrase) == length and digest(phrase) in names:
-                lines.add(number)
-    return sorted(lines)
+            if len(phrase) == length and (value := digest(phrase)) in names:
+                found.add((number, "name", value))
+    return sorted(found)
+
+
+def read_allowed(path: Path) -> set[tuple[str, str, str]]:
+    """Read reviewed matches that are not a minor's name: (file, kind, hash), one per line, '#' comments."""
+    if not path.is_file():
+        return set()
+    allowed = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if len(parts) == 3 and parts[1] in ("name", "surname"):
+            allowed.add((parts[0], parts[1], parts[2]))
+    return allowed
