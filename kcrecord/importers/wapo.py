@@ -85,7 +85,10 @@ class Report:
             out += [f"{path}: unchanged" for path in self.unchanged + self.agencies_unchanged]
         out += self.problems + self.linked + self.kept + self.notes
         if self.confirm:
-            out.append(f"{len(self.confirm)} rows to confirm by hand (near the area's edge, or columns that disagree):")
+            noun = "row" if len(self.confirm) == 1 else "rows"
+            out.append(
+                f"{len(self.confirm)} {noun} to confirm by hand (near the area's edge, or columns that disagree):"
+            )
             out += [f"  {line}" for line in self.confirm]
         if self.per_county:
             counts = ", ".join(f"{county} {n}" for county, n in sorted(self.per_county.items()))
