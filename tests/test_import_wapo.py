@@ -171,6 +171,17 @@ def test_agencies_are_created_once_and_mapped_ones_reused(project: Path) -> None
     assert len(report.agencies_created) == len(set(report.agencies_created))
 
 
+def test_two_wapo_ids_mapped_to_one_new_agency_file(project: Path) -> None:
+    mapping = project / "imports" / "wapo-agencies.csv"
+    mapping.write_text("wapo_id,agency\n1105,shared-office\n1066,shared-office\n", encoding="utf-8")
+    report = run(project)
+    assert report.kept == []
+    assert report.agencies_created.count("content/agencies/shared-office.md") == 1
+    assert "content/agencies/shared-office.md" in report.agencies_existing  # the second id finds it
+    assert front(incident(project, 1230))["agencies"] == [{"id": "shared-office", "role": "involved"}]
+    check(Project(project, project / "site"))
+
+
 def test_the_imported_project_validates_and_builds(project: Path) -> None:
     run(project)
     check(Project(project, project / "site"))

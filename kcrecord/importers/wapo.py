@@ -188,6 +188,10 @@ class _Agencies:
             report.agencies_existing.append(rel)  # a curated file: never touched
             return slug
         outcome = place_file(path, lambda v: agency_text(agency, v), version, existing, content.parent)
+        if outcome.action == "created":  # another WaPo id mapped to the same file now finds it
+            self.files[slug] = Existing(
+                path, path.read_text(encoding="utf-8"), {"imported": {"source": "wapo", "id": agency_id}}
+            )
         {
             "created": report.agencies_created,
             "updated": report.agencies_updated,
@@ -315,7 +319,8 @@ def _import_row(
             message += f"; the earlier import {_rel(imported[row.id].path, root)} can be deleted"
         report.linked.append(message)
         return
-    slugs = [agency_files.slug(aid, version, content, report) for aid in row.agency_ids]
+    # Two WaPo ids can name one agency of the record (imports/wapo-agencies.csv): list it once.
+    slugs = list(dict.fromkeys(agency_files.slug(aid, version, content, report) for aid in row.agency_ids))
     key = (row.date.isoformat(), row.latitude, row.longitude)
     siblings = sorted(other for other in places.get(key, []) if other != row.id) if row.latitude else []
     note = _county_note(row, decision)
