@@ -21,7 +21,9 @@ from kcrecord.load import load_content
 from kcrecord.review import report, waiting_records
 from kcrecord.validate import validate
 
-WAPO = CoverageSource("wapo", "WaPo", "fatal shootings", "fatal-police-shootings", dt.date(2015, 1, 1), dt.date(2022, 12, 23))
+WAPO = CoverageSource(
+    "wapo", "WaPo", "fatal shootings", "fatal-police-shootings", dt.date(2015, 1, 1), dt.date(2022, 12, 23)
+)
 CURATED = CoverageSource("curated", "Curated", "what curators added", "none")
 
 IMPORTED = """\
@@ -58,7 +60,9 @@ def imported_file(write_file, root: Path, date: str, row: int, reviewed: bool = 
     settings = root / "site.yaml"
     text = settings.read_text(encoding="utf-8")
     if "threat_types:" not in text:
-        settings.write_text(text.replace("\nvocabularies:\n", "\nvocabularies:\n" + IMPORT_VOCABULARIES), encoding="utf-8")
+        settings.write_text(
+            text.replace("\nvocabularies:\n", "\nvocabularies:\n" + IMPORT_VOCABULARIES), encoding="utf-8"
+        )
     values = {
         "summary": "A fatal police shooting; imported and not yet reviewed by a curator.",
         "body": "Imported and not yet reviewed by a curator.",
@@ -130,8 +134,8 @@ def test_the_fixture_and_the_real_site_declare_valid_coverage(small_project: Pat
             "coverage.curated.from: a source with 'complete: none' covers no span; leave out from and to",
         ),
         (
-            "coverage:\n  wapo: {name: W, covers: all, complete: none}\n  curated: {name: C, covers: some, complete: none}\n"
-            "  nytimes:\n    name: N\n",
+            "coverage:\n  wapo: {name: W, covers: all, complete: none}\n"
+            "  curated: {name: C, covers: some, complete: none}\n  nytimes:\n    name: N\n",
             "nytimes",
             "coverage.nytimes: unknown source 'nytimes'; expected one of: curated, wapo",
         ),
@@ -148,7 +152,9 @@ def test_the_fixture_and_the_real_site_declare_valid_coverage(small_project: Pat
         ),
     ],
 )
-def test_a_bad_coverage_entry_is_reported_with_its_line(small_project: Path, block: str, key: str, expected: str) -> None:
+def test_a_bad_coverage_entry_is_reported_with_its_line(
+    small_project: Path, block: str, key: str, expected: str
+) -> None:
     set_coverage(small_project, block)
     line = coverage_line(small_project, key) if key != "coverage" else coverage_line(small_project, "wapo") - 1
     assert problems_of(small_project) == [f"site.yaml:{line}: {expected}"]
@@ -238,8 +244,14 @@ def test_a_chart_with_no_complete_source_marks_every_year_not_covered() -> None:
 
 def test_home_and_agency_svg_mark_uncovered_years_instead_of_zero(small_site: Path) -> None:
     home = (small_site / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<g class="chart-row" data-year="(\d+)" data-total="(\d+)" data-coverage="(\w+)">(.*?)</g>', home, re.S)
-    assert [(y, t, c) for y, t, c, _ in rows] == [("2024", "1", "none"), ("2023", "1", "partial"), ("2022", "0", "complete")]
+    rows = re.findall(
+        r'<g class="chart-row" data-year="(\d+)" data-total="(\d+)" data-coverage="(\w+)">(.*?)</g>', home, re.S
+    )
+    assert [(y, t, c) for y, t, c, _ in rows] == [
+        ("2024", "1", "none"),
+        ("2023", "1", "partial"),
+        ("2022", "0", "complete"),
+    ]
     body = {y: b for y, _, _, b in rows}
     assert "chart-uncovered" in body["2024"] and "chart-uncovered" not in body["2022"]
     assert '<text x="46" y="61" class="chart-total">0</text>' in body["2022"]  # covered: a real zero

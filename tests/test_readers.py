@@ -271,10 +271,17 @@ def test_charts_are_accessible_images_with_the_numbers_in_a_table(located_site: 
         ["2022", "1 (1 fatal)", f"Yes, by {wapo}"],
     ]
     # Types are counted apart from the bars: the 2022 incident has two types but is one incident.
-    assert _table_rows(home, "chart-table chart-types")[1:] == [["Police shooting", "2"], ["Shots fired at a vehicle", "2"]]
+    assert _table_rows(home, "chart-table chart-types")[1:] == [
+        ["Police shooting", "2"],
+        ["Shots fired at a vehicle", "2"],
+    ]
     agency = (located_site / "agencies" / "example-prosecutor" / "index.html").read_text(encoding="utf-8")
     # A covered year with none recorded stays in the chart as a real zero rather than a gap.
-    assert [row[:2] for row in _table_rows(agency, "chart-table")[1:]] == [["2024", "1"], ["2023", "0"], ["2022", "1"]]
+    assert [row[:2] for row in _table_rows(agency, "chart-table")[1:]] == [
+        ["2024", "1"],
+        ["2023", "0"],
+        ["2022", "1 (1 fatal)"],
+    ]
     assert 'href="/record/timeline/2023/"' not in agency
 
 
