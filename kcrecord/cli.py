@@ -17,7 +17,7 @@ from .pipeline import Project, build, check
 from .problems import ContentError
 from .progress import Progress
 
-CHECK_CLOSING = "fix them, then check again"  # check builds nothing, so it does not say "nothing was built"
+CHECK_CLOSING = "check again after fixing"  # check builds nothing, so it does not say "nothing was built"
 
 
 def _parser() -> argparse.ArgumentParser:

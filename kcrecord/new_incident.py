@@ -32,7 +32,8 @@ class NewIncident:
 
 def slugify(text: str, limit: int = MAX_SLUG) -> str:
     """Turn text into lower-case words joined by hyphens, cut at a word within limit characters."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # An apostrophe joins its word ("Lee's Summit" -> lees-summit, as the importer names files).
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().replace("'", "")
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     slug = ""
     for word in words:
@@ -44,8 +45,15 @@ def slugify(text: str, limit: int = MAX_SLUG) -> str:
 
 
 def file_name(incident: NewIncident) -> str:
-    """Return YYYY-MM-DD-<slug>.md, the slug taken from the title, or the city if the title has no letters."""
-    slug = slugify(incident.title) or slugify(incident.city)
+    """Return YYYY-MM-DD-<city>-<slug>.md like the files already there, the slug from the title.
+
+    A title that starts with the city ("Kansas City officer fires ...") does not repeat it.
+    """
+    city = [word for word in slugify(incident.city).split("-") if word]
+    title = [word for word in slugify(incident.title, limit=len(incident.title) * 4).split("-") if word]
+    if city and title[: len(city)] == city:
+        title = title[len(city) :]
+    slug = slugify(" ".join(city + title))
     if not slug:
         raise NewIncidentError("the title and city have no letters or digits to name the file with; use plain words")
     return f"{incident.date.isoformat()}-{slug}.md"

@@ -243,9 +243,9 @@ class Preview:
         elif outcome.full:
             self.log(f"Built {outcome.rendered} files in {outcome.seconds:.2f} s.")
         else:
-            self.log(
-                f"{names}: rendered {outcome.rendered}, wrote {len(outcome.written)} files in {outcome.seconds:.3f} s."
-            )
+            written = len(outcome.written)
+            files = "file" if written == 1 else "files"
+            self.log(f"{names}: rendered {outcome.rendered}, wrote {written} {files} in {outcome.seconds:.3f} s.")
 
 
 def _shown(path: Path, root: Path) -> str:

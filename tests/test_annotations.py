@@ -83,7 +83,7 @@ def test_check_format_github_end_to_end(
         f"::error file={f},line=5,title=location.precision::"
         "expected one of address-block, intersection, place, road, city, unknown; got 'plac'; "
         "did you mean 'place'? (vocabulary 'location_precision' in site.yaml)",
-        "2 problems in 1 file; fix them, then check again.",
+        "2 problems in 1 file; check again after fixing.",
     ]
     assert captured.err == ""
 

@@ -8,14 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kcrecord import cli, new_incident
 from kcrecord.load import load_content
 from kcrecord.pipeline import Project, build
 from kcrecord.validate import validate
+from tests.conftest import REPO
 
 TODAY = dt.date(2024, 6, 3)
-NAME = "content/incidents/2024-06-01-officer-fires-at-car-driver-flees.md"
+NAME = "content/incidents/2024-06-01-example-officer-fires-at-car-driver-flees.md"
 
 
 @pytest.fixture
@@ -47,23 +49,23 @@ def test_fresh_file_fails_with_a_message_for_every_placeholder_and_empty_field(
     placeholder = "still has the template placeholder; write"
     assert problems_of(small_project) == [
         f"{NAME}:18: summary: {placeholder} one or two sentences for lists, search results and link previews",
-        f"{NAME}:29: location.place: {placeholder} a named place, e.g. an apartment complex",
-        f"{NAME}:31: location.near: {placeholder} a block, intersection or landmark, "
+        f"{NAME}:32: location.place: {placeholder} a named place, e.g. an apartment complex",
+        f"{NAME}:34: location.near: {placeholder} a block, intersection or landmark, "
         "e.g. '1100 block of North Elsea Smith Road'",
-        f"{NAME}:35: location.state: required field 'state' is empty; "
+        f"{NAME}:38: location.state: required field 'state' is empty; "
         "write state: followed by a value listed under 'states' in site.yaml (see the field reference)",
-        f"{NAME}:37: location.precision: required field 'precision' is empty; "
+        f"{NAME}:40: location.precision: required field 'precision' is empty; "
         "write precision: followed by one of address-block, intersection, place, road, city, unknown",
-        f"{NAME}:41: types: required field 'types' is empty; write types: followed by a list",
-        f"{NAME}:47: agencies[0].id: {placeholder} the id of a file in content/agencies/ (its name without .md), "
+        f"{NAME}:44: types: required field 'types' is empty; write types: followed by a list",
+        f"{NAME}:50: agencies[0].id: {placeholder} the id of a file in content/agencies/ (its name without .md), "
         "like 'kcpd'",
-        f"{NAME}:75: sources[0].id: {placeholder} a short id of lower-case letters, digits and hyphens, "
+        f"{NAME}:78: sources[0].id: {placeholder} a short id of lower-case letters, digits and hyphens, "
         "like 'kshb-2024-11-08'",
-        f"{NAME}:77: sources[0].publisher: {placeholder} outlet or body that published it",
-        f"{NAME}:78: sources[0].title: {placeholder} headline or document title, as published",
-        f"{NAME}:79: sources[0].published: {placeholder} the date as YYYY-MM-DD, unquoted",
-        f"{NAME}:80: sources[0].url: {placeholder} the address, starting with https://",
-        f"{NAME}:103: body: {placeholder} what happened in your own words, citing sources as [^source-id]",
+        f"{NAME}:80: sources[0].publisher: {placeholder} outlet or body that published it",
+        f"{NAME}:81: sources[0].title: {placeholder} headline or document title, as published",
+        f"{NAME}:82: sources[0].published: {placeholder} the date as YYYY-MM-DD, unquoted",
+        f"{NAME}:83: sources[0].url: {placeholder} the address, starting with https://",
+        f"{NAME}:106: body: {placeholder} what happened in your own words, citing sources as [^source-id]",
     ]
 
 
@@ -99,7 +101,7 @@ def test_filled_in_file_passes_and_is_published(small_project: Path, no_terminal
     assert problems_of(small_project) == []
     out = tmp_path / "out"
     build(Project(small_project, out))
-    page = out / "incidents" / "2024-06-01-officer-fires-at-car-driver-flees" / "index.html"
+    page = out / "incidents" / "2024-06-01-example-officer-fires-at-car-driver-flees" / "index.html"
     assert "Officer fires at car: driver flees" in page.read_text(encoding="utf-8")
 
 
@@ -110,7 +112,7 @@ def test_one_placeholder_left_is_the_only_problem(small_project: Path, no_termin
     )
     path.write_text(text, encoding="utf-8")
     assert problems_of(small_project) == [
-        f"{NAME}:29: location.place: still has the template placeholder; write a named place, e.g. an apartment complex"
+        f"{NAME}:32: location.place: still has the template placeholder; write a named place, e.g. an apartment complex"
     ]
 
 
@@ -156,8 +158,8 @@ def test_bad_date_flag_exit_2(small_project: Path, no_terminal: None, capsys: py
 def test_cli_writes_the_file(small_project: Path, no_terminal: None, capsys: pytest.CaptureFixture) -> None:
     args = ["--root", str(small_project), "new", "--date", "2024-06-01", "--city", "Example", "--title", "Car chase"]
     assert cli.main(args) == 0
-    assert capsys.readouterr().out.startswith("Created content/incidents/2024-06-01-car-chase.md\n")
-    assert (small_project / "content/incidents/2024-06-01-car-chase.md").exists()
+    assert capsys.readouterr().out.startswith("Created content/incidents/2024-06-01-example-car-chase.md\n")
+    assert (small_project / "content/incidents/2024-06-01-example-car-chase.md").exists()
 
 
 def test_asks_in_a_terminal_and_asks_again_after_a_bad_date(small_project: Path) -> None:
@@ -179,19 +181,33 @@ def test_terminal_run_asks_only_for_what_is_missing(small_project: Path, monkeyp
     monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
     monkeypatch.setattr("builtins.input", lambda prompt: "Example")
     assert new_incident.run(small_project, "2024-06-01", None, "Shots fired", today=TODAY) == 0
-    assert "  city: Example" in (small_project / "content/incidents/2024-06-01-shots-fired.md").read_text().splitlines()
+    assert (
+        "  city: Example"
+        in (small_project / "content/incidents/2024-06-01-example-shots-fired.md").read_text().splitlines()
+    )
 
 
 @pytest.mark.parametrize(
     ("title", "city", "name"),
     [
-        ("Officer shoots man near 39th & Main", "Kansas City", "2024-06-01-officer-shoots-man-near-39th-main.md"),
-        ("Policía dispara en Raytown", "Raytown", "2024-06-01-policia-dispara-en-raytown.md"),
+        (
+            "Officer shoots man near 39th & Main",
+            "Kansas City",
+            "2024-06-01-kansas-city-officer-shoots-man-near-39th-main.md",
+        ),
+        ("Policía dispara en Raytown", "Raytown", "2024-06-01-raytown-policia-dispara-en-raytown.md"),
         ("¿?", "Grandview", "2024-06-01-grandview.md"),
+        ("Shots fired", "¿?", "2024-06-01-shots-fired.md"),
+        # A title that starts with the city does not repeat it, as in the files already there.
+        (
+            "Independence oval springs apartments",
+            "Independence",
+            "2024-06-01-independence-oval-springs-apartments.md",
+        ),
         (
             "Officers fire at a driver who hit a patrol car and then fled north on Interstate 435",
             "Kansas City",
-            "2024-06-01-officers-fire-at-a-driver-who-hit-a-patrol-car-and-then-fled.md",
+            "2024-06-01-kansas-city-officers-fire-at-a-driver-who-hit-a-patrol-car.md",
         ),
     ],
 )
@@ -206,3 +222,16 @@ def test_yaml_text_reads_back_as_the_same_text(value: str) -> None:
     import yaml
 
     assert yaml.safe_load(f"key: {new_incident.yaml_text(value)}") == {"key": value}
+
+
+def test_make_new_names_files_as_the_record_already_does() -> None:
+    """Every incident file in content/ is named YYYY-MM-DD-<city>-...; make new's names start the same way."""
+    paths = sorted((REPO / "content" / "incidents").glob("*.md"))
+    assert paths
+    for path in paths:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("\n---", 1)[0].removeprefix("---\n"))
+        city = new_incident.slugify(meta["location"]["city"])
+        prefix = f"{meta['date'].isoformat()}-{city}-"
+        made = new_incident.file_name(new_incident.NewIncident(meta["date"], meta["location"]["city"], meta["title"]))
+        assert path.name.startswith(prefix), path.name
+        assert made.startswith(prefix) and f"-{city}-{city}-" not in made, made

@@ -176,7 +176,7 @@ def test_every_problem_in_every_file_is_reported_sorted(
         ["content/incidents/2024-05-01-a.md", "7"],
         ["content/incidents/2024-05-01-b.md", "4"],
     ]
-    assert err[-1] == "2 problems in 2 files; fix them, then check again."
+    assert err[-1] == "2 problems in 2 files; check again after fixing."
 
 
 def test_check_reports_no_problems_for_valid_content(small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
