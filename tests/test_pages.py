@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
 from bs4 import BeautifulSoup
 
 INCIDENT = "incidents/2024-03-05-example-shooting/"
@@ -147,3 +148,25 @@ def test_sub_path_links_use_the_base_path(small_site: Path) -> None:
     internal = [a["href"] for a in page.select("a[href]") if not a["href"].startswith(("http", "#", "mailto:"))]
     assert internal and all(href.startswith("/record/") for href in internal)
     assert page.select_one('link[rel="stylesheet"]')["href"] == "/record/static/style.css"
+
+
+def test_real_incident_times_say_what_they_are_the_time_of(real_site: Path) -> None:
+    labels = yaml.safe_load((Path(__file__).resolve().parent.parent / "site.yaml").read_text())["vocabularies"][
+        "time_of"
+    ]
+    timed = 0
+    for data_file in sorted((real_site / "incidents").glob("*/incident.json")):
+        meta = json.loads(data_file.read_text())
+        if not meta.get("time"):
+            continue
+        timed += 1
+        page = soup(real_site, data_file.parent.relative_to(real_site).as_posix() + "/index.html")
+        facts = dict(zip(texts(page.select(".facts dt")), texts(page.select(".facts dd")), strict=True))
+        assert facts["Time"].startswith(labels[meta["time_of"]] + ": "), data_file
+        assert "m." not in facts["Date"].split("Inferred:")[0], data_file
+        year_page = soup(real_site, f"timeline/{meta['date'][:4]}/index.html")
+        slug = data_file.parent.name
+        item = next(li for li in year_page.select(".incident-list li") if f"/incidents/{slug}/" in str(li.a))
+        shown = texts(item.select(".meta"))[0]
+        assert ("m." in shown) == (meta["time_of"] == "shooting"), (slug, shown)
+    assert timed >= 2
