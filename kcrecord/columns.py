@@ -123,7 +123,18 @@ INCIDENT_COLUMNS = (
         "When the date was worked out rather than stated, how it was; empty when stated.",
         lambda r: r["meta"].get("date_inferred"),
     ),
-    Column("time", "text", "Local time, 24-hour HH:MM; empty when not known.", lambda r: r["meta"].get("time")),
+    Column(
+        "time",
+        "text",
+        "Local time, 24-hour HH:MM, of what time_of says; empty when not known.",
+        lambda r: r["meta"].get("time"),
+    ),
+    Column(
+        "time_of",
+        "text",
+        "What the time is the time of: shooting, call (officers called) or first-report; empty with no time.",
+        lambda r: r["meta"].get("time_of"),
+    ),
     Column(
         "time_approximate",
         "bool",
