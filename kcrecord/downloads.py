@@ -15,6 +15,7 @@ from functools import partial
 
 from .assemble import ROLE_ORDER, Agency, Incident, Site
 from .columns import TABLES, Column, Table, incident_licence, outcome_count
+from .coverage import source_key
 from .discovery import licence_url_of
 from .fragments import Fragments
 from .render import incident_record, jsonable
@@ -84,13 +85,18 @@ def agency_record(agency: Agency, site: Site) -> dict:
 
 
 def licence_counts(site: Site) -> list[dict]:
-    """Return each licence the incidents carry with its address and how many incidents, the site's own first."""
+    """Return each licence the incidents carry: address, how many incidents and where they come from, site's first."""
     content = site.config.licence["content"]
-    counts: dict[str, dict] = {content["name"]: {"name": content["name"], "url": content["url"], "incidents": 0}}
+    counts: dict[str, dict] = {
+        content["name"]: {"name": content["name"], "url": content["url"], "incidents": 0, "record_sources": []}
+    }
     for incident in site.incidents:
         name = incident_licence(incident.meta, site)
         url = licence_url_of(incident.meta.get("licence")) or content["url"]
-        counts.setdefault(name, {"name": name, "url": url, "incidents": 0})["incidents"] += 1
+        entry = counts.setdefault(name, {"name": name, "url": url, "incidents": 0, "record_sources": []})
+        entry["incidents"] += 1
+        if source_key(incident.meta) not in entry["record_sources"]:
+            entry["record_sources"].append(source_key(incident.meta))
     return [entry for n, entry in enumerate(counts.values()) if n == 0 or entry["incidents"]]
 
 

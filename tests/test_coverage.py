@@ -304,7 +304,10 @@ def test_mixed_licences_are_named_per_record_and_overall(small_project: Path, wr
     site = small_project / "site"
     record = json.loads((site / "data" / "incidents.json").read_text(encoding="utf-8"))
     assert record["licence"]["name"] == "Mixed: CC BY 4.0 and CC BY-NC-SA 4.0"
-    assert [(e["name"], e["incidents"]) for e in record["licences"]] == [("CC BY 4.0", 2), ("CC BY-NC-SA 4.0", 1)]
+    assert [(e["name"], e["incidents"], e["record_sources"]) for e in record["licences"]] == [
+        ("CC BY 4.0", 2, ["curated"]),
+        ("CC BY-NC-SA 4.0", 1, ["wapo"]),
+    ]
     page = (site / "data" / "index.html").read_text(encoding="utf-8")
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert ld["license"] == [
