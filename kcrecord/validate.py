@@ -26,7 +26,7 @@ HOUSE_NUMBER = re.compile(
     r"Terrace|Ter|Way|Parkway|Pkwy|Circle|Cir|Trail|Trl)\b\.?",
     re.IGNORECASE,
 )
-RESERVED_PAGES = {"incidents", "timeline", "agencies", "data", "search", "static", "feed", "404"}
+RESERVED_PAGES = {"incidents", "timeline", "agencies", "data", "search", "review", "static", "feed", "404"}
 SITE_REQUIRED = ("title", "description", "base_url", "repository", "branch", "licence", "vocabularies")
 
 
