@@ -13,6 +13,7 @@ from . import discovery, downloads
 from .assemble import Incident, Site
 from .fragments import Fragments
 from .outputs import PACKAGED, package_files
+from .outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
 
 # Every download below data/, with its media type, in the order the data page lists them.
 DOWNLOADS = (
@@ -71,6 +72,8 @@ def plan_readers(
         geojson_properties=downloads.GEOJSON_PROPERTIES,
         sizes=lambda name: size_label(len(files()[f"data/{name}"])),
         located=sum(fragments.each("located", site.incidents, downloads.located)),
+        database_tables=EXTRA_TABLES,
+        database_columns=EXTRA_COLUMNS,
         commit=site.commit,
         licences=downloads.licence_counts(site),
         dataset_ld=discovery.dataset_json_ld(

@@ -13,10 +13,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
-from kcrecord.downloads import TABLES, safe_cell
+from kcrecord.columns import TABLES
+from kcrecord.downloads import safe_cell
 from kcrecord.outputs.database import FTS_TABLE, PAGE_SIZE, describe
-from kcrecord.outputs.tables import EXTRA_TABLES, db_tables
+from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES, db_tables
 from kcrecord.pipeline import Project, build
 from tests.conftest import REPO
 from tests.record_factory import generated_project, marker
@@ -154,3 +156,21 @@ def test_two_builds_write_the_same_bytes(tmp_path: Path) -> None:
         made.append({name: (out / "data" / name).read_bytes() for name in ("incidents.db", "metadata.json")})
     assert made[0] == made[1]
     assert made[0]["incidents.db"][:16] == b"SQLite format 3\x00"
+
+
+def test_the_data_page_says_how_to_open_it_and_documents_every_database_only_column(generated_site: Path) -> None:
+    page = BeautifulSoup((generated_site / "data" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    section = page.select_one("section[aria-labelledby=database]")
+    assert section is not None
+    commands = [code.get_text() for code in section.select("pre code")]
+    assert commands[0] == "datasette incidents.db --metadata metadata.json"
+    assert any(command.startswith("sqlite3 incidents.db ") for command in commands)
+    links = {a["href"].rsplit("/", 1)[-1] for a in section.select("a[download]")}
+    assert links == {"incidents.db", "metadata.json", "datapackage.json"}
+    captions = {table.caption.code.get_text(): table for table in section.select("table")}
+    assert sorted(captions) == sorted(t.name for t in EXTRA_TABLES)
+    for table in EXTRA_TABLES:
+        rows = [[cell.get_text() for cell in tr.select("th, td")] for tr in captions[table.name].select("tbody tr")]
+        assert [(row[0], row[2]) for row in rows] == [(c.name, c.doc) for c in table.columns]
+    listed = [item.get_text() for item in section.select("li code")]
+    assert listed == [f"{name}.{c.name}" for name, columns in EXTRA_COLUMNS.items() for c in columns]

@@ -13,7 +13,7 @@ import frictionless
 import pytest
 
 from kcrecord.assemble import assemble
-from kcrecord.downloads import TABLES, Column
+from kcrecord.columns import TABLES, Column
 from kcrecord.load import load_content
 from kcrecord.outputs import datapackage
 from kcrecord.pipeline import Project, build

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from ..assemble import Incident, Site
-from ..downloads import Column
+from ..columns import Column
 from ..fragments import Fragments
 from .tables import DbTable, db_tables
 

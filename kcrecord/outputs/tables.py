@@ -1,6 +1,6 @@
 """The record as related tables: the CSV downloads' columns plus the tables only the database has.
 
-The columns are the ones kcrecord/downloads.py defines for the CSVs (the field dictionary on the
+The columns are the ones kcrecord/columns.py defines for the CSVs (the field dictionary on the
 data page is written from the same definitions); this module adds their keys, the columns and
 tables that do not fit in a CSV, and nothing else. The database (database.py) and the data package
 (datapackage.py) both read from here, so neither can describe a column the other lacks.
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..assemble import Incident, Site
-from ..downloads import TABLES, Column, incident_licence
+from ..columns import TABLES, Column, incident_licence
 from ..render import jsonable
 
 
@@ -168,7 +168,7 @@ _correction_rows = _rows_of("corrections", "correction")
 EXTRA_TABLES = (
     DbTable(
         "incident_agencies",
-        "an agency named by an incident, in one role",
+        "one agency named by an incident, in one role",
         AGENCY_ROLE_COLUMNS,
         Keys(
             ("incident_slug", "agency_id", "role"),
@@ -179,7 +179,7 @@ EXTRA_TABLES = (
     ),
     DbTable(
         "timeline",
-        "an entry of an incident's own timeline",
+        "one entry of an incident's own timeline",
         TIMELINE_COLUMNS,
         Keys(("incident_slug", "entry"), (_of_incident("incident_slug"),)),
         _each_incident(_timeline_rows),
@@ -187,7 +187,7 @@ EXTRA_TABLES = (
     ),
     DbTable(
         "disputed_claims",
-        "a claim on a point where sources disagree",
+        "one claim on a point where sources disagree",
         CLAIM_COLUMNS,
         Keys(("incident_slug", "dispute", "claim"), (_of_incident("incident_slug"),)),
         _each_incident(claims),
@@ -195,7 +195,7 @@ EXTRA_TABLES = (
     ),
     DbTable(
         "corrections",
-        "a correction to facts already published",
+        "one correction to facts already published",
         CORRECTION_COLUMNS,
         Keys(("incident_slug", "correction"), (_of_incident("incident_slug"),)),
         _each_incident(_correction_rows),
