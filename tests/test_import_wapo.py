@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -169,6 +170,24 @@ def test_agencies_are_created_once_and_mapped_ones_reused(project: Path) -> None
     assert front(agencies / "missouri-state-highway-patrol-mo.md")["ori_codes"][0] == "MOMHP00"
     assert "content/agencies/example-pd.md" in report.agencies_existing
     assert len(report.agencies_created) == len(set(report.agencies_created))
+
+
+def test_a_content_file_whose_front_matter_cannot_be_read_is_reported_and_left_alone(
+    project: Path, write_file: Callable[..., Path]
+) -> None:
+    run(project)
+    path = incident(project, 283)
+    broken = path.read_text(encoding="utf-8").replace("title: ", "title: [unclosed ", 1)
+    path.write_text(broken, encoding="utf-8")
+    write_file(project, "content/incidents/2015-01-01-no-fence.md", "title: no front matter fence\n")
+    report = run(project, version=dt.date(2023, 2, 1))
+    assert path.read_text(encoding="utf-8") == broken
+    assert any(
+        re.match(r"content/incidents/2015-03-13-kansas-city-wapo-283.md:[0-9]+: front matter: YAML", p)
+        for p in report.problems
+    )
+    assert any(p.startswith("content/incidents/2015-01-01-no-fence.md:1: front matter: ") for p in report.problems)
+    assert "already exists and was not written by this import" in " ".join(report.kept)
 
 
 def test_two_wapo_ids_mapped_to_one_new_agency_file(project: Path) -> None:
