@@ -223,6 +223,18 @@ def test_an_unclosed_quote_is_listed_where_it_starts(
     assert imported_ids(project) == ["501.md"]
 
 
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
+def test_a_byte_order_mark_and_any_line_ending_are_read_as_usual(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], ending: bytes
+) -> None:
+    data = tmp_path / "data.csv"
+    body = (HEADER + "\n" + line(cells("501")) + line(cells("503"))).encode().replace(b"\n", ending)
+    data.write_bytes(b"\xef\xbb\xbf" + body)
+    status, lines = run(project, data, capsys)
+    assert status == 0, lines
+    assert imported_ids(project) == ["501.md", "503.md"]
+
+
 def test_a_missing_file_and_a_header_without_rows(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
