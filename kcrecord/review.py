@@ -92,14 +92,17 @@ def report(records: list[Waiting], today: dt.date) -> str:
         days = (today - record.since).days
         how = "imported" if record.from_git else "unchanged since"
         lines.append(
-            f"{record.rel}  {record.date.isoformat()}  {record.title}  "
-            f"({how} {record.since.isoformat()}, {days} day{'s' if days != 1 else ''} ago)"
+            f"{record.rel}  {record.date.isoformat()}  {record.title}  ({how} {record.since.isoformat()}, {_ago(days)})"
         )
     lines.append(
         "To review one: add the news sources you checked to its file, write the account in your own words, "
         "set imported.reviewed: true, then run python build.py check."
     )
     return "\n".join(lines)
+
+
+def _ago(days: int) -> str:
+    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
 
 
 def run(root: Path, today: dt.date | None = None) -> int:

@@ -333,6 +333,7 @@ def test_review_lists_unreviewed_records_longest_waiting_first(small_project: Pa
         "content/incidents/2022-09-01-example-wapo-9102.md  2022-09-01  Man shot and killed by police in Example  "
         "(unchanged since 2022-12-20, 13 days ago)"
     )
+    assert report(records[:1], dt.date(2022, 12, 20)).splitlines()[1].endswith("(unchanged since 2022-12-20, today)")
     assert cli.main(["--root", str(small_project), "review"]) == 0
     assert "9103" not in capsys.readouterr().out
 
