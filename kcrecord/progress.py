@@ -29,7 +29,8 @@ class CountColumn(rich.progress.ProgressColumn):
         if not task.fields.get("counted"):
             return rich.text.Text("")
         unit = task.fields["unit"]
-        speed = task.finished_speed or task.speed
+        # A finished stage shows its average rate; rich's own estimate covers only its last seconds.
+        speed = task.completed / task.elapsed if task.finished and task.elapsed else task.speed
         rate = f", {speed:,.0f} {unit}/s" if speed else ""
         total = f"/{task.total:,.0f}" if task.total is not None else ""
         return rich.text.Text(f"{task.completed:,.0f}{total} {unit}{rate}", style="progress.download")
