@@ -23,7 +23,7 @@ import yaml
 
 from . import load, markdown_render, problems, yaml_strict
 from .assemble import read_config
-from .load import Content, SourceFile, read_source
+from .load import Content, SourceFile, read_regular_file, read_source
 from .markdown_render import MarkdownRenderer
 from .problems import Problem
 
@@ -146,8 +146,10 @@ class CachedReader:
         """Return the file's SourceFile and problems, parsing it only if its bytes are new."""
         if self._db is None:
             return read_source(path, root, kind)
-        raw = path.read_bytes()
         rel = path.relative_to(root).as_posix()
+        raw, _refused = read_regular_file(path, rel)
+        if raw is None:
+            return read_source(path, root, kind)  # reports why the file is refused
         key = hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
         try:
             row = self._db.execute("SELECT data FROM parsed WHERE key = ?", (key,)).fetchone()

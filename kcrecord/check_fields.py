@@ -7,6 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from . import urls
 from .placeholders import has_placeholder, placeholder_message
 from .problems import Problem
 from .schema import Field
@@ -15,6 +16,8 @@ from .yaml_strict import Document, Trap, dotted
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+EARLIEST_DATE = dt.date(1900, 1, 1)
+"""No date in the record is earlier; the latest is the day of the build (nothing is dated in the future)."""
 
 _KIND_NAMES = {
     "text": "text",
@@ -31,6 +34,14 @@ _KIND_NAMES = {
     "list": "a list",
     "map": "a group of fields",
 }
+
+
+def date_range_message(value: dt.date) -> str:
+    """Say that a date lies outside the record's range, and what the range is."""
+    return (
+        f"the date {value.isoformat()} is outside the record's range: dates run from "
+        f"{EARLIEST_DATE.isoformat()} to today ({dt.date.today().isoformat()}); check the year"
+    )
 
 
 def describe(value: object) -> str:
@@ -111,6 +122,8 @@ class Checker:
                 self.add(path, f"expected a date as YYYY-MM-DD, got {value!r}")
             elif not isinstance(value, dt.date):
                 self.add(path, f"expected a date as YYYY-MM-DD, got {describe(value)}")
+            elif not EARLIEST_DATE <= value <= dt.date.today():
+                self.add(path, date_range_message(value))
         elif kind == "time":
             if not isinstance(value, str) or not TIME.match(value):
                 self.add(path, f'expected a 24-hour time in quotes, like "13:50", got {describe(value)}')
@@ -122,6 +135,8 @@ class Checker:
         elif kind == "url":
             if not isinstance(value, str) or not URL.match(value):
                 self.add(path, f"expected an address starting with https:// or http://, got {describe(value)}")
+            elif urls.refusal(value, decode=False) is not None:
+                self.add(path, f"{urls.refusal(value, decode=False)}; got {value!r}")
         elif kind in ("slug", "agency", "source"):
             if not isinstance(value, str) or not SLUG.match(value):
                 self.add(

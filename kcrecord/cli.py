@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 import jinja2
 
-from . import new_incident, review
+from . import new_incident, review, template_errors
 from .annotations import github_report
 from .gitinfo import git_commit
 from .importers import wapo_cli
 from .pipeline import Project, build, check
 from .problems import ContentError
 from .progress import Progress
+from .write import OutputRefusedError
 
 CHECK_CLOSING = "check again after fixing"  # check builds nothing, so it does not say "nothing was built"
 
@@ -87,11 +89,32 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(report, file=sys.stderr)
         return 1
+    except OutputRefusedError as error:
+        print(f"{error}; nothing was built.", file=sys.stderr)
+        return 1
     except jinja2.TemplateError as error:
-        where = getattr(error, "filename", None) or "templates"
-        line = getattr(error, "lineno", None) or 1
-        print(f"{where}:{line}: template: {error}", file=sys.stderr)
-        return 2
+        print(template_errors.describe(error, project.templates, root), file=sys.stderr)
+        return 1
+    except OSError as error:
+        reason = error.strerror or str(error)
+        where = Path(str(error.filename)) if error.filename else project.out
+        if where == project.out.parent or project.out.parent in where.parents:
+            print(f"{project.out}: could not write the site there ({reason}); nothing was changed.", file=sys.stderr)
+        else:
+            print(f"{where}: could not be read or written ({reason}); nothing was changed.", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - one line, never a bare traceback
+        if template_errors.template_frames(error, project.templates):
+            print(template_errors.describe(error, project.templates, root), file=sys.stderr)
+            return 1
+        if os.environ.get("KCRECORD_DEBUG"):
+            raise
+        print(
+            f"build.py: internal error: {type(error).__name__}: {error}. This is a bug in the tool, not in your "
+            "files; please report it (run with KCRECORD_DEBUG=1 to see where it happened).",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -95,7 +95,7 @@ def snapshot(root: Path) -> dict[Path, tuple[int, int, int]]:
         with entries:
             for entry in entries:
                 try:
-                    if entry.is_dir():
+                    if entry.is_dir(follow_symlinks=False):
                         walk(entry.path)
                     else:
                         info = entry.stat()
@@ -188,7 +188,11 @@ def _files_under(folder: Path) -> dict[str, str | None]:
     """Return every file below folder (relative posix path) with its content hash."""
     if not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): _digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): _digest(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()  # links are refused by the loader; never read through one
+    }
 
 
 def write_file(target: Path, data: bytes) -> None:
@@ -276,7 +280,7 @@ class PreviewBuilder:
             outputs = {job.path: job.render() for job in jobs}
         except jinja2.TemplateError as error:
             return Outcome(True, error=self.template_error(error), seconds=time.perf_counter() - started)
-        write_site(outputs, self.project.static, self.project.out)
+        write_site(outputs, self.project.static, self.project.out, root=self.project.root)
         self._remember_good(content, site, jobs, templates)
         self._last_site = site
         gc.freeze()  # what a full build leaves is long-lived: spare the collector rescanning it on every update

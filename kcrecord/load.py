@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,16 @@ from . import yaml_strict
 from .problems import Problem
 
 KINDS = ("incidents", "agencies", "pages")
+MAX_FILE_BYTES = 512 * 1024
+"""The largest content file read (the longest real one is a few tens of KB)."""
+NOT_REGULAR = (
+    "not a regular file (a symbolic link, device or pipe); content files must be ordinary files "
+    "inside the repository: replace the link with the file itself"
+)
+NOT_REGULAR_FOLDER = (
+    "a symbolic link to a folder; content must be ordinary folders inside the repository: "
+    "replace the link with the folder itself"
+)
 
 
 @dataclass
@@ -79,10 +91,41 @@ def split_front_matter(text: str, rel: str) -> tuple[str | None, str, int, list[
     )
 
 
+def read_regular_file(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
+    """Read a regular file of at most MAX_FILE_BYTES; refuse links, devices, pipes and bigger files.
+
+    The file is opened without following a symbolic link and checked once open, so what is
+    read is what was checked.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        if path.is_symlink():
+            return None, Problem(rel, 1, "file", NOT_REGULAR)
+        return None, Problem(rel, 1, "file", f"could not be read ({err.strerror})")
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return None, Problem(rel, 1, "file", NOT_REGULAR)
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, Problem(
+            rel,
+            1,
+            "file",
+            f"the file is larger than {MAX_FILE_BYTES // 1024} KB, the limit for one file; "
+            "shorten it or split it into several files",
+        )
+    return data, None
+
+
 def read_source(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
     """Read one Markdown file with front matter."""
     rel = path.relative_to(root).as_posix()
-    raw = path.read_bytes()
+    raw, refused = read_regular_file(path, rel)
+    if raw is None:
+        assert refused is not None
+        return SourceFile(kind, path, rel, path.stem, None, "", 1, ""), [refused]
     digest = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8-sig").replace("\r\n", "\n")
@@ -101,6 +144,25 @@ def read_source(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Pro
     return SourceFile(kind, path, rel, path.stem, doc, body, body_line, digest), problems
 
 
+def _entries(root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
+    """Return every file under folder, sorted; a linked folder is reported, never followed."""
+    if folder.is_symlink() or folder.parent.is_symlink():
+        if folder.is_symlink():
+            problems.append(Problem(folder.relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
+        return []  # a linked content/ is reported once, by load_content
+    if not folder.is_dir():
+        return []
+    found: list[Path] = []
+    for here, folders, files in os.walk(folder, followlinks=False):
+        base = Path(here)
+        for name in list(folders):
+            if (base / name).is_symlink():
+                folders.remove(name)
+                problems.append(Problem((base / name).relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
+        found += [base / name for name in files]
+    return sorted(found)
+
+
 Reader = Callable[[Path, Path, str], tuple[SourceFile, list[Problem]]]
 
 
@@ -110,18 +172,35 @@ def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[
     config_path = root / "site.yaml"
     config_rel = "site.yaml"
     config = None
-    if config_path.exists():
-        config, config_problems = yaml_strict.load(config_path.read_text(encoding="utf-8"), config_rel, offset=1)
-        problems += config_problems
+    if config_path.exists() or config_path.is_symlink():
+        raw, refused = read_regular_file(config_path, config_rel)
+        if raw is None:
+            assert refused is not None
+            problems.append(refused)
+        else:
+            try:
+                text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+            except UnicodeDecodeError as err:
+                text = None
+                problems.append(Problem(config_rel, 1, "file", f"not UTF-8 text (byte {err.start}); save it as UTF-8"))
+            if text is not None:
+                config, config_problems = yaml_strict.load(text, config_rel, offset=1)
+                problems += config_problems
     else:
         problems.append(Problem(config_rel, 1, "file", "site.yaml is missing; copy it from the repository"))
     content = Content(root, config, config_rel, {kind: [] for kind in KINDS})
+    if (root / "content").is_symlink():
+        problems.append(Problem("content", 1, "file", NOT_REGULAR_FOLDER))
+    for folder in ("templates", "static"):
+        problems += [
+            Problem(path.relative_to(root).as_posix(), 1, "file", NOT_REGULAR)
+            for path in _entries(root, root / folder, problems)
+            if path.is_symlink() or not path.is_file()
+        ]
     for kind in KINDS:
         folder = root / "content" / kind
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_dir() or path.name.startswith("."):
+        for path in _entries(root, folder, problems):
+            if path.name.startswith("."):
                 continue
             rel = path.relative_to(root).as_posix()
             if path.suffix != ".md":

@@ -10,22 +10,18 @@ import re
 from xml.etree.ElementTree import Element
 
 import markdown
+from markdown import util
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-SAFE_SCHEMES = ("http", "https", "mailto")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+from . import urls
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
 def is_safe_target(target: str) -> bool:
-    """Return True for http(s), mailto and scheme-less (relative or site-relative) targets."""
-    squeezed = _CONTROL.sub("", target)
-    match = _SCHEME.match(squeezed)
-    if match is None:
-        return not squeezed.startswith("//")  # protocol-relative would leave the site
-    return match.group(1).lower() in SAFE_SCHEMES
+    """Return True for http(s), mailto and scheme-less targets that stay on the site (see urls.py)."""
+    return urls.is_allowed(target.replace(util.AMP_SUBSTITUTE, "&"))
 
 
 class _LinkPolicy(Treeprocessor):
@@ -41,12 +37,17 @@ class _LinkPolicy(Treeprocessor):
                 target = element.get(attribute)
                 if target is None:
                     continue
-                if not is_safe_target(target):
+                target = target.replace(util.AMP_SUBSTITUTE, "&")
+                if not urls.is_allowed(target):
                     del element.attrib[attribute]
                     if element.tag == "a":
                         element.tag = "span"
-                elif target.startswith("/") and not target.startswith("//"):
-                    element.set(attribute, self.base_path + target.lstrip("/"))
+                    continue
+                # Write what was checked, so the browser reads exactly that (no references left).
+                seen = urls.attribute_value(target)
+                if urls.browser_view(target).startswith("/"):  # on this site: under the base path
+                    seen = self.base_path + seen.replace("\\", "/")[1:]
+                element.set(attribute, seen)
 
 
 class _ShiftHeadings(Treeprocessor):

@@ -13,7 +13,7 @@ from .progress import Progress, counting, stage
 from .render import render_site
 from .search_index import index_site
 from .validate import validate
-from .write import write_site
+from .write import check_target, write_site
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ def build(
 
     progress shows each stage on a terminal (kcrecord/progress.py); without it the build shows nothing.
     """
+    check_target(project.out, project.root)  # refuse an output folder the build may not replace, first
     content, problems = _load(project, progress)  # 1. load
     with stage(progress, "Checking"):
         problems += validate(content)  # 2. validate
@@ -71,7 +72,8 @@ def build(
         site = assemble(content, base_url, commit=commit)  # 3. assemble
     outputs = render_site(site, project.templates, progress)  # 4. render
     with stage(progress, "Writing"):
-        write_site(outputs, project.static, project.out, _indexer(progress) if search else None)  # 5. write, index
+        indexer = _indexer(progress) if search else None
+        write_site(outputs, project.static, project.out, indexer, project.root)  # 5. write, then index
     return site
 
 

@@ -18,6 +18,7 @@ from .discovery import incident_json_ld, json_ld
 from .fragments import Fragments, context_of
 from .json_schema import schema_files
 from .progress import Progress, counting, stage
+from .yaml_strict import NOT_XML
 
 MONTHS = [
     "January",
@@ -162,10 +163,10 @@ def plan_site(
             return env.get_template(template).render(page_path=path, **context).encode("utf-8")
 
         target = path + "index.html" if path.endswith("/") or path == "" else path
-        jobs.append(Job(target, render, frozenset(deps), template))
+        jobs.append(Job(target, xml_safe(render) if target.endswith(".xml") else render, frozenset(deps), template))
 
     def output(path: str, render: Callable[[], bytes], deps: Iterable[str] = (ALWAYS,)) -> None:
-        jobs.append(Job(path, render, frozenset(deps)))
+        jobs.append(Job(path, xml_safe(render) if path.endswith(".xml") else render, frozenset(deps)))
 
     page("", "home.html", deps={"incidents"}, latest=site.incidents[-10:][::-1])
     chosen = site.incidents if only_incidents is None else _only(site.incidents, only_incidents)
@@ -198,6 +199,15 @@ def plan_site(
 
     plan_readers(site, env, page, output, lambda: [job.path for job in jobs], fragments)
     return jobs
+
+
+def xml_safe(render: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Wrap an XML output's render so characters XML 1.0 cannot hold are removed (validation refuses them first)."""
+
+    def safe() -> bytes:
+        return NOT_XML.sub("", render().decode("utf-8", "surrogatepass")).encode("utf-8")
+
+    return safe
 
 
 def _only(incidents: list[Incident], slugs: Collection[str]) -> list[Incident]:

@@ -6,12 +6,15 @@ import datetime as dt
 import difflib
 import re
 
-from .check_fields import SLUG, Checker
+from . import urls
+from .body_limits import check_body
+from .check_fields import SLUG, URL, Checker
 from .coverage import check_coverage
 from .load import Content, SourceFile
 from .placeholders import body_placeholders
 from .problems import Problem
 from .schema import AGENCY_FIELDS, INCIDENT_FIELDS, PAGE_FIELDS
+from .yaml_strict import dotted
 
 INCIDENT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 CITATION = re.compile(r"\[\^([^\]\s]+)\](?!:)")
@@ -27,6 +30,8 @@ HOUSE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 RESERVED_PAGES = {"incidents", "timeline", "agencies", "data", "search", "review", "static", "feed", "404"}
+URL_SETTINGS = frozenset({"url", "repository", "website", "homepage"})
+BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 SITE_REQUIRED = ("title", "description", "base_url", "repository", "branch", "licence", "vocabularies")
 
 
@@ -50,6 +55,7 @@ def validate(content: Content) -> list[Problem]:
     for kind, spec in specs.items():
         seen: dict[str, str] = {}
         for source in content.files[kind]:
+            problems += check_body(source)
             if source.doc is None or not isinstance(source.doc.data, dict):
                 continue  # the loader already reported why
             checker = Checker(source.rel, source.doc, vocabularies, problems)
@@ -91,7 +97,33 @@ def _check_config(content: Content) -> list[Problem]:
         problems.append(
             Problem(rel, doc.line(("base_url",)), "base_url", f"expected a full address ending in '/', got {base!r}")
         )
+    branch = data.get("branch")
+    if "branch" in data and not (isinstance(branch, str) and BRANCH.match(branch)):
+        problems.append(
+            Problem(rel, doc.line(("branch",)), "branch", f"expected a branch name such as main, got {branch!r}")
+        )
+    problems += [Problem(rel, doc.line(path), dotted(path), message) for path, message in _config_urls(data, ())]
     return problems
+
+
+def _config_urls(value: object, path: tuple) -> list[tuple[tuple, str]]:
+    """Check every address in site.yaml (settings named url, *_url or repository) at the one gate."""
+    found: list[tuple[tuple, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if path == () and key == "base_url":
+                continue  # checked above, with its own rule
+            if isinstance(key, str) and (key in URL_SETTINGS or key.endswith("_url")):
+                if not isinstance(item, str) or not URL.match(item):
+                    found.append((path + (key,), f"expected an address starting with https://, got {item!r}"))
+                elif urls.refusal(item, decode=False) is not None:
+                    found.append((path + (key,), f"{urls.refusal(item, decode=False)}; got {item!r}"))
+            else:
+                found += _config_urls(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _config_urls(item, path + (index,))
+    return found
 
 
 def _problem(source: SourceFile, path: tuple, field: str, message: str) -> Problem:

@@ -21,6 +21,15 @@ Path = tuple  # a path into the document: ("people", 1, "minor")
 _PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_DEPTH = 16
+"""Deepest nesting of lists and groups accepted; content needs four levels at most."""
+# Cheap signs that a text might hold anchors, aliases or deep nesting; only then are its
+# events read one by one (libyaml composes recursively and crashes at ~100,000 levels).
+_DEEP_INDENT = re.compile(r"^[ \t]{48,}\S", re.MULTILINE)
+_COMPACT_NESTING = re.compile(r"(?:[-?:][ \t]+){4,}")
+# Characters XML 1.0 cannot hold (feed.xml, sitemap.xml): C0 controls but tab, newline and
+# carriage return; lone surrogates; U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,11 @@ def _build(
 ) -> object:
     lines[path] = node.start_mark.line + offset
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+        value = _scalar(node)
+        if isinstance(value, str) and NOT_XML.search(value):
+            problems.append(Problem(where, lines[path], _dotted(path) or "front matter", unwritable_text(value)))
+            return ""
+        return value
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, path + (i,), offset, lines, problems, where) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
@@ -101,6 +114,9 @@ def _build(
                 )
                 continue
             key = key_node.value
+            if NOT_XML.search(key):
+                problems.append(Problem(where, key_line, _dotted(path) or "front matter", unwritable_text(key)))
+                continue
             label = _dotted(path + (key,))
             if key in first_line:
                 problems.append(
@@ -132,6 +148,59 @@ def _dotted(path: Path) -> str:
 dotted = _dotted
 
 
+def unwritable_text(value: str) -> str:
+    """Say which character of value no page or feed can hold, and what to do instead."""
+    match = NOT_XML.search(value)
+    assert match is not None
+    char = match.group(0)
+    return (
+        f"contains the character U+{ord(char):04X} at position {match.start() + 1}, which web pages and "
+        "feeds cannot hold (a control character or a broken escape such as \\ud800); delete it or "
+        "write the character itself"
+    )
+
+
+def _structure_problem(text: str, where: str, offset: int) -> Problem | None:
+    """Refuse anchors and aliases (`&a`, `*a`), and nesting deeper than MAX_DEPTH, before composing."""
+    suspicious = (
+        "&" in text
+        or "*" in text
+        or text.count("[") + text.count("{") > MAX_DEPTH
+        or _DEEP_INDENT.search(text)
+        or _COMPACT_NESTING.search(text)
+    )
+    if not suspicious:
+        return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            line = event.start_mark.line + offset
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return Problem(
+                    where,
+                    line,
+                    "front matter",
+                    "YAML anchors and aliases ('&name', '*name') are not allowed in content; "
+                    "write each value out in full (put text that starts with & or * in quotes)",
+                )
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(
+                        where,
+                        line,
+                        "front matter",
+                        f"nested more than {MAX_DEPTH} levels deep; no field needs more than a few "
+                        "levels: check the indentation and the [ ] and { } brackets",
+                    )
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the error with its line
+    return None
+
+
 def _compose(text: str) -> yaml.Node | None:
     """Compose YAML into nodes, with libyaml when it is installed."""
     # libyaml is about ten times faster. On an error, compose again in pure Python so the
@@ -148,10 +217,15 @@ def _compose(text: str) -> yaml.Node | None:
 def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[Problem]]:
     """Parse YAML text; offset is the file line of the text's first line (1-based)."""
     problems: list[Problem] = []
+    refused = _structure_problem(text, where, offset)
+    if refused is not None:
+        return None, [refused]
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        if err.context_mark is not None and err.context == "while scanning a quoted scalar":
+            mark = err.context_mark  # an unclosed quote: point at where the quoted text starts
         line = (mark.line + offset) if mark else offset
         problems.append(Problem(where, line, "front matter", _yaml_message(err)))
         return None, problems
@@ -168,6 +242,11 @@ def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[
 def _yaml_message(err: yaml.MarkedYAMLError) -> str:
     problem = (err.problem or "invalid YAML").strip()
     hint = ""
+    if err.context == "while scanning a quoted scalar":
+        return (
+            "YAML could not be read: the quoted text that starts on this line is never closed; "
+            "end it with the same quote mark"
+        )
     if "mapping values are not allowed" in problem:
         hint = "; a value that contains ': ' must be put in quotes"
     elif "could not find expected ':'" in problem or "could not find expected" in problem:

@@ -7,15 +7,16 @@ from pathlib import Path
 import pytest
 
 from kcrecord import cli
-from kcrecord.write import write_site
+from kcrecord.write import MARKER, MARKER_TEXT, write_site
 
 
 def test_write_replaces_the_folder_whole(tmp_path: Path) -> None:
     target = tmp_path / "site"
     (target / "stale").mkdir(parents=True)
     (target / "stale" / "old.html").write_text("old")
+    (target / MARKER).write_bytes(MARKER_TEXT)  # a site this tool built
     write_site({"index.html": b"new"}, tmp_path / "no-static", target)
-    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == ["index.html"]
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [MARKER, "index.html"]
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary folders left behind
 
 
@@ -24,7 +25,7 @@ def test_template_error_leaves_site_untouched(small_project: Path, capsys: pytes
     before = (small_project / "site" / "index.html").read_bytes()
     template = small_project / "templates" / "home.html"
     template.write_text(template.read_text().replace("{{ config.description }}", "{{ config.no_such_setting }}"))
-    assert cli.main(["--root", str(small_project)]) == 2
+    assert cli.main(["--root", str(small_project)]) == 1
     err = capsys.readouterr().err
     assert "no_such_setting" in err and "Traceback" not in err
     assert (small_project / "site" / "index.html").read_bytes() == before
