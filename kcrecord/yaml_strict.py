@@ -91,6 +91,14 @@ def _scalar(node: yaml.ScalarNode) -> object:
     return Trap(value, f"a value tagged {tag}", "special")
 
 
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def _pair(match: re.Match[str]) -> str:
+    high, low = (ord(char) for char in match.group(0))
+    return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+
 def _build(
     node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], problems: list[Problem], where: str
 ) -> object:
@@ -98,8 +106,10 @@ def _build(
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(node)
         if isinstance(value, str) and NOT_XML.search(value):
-            problems.append(Problem(where, lines[path], _dotted(path) or "front matter", unwritable_text(value)))
-            return ""
+            value = _SURROGATE_PAIR.sub(_pair, value)  # "\ud83d\ude00" in YAML is one emoji, not two halves
+            if NOT_XML.search(value):
+                problems.append(Problem(where, lines[path], _dotted(path) or "front matter", unwritable_text(value)))
+                return NOT_XML.sub("", value)
         return value
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, path + (i,), offset, lines, problems, where) for i, child in enumerate(node.value)]

@@ -1,0 +1,90 @@
+"""Issue 11, classes 4 and 5: each hostile file ends in `path:line: field: message`, exit 1, site/ untouched.
+
+The cases are in tests/hostile_corpus.py. Each run is a real `build.py build` in a child
+process whose memory is capped (tests/hostile.py), so a blow-up fails the test rather than
+the machine; benchmarks/bench_hostile.py reports each case's time and peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from kcrecord.pipeline import Project, build
+from tests.conftest import SMALL_SITE, copy_project
+from tests.hostile import assert_refused, audit_site, run_cli, tree_digest
+from tests.hostile_corpus import CASES, INCIDENT, Case
+
+LOCATED = re.compile(r"^[\w./-]+(:\d+)?: [^:]+: ", re.MULTILINE)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_file_gets_a_message_and_changes_nothing(case: Case, tmp_path: Path, small_site: Path) -> None:
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    shutil.copytree(small_site, root / "site", symlinks=True)
+    before = tree_digest(root / "site")
+    case.make(root)
+    run = run_cli(root, "build")
+    assert_refused(run, *case.expected)
+    assert LOCATED.search(run.err), run.err  # path:line: field: message
+    assert tree_digest(root / "site") == before
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".site-")]
+
+
+EXOTIC = [
+    "\U0001f600",  # emoji
+    "\ufffd",
+    "\u0085",  # NEL: allowed in XML 1.0
+    "\u2028",
+    "\u200f",  # right-to-left mark
+    "e\u0301",  # combining accent
+    "]]>",
+    "<![CDATA[",
+    "&amp;",
+    "</script>",
+    '"',
+    "'",
+    "\t",
+    "\U0010fffd",
+    "\ufdd0",
+]
+
+
+def test_text_xml_can_hold_always_builds_parseable_feeds(tmp_path: Path) -> None:
+    """Seeded random titles, summaries and site title from characters XML 1.0 can hold: every output parses."""
+    rng = random.Random(4)
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    for path in sorted((root / "content").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for field in ("title", "summary", "name", "description"):
+            noise = "".join(rng.choice(EXOTIC) for _ in range(8))
+            quoted = json.dumps("Text " + noise, ensure_ascii=True)  # YAML reads JSON strings, escapes included
+            line = f"{field}: {quoted}"
+            text = re.sub(rf"^{field}: .*$", lambda _m, line=line: line, text, count=1, flags=re.MULTILINE)
+        path.write_text(text, encoding="utf-8")
+    out = tmp_path / "site"
+    build(Project(root, out), search=False)
+    for name in ("feed.xml", "sitemap.xml"):
+        ET.parse(out / name)  # raises if not well-formed
+    for path in out.rglob("*.json"):
+        json.loads(path.read_text(encoding="utf-8"))
+    assert audit_site(out, "https://example.org/record/") == []
+
+
+def test_every_problem_in_every_file_is_listed_at_once(tmp_path: Path) -> None:
+    """Several hostile files together: each is reported, none hides another."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    names = ("billion laughs", "link to /dev/zero", "image openers", "control in site.yaml")
+    chosen = [case for case in CASES if case.name in names]
+    for case in chosen:
+        case.make(root)
+    run = run_cli(root, "check")
+    assert_refused(run, *(text for case in chosen for text in case.expected))
+    for rel in (INCIDENT, "content/incidents/2024-04-01-zero.md", "content/agencies/example-pd.md", "site.yaml"):
+        assert f"{rel}:" in run.err
