@@ -1,0 +1,154 @@
+"""Issue 11, classes 6 and 9: the build replaces only a folder it wrote, recovers from being killed, and
+says in one line which folder it could not write."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kcrecord.write import MARKER, MARKER_TEXT, recover, swap_into_place, write_site
+from tests.hostile import REPO, assert_refused, run_cli, tree_digest
+
+
+def _dead_pid() -> int:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(child.stdout)
+
+
+@pytest.mark.parametrize(
+    "out",
+    ["content", ".", "..", "content/incidents", "templates/new", "static", ".git", "kcrecord", "tests", "imports"],
+)
+def test_output_over_the_project_or_its_sources_is_refused(small_project: Path, out: str) -> None:
+    (small_project / ".git").mkdir()
+    (small_project / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    for name in ("kcrecord", "tests", "imports"):
+        (small_project / name).mkdir(exist_ok=True)
+        (small_project / name / "keep.txt").write_text("keep")
+    before = tree_digest(small_project.parent)
+    run = run_cli(small_project, "build", "--out", str(small_project / out))
+    assert_refused(run, "refusing to write the site")
+    assert tree_digest(small_project.parent) == before
+
+
+def test_a_folder_the_build_did_not_write_is_refused(small_project: Path, tmp_path: Path) -> None:
+    for name, files in {"photos": ["a.jpg", "b/c.txt"], "other-site": ["index.html"], "one-file": ["notes.md"]}.items():
+        folder = tmp_path / name
+        for rel in files:
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(rel)
+        before = tree_digest(folder)
+        run = run_cli(small_project, "build", "--out", str(folder))
+        assert_refused(run, "holds files the build did not write")
+        assert tree_digest(folder) == before
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("x")
+    assert_refused(run_cli(small_project, "build", "--out", str(a_file)), "not a folder")
+    assert a_file.read_text() == "x"
+
+
+def test_missing_empty_and_earlier_builds_are_replaced(small_project: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for out in (tmp_path / "new" / "site", empty):
+        assert run_cli(small_project, "build", "--out", str(out)).code == 0
+        assert (out / MARKER).read_bytes() == MARKER_TEXT
+    (empty / "stale.html").write_text("stale")
+    assert run_cli(small_project, "build", "--out", str(empty)).code == 0
+    assert not (empty / "stale.html").exists()  # a marked folder is ours to replace whole
+    (empty / MARKER).unlink()  # a site built before the marker existed is recognised by its shape
+    assert run_cli(small_project, "build", "--out", str(empty)).code == 0
+
+
+def test_leftovers_of_killed_builds_are_cleaned_but_not_others(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    dead = _dead_pid()
+    ours_new = tmp_path / f".site-new-{dead}-abc"
+    ours_old = tmp_path / f".site-old-{dead}-def"
+    foreign = tmp_path / f".site-new-{dead}-zzz"  # same shape of name, not written by the build
+    live = tmp_path / f".site-new-{os.getppid()}-live"  # a build still running
+    for folder in (ours_new, ours_old, live):
+        folder.mkdir()
+        (folder / MARKER).write_bytes(MARKER_TEXT)
+    foreign.mkdir()
+    (foreign / "precious.txt").write_text("keep")
+    (ours_old / "index.html").write_text("the old site")
+    recover(target)
+    assert (target / "index.html").read_text() == "the old site"  # killed between the renames: put back
+    assert not ours_new.exists() and not ours_old.exists()
+    assert (foreign / "precious.txt").read_text() == "keep"
+    assert live.exists()
+
+
+def test_killed_between_the_two_renames_the_next_build_still_has_a_site(small_project: Path) -> None:
+    assert run_cli(small_project, "build").code == 0
+    site = small_project / "site"
+    before = tree_digest(site)
+    aside = small_project / f".site-old-{_dead_pid()}-x"
+    site.rename(aside)  # what a kill after the first rename leaves
+    recover(site)
+    assert tree_digest(site) == before
+    assert run_cli(small_project, "build").code == 0
+    assert not [p for p in small_project.iterdir() if p.name.startswith(".site-")]
+
+
+def test_a_build_killed_while_writing_leaves_site_and_is_cleaned_up(small_project: Path) -> None:
+    assert run_cli(small_project, "build").code == 0
+    before = tree_digest(small_project / "site")
+    slow = "import time, kcrecord.write as w; real = w.swap_into_place\n"
+    slow += "def hang(*a): time.sleep(60)\nw.swap_into_place = hang\n"
+    slow += f"from kcrecord.cli import main; main(['--root', {str(small_project)!r}, 'build'])"
+    child = subprocess.Popen([sys.executable, "-c", slow], env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 60
+    while not [p for p in small_project.iterdir() if p.name.startswith(".site-new-")] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert tree_digest(small_project / "site") == before
+    assert [p for p in small_project.iterdir() if p.name.startswith(".site-new-")]
+    assert run_cli(small_project, "build").code == 0
+    assert not [p for p in small_project.iterdir() if p.name.startswith(".site-")]
+
+
+def test_swap_keeps_no_window_without_a_site_after_recovery(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    for round_ in range(3):
+        fresh = tmp_path / f".site-new-{_dead_pid()}-{round_}"
+        fresh.mkdir()
+        (fresh / MARKER).write_bytes(MARKER_TEXT)
+        (fresh / "index.html").write_text(str(round_))
+        swap_into_place(fresh, target)
+        assert (target / "index.html").read_text() == str(round_)
+
+
+@pytest.mark.parametrize("out", ["/proc/kcrecord-test/site", "/sys/kernel/kcrecord-test-site"])
+def test_an_unwritable_output_is_one_line(small_project: Path, out: str) -> None:
+    run = run_cli(small_project, "build", "--out", out)
+    assert_refused(run, out, "could not write the site there")
+    assert len(run.err.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permissions; the /proc and /sys cases cover it")
+def test_a_read_only_folder_is_one_line(small_project: Path, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    run = run_cli(small_project, "build", "--out", str(locked / "site"))
+    assert_refused(run, "could not write the site there", "Permission denied")
+
+
+def test_write_site_refuses_before_writing_anything(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work")
+    with pytest.raises(Exception, match="did not write"):
+        write_site({"index.html": b"x"}, tmp_path / "no-static", folder)
+    assert (folder / "thesis.tex").read_text() == "years of work"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]
