@@ -174,3 +174,15 @@ def test_the_data_page_says_how_to_open_it_and_documents_every_database_only_col
         assert [(row[0], row[2]) for row in rows] == [(c.name, c.doc) for c in table.columns]
     listed = [item.get_text() for item in section.select("li code")]
     assert listed == [f"{name}.{c.name}" for name, columns in EXTRA_COLUMNS.items() for c in columns]
+
+
+def test_every_licence_the_rows_carry_is_named_in_the_metadata_and_the_package(real_site: Path) -> None:
+    with connect(real_site) as db:
+        carried = {name for (name,) in db.execute("SELECT DISTINCT licence FROM incidents")}
+    assert len(carried) > 1, "the real record mixes curated and imported incidents"
+    metadata = json.loads((real_site / "data" / "metadata.json").read_text(encoding="utf-8"))
+    assert all(name in metadata["license"] for name in carried), metadata["license"]
+    assert metadata["license_url"].endswith("data/#licence")
+    package = json.loads((real_site / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert {licence["title"].split(" (")[0] for licence in package["licenses"]} == carried
+    assert all(licence["path"].startswith("https://creativecommons.org/licenses/") for licence in package["licenses"])

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from ..assemble import Incident, Site
-from ..columns import Column
+from ..columns import Column, incident_licence
 from ..fragments import Fragments
 from .tables import DbTable, db_tables
 
@@ -128,7 +128,13 @@ def describe(column: Column) -> str:
 def datasette_metadata(site: Site) -> dict:
     """Return data/metadata.json: Datasette's title, source, licence and every column's description."""
     config = site.config
-    licence = config.licence["content"]
+    licence = dict(name=config.licence["content"]["name"], url=config.licence["content"]["url"])
+    names = sorted({incident_licence(incident.meta, site) for incident in site.incidents} - {licence["name"]})
+    if names:  # imported rows keep their dataset's licence: say so, and link to the data page's explanation
+        licence = dict(
+            name=f"{licence['name']}, and {', '.join(names)} for imported rows (see each row's licence column)",
+            url=config.base_url + "data/#licence",
+        )
     tables: dict[str, dict] = {}
     for table in db_tables():
         tables[table.name] = {

@@ -11,6 +11,7 @@ import json
 
 from ..assemble import Site
 from ..columns import TABLES, Column, Table
+from ..discovery import licence_url_of
 from .tables import csv_keys
 
 FIELD_TYPES = {
@@ -80,7 +81,8 @@ def licences(site: Site) -> list[dict]:
     main = {"name": codes[content["name"]]} if content["name"] in codes else {}
     found = [{**main, "path": content["url"], "title": content["name"]}]
     used = sorted({i.meta["licence"] for i in site.incidents if i.meta.get("licence")} - set(main.values()))
-    return found + [{"name": code, "title": labels.get(code, code)} for code in used]
+    others = [{"name": code, "path": licence_url_of(code), "title": labels.get(code, code)} for code in used]
+    return found + [{key: value for key, value in entry.items() if value} for entry in others]
 
 
 def sources(site: Site) -> list[dict]:
