@@ -234,10 +234,7 @@ class Preview:
         if len(changed) > 3:
             names += f" and {len(changed) - 3} more"
         if outcome.problems:
-            report = ContentError(outcome.problems).report()
-            self.log(
-                report.replace("nothing was built, site/ is unchanged", "the browser shows them until they are fixed")
-            )
+            self.log(ContentError(outcome.problems).report("the browser shows them until they are fixed"))
         elif outcome.error:
             self.log(f"{outcome.error}\nThe preview keeps the last good site until the template is fixed.")
         elif outcome.full:

@@ -12,6 +12,7 @@ import pytest
 from kcrecord import cli
 from kcrecord.incremental import Outcome
 from kcrecord.pipeline import Project
+from kcrecord.problems import Problem
 from kcrecord.serve import Preview
 from tests.conftest import REPO
 
@@ -74,3 +75,11 @@ def test_the_preview_counts_files_in_words_that_agree(small_project: Path, writt
     outcome = Outcome(False, rendered_paths=["a", "b"], written=[f"page-{n}.html" for n in range(written)])
     preview._report(outcome, {small_project / "content" / "incidents" / "x.md"})
     assert lines == [f"content/incidents/x.md: rendered 2, {said} 0.000 s."]
+
+
+def test_the_preview_says_where_problems_are_shown(small_project: Path) -> None:
+    lines: list[str] = []
+    preview = Preview(Project(small_project, small_project / "site"), "http://127.0.0.1:8000/", None, lines.append)
+    problem = Problem("content/incidents/x.md", 3, "date", "expected YYYY-MM-DD")
+    preview._report(Outcome(False, problems=[problem]), set())
+    assert lines == [f"{problem}\n1 problem in 1 file; the browser shows them until they are fixed."]
