@@ -115,7 +115,7 @@ class MarkdownRenderer:
         self._md.treeprocessors["shift_headings"].shift = shift_headings
         if footnotes:
             # Definitions go in order of first citation, so the numbers run 1, 2, 3 down the text.
-            cited = dict.fromkeys(re.findall(r"\[\^([^\]\s]+)\]", text))
+            cited = dict.fromkeys(re.findall(r"\[\^([^\]\s[]+)\]", text))
             definitions = [f"[^{label}]: {footnotes[label]}" for label in cited if label in footnotes]
             if definitions:
                 text = text.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"

@@ -17,7 +17,7 @@ from .schema import AGENCY_FIELDS, INCIDENT_FIELDS, PAGE_FIELDS
 from .yaml_strict import dotted
 
 INCIDENT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
-CITATION = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+CITATION = re.compile(r"\[\^([^\]\s[]+)\](?!:)")  # no "[" in a label: linear on "[^[^[^..."
 FOOTNOTE_DEFINITION = re.compile(r"^\s{0,3}\[\^([^\]]+)\]:")
 # A number of up to six digits, then a street name ending in a street word, and not
 # "1100 block of ...": that is a house number, which the record never publishes.
