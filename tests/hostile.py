@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 MEMORY_LIMIT = 300 * 1024 * 1024  # what the issue allows one run of the tool
-TIME_LIMIT = 20  # a hang guard only (the issue allows 10 s; a slow CI machine gets slack): figures in benchmarks/bench_hostile.py
+TIME_LIMIT = 20  # a hang guard (the issue allows 10 s; CI gets slack): figures in benchmarks/bench_hostile.py
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "srcset", "data"}
 
