@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{where}: could not be read or written ({reason}); nothing was changed.", file=sys.stderr)
         return 1
     except Exception as error:  # noqa: BLE001 - one line, never a bare traceback
-        if template_errors.template_frames(error, project.templates):
+        if template_errors.raised_in_templates(error, project.templates):
             print(template_errors.describe(error, project.templates, root), file=sys.stderr)
             return 1
         if os.environ.get("KCRECORD_DEBUG"):

@@ -29,6 +29,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.meta
 
+from . import template_errors
 from .assemble import Site, assemble, read_config
 from .build_cache import CachedReader, cached_renderer
 from .fragments import Fragments
@@ -278,7 +279,9 @@ class PreviewBuilder:
             site = assemble(content, self.base_url, self.renderer)
             jobs = plan_site(site, self.project.templates, self.bytecode, fragments=self.fragments)
             outputs = {job.path: job.render() for job in jobs}
-        except jinja2.TemplateError as error:
+        except Exception as error:
+            if not template_errors.raised_in_templates(error, self.project.templates):
+                raise
             return Outcome(True, error=self.template_error(error), seconds=time.perf_counter() - started)
         write_site(outputs, self.project.static, self.project.out, root=self.project.root)
         self._remember_good(content, site, jobs, templates)
@@ -294,13 +297,9 @@ class PreviewBuilder:
     def _base_path(self, content: Content) -> str:
         return read_config(content, self.base_url).base_path
 
-    def template_error(self, error: jinja2.TemplateError) -> str:
+    def template_error(self, error: Exception) -> str:
         """Return a template error as `path:line: template: message`, the path relative to the project."""
-        where = getattr(error, "filename", None) or getattr(error, "name", None) or "templates"
-        with contextlib.suppress(ValueError):
-            where = Path(where).resolve().relative_to(self.project.root.resolve()).as_posix()
-        line = getattr(error, "lineno", None) or 1
-        return f"{where}:{line}: template: {error.message or error}"
+        return template_errors.describe(error, self.project.templates, self.project.root)
 
     def _remember_good(self, content: Content, site: Site, jobs: list[Job], templates: dict[str, str | None]) -> None:
         self._good = {s.rel: s for kind in KINDS for s in content.files[kind]}
@@ -368,7 +367,9 @@ class PreviewBuilder:
             return self._render_all(content, started)  # nothing was rendered yet: render everything
         try:
             outcome = self._render_changes(content, first)
-        except jinja2.TemplateError as error:
+        except Exception as error:
+            if not template_errors.raised_in_templates(error, self.project.templates):
+                raise
             return Outcome(False, error=self.template_error(error), seconds=time.perf_counter() - started)
         outcome.seconds = time.perf_counter() - started
         return outcome
@@ -536,7 +537,9 @@ class PreviewBuilder:
             batch.append(job)
             try:
                 written += self._write_jobs([job])
-            except jinja2.TemplateError as error:
+            except Exception as error:
+                if not template_errors.raised_in_templates(error, self.project.templates):
+                    raise
                 self._pending = None
                 return Outcome(False, error=self.template_error(error), seconds=time.perf_counter() - started)
         outcome = Outcome(False, rendered_paths=[job.path for job in batch], written=written, pending=len(pending.jobs))

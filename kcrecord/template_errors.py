@@ -32,6 +32,11 @@ def template_frames(error: BaseException, templates: Path) -> list[tuple[str, in
     return frames
 
 
+def raised_in_templates(error: BaseException, templates: Path) -> bool:
+    """Return True for a Jinja error or any error raised while running template code."""
+    return isinstance(error, jinja2.TemplateError) or bool(template_frames(error, templates))
+
+
 def describe(error: BaseException, templates: Path, root: Path) -> str:
     """Return error as `path:line: template: message (chain)`, paths relative to root."""
     message = getattr(error, "message", None) or str(error) or type(error).__name__
