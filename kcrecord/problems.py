@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# A file name or value holding a newline or other control character must not break the one-line report.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -15,7 +19,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+        line = f"{self.path}:{self.line}: {self.field}: {self.message}"
+        return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), line)
 
 
 class ContentError(Exception):
