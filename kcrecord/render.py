@@ -17,6 +17,7 @@ from .charts import year_type_chart
 from .discovery import incident_json_ld, json_ld
 from .fragments import Fragments, context_of
 from .json_schema import schema_files
+from .map_pages import area_map, locator, outline_files
 from .progress import Progress, counting, stage
 from .yaml_strict import NOT_XML
 
@@ -107,6 +108,8 @@ def make_environment(
             incidents, config, chart_id, subject, fragments
         ),
         incident_items=partial(incident_items, env, fragments),
+        area_map=partial(area_map, env, fragments),
+        locator_map=partial(locator, env, fragments),
     )
     return env
 
@@ -195,6 +198,8 @@ def plan_site(
     schemas = fragments.memo("schema-files", (), lambda: schema_files(site.config.vocab))  # site.yaml is in the context
     for name, data in schemas.items():  # read only site.yaml, like the 404 page
         output(f"data/{name}", partial(bytes, data), ())
+    for name, render_map in outline_files(env, fragments).items():  # read only imports/area/
+        output(name, render_map, ())
     from .readers import plan_readers  # here, not at the top: readers reads this module's helpers
 
     plan_readers(site, env, page, output, lambda: [job.path for job in jobs], fragments)
