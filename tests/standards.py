@@ -156,6 +156,13 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+def wait_until_settled(page: Any) -> None:
+    """Wait until no element is aria-busy="true": a page that fills itself in by script (the search page lists
+    incidents once its index has loaded) marks itself busy meanwhile, so checks see the finished page and the
+    next navigation does not cut off its requests."""
+    page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
+
+
 def load_problems(page: Any, url: str, label: str) -> list[str]:
     """Load url in page; return console errors, failed requests and horizontal scrolling, each naming label."""
     problems: list[str] = []
@@ -184,6 +191,7 @@ def load_problems(page: Any, url: str, label: str) -> list[str]:
         response = page.goto(url, wait_until="load")
         if response is None or response.status != 200:
             problems.append(f"{label}: page answered {response.status if response else 'nothing'}, expected 200")
+        wait_until_settled(page)
         width = page.viewport_size["width"]
         overflow = page.evaluate(
             """() => {
@@ -214,6 +222,7 @@ _FOCUS_STYLE = """el => {
 
 def keyboard_problems(page: Any, label: str) -> list[str]:
     """Tab through the loaded page; return links never reached and focused elements without a visible focus."""
+    wait_until_settled(page)
     links = page.evaluate(
         """style => {
             const measure = eval(style);
