@@ -1,4 +1,4 @@
-"""The readers' extras planned with the pages: data downloads, search page, feed, sitemap, robots.txt."""
+"""The readers' extras planned with the pages: the incidents table, downloads, search, feed, sitemap, robots.txt."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import markupsafe
 from . import discovery, downloads
 from .assemble import Incident, Site
 from .fragments import Fragments
+from .incident_table import plan_incident_table
 from .outputs import PACKAGED, package_files
 from .outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
 
@@ -80,6 +81,7 @@ def plan_readers(
             site, [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]]
         ),
     )
+    plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data
     page("review/", "review.html", ("incidents",), title="Waiting for review")
     page("search/", "search.html", (), title="Search")
 
