@@ -9,6 +9,7 @@ from functools import cached_property
 from operator import attrgetter
 from urllib.parse import urlsplit
 
+from .citations import source_numbers
 from .coverage import (
     CoverageSource,
     SourceCount,
@@ -19,8 +20,9 @@ from .coverage import (
     read_coverage,
     year_coverage,
 )
+from .history import Change
 from .load import Content, SourceFile
-from .markdown_render import MarkdownRenderer, escape_markdown
+from .markdown_render import MarkdownRenderer
 from .validate import vocabularies_of
 
 ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
@@ -128,6 +130,7 @@ class Site:
     agencies: dict[str, Agency]
     pages: list[Page]
     commit: str = "unknown"  # the git commit built from, for the data's provenance
+    history: dict[str, tuple[Change, ...]] = field(default_factory=dict)  # file path -> its commits (history.py)
 
     @cached_property  # read several times by the timeline pages: kept, as the site is not changed once assembled
     def years(self) -> dict[int, list[Incident]]:
@@ -191,28 +194,19 @@ def read_config(content: Content, base_url: str | None = None) -> Config:
     )
 
 
-def citation_definitions(sources: list[dict]) -> dict[str, str]:
-    """Return the footnote text for each source id: outlet, date and a link to its entry."""
-    notes = {}
-    for source in sources:
-        outlet = escape_markdown(source.get("publisher") or "Outlet not identified")
-        title = escape_markdown(source["title"])
-        published = source["published"].isoformat()
-        notes[source["id"]] = f"[{outlet}](#source-{source['id']}), {title}, {published}"
-    return notes
-
-
 def assemble(
     content: Content,
     base_url: str | None = None,
     renderer: MarkdownRenderer | None = None,
     commit: str = "unknown",
     previous: Site | None = None,
+    history: dict[str, tuple[Change, ...]] | None = None,
 ) -> Site:
     """Build the site model from content that has passed validation.
 
     previous is a site assembled with the same settings (make serve passes the last one): an incident
     whose SourceFile is the very same object as then is reused instead of being rendered again.
+    history maps an incident file's path to the commits that changed it (kcrecord/history.py).
     """
     config = read_config(content, base_url)
     renderer = renderer or MarkdownRenderer(config.base_path)
@@ -227,7 +221,7 @@ def assemble(
         if meta.get("draft"):
             continue
         # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
-        html = renderer.render(source.body, citation_definitions(meta["sources"]), shift_headings=1)
+        html = renderer.render(source.body, source_numbers(meta["sources"]), shift_headings=1)
         incident = Incident(source.slug, meta, html, source)
         for entry in meta["agencies"]:
             incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
@@ -235,11 +229,11 @@ def assemble(
     incidents.sort(key=attrgetter("sort_key"))
     agencies = {}
     for source in sorted(content.files["agencies"], key=lambda s: s.slug):
-        notes = citation_definitions(source.meta.get("sources", []))
+        notes = source_numbers(source.meta.get("sources", []))
         agencies[source.slug] = Agency(source.slug, source.meta, renderer.render(source.body, notes), source)
     for incident in incidents:
         for role, agency_id in incident.agency_roles:
             agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
     pages = [Page(s.slug, s.meta, renderer.render(s.body), s) for s in content.files["pages"]]
     pages.sort(key=lambda p: p.slug)
-    return Site(config, incidents, agencies, pages, commit)
+    return Site(config, incidents, agencies, pages, commit, history or {})

@@ -1,7 +1,7 @@
 """Rendered Markdown and parsed content files, cached by content in .cache/ so a second build is fast.
 
 The key of an entry is a hash of everything the HTML depends on: the Markdown text, the
-footnote definitions, the render options (such as heading shifts), the base path links are
+source numbers of its citations, the render options (such as heading shifts), the base path links are
 pointed at, the source of the renderer module, the Markdown package's version and
 CACHE_VERSION. Change any of them and the entry is simply not found, so the cache can never
 hand back HTML that a fresh render would not produce. Parsed files (front matter with its
@@ -53,7 +53,7 @@ class CachedMarkdownRenderer:
             self._db = _open(folder / DATABASE)
 
     def render(self, text: str, footnotes: dict[str, str] | None = None, **options: object) -> str:
-        """Render text with its footnote definitions and options, from the cache when it holds them."""
+        """Render text with its source numbers and options, from the cache when it holds them."""
         notes = tuple((footnotes or {}).items())
         settings = tuple(sorted(options.items()))
         memo = (text, notes, settings)

@@ -1,4 +1,4 @@
-"""Markdown to HTML, in one place: footnote citations, no raw HTML, only safe link targets.
+"""Markdown to HTML, in one place: numbered citations, no raw HTML, only safe link targets.
 
 Everything else in the generator calls render_markdown(), so the engine could be swapped
 without touching templates or stages.
@@ -12,11 +12,11 @@ from xml.etree.ElementTree import Element
 import markdown
 from markdown import util
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from . import urls
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+from .citations import CITATION
 
 
 def is_safe_target(target: str) -> bool:
@@ -81,6 +81,40 @@ class _ScrollableTables(Treeprocessor):
                 parent.insert(index, box)
 
 
+class _Citations(InlineProcessor):
+    """Turn `[^source-id]` into a numbered marker linking to the source's entry in the page's list.
+
+    Each marker is its own link, `[2]`, so markers side by side read as [1][2][3], never as 123;
+    markers written together stay together in one `<span class="cites">` that does not wrap.
+    A label that is not one of the page's sources stays as written (validation reports it first).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(f"(?:{CITATION.pattern})+")  # no '[' in a label: one pass, however long the run
+        self.numbers: dict[str, str] = {}  # set for each document by MarkdownRenderer.render
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Element | None, int | None, int | None]:  # noqa: N802
+        labels = CITATION.findall(m.group(0))
+        if not any(label in self.numbers for label in labels):
+            return None, None, None
+        group = Element("span", {"class": "cites"})
+        group.text = ""
+        marker = None
+        for label in labels:
+            number = self.numbers.get(label)
+            if number is None:  # not a source of this page: kept as written
+                unknown = util.AtomicString(f"[^{label}]")
+                if marker is None:
+                    group.text = util.AtomicString(group.text + unknown)
+                else:
+                    marker.tail = util.AtomicString((marker.tail or "") + unknown)
+                continue
+            marker = Element("a", {"class": "cite", "href": f"#source-{number}"})
+            marker.text = util.AtomicString(f"[{number}]")  # atomic: not read again as a link
+            group.append(marker)
+        return group, m.start(0), m.end(0)
+
+
 class _NoRawHtml(Extension):
     """Treat raw HTML as text, so it is shown escaped instead of reaching the page."""
 
@@ -91,6 +125,7 @@ class _NoRawHtml(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - the API's name
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        md.inlinePatterns.register(_Citations(), "citations", 175)  # before links read the '['
         md.treeprocessors.register(_LinkPolicy(md, self.base_path), "link_policy", 0)
         md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 1)
         md.treeprocessors.register(_ScrollableTables(md), "scrollable_tables", 2)
@@ -101,27 +136,18 @@ class MarkdownRenderer:
 
     def __init__(self, base_path: str = "/") -> None:
         self._md = markdown.Markdown(
-            extensions=["footnotes", "tables", "sane_lists", "smarty", _NoRawHtml(base_path)],
-            extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to text for citation %d", "SEPARATOR": "-"}},
+            extensions=["tables", "sane_lists", "smarty", _NoRawHtml(base_path)],
             output_format="html",
         )
 
-    def render(self, text: str, footnotes: dict[str, str] | None = None, shift_headings: int = 0) -> str:
-        """Render text; footnotes maps a citation label to its definition (Markdown).
+    def render(self, text: str, citations: dict[str, str] | None = None, shift_headings: int = 0) -> str:
+        """Render text; citations maps a source id to its number in the page's list of sources.
 
-        shift_headings moves every heading down that many levels (## becomes h3 with 1).
+        `[^id]` becomes the marker `[number]` linking to `#source-number` (the list is the page's,
+        see templates/_macros.html source_list). shift_headings moves every heading down that many
+        levels (## becomes h3 with 1).
         """
         self._md.reset()
         self._md.treeprocessors["shift_headings"].shift = shift_headings
-        if footnotes:
-            # Definitions go in order of first citation, so the numbers run 1, 2, 3 down the text.
-            cited = dict.fromkeys(re.findall(r"\[\^([^\]\s[]+)\]", text))
-            definitions = [f"[^{label}]: {footnotes[label]}" for label in cited if label in footnotes]
-            if definitions:
-                text = text.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"
+        self._md.inlinePatterns["citations"].numbers = citations or {}
         return self._md.convert(text)
-
-
-def escape_markdown(text: str) -> str:
-    """Escape characters Markdown would treat as markup."""
-    return _MD_SPECIAL.sub(r"\\\1", text)

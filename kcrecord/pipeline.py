@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import Site, assemble
+from .history import read_history
 from .load import KINDS, Content, load_content, read_source
 from .problems import ContentError, Problem
 from .progress import Progress, counting, stage
@@ -69,7 +70,7 @@ def build(
     if problems:
         raise ContentError(problems)
     with stage(progress, "Assembling"):
-        site = assemble(content, base_url, commit=commit)  # 3. assemble
+        site = assemble(content, base_url, commit=commit, history=read_history(project.root))  # 3. assemble
     outputs = render_site(site, project.templates, progress)  # 4. render
     with stage(progress, "Writing"):
         indexer = _indexer(progress) if search else None

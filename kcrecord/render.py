@@ -14,8 +14,10 @@ import markupsafe
 
 from .assemble import ROLE_ORDER, Incident, Site
 from .charts import year_type_chart
+from .citations import citations_of
 from .discovery import incident_json_ld, json_ld
 from .fragments import Fragments, context_of
+from .history import commit_url
 from .json_schema import schema_files
 from .map_pages import area_map, locator, outline_files
 from .progress import Progress, counting, stage
@@ -104,6 +106,8 @@ def make_environment(
         view_url=lambda source: f"{config.repository}/blob/{config.branch}/{source.rel}",
         osm_url=lambda lat, lon: f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=16/{lat}/{lon}",
         incident_json_ld=lambda incident: incident_json_ld(incident, site),
+        citations=lambda record: citations_of(record.meta, record.source.body),
+        commit_url=lambda commit: commit_url(config.repository, commit),
         year_type_chart=lambda incidents, chart_id, subject: year_type_chart(
             incidents, config, chart_id, subject, fragments
         ),

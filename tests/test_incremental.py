@@ -109,8 +109,8 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "list item template": lambda root: edit(
         root,
         "templates/_macros.html",
-        "<p>{{ incident.meta.summary }}</p>",
-        '<p class="summary">{{ incident.meta.summary }}</p>',
+        "<p>{{ summary }}</p>",
+        '<p class="summary">{{ summary }}</p>',
     ),
     "sitemap entry template": lambda root: edit(root, "templates/_sitemap.xml", "<url><loc>", "<url>\n<loc>"),
     "base template": lambda root: edit(root, "templates/base.html", "Skip to content", "Skip to the content"),

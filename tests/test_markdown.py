@@ -1,7 +1,9 @@
-"""Markdown: footnote citations, no state between files, raw HTML and unsafe links neutralised."""
+"""Markdown: numbered citations, no state between files, raw HTML and unsafe links neutralised."""
 
 from __future__ import annotations
 
+import random
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -26,23 +28,43 @@ def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
-def test_citations_become_numbered_footnotes_in_order_of_first_use() -> None:
-    html = MarkdownRenderer().render(
-        "First.[^b] Second.[^a] Again.[^b]", {"a": "Source A", "b": "Source B", "unused": "Never cited"}
-    )
-    refs = [attrs["href"] for tag, attrs in tags(html) if tag == "a" and attrs.get("class") == "footnote-ref"]
-    assert refs == ["#fn-b", "#fn-a", "#fn-b"]
-    assert "Never cited" not in html
-    assert html.index("Source B") < html.index("Source A")
+def test_each_citation_is_its_own_numbered_link_to_the_page_list() -> None:
+    html = MarkdownRenderer().render("First.[^b][^a] Again.[^b] Unknown.[^zz]", {"a": "1", "b": "2"})
+    markers = [attrs for tag, attrs in tags(html) if tag == "a"]
+    assert [m["href"] for m in markers] == ["#source-2", "#source-1", "#source-2"]
+    assert all(m.get("class") == "cite" for m in markers)
+    # Markers written together are kept together: one group, each marker its own link.
+    pair = '<a class="cite" href="#source-2">[2]</a><a class="cite" href="#source-1">[1]</a>'
+    assert f'<span class="cites">{pair}</span>' in html
+    assert "[^zz]" in html  # not a source of the page: left as written (validation reports it)
+    assert "footnote" not in html and "\u21a9" not in html and "&#8617;" not in html
 
 
-def test_footnotes_do_not_leak_between_documents() -> None:
+@pytest.mark.parametrize("seed", range(20))
+def test_generated_citations_number_every_marker_and_show_no_id(seed: int) -> None:
+    rng = random.Random(seed)
+    ids = [f"outlet-{rng.randrange(10**6)}-2024-0{n + 1}-0{n + 2}" for n in range(rng.randint(1, 6))]
+    numbers = {sid: str(n) for n, sid in enumerate(ids, start=1)}
+    cited = [rng.choice(ids) for _ in range(rng.randint(1, 30))]
+    extra = [f"[^{rng.choice(ids)}]" if n % 3 else "" for n in range(len(cited))]
+    text = " ".join(f"Fact {n}.[^{sid}]{more}" for n, (sid, more) in enumerate(zip(cited, extra, strict=True)))
+    html = MarkdownRenderer().render(text, numbers)
+    expected = [numbers[sid] for sid in re.findall(r"\[\^([^\]]+)\]", text)]
+    assert re.findall(r'<a class="cite" href="#source-(\d+)">\[(\d+)\]</a>', html) == [(n, n) for n in expected]
+    assert not any(sid in html for sid in ids)
+
+
+def test_citations_do_not_leak_between_documents() -> None:
     renderer = MarkdownRenderer()
-    first = renderer.render("One.[^x]", {"x": "Only in the first"})
-    second = renderer.render("Two, with no citations.")
-    assert "Only in the first" in first
-    assert "Only in the first" not in second
-    assert "footnote" not in second
+    first = renderer.render("One.[^x]", {"x": "1"})
+    second = renderer.render("Two.[^x]")
+    assert 'href="#source-1"' in first
+    assert second == "<p>Two.[^x]</p>"
+
+
+def test_citations_in_code_stay_code() -> None:
+    html = MarkdownRenderer().render("Write `[^source-id]` to cite.", {"source-id": "1"})
+    assert "<code>[^source-id]</code>" in html and "cite" not in html.replace("to cite", "")
 
 
 def test_raw_html_is_shown_as_text() -> None:

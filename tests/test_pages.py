@@ -58,14 +58,21 @@ def test_a_call_time_is_labelled_and_never_shown_as_the_incidents_time(small_sit
 
 def test_citations_are_numbered_and_link_to_sources(small_site: Path) -> None:
     page = soup(small_site, INCIDENT + "index.html")
-    refs = page.select(".narrative a.footnote-ref")
-    assert texts(refs) == ["1", "2", "1"]
-    notes = page.select(".narrative .footnote li")
-    assert [n["id"] for n in notes] == ["fn-gazette-2024-03-06", "fn-unnamed-2024-03-07"]
-    source_links = [n.select_one("a")["href"] for n in notes]
-    assert source_links == ["#source-gazette-2024-03-06", "#source-unnamed-2024-03-07"]
-    ids = [li["id"] for li in page.select("ol.sources > li")]
-    assert ids == ["source-gazette-2024-03-06", "source-unnamed-2024-03-07"]
+    refs = page.select(".narrative a.cite")
+    assert texts(refs) == ["[1]", "[2]", "[1]"]
+    assert [a["href"] for a in refs] == ["#source-1", "#source-2", "#source-1"]
+    assert not page.select(".footnote, .footnote-ref, .footnote-backref")  # one list of sources, no footnotes
+    entries = page.select("ol.sources > li")
+    assert [li["id"] for li in entries] == ["source-1", "source-2"]
+    # Each entry says where it is cited, linking back to those sections, and never shows its id.
+    assert [[a["href"] for a in li.select(".cited-in a")] for li in entries] == [
+        ["#narrative", "#timeline", "#disputed"],
+        ["#narrative", "#disputed"],
+    ]
+    assert texts(entries[0].select(".cited-in")) == ["Cited in: What happened, Timeline, Where sources disagree."]
+    for raw in ("gazette-2024-03-06", "unnamed-2024-03-07"):
+        assert raw not in page.select_one("main").get_text()
+        assert not page.select(f'[title*="{raw}"], [href*="{raw}"]')
 
 
 def test_source_without_outlet_says_so(small_site: Path) -> None:
@@ -79,10 +86,7 @@ def test_disputed_claims_side_by_side_with_sources(small_site: Path) -> None:
     dispute = page.select_one(".dispute")
     assert dispute.select_one("h3").get_text() == "How many shots were fired"
     claims = dispute.select(".claims > li")
-    assert [[a["href"] for a in c.select("a")] for c in claims] == [
-        ["#source-gazette-2024-03-06"],
-        ["#source-unnamed-2024-03-07"],
-    ]
+    assert [[a["href"] for a in c.select("a.cite")] for c in claims] == [["#source-1"], ["#source-2"]]
 
 
 def test_provenance_links(small_site: Path) -> None:
