@@ -169,6 +169,9 @@ def test_search_page_without_javascript_says_where_else_to_look(browser: Any, ro
     page = context.new_page()
     page.goto(root_url + "search/?q=knife", wait_until="load")
     assert "Search needs JavaScript" in page.locator(".notice").first.inner_text()
+    page.locator(".notice a", has_text="incidents page").click()  # every incident, listed without JavaScript
+    page.wait_for_url("**/record/incidents/")
+    page.go_back()
     assert not page.locator("#search").is_visible()  # no dead form without the script
     page.goto(root_url, wait_until="load")
     page.fill("#home-search", "knife")
