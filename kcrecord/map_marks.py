@@ -9,6 +9,7 @@ counted and named in the text, never placed at a guessed spot.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from .maps import APPROXIMATE_PRECISIONS, APPROXIMATE_RADIUS_KM, POINT_RADIUS, G
 
 NOT_RECORDED = "County not recorded"
 MIN_AREA_RADIUS = 5.0  # viewBox units
+MAX_MARKS = 300  # past this many spots, approximate areas close together share a mark (see _merge_areas)
+MAX_TITLED = 120  # past this many marks, marks carry no tooltip, so a large map stays small
 
 
 def coordinates(incident: Incident) -> Point | None:
@@ -77,6 +80,11 @@ class IncidentMap:
     county_from_coordinates: int = 0  # incidents counted by the county their coordinates fall in
 
     @property
+    def titled(self) -> bool:
+        """Return True when each mark carries a tooltip (a map with few marks; a locator has none)."""
+        return self.id != "map-locator" and len(self.marks) <= MAX_TITLED
+
+    @property
     def shown(self) -> int:
         """Return how many incidents are drawn."""
         return self.approximate + self.exact
@@ -123,20 +131,60 @@ def place_marks(incidents: Iterable[Incident], outline: Outline) -> tuple[list[M
             continue
         x, y = frame.project(*point)
         spots.setdefault((round(x, 1), round(y, 1), is_approximate(incident.meta["location"])), []).append(incident)
+    if len(spots) > MAX_MARKS:
+        placed = _merge_areas(spots, radius)
+    else:
+        placed = [(x, y, radius, approximate, group) for (x, y, approximate), group in spots.items()]
     marks = [
         Mark(
-            x,
-            y,
-            radius if approximate else POINT_RADIUS,
+            round(x, 1),
+            round(y, 1),
+            r if approximate else POINT_RADIUS,
             approximate,
             len(group),
-            _mark_title(group[0]) if len(group) == 1 else f"{len(group)} incidents at this spot",
+            _group_title(group, outline),
         )
-        for (x, y, approximate), group in spots.items()
+        for x, y, r, approximate, group in placed
     ]
     # Areas first, so points stay visible on top; then north to south, west to east: the same bytes every build.
     marks.sort(key=lambda mark: (not mark.approximate, mark.y, mark.x))
     return marks, missing, outside
+
+
+def _group_title(group: list[Incident], outline: Outline) -> str:
+    if len(group) == 1:
+        return _mark_title(group[0])
+    spots = {tuple(round(v, 1) for v in outline.frame.project(*coordinates(i))) for i in group}  # type: ignore[misc]
+    return f"{len(group)} incidents {'at this spot' if len(spots) == 1 else 'within a few km'}"
+
+
+def _merge_areas(
+    spots: dict[tuple[float, float, bool], list[Incident]], radius: float
+) -> list[tuple[float, float, float, bool, list[Incident]]]:
+    """Merge approximate areas in square cells, doubling the cell until at most MAX_MARKS areas are left.
+
+    So a map of many incidents stays small. A merged circle is centred on its incidents' mean
+    position and is as large as it needs to be to hold every one of their own circles, so it
+    never claims more precision than they have. Points are never merged into areas.
+    """
+    areas = [(x, y, group) for (x, y, approximate), group in spots.items() if approximate]
+    points = [(x, y, radius, False, group) for (x, y, approximate), group in spots.items() if not approximate]
+    cell = 2 * radius  # a circle's width: neighbours that overlap anyway share one
+    while True:
+        cells: dict[tuple[int, int], list[tuple[float, float, list[Incident]]]] = {}
+        for x, y, group in areas:
+            cells.setdefault((math.floor(x / cell), math.floor(y / cell)), []).append((x, y, group))
+        if len(cells) <= MAX_MARKS or len(cells) == 1:
+            break
+        cell *= 2
+    merged = []
+    for members in cells.values():
+        count = sum(len(group) for _, _, group in members)
+        cx = sum(x * len(group) for x, _, group in members) / count
+        cy = sum(y * len(group) for _, y, group in members) / count
+        reach = max(math.hypot(x - cx, y - cy) for x, y, _ in members)
+        merged.append((cx, cy, math.ceil((reach + radius) * 10) / 10, True, [i for _, _, g in members for i in g]))
+    return merged + points
 
 
 def incident_map(

@@ -8,11 +8,22 @@ import random
 import re
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from kcrecord.area import KM_PER_DEGREE_LAT, AreaError
 from kcrecord.assemble import Incident
-from kcrecord.map_marks import NOT_RECORDED, county_of, incident_map, is_approximate, locator_map, place_marks
+from kcrecord.map_marks import (
+    MAX_MARKS,
+    MAX_TITLED,
+    NOT_RECORDED,
+    _merge_areas,
+    county_of,
+    incident_map,
+    is_approximate,
+    locator_map,
+    place_marks,
+)
 from kcrecord.maps import (
     APPROXIMATE_RADIUS_KM,
     POINT_RADIUS,
@@ -27,6 +38,7 @@ from kcrecord.maps import (
 from kcrecord.pipeline import Project, build
 
 SEED = 14
+REPO = Path(__file__).resolve().parent.parent
 PRECISIONS = ("address-block", "intersection", "place", "road", "city", "unknown")
 
 
@@ -189,7 +201,7 @@ def test_a_city_level_location_is_never_drawn_as_a_point(geography) -> None:
     rng = random.Random(SEED)
     outline = geography.outline("area")
     incidents = []
-    for n in range(300):
+    for n in range(250):  # under MAX_MARKS spots: each is drawn where it is (merging is tested below)
         location: dict[str, object] = {"precision": rng.choice(PRECISIONS)}
         location["latitude"] = round(rng.uniform(38.7, 39.4), rng.choice([2, 3, 5]))
         location["longitude"] = round(rng.uniform(-94.9, -94.2), 3)
@@ -287,3 +299,52 @@ def test_built_maps_are_small_and_the_same_bytes_each_build(small_project: Path,
         assert drawing.count("<circle cx=") == 1, rel  # the one incident with coordinates; the other has none
     other = (first / "incidents/2023-07-01-example-vehicle/index.html").read_text(encoding="utf-8")
     assert 'class="map-svg"' in other and "The record has no coordinates for the incident" in other
+
+
+def test_a_map_of_ten_thousand_incidents_stays_under_its_budget(geography) -> None:
+    rng = random.Random(SEED)
+    items = []
+    for n in range(10_000):  # most around Kansas City, some anywhere in the area, a few given to the block
+        if rng.random() < 0.8:
+            lat, lon = rng.gauss(39.05, 0.08), rng.gauss(-94.55, 0.1)
+        else:
+            lat, lon = rng.uniform(38.1, 39.7), rng.uniform(-95.1, -93.6)
+        fields = {"latitude": round(lat, 3), "longitude": round(lon, 3)}
+        if rng.random() < 0.01:
+            fields.update(precision="address-block", coordinates_precision="block")
+        items.append(incident(n, **fields))
+    outline = geography.outline("area")
+    drawn = incident_map(items, geography, outline, "map-test", "recorded")
+    assert sum(mark.count for mark in drawn.marks) == drawn.shown == len(items) - drawn.outside
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPO / "templates"), autoescape=True)
+    env.globals["url"] = lambda path="": "/kc-police-record/" + path
+    html = str(env.get_template("_map.html").module.incident_map(drawn))
+    assert 'class="map-svg" role="img"' in html
+    outline_files = len(str(env.get_template("_map.html").module.outline_svg(outline, False)).encode())
+    outline_files += len(str(env.get_template("_map.html").module.outline_svg(outline, True)).encode())
+    assert len(html.encode()) + outline_files < 30_000, (len(html.encode()), outline_files)
+    assert len(drawn.marks) <= MAX_MARKS + len([i for i in items if not is_approximate(i.meta["location"])])
+    assert not drawn.titled and len(drawn.marks) > MAX_TITLED
+    # Merged or not, a city-level incident is never in a point, and a point stands for block-level incidents only.
+    exact = [i for i in items if not is_approximate(i.meta["location"])]
+    assert sum(mark.count for mark in drawn.marks if not mark.approximate) == drawn.exact == len(exact)
+    assert all(mark.r >= 5 for mark in drawn.marks if mark.approximate)
+
+
+def test_merged_areas_hold_every_incident_they_stand_for(geography) -> None:
+    rng = random.Random(SEED)
+    frame = geography.outline("area").frame
+    spots: dict = {}
+    for n in range(3000):
+        item = incident(n, latitude=round(rng.uniform(38.2, 39.7), 3), longitude=round(rng.uniform(-95.0, -93.6), 3))
+        x, y = frame.project(item.meta["location"]["longitude"], item.meta["location"]["latitude"])
+        spots.setdefault((round(x, 1), round(y, 1), True), []).append(item)
+    radius = 6.8
+    merged = _merge_areas(spots, radius)
+    assert len(merged) <= MAX_MARKS
+    assert sum(len(group) for *_, group in merged) == 3000
+    for cx, cy, r, approximate, group in merged:
+        assert approximate
+        for item in group:
+            x, y = frame.project(item.meta["location"]["longitude"], item.meta["location"]["latitude"])
+            assert math.hypot(x - cx, y - cy) + radius <= r + 0.2, (SEED, cx, cy, r)  # its own circle fits inside

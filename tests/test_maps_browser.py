@@ -32,7 +32,7 @@ READ_MAP = """(selector) => {
       x: c.getAttribute('cx'), y: c.getAttribute('cy'), r: Number(c.getAttribute('r')),
       point: c.parentElement.getAttribute('fill') === '#111',
       dashed: getComputedStyle(c).strokeDasharray !== 'none',
-      count: title && /^(\\d+) incidents at this spot$/.test(title.textContent) ? Number(RegExp.$1) : 1,
+      count: title && /^(\\d+) incidents (at this spot|within a few km)$/.test(title.textContent) ? Number(RegExp.$1) : 1,
       inside: r.left >= frame.left - 1 && r.right <= frame.right + 1
         && r.top >= frame.top - 1 && r.bottom <= frame.bottom + 1,
       width: r.width,

@@ -190,11 +190,12 @@
     status.textContent = "Loading the search index…";
     try {
       pagefind = await import(form.getAttribute("data-bundle") + "pagefind.js");
+      await pagefind.options({ excerptLength: 18 });
       await pagefind.init();
       everyValue = await pagefind.filters();
     } catch (error) {
       status.textContent =
-        "The search index could not be loaded (the preview does not build it). Every incident is also listed on the timeline.";
+        "The search index could not be loaded (the preview does not build it). Every incident is also listed on the incidents page.";
       form.removeAttribute("aria-busy");
       return;
     }
