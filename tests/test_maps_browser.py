@@ -32,7 +32,8 @@ READ_MAP = """(selector) => {
       x: c.getAttribute('cx'), y: c.getAttribute('cy'), r: Number(c.getAttribute('r')),
       point: c.parentElement.getAttribute('fill') === '#111',
       dashed: getComputedStyle(c).strokeDasharray !== 'none',
-      count: title && /^(\\d+) incidents (at this spot|within a few km)$/.test(title.textContent) ? Number(RegExp.$1) : 1,
+      count: title && /^(\\d+) incidents (at this spot|within a few km)$/.test(title.textContent)
+        ? Number(RegExp.$1) : 1,
       inside: r.left >= frame.left - 1 && r.right <= frame.right + 1
         && r.top >= frame.top - 1 && r.bottom <= frame.bottom + 1,
       width: r.width,
@@ -82,12 +83,15 @@ def outline_bytes(real_site: Path, images: list[str], base: str) -> int:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375px", "1280px"])
-def test_the_home_map_draws_every_located_incident_at_its_precision(
-    real_site: Path, real_site_url: str, real_base_url: str, tab: Any, viewport: dict
+@pytest.mark.parametrize("rel, selector", [("index.html", "#map-home"), ("incidents/index.html", "#map-incidents")])
+def test_the_whole_area_map_draws_every_located_incident_at_its_precision(
+    real_site: Path, real_site_url: str, real_base_url: str, tab: Any, viewport: dict, rel: str, selector: str
 ) -> None:
+    if not (real_site / rel).is_file():
+        pytest.skip(f"{rel} is not built")  # the incidents page is new: once built, it must carry the map
     tab.set_viewport_size(viewport)
-    tab.goto(page_url(real_site_url, "index.html"))
-    drawn = tab.evaluate(READ_MAP, "#map-home")
+    tab.goto(page_url(real_site_url, rel))
+    drawn = tab.evaluate(READ_MAP, selector)
     locations = content_locations()
     located = [loc for loc in locations if loc.get("latitude") is not None and loc.get("longitude") is not None]
     assert located, "the real content has incidents with coordinates"
@@ -120,7 +124,7 @@ def test_the_home_map_draws_every_located_incident_at_its_precision(
 
     # The same facts in a table: the counts by county add up to every incident.
     rows = tab.eval_on_selector_all(
-        "#map-home table.map-table tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+        f"{selector} table.map-table tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
     )
     assert sum(int(shown) for _, shown, _ in rows) == len(located)
     assert sum(int(shown) + int(hidden) for _, shown, hidden in rows) == len(locations)
