@@ -214,6 +214,22 @@ def test_real_record_2016_and_kcpd_lists_exactly_what_the_csv_lists(real_page: A
     assert slugs(real_page) == expected
 
 
+def test_browsing_without_words_fetches_one_chunk_of_the_word_index(real_page: Any, real_site: Path) -> None:
+    # Pagefind's null search would fetch every chunk (megabytes at thousands of incidents); the page searches for
+    # a word every incident page holds instead, and still lists every incident.
+    chunks = list((real_site / "pagefind" / "index").iterdir())
+    assert len(chunks) > 1, "the real record's word index has several chunks"
+    fetched: list[str] = []
+    real_page.on("request", lambda request: "/pagefind/index/" in request.url and fetched.append(request.url))
+    open_search(real_page)
+    choose(real_page, "year", "2016")
+    choose(real_page, "civilian", "Killed")
+    choose(real_page, "civilian", "")
+    choose(real_page, "year", "")
+    assert len(fetched) == 1, fetched
+    assert shown_count(real_page) == len(csv_rows(real_site))
+
+
 def test_real_record_outcome_counts_are_numbers_of_incidents(real_page: Any, real_site: Path) -> None:
     total = len(csv_rows(real_site))
     open_search(real_page)
