@@ -20,6 +20,11 @@
   var shown = [];
   var latest = 0;
   var timer = null;
+  /* With no words typed, Pagefind's own "no words" search (a null term) fetches every chunk of the word index:
+     megabytes at thousands of incidents. A word every incident page holds (data-browse: the "Facts" heading)
+     lists the same pages from one chunk. start() checks that it really finds every incident, and uses the
+     null search otherwise. */
+  var browse = null;
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -150,12 +155,12 @@
     if (!term) {
       options.sort = { date: "desc" };
     }
-    var found = await pagefind.search(term, options);
+    var found = await pagefind.search(term || browse, options);
     var counts = {};
     for (var i = 0; i < selects.length; i++) {
       var name = selects[i].name;
       if (filters[name]) {
-        var others = await pagefind.search(term, { filters: without(filters, name) });
+        var others = await pagefind.search(term || browse, { filters: without(filters, name) });
         counts[name] = others.filters[name] || {};
       } else {
         counts[name] = found.filters[name] || {};
@@ -193,6 +198,13 @@
       await pagefind.options({ excerptLength: 18 });
       await pagefind.init();
       everyValue = await pagefind.filters();
+      var word = form.getAttribute("data-browse");
+      var total = Object.values(everyValue.year || {}).reduce(function (sum, count) {
+        return sum + count;
+      }, 0); // each incident page has exactly one year
+      if (word && (await pagefind.search(word)).results.length === total) {
+        browse = word;
+      }
     } catch (error) {
       status.textContent =
         "The search index could not be loaded (the preview does not build it). Every incident is also listed on the incidents page.";
