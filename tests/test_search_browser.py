@@ -20,7 +20,7 @@ import pytest
 from kcrecord.pipeline import Project, build
 from kcrecord.render import format_date
 from tests.conftest import SMALL_SITE, copy_project
-from tests.standards import serve
+from tests.standards import axe_problems, require_axe, serve
 
 RESULT = "#search-results > li > a"
 SELECTS = ("agency", "year", "type", "civilian", "officer")
@@ -246,3 +246,14 @@ def test_real_record_outcome_counts_are_numbers_of_incidents(real_page: Any, rea
     # Every incident has one officer value: the counts add up to the incidents.
     choose(real_page, "year", "")
     assert sum(options(real_page, "officer").values()) == total
+
+
+def test_search_page_with_results_and_filters_passes_axe(real_page: Any) -> None:
+    require_axe()
+    problems = []
+    for width, query in ((375, "?q=knife"), (1280, "?year=2016&civilian=Killed")):
+        real_page.set_viewport_size({"width": width, "height": 900})
+        open_search(real_page, query)
+        assert shown_count(real_page) > 0
+        problems += axe_problems(real_page, f"search/{query} ({width} px)")
+    assert not problems, "\n".join(problems)
