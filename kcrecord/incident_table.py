@@ -14,10 +14,10 @@ outcome leaves open, is None (blank in the CSV), shown as "disputed or not known
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 
 import jinja2
 import markupsafe
@@ -276,7 +276,7 @@ def plan_incident_table(
     fragments: Fragments,
 ) -> None:
     """Add /incidents/, its numbered pages and incidents/index.json; give templates the record's totals."""
-    make = partial(make_row, site)
+    make = functools.partial(make_row, site)
 
     def rows(incidents: list[Incident]) -> list[Row]:
         return fragments.each("table-row", incidents, make)
@@ -289,8 +289,13 @@ def plan_incident_table(
 
         return markupsafe.Markup("".join(fragments.each("table-row-html", incidents, html)))
 
+    @functools.cache  # one site per plan: the totals and choices are made once, not once per page
     def record_totals() -> list[Total]:
         return totals(rows(site.incidents))
+
+    @functools.cache
+    def options() -> dict[str, list[tuple[str, str]]]:
+        return filter_options(site, rows(site.incidents))
 
     env.globals["record_totals"] = record_totals  # the home page shows them too
     pages = pages_of(site.incidents)
@@ -305,8 +310,8 @@ def plan_incident_table(
             pages=paths,
             page_size=PAGE_SIZE,
             shown=len(incidents),
-            rows=partial(row_html, incidents),
-            options=lambda: filter_options(site, rows(site.incidents)),
+            rows=functools.partial(row_html, incidents),
+            options=options,
             totals=record_totals,
         )
     output("incidents/index.json", lambda: index_json(site, rows(site.incidents)), DEPS)
