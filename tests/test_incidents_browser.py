@@ -174,6 +174,7 @@ def test_sorting_orders_the_rows_and_the_address_keeps_it(real_site_url: str, ta
     tab.wait_for_function("document.querySelector('th[data-sort=title]').ariaSort === 'ascending'")
     titles = [row["cells"][1] for row in table_rows(tab)]
     assert titles == sorted(titles, key=str.lower) and len(set(titles)) > 1
+    assert tab.locator("#incident-caption").inner_text() == "Incidents, by incident"
     tab.click("#incident-table th[data-sort=title] button")
     tab.wait_for_url(re.compile(r"\?sort=-title$"))
     tab.wait_for_function("document.querySelector('th[data-sort=title]').ariaSort === 'descending'")

@@ -15,7 +15,7 @@
   const months = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
   const measures = ["killed", "injured", "missed", "officers"];
-  const original = { rows: body.innerHTML, status: status.textContent };
+  const original = { rows: body.innerHTML, status: status.textContent, caption: table.caption.textContent };
   const heads = [...table.tHead.rows[0].cells];
   let data = null;
   let sort = "-date";
@@ -102,15 +102,20 @@
     const active = names.filter((name) => form.elements[name].value);
     if (!query) {  // back to the page as served
       body.innerHTML = original.rows;
+      table.caption.textContent = original.caption;
       status.textContent = original.status;
       if (pager) pager.hidden = false;
       if (more) more.hidden = true;
       if (data) showTotals(data.rows);
       return;
     }
-    const rows = data.rows.map((r, i) => [r, cells[key](r, i)])
+    const down = sort[0] === "-" ? -1 : 1;
+    const rows = data.rows.map((r, i) => [r, cells[key](r, i), i])
       .filter(([r]) => active.every((name) => tests[name](r, form.elements[name].value)))
-      .sort((a, b) => compare(a[1], b[1]) * (sort[0] === "-" ? -1 : 1)).map(([r]) => r);
+      .sort((a, b) => compare(a[1], b[1]) * down || b[2] - a[2]).map(([r]) => r);  // ties: newest first
+    const head = heads.find((th) => th.dataset.sort === key).textContent.toLowerCase();
+    table.caption.textContent = "Incidents, " + (key === "date" ? (down < 0 ? "newest" : "oldest") + " first"
+      : "by " + head + (down < 0 ? ", descending" : ""));
     body.replaceChildren(...rows.slice(0, limit).map(row));
     showTotals(rows);
     const shown = Math.min(limit, rows.length);
