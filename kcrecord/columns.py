@@ -279,7 +279,12 @@ PERSON_COLUMNS = (
     Column(
         "outcome", "text", "What happened to the person: killed, injured, uninjured or unknown.", _person("outcome")
     ),
-    Column("shot_by", "text", "Who shot the person, if they were shot.", _person("shot_by")),
+    Column(
+        "shot_by",
+        "text",
+        "Who shot the person, if they were shot; for a person shot at and missed (outcome uninjured), who fired.",
+        _person("shot_by"),
+    ),
     Column(
         "armed",
         "list",

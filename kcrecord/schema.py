@@ -136,7 +136,12 @@ PERSON = Field(
         ),
         text("race_source", "How the race was determined (e.g. public record, photo)."),
         Field("outcome", "vocab", "What happened to the person.", required=True, vocab="outcomes"),
-        Field("shot_by", "vocab", "Who shot the person, if they were shot.", vocab="shot_by"),
+        Field(
+            "shot_by",
+            "vocab",
+            "Who shot the person, if they were shot; for a person shot at and missed (outcome uninjured), who fired.",
+            vocab="shot_by",
+        ),
         Field(
             "armed",
             "list",
