@@ -20,7 +20,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kcrecord.body_limits import MAX_BRACKETS_PER_FILE, MAX_BRACKETS_PER_PARAGRAPH, MAX_EMPHASIS_PER_PARAGRAPH
+from kcrecord.body_limits import (
+    MAX_BRACKETS_PER_FILE,
+    MAX_BRACKETS_PER_PARAGRAPH,
+    MAX_LINES_PER_FILE,
+    MAX_LINES_PER_PARAGRAPH,
+    MAX_PUNCTUATION_PER_FILE,
+    MAX_PUNCTUATION_PER_PARAGRAPH,
+)
 from kcrecord.load import MAX_FILE_BYTES
 from tests.conftest import SMALL_SITE, copy_project
 from tests.hostile_corpus import CASES, INCIDENT, Case
@@ -45,15 +52,29 @@ def _body(text: str) -> Callable[[Path], None]:
     return make
 
 
+def _spread(unit: str, per_paragraph: int, total: int) -> str:
+    """Paragraphs of unit, each with per_paragraph copies, as many as total allows."""
+    return ("\n\n".join([unit * per_paragraph] * max(1, total // per_paragraph))) + "\n"
+
+
+PARAGRAPHS = MAX_PUNCTUATION_PER_FILE // MAX_PUNCTUATION_PER_PARAGRAPH
 AT_THE_LIMIT = [
     Case("at the limit: '[^' in one paragraph", _body("[^" * MAX_BRACKETS_PER_PARAGRAPH), ()),
+    Case("at the limit: '[a](' in paragraphs", _body(_spread("[a](", 600, MAX_BRACKETS_PER_FILE)), ()),
     Case("at the limit: '[a][' in one paragraph", _body("[a][" * (MAX_BRACKETS_PER_PARAGRAPH // 2)), ()),
+    Case("at the limit: '*a' in paragraphs", _body(_spread("*a", 2_300, MAX_PUNCTUATION_PER_FILE - 1_000)), ()),
+    Case("at the limit: smart quotes", _body(_spread("\"'", 1_150, (MAX_PUNCTUATION_PER_FILE - 1_000) // 2)), ()),
+    Case("at the limit: '&amp;' runs", _body(_spread("&amp;", 1_150, (MAX_PUNCTUATION_PER_FILE - 1_000) // 2)), ()),
+    Case("at the limit: backslashes", _body(_spread("\\", 2_300, MAX_PUNCTUATION_PER_FILE - 1_000)), ()),
     Case(
-        "at the limit: '[' in every paragraph",
-        _body(("[a] " * (MAX_BRACKETS_PER_PARAGRAPH - 1) + "\n\n") * (MAX_BRACKETS_PER_FILE // 1000)),
+        "at the limit: hard line breaks",
+        _body(_spread("a  \n", MAX_LINES_PER_PARAGRAPH - 1, MAX_LINES_PER_FILE - 20)),
         (),
     ),
-    Case("at the limit: '*a' in one paragraph", _body("*a" * MAX_EMPHASIS_PER_PARAGRAPH), ()),
+    Case("at the limit: setext headings", _body(_spread("a\n=\n", 120, (MAX_LINES_PER_FILE - 40) // 2)), ()),
+    Case("at the limit: headings", _body(_spread("# h\n", MAX_LINES_PER_PARAGRAPH - 1, MAX_LINES_PER_FILE - 20)), ()),
+    Case("at the limit: flat list", _body(_spread("- a\n", MAX_LINES_PER_PARAGRAPH - 1, MAX_LINES_PER_FILE - 20)), ()),
+    Case("at the limit: table", _body(_spread("|a|b|c|d|e|\n", 200, MAX_LINES_PER_FILE - 20)), ()),
     Case("at the limit: 12 nested quotes", _body(">" * 12 + " text"), ()),
     Case("at the limit: a file of plain text", _body("word " * ((MAX_FILE_BYTES - 4096) // 5)), ()),
 ]

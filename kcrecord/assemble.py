@@ -22,7 +22,8 @@ from .coverage import (
 )
 from .history import Change
 from .load import Content, SourceFile
-from .markdown_render import MarkdownRenderer
+from .markdown_render import MarkdownRenderer, RenderTooSlowError
+from .problems import ContentError, Problem
 from .validate import vocabularies_of
 
 ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
@@ -194,6 +195,25 @@ def read_config(content: Content, base_url: str | None = None) -> Config:
     )
 
 
+def _render(
+    renderer: MarkdownRenderer, source: SourceFile, slow: list[Problem], *args: object, **options: object
+) -> str:
+    """Render source's body; a body that takes too long becomes a problem instead of a hang."""
+    try:
+        return renderer.render(source.body, *args, **options)
+    except RenderTooSlowError as error:
+        slow.append(
+            Problem(
+                source.rel,
+                source.body_line,
+                "body",
+                f"this text took more than {error.args[0]:g} s to turn into HTML; split long paragraphs, "
+                "lists or tables with blank lines, or remove repeated punctuation",
+            )
+        )
+        return ""
+
+
 def assemble(
     content: Content,
     base_url: str | None = None,
@@ -212,6 +232,7 @@ def assemble(
     renderer = renderer or MarkdownRenderer(config.base_path)
     incidents = []
     reuse = {id(incident.source): incident for incident in previous.incidents} if previous else {}
+    slow: list[Problem] = []  # bodies that took too long to render (markdown_render.time_limit)
     for source in content.files["incidents"]:
         kept = reuse.get(id(source))
         if kept is not None and kept.source is source:
@@ -221,7 +242,7 @@ def assemble(
         if meta.get("draft"):
             continue
         # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
-        html = renderer.render(source.body, source_numbers(meta["sources"]), shift_headings=1)
+        html = _render(renderer, source, slow, source_numbers(meta["sources"]), shift_headings=1)
         incident = Incident(source.slug, meta, html, source)
         for entry in meta["agencies"]:
             incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
@@ -230,10 +251,12 @@ def assemble(
     agencies = {}
     for source in sorted(content.files["agencies"], key=lambda s: s.slug):
         notes = source_numbers(source.meta.get("sources", []))
-        agencies[source.slug] = Agency(source.slug, source.meta, renderer.render(source.body, notes), source)
+        agencies[source.slug] = Agency(source.slug, source.meta, _render(renderer, source, slow, notes), source)
     for incident in incidents:
         for role, agency_id in incident.agency_roles:
             agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
-    pages = [Page(s.slug, s.meta, renderer.render(s.body), s) for s in content.files["pages"]]
+    pages = [Page(s.slug, s.meta, _render(renderer, s, slow), s) for s in content.files["pages"]]
+    if slow:
+        raise ContentError(slow)
     pages.sort(key=lambda p: p.slug)
     return Site(config, incidents, agencies, pages, commit, history or {})

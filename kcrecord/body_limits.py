@@ -1,11 +1,13 @@
 """Bounds on a file's Markdown body, so no file can make the build slow or crash it.
 
 Python-Markdown's time grows with the square of the `[` in a paragraph (20,000 took over a
-minute), with the square of the `*` and `_` runs in one, and faster still with the depth of
-nested lists and quotes (500 levels took seconds, 1,000 levels ten times that). A real
-narrative has a few dozen citations per paragraph and two or three levels of lists. The
-limits below are far above that and keep any one file's render under about a second
-(`benchmarks/bench_hostile.py` measures the worst cases at the limits).
+minute), roughly with the square of the punctuation and of the lines in one block (quotes
+for smart quotes, `*`, `\\`, `|` cells, hard line breaks, headings), and faster still with
+the depth of nested lists and quotes. Each element also costs tens of microseconds however
+it is spread out. A real file has at most about 1,200 punctuation characters and 90 lines in
+one block, 3,200 and 420 in all (the field reference); the limits below are two to four times
+that, and `benchmarks/bench_hostile.py` measures the worst shapes at the limits. A time
+limit while rendering (markdown_render.py) catches whatever shape these counts miss.
 """
 
 from __future__ import annotations
@@ -18,68 +20,57 @@ from .yaml_strict import NOT_XML, unwritable_text
 
 MAX_BRACKETS_PER_PARAGRAPH = 1_000
 MAX_BRACKETS_PER_FILE = 4_000
-MAX_EMPHASIS_PER_PARAGRAPH = 4_000
+MAX_PUNCTUATION_PER_PARAGRAPH = 2_500
+MAX_PUNCTUATION_PER_FILE = 12_000
+MAX_LINES_PER_PARAGRAPH = 250
+MAX_LINES_PER_FILE = 2_000
 MAX_NESTING = 12
-_EMPHASIS = re.compile(r"[*_`]")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 _CONTAINER = re.compile(r"[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t])")
 _PREFIX_CHARS = " \t>-*+0123456789.)"
+_ADVICE = "split it with blank lines, shorten it, or remove repeated punctuation"
 
 
 def check_body(source: SourceFile) -> list[Problem]:
     """Return every way source's body exceeds what the renderer handles safely."""
     problems: list[Problem] = []
     body = source.body
+
+    def add(line: int, message: str) -> None:
+        problems.append(Problem(source.rel, source.body_line + line, "body", message))
+
     match = NOT_XML.search(body)
     if match is not None:
-        line = source.body_line + body.count("\n", 0, match.start())
-        problems.append(Problem(source.rel, line, "body", unwritable_text(body[match.start() :])))
-    total = 0
+        add(body.count("\n", 0, match.start()), unwritable_text(body[match.start() :]))
+    brackets_total = punctuation_total = 0
     for start, paragraph in _paragraphs(body):
-        line = source.body_line + start
         brackets = paragraph.count("[")
-        total += brackets
-        if brackets > MAX_BRACKETS_PER_PARAGRAPH:
-            problems.append(
-                Problem(
-                    source.rel,
-                    line,
-                    "body",
-                    f"this paragraph has {brackets:,} '[' characters; at most {MAX_BRACKETS_PER_PARAGRAPH:,} "
-                    "are allowed in one paragraph: split it with blank lines or remove stray brackets",
-                )
-            )
-        emphasis = len(_EMPHASIS.findall(paragraph))
-        if emphasis > MAX_EMPHASIS_PER_PARAGRAPH:
-            problems.append(
-                Problem(
-                    source.rel,
-                    line,
-                    "body",
-                    f"this paragraph has {emphasis:,} '*', '_' and '`' characters; at most "
-                    f"{MAX_EMPHASIS_PER_PARAGRAPH:,} are allowed in one paragraph: split it or remove them",
-                )
-            )
-    if total > MAX_BRACKETS_PER_FILE:
-        problems.append(
-            Problem(
-                source.rel,
-                source.body_line,
-                "body",
-                f"the text has {total:,} '[' characters; at most {MAX_BRACKETS_PER_FILE:,} are allowed "
-                "in one file (links and citations): shorten it or split it into several incidents",
-            )
-        )
+        punctuation = len(_PUNCTUATION.findall(paragraph))
+        lines = paragraph.count("\n") + 1
+        brackets_total += brackets
+        punctuation_total += punctuation
+        for count, limit, what in (
+            (brackets, MAX_BRACKETS_PER_PARAGRAPH, "'[' characters"),
+            (punctuation, MAX_PUNCTUATION_PER_PARAGRAPH, "punctuation characters"),
+            (lines, MAX_LINES_PER_PARAGRAPH, "lines with no blank line between them"),
+        ):
+            if count > limit:
+                add(start, f"this paragraph has {count:,} {what}; at most {limit:,} are allowed in one: {_ADVICE}")
+    lines_total = body.count("\n") + 1
+    for count, limit, what in (
+        (brackets_total, MAX_BRACKETS_PER_FILE, "'[' characters (links and citations)"),
+        (punctuation_total, MAX_PUNCTUATION_PER_FILE, "punctuation characters"),
+        (lines_total, MAX_LINES_PER_FILE, "lines"),
+    ):
+        if count > limit:
+            add(0, f"the text has {count:,} {what}; at most {limit:,} are allowed in one file: {_ADVICE}")
     deep = _too_deep(body)
     if deep is not None:
         offset, depth = deep
-        problems.append(
-            Problem(
-                source.rel,
-                source.body_line + offset,
-                "body",
-                f"lists or quotes are nested {depth} levels deep here; at most {MAX_NESTING} are allowed: "
-                "remove some of the leading '>', '-', '*' or numbers, or the indentation",
-            )
+        add(
+            offset,
+            f"lists or quotes are nested {depth} levels deep here; at most {MAX_NESTING} are allowed: "
+            "remove some of the leading '>', '-', '*' or numbers, or the indentation",
         )
     return problems
 

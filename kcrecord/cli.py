@@ -54,18 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     root = args.root.resolve()
     command = args.command or "build"
     out = getattr(args, "out", None) or root / "site"
+    if out.is_symlink():  # resolving it would write wherever the link points
+        print(f"{out}: a symbolic link; give --out the folder itself; nothing was built.", file=sys.stderr)
+        return 1
     project = Project(root, out.resolve())
-    if command == "new":
-        return new_incident.run(root, args.date, args.city, args.title)
-    if command == "import":
-        return wapo_cli.main(args, root)
-    if command == "review":
-        return review.run(root)
     if command == "serve":
         from . import serve  # tornado is loaded only for the preview
 
         return serve.run(project, args.host, args.port, root / ".cache")
     try:
+        if command == "new":
+            return new_incident.run(root, args.date, args.city, args.title)
+        if command == "import":
+            return wapo_cli.main(args, root)
+        if command == "review":
+            return review.run(root)
         progress = Progress.for_terminal(getattr(args, "quiet", False))
         if command == "check":
             with progress:
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         reason = error.strerror or str(error)
         where = Path(str(error.filename)) if error.filename else project.out
-        if where == project.out.parent or project.out.parent in where.parents:
+        if command == "build" and (where == project.out.parent or project.out.parent in where.parents):
             print(f"{project.out}: could not write the site there ({reason}); nothing was changed.", file=sys.stderr)
         else:
             print(f"{where}: could not be read or written ({reason}); nothing was changed.", file=sys.stderr)

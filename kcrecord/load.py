@@ -144,6 +144,15 @@ def read_source(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Pro
     return SourceFile(kind, path, rel, path.stem, doc, body, body_line, digest), problems
 
 
+def _template_text(path: Path, rel: str) -> list[Problem]:
+    """A template must be UTF-8 text; say where it is not."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        return [Problem(rel, 1, "file", f"not UTF-8 text (byte {err.start}); save the template as UTF-8")]
+    return []
+
+
 def _entries(root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
     """Return every file under folder, sorted; a linked folder is reported, never followed."""
     if folder.is_symlink() or folder.parent.is_symlink():
@@ -192,11 +201,12 @@ def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[
     if (root / "content").is_symlink():
         problems.append(Problem("content", 1, "file", NOT_REGULAR_FOLDER))
     for folder in ("templates", "static"):
-        problems += [
-            Problem(path.relative_to(root).as_posix(), 1, "file", NOT_REGULAR)
-            for path in _entries(root, root / folder, problems)
-            if path.is_symlink() or not path.is_file()
-        ]
+        for path in _entries(root, root / folder, problems):
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink() or not path.is_file():
+                problems.append(Problem(rel, 1, "file", NOT_REGULAR))
+            elif folder == "templates":
+                problems += _template_text(path, rel)
     for kind in KINDS:
         folder = root / "content" / kind
         for path in _entries(root, folder, problems):

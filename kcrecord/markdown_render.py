@@ -6,7 +6,11 @@ without touching templates or stages.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -150,4 +154,32 @@ class MarkdownRenderer:
         self._md.reset()
         self._md.treeprocessors["shift_headings"].shift = shift_headings
         self._md.inlinePatterns["citations"].numbers = citations or {}
-        return self._md.convert(text)
+        with time_limit(RENDER_SECONDS):
+            return self._md.convert(text)
+
+
+RENDER_SECONDS = 4.0
+"""The longest one document may take to render (body_limits.py keeps real and hostile text far below)."""
+
+
+class RenderTooSlowError(Exception):
+    """A document took longer than RENDER_SECONDS to render."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise RenderTooSlowError in the block after seconds; only in the main thread, where signals arrive."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise RenderTooSlowError(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

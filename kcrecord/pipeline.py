@@ -13,7 +13,7 @@ from .problems import ContentError, Problem
 from .progress import Progress, counting, stage
 from .render import render_site
 from .search_index import index_site
-from .validate import validate
+from .validate import base_url_problem, validate
 from .write import check_target, write_site
 
 
@@ -64,6 +64,8 @@ def build(
     progress shows each stage on a terminal (kcrecord/progress.py); without it the build shows nothing.
     """
     check_target(project.out, project.root)  # refuse an output folder the build may not replace, first
+    if base_url is not None and base_url_problem(base_url) is not None:
+        raise ContentError([Problem("command line", 1, "--base-url", str(base_url_problem(base_url)))])
     content, problems = _load(project, progress)  # 1. load
     with stage(progress, "Checking"):
         problems += validate(content)  # 2. validate

@@ -29,8 +29,22 @@ HOUSE_NUMBER = re.compile(
     r"Terrace|Ter|Way|Parkway|Pkwy|Circle|Cir|Trail|Trl)\b\.?",
     re.IGNORECASE,
 )
-RESERVED_PAGES = {"incidents", "timeline", "agencies", "data", "search", "review", "static", "feed", "404"}
+# Top-level folders the build writes itself (a page there would overwrite or mix with them).
+RESERVED_PAGES = {
+    "incidents",
+    "timeline",
+    "agencies",
+    "data",
+    "search",
+    "review",
+    "static",
+    "feed",
+    "404",
+    "pagefind",
+    "maps",
+}
 URL_SETTINGS = frozenset({"url", "repository", "website", "homepage"})
+BASE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/(?:[A-Za-z0-9._~!$'()*+,;=:@%-]+/)*$")
 BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 SITE_REQUIRED = ("title", "description", "base_url", "repository", "branch", "licence", "vocabularies")
 
@@ -93,10 +107,8 @@ def _check_config(content: Content) -> list[Problem]:
         if key not in data
     ]
     base = data.get("base_url")
-    if isinstance(base, str) and not re.match(r"^https?://[^/]+(/.*)?/$", base):
-        problems.append(
-            Problem(rel, doc.line(("base_url",)), "base_url", f"expected a full address ending in '/', got {base!r}")
-        )
+    if "base_url" in data and base_url_problem(base) is not None:
+        problems.append(Problem(rel, doc.line(("base_url",)), "base_url", str(base_url_problem(base))))
     branch = data.get("branch")
     if "branch" in data and not (isinstance(branch, str) and BRANCH.match(branch)):
         problems.append(
@@ -104,6 +116,20 @@ def _check_config(content: Content) -> list[Problem]:
         )
     problems += [Problem(rel, doc.line(path), dotted(path), message) for path, message in _config_urls(data, ())]
     return problems
+
+
+def base_url_problem(value: object) -> str | None:
+    """Say what is wrong with a base URL (site.yaml's or --base-url), or None when it is good.
+
+    Every link of the site starts with its path, so the path may hold only plain path
+    characters, in non-empty segments: `//` or `\\` there would send every link off the site.
+    """
+    if isinstance(value, str) and BASE_URL.match(value):
+        return None
+    return (
+        "expected a full address such as https://example.org/ or https://example.org/record/: http(s), "
+        f"a host name, a path of plain segments, and a final '/'; got {value!r}"
+    )
 
 
 def _config_urls(value: object, path: tuple) -> list[tuple[tuple, str]]:

@@ -18,8 +18,6 @@ from pathlib import Path
 
 MARKER = ".kcrecord-site"
 MARKER_TEXT = b"Written by build.py (kcrecord). The next build replaces this whole folder.\n"
-# The top of a site built before the marker existed, recognised as this tool's own.
-_EARLIER_BUILD = ("index.html", "sitemap.xml", "feed.xml", "static")
 
 
 class OutputRefusedError(Exception):
@@ -48,16 +46,22 @@ def check_target(target: Path, root: Path | None = None) -> None:
         return
     if target.is_symlink() or not target.is_dir():
         raise OutputRefusedError(f"{target}: not a folder; choose a new or empty folder for --out")
-    if (target / MARKER).is_file() or _earlier_build(target) or not any(target.iterdir()):
+    if is_our_build(target) or not any(target.iterdir()):
         return
     raise OutputRefusedError(
         f"{target}: this folder holds files the build did not write (it has no {MARKER} file), "
-        "so it will not be replaced; choose a new or empty folder for --out"
+        "so it will not be replaced; choose a new or empty folder for --out (a site this project built "
+        "before the marker existed: delete it yourself first)"
     )
 
 
-def _earlier_build(folder: Path) -> bool:
-    return all((folder / name).exists() for name in _EARLIER_BUILD) and (folder / "static" / "style.css").is_file()
+def is_our_build(folder: Path) -> bool:
+    """Return True when folder holds the marker this tool writes: a regular file with the marker text."""
+    marker = folder / MARKER
+    try:
+        return not marker.is_symlink() and marker.is_file() and marker.read_bytes() == MARKER_TEXT
+    except OSError:
+        return False
 
 
 def write_site(
@@ -116,7 +120,7 @@ def recover(target: Path) -> None:
         match = pattern.match(entry.name)
         if match is None or not entry.is_dir() or entry.is_symlink() or _alive(int(match.group(2))):
             continue
-        if not (entry / MARKER).is_file() and any(entry.iterdir()):
+        if not is_our_build(entry) and any(entry.iterdir()):
             continue  # not ours: never delete what the tool did not create
         leftovers.append((match.group(1), entry))
     olds = sorted((entry for kind, entry in leftovers if kind == "old"), key=lambda p: p.stat().st_mtime)

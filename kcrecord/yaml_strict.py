@@ -21,6 +21,8 @@ Path = tuple  # a path into the document: ("people", 1, "minor")
 _PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_NUMBER_CHARACTERS = 50
+"""A longer number is refused before Python converts it (conversion of huge numbers is slow or refused)."""
 MAX_DEPTH = 16
 """Deepest nesting of lists and groups accepted; content needs four levels at most."""
 # Cheap signs that a text might hold anchors, aliases or deep nesting; only then are its
@@ -71,12 +73,16 @@ def _scalar(node: yaml.ScalarNode) -> object:
         reading = "true" if value.lower() in ("yes", "y", "on") else "false"
         return Trap(value, reading, "bool")
     if tag == "tag:yaml.org,2002:int":
+        if len(value) > MAX_NUMBER_CHARACTERS:
+            return Trap(value[:20] + "…", f"a number of {len(value):,} characters", "special")
         if _PLAIN_INT.match(value) and not (len(value.lstrip("+-")) > 1 and value.lstrip("+-")[0] == "0"):
             return int(value)
         number = yaml.SafeLoader(value).get_single_data()
         kind = "sexagesimal" if ":" in value else "octal"
         return Trap(value, str(number), kind)
     if tag == "tag:yaml.org,2002:float":
+        if len(value) > MAX_NUMBER_CHARACTERS:
+            return Trap(value[:20] + "…", f"a number of {len(value):,} characters", "special")
         if _PLAIN_FLOAT.match(value):
             return float(value)
         kind = "sexagesimal" if ":" in value else "special"

@@ -295,7 +295,7 @@ def test_imported_fields_are_in_the_csvs_and_the_dictionary(small_project: Path,
     assert (person["threat_type"], person["flee_status"]) == ("point", "car")
     page = (site / "data" / "index.html").read_text(encoding="utf-8")
     for column in ("body_camera", "threat_type", "flee_status", "record_source", "reviewed"):
-        assert f"<code>{column}</code>" in page, column
+        assert f"<code>{column}</code>" in page.replace("<wbr>", ""), column  # names break only after "_"
 
 
 def test_mixed_licences_are_named_per_record_and_overall(small_project: Path, write_file) -> None:  # noqa: ANN001

@@ -88,3 +88,19 @@ def test_every_problem_in_every_file_is_listed_at_once(tmp_path: Path) -> None:
     assert_refused(run, *(text for case in chosen for text in case.expected))
     for rel in (INCIDENT, "content/incidents/2024-04-01-zero.md", "content/agencies/example-pd.md", "site.yaml"):
         assert f"{rel}:" in run.err
+
+
+def test_a_body_that_renders_too_slowly_is_a_problem_not_a_hang(
+    small_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time limit catches shapes the counts miss: with a tiny limit, an ordinary long body trips it."""
+    from kcrecord import markdown_render
+    from kcrecord.problems import ContentError
+
+    monkeypatch.setattr(markdown_render, "RENDER_SECONDS", 0.001)
+    page = small_project / "content/pages/about.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n" + "A sentence with *emphasis*.\n\n" * 400)
+    with pytest.raises(ContentError) as caught:
+        build(Project(small_project, small_project / "site"), search=False)
+    assert any(p.path == "content/pages/about.md" and "took more than" in p.message for p in caught.value.problems)
+    assert not (small_project / "site").exists()

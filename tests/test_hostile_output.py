@@ -62,8 +62,35 @@ def test_missing_empty_and_earlier_builds_are_replaced(small_project: Path, tmp_
     (empty / "stale.html").write_text("stale")
     assert run_cli(small_project, "build", "--out", str(empty)).code == 0
     assert not (empty / "stale.html").exists()  # a marked folder is ours to replace whole
-    (empty / MARKER).unlink()  # a site built before the marker existed is recognised by its shape
-    assert run_cli(small_project, "build", "--out", str(empty)).code == 0
+    for marker in ("a link", "other text"):  # only the marker this tool writes counts
+        (empty / MARKER).unlink()
+        if marker == "a link":
+            (empty / MARKER).symlink_to(small_project / "site.yaml")
+        else:
+            (empty / MARKER).write_text("something else")
+        before = tree_digest(empty)
+        assert_refused(run_cli(small_project, "build", "--out", str(empty)), "did not write")
+        assert tree_digest(empty) == before
+
+
+def test_another_tools_site_is_not_taken_for_ours(small_project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "jekyll-site"
+    for rel in ("index.html", "sitemap.xml", "feed.xml", "static/style.css", "IMPORTANT-notes.txt", "photo.jpg"):
+        (other / rel).parent.mkdir(parents=True, exist_ok=True)
+        (other / rel).write_text(rel)
+    before = tree_digest(other)
+    assert_refused(run_cli(small_project, "build", "--out", str(other)), "did not write")
+    assert tree_digest(other) == before
+
+
+def test_an_output_that_is_a_link_is_refused(small_project: Path, tmp_path: Path) -> None:
+    for target in (tmp_path / "nowhere" / "dir", small_project / "content"):
+        link = tmp_path / f"link-{target.name}"
+        link.symlink_to(target)
+        before = tree_digest(small_project)
+        assert_refused(run_cli(small_project, "build", "--out", str(link)), "symbolic link")
+        assert not (tmp_path / "nowhere").exists()
+        assert tree_digest(small_project) == before
 
 
 def test_leftovers_of_killed_builds_are_cleaned_but_not_others(tmp_path: Path) -> None:

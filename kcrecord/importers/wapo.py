@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..area import COUNTIES_FILE, PLACES_FILE, Area, load_area, load_places
+from ..check_fields import EARLIEST_DATE
 from .wapo_area import AreaSelector, Decision
 from .wapo_privacy import name_hashes, surname_counts, update_hashes
 from .wapo_read import Record, Row, WapoAgency, parse_date, parse_id, parse_row, read_agencies, read_csv
@@ -209,8 +210,12 @@ def run_import(options: Options) -> Report:
     records, row_problems = read_csv(options.data, COLUMNS)
     report.problems += [str(problem) for problem in row_problems]
     report.rows = len(records) + len({p.line for p in row_problems})
-    version = options.dataset_version or max(
-        (date for record in records if (date := parse_date(record.cells["date"])) is not None),
+    version = options.dataset_version or max(  # the latest date a row may have: never one outside the range
+        (
+            date
+            for record in records
+            if (date := parse_date(record.cells["date"])) is not None and EARLIEST_DATE <= date <= dt.date.today()
+        ),
         default=dt.date(1970, 1, 1),
     )
     report.version = version
