@@ -92,3 +92,15 @@ def real_site_url(real_site: Path, real_base_url: str) -> Iterator[str]:
 
     with serve(real_site, urlsplit(real_base_url).path) as root_url:
         yield root_url
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Any]:
+    """Open a fresh desktop-sized tab in the session's browser (a test module may define its own)."""
+    from tests.standards import DESKTOP
+
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

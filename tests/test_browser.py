@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.standards import (
     DESKTOP,
@@ -20,16 +17,6 @@ from tests.standards import (
     print_problems,
     require_axe,
 )
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    """Open a fresh desktop-sized browser tab."""
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_every_required_page_type_is_built(real_site: Path) -> None:

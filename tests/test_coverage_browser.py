@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +24,6 @@ READ_ROWS = """() => [...document.querySelectorAll('g.chart-row')].map(g => ({
     gap: (g.querySelector('text.chart-gap') || {textContent: null}).textContent,
     hatched: g.querySelector('rect.chart-uncovered') !== null,
 }))"""
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    """Open a fresh browser tab."""
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def covered_span() -> tuple[int, int]:

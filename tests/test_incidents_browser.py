@@ -22,16 +22,6 @@ ROWS = "#incident-table tbody tr"
 
 
 @pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    """Open a fresh desktop-sized tab with JavaScript on."""
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture
 def plain_tab(browser: Any) -> Iterator[Any]:
     """Open a desktop-sized tab with JavaScript off."""
     context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +48,6 @@ READ_MAP = """(selector) => {
     pageWidth: document.documentElement.clientWidth,
   };
 }"""
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    """Open a fresh browser tab."""
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def front_matter(path: Path) -> dict:
