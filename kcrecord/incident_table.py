@@ -82,6 +82,19 @@ def incident_counts(meta: dict) -> dict[str, int | None]:
     }
 
 
+def listed_counts(meta: dict) -> dict[str, int]:
+    """Return the same counts over the people the file lists, open or not: a floor when a count is open."""
+    people = meta.get("people") or []
+    return {
+        "killed": sum(1 for p in people if p.get("outcome") == "killed"),
+        "injured": sum(1 for p in people if p.get("outcome") == "injured"),
+        "missed": sum(1 for p in people if p.get("outcome") == "uninjured" and _shot(p)),
+        "officers": sum(
+            1 for p in people if p.get("role") == "officer" and p.get("outcome") in ("killed", "injured") and _shot(p)
+        ),
+    }
+
+
 def outcome_flags(meta: dict, counts: dict[str, int | None]) -> list[str]:
     """Return the OUTCOMES keys the incident matches (what its people include)."""
     people = meta.get("people") or []
@@ -128,6 +141,7 @@ class Row:
     types: tuple[str, ...]
     types_text: str
     counts: dict[str, int | None]
+    listed: dict[str, int]  # the same counts over the people listed, open or not
     flags: tuple[str, ...]
     outcome: str
     source: str
@@ -168,6 +182,7 @@ def make_row(site: Site, incident: Incident) -> Row:
         types=tuple(meta["types"]),
         types_text=", ".join(site.config.label("incident_types", kind) for kind in meta["types"]),
         counts=counts,
+        listed=listed_counts(meta),
         flags=tuple(outcome_flags(meta, counts)),
         outcome=outcome_text(counts),
         source=key,
@@ -184,6 +199,7 @@ class Total:
     label: str
     known: int
     open: int
+    floor: int = 0  # known plus the people the open incidents list: "at least" this many
 
 
 def totals(rows: Iterable[Row]) -> list[Total]:
@@ -195,6 +211,7 @@ def totals(rows: Iterable[Row]) -> list[Total]:
             label,
             sum(row.counts[key] or 0 for row in rows),
             sum(1 for row in rows if row.counts[key] is None),
+            sum(row.counts[key] if row.counts[key] is not None else row.listed[key] for row in rows),
         )
         for key, label in MEASURES.items()
     ]
@@ -227,8 +244,9 @@ def index_json(site: Site, rows: list[Row]) -> bytes:
     """Return incidents/index.json: every row, oldest first, with repeated texts given once by number.
 
     A row is [slug, title, city, agencies, types, outcome, source, reviewed, agency ids, type keys,
-    outcome keys, [killed, injured, missed, officers]]; city to source, ids and keys are numbers
-    into "texts", and a count is null when disputed or not known.
+    outcome keys, [killed, injured, missed, officers]], then, when a count is open, the same four
+    counted over the people the file lists (the floor the totals show as "at least"); city to
+    source, ids and keys are numbers into "texts", and a count is null when disputed or not known.
     """
     texts: dict[str, int] = {}
 
@@ -250,6 +268,7 @@ def index_json(site: Site, rows: list[Row]) -> bytes:
             [text(f) for f in row.flags],
             [row.counts[key] for key in MEASURES],
         ]
+        + ([[row.listed[key] for key in MEASURES]] if None in row.counts.values() else [])
         for row in rows
     ]
     names = {row.source: row.source_text for row in rows}

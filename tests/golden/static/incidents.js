@@ -84,9 +84,10 @@
       const box = document.querySelector('#totals [data-measure="' + key + '"]');
       if (!box) continue;
       const open = rows.filter((r) => r[11][n] === null).length;
-      box.querySelector("strong").textContent = rows.reduce((sum, r) => sum + (r[11][n] || 0), 0);
-      box.querySelector(".note").textContent = open
-        ? "Not counted: " + open + " incident" + (open === 1 ? "" : "s") + ", disputed or not known" : "";
+      const total = rows.reduce((sum, r) => sum + (r[11][n] === null ? (r[12] ? r[12][n] : 0) : r[11][n]), 0);
+      box.querySelector("strong").textContent = open ? "at least " + total : total;
+      box.querySelector(".note").textContent = open ? "the people the files list; the count is disputed or not known in " +
+        open + " incident" + (open === 1 ? "" : "s") : "";
     }
     const scope = document.getElementById("totals-scope");
     if (scope) scope.textContent = "In the " + rows.length + " incident" + (rows.length === 1 ? "" : "s") +
