@@ -363,9 +363,10 @@ INCIDENT_FIELDS = Field(
         Field(
             "updated",
             "date",
-            "Date this record last changed. A curator sets it to the day of the edit; on an imported "
-            "record it is the day the importer last changed the file, not the dataset's date "
-            "(that is `imported.dataset_version`).",
+            "Date this record last changed. A curator sets it to the day of the edit. On an imported "
+            "record the importer sets it to the date of the dataset version in which the record's row "
+            "last changed (the version it was first imported from, until a later version changes the "
+            "row); a run that changes nothing leaves it alone. The page's history lists the file's own changes.",
             required=True,
         ),
         Field("draft", "bool", "true keeps the incident off the site (it is still validated)."),
