@@ -64,8 +64,10 @@ def build(
     progress shows each stage on a terminal (kcrecord/progress.py); without it the build shows nothing.
     """
     check_target(project.out, project.root)  # refuse an output folder the build may not replace, first
-    if base_url is not None and base_url_problem(base_url) is not None:
-        raise ContentError([Problem("command line", 1, "--base-url", str(base_url_problem(base_url)))])
+    if base_url is not None:  # configure-pages gives it without the final '/', which assemble adds
+        problem = base_url_problem(base_url.rstrip("/") + "/")
+        if problem is not None:
+            raise ContentError([Problem("command line", 1, "--base-url", problem)])
     content, problems = _load(project, progress)  # 1. load
     with stage(progress, "Checking"):
         problems += validate(content)  # 2. validate
