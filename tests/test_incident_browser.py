@@ -61,7 +61,7 @@ def test_citations_on_every_incident_page(real_site: Path, real_site_url: str, t
     problems = []
     pairs_seen = 0
     for rel in pages:
-        tab.goto(page_url(real_site_url, rel), wait_until="domcontentloaded")
+        tab.goto(page_url(real_site_url, rel))  # "load": the stylesheet applied, or markers measure unstyled
         seen = tab.evaluate(READ_PAGE)
         for pair in seen["pairs"]:
             pairs_seen += 1
