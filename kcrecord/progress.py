@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import ParamSpec, TextIO, TypeVar
 
 import rich.console
@@ -18,6 +18,7 @@ import rich.text
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 Advance = Callable[..., None]  # advance(n=1): n more items done
 
 
@@ -106,6 +107,14 @@ def stage(
 ) -> contextlib.AbstractContextManager[Advance]:
     """Return progress.stage(...), or a stage that shows nothing when progress is None."""
     return (progress or Progress(False)).stage(name, total, unit)
+
+
+def tracked(progress: Progress | None, name: str, items: Sequence[T], unit: str = "files") -> Iterator[T]:
+    """Yield each of items, showing a stage that counts one done as the loop moves on to the next."""
+    with stage(progress, name, len(items), unit) as advance:
+        for item in items:
+            yield item
+            advance()
 
 
 def counting(function: Callable[P, R], advance: Advance) -> Callable[P, R]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..area import COUNTIES_FILE, PLACES_FILE, Area, load_area, load_places
 from ..check_fields import EARLIEST_DATE
+from ..progress import Progress, stage, tracked
 from .wapo_area import AreaSelector, Decision
 from .wapo_privacy import name_hashes, surname_counts, update_hashes
 from .wapo_read import Record, Row, WapoAgency, parse_date, parse_id, parse_row, read_agencies, read_csv
@@ -202,8 +203,8 @@ class _Agencies:
         return slug
 
 
-def run_import(options: Options) -> Report:
-    """Import the selected rows into options.content; return what was done."""
+def run_import(options: Options, progress: Progress | None = None) -> Report:
+    """Import the selected rows into options.content; return what was done (progress: shown on a terminal)."""
     report = Report()
     agencies, agency_problems = read_agencies(options.agencies)
     report.problems += [str(problem) for problem in agency_problems]
@@ -222,8 +223,9 @@ def run_import(options: Options) -> Report:
     if options.minor_hashes is not None:
         _record_minors(records, options.minor_hashes, report)
     content, root = options.content, options.content.parent
-    existing, existing_problems = read_existing(content / "incidents", root)
-    agency_files, agency_file_problems = read_existing(content / "agencies", root)
+    with stage(progress, "Reading the record"):
+        existing, existing_problems = read_existing(content / "incidents", root)
+        agency_files, agency_file_problems = read_existing(content / "agencies", root)
     report.problems += existing_problems + agency_file_problems
     imported: dict[int, Existing] = {}
     for item in existing:
@@ -246,7 +248,7 @@ def run_import(options: Options) -> Report:
     all_ids = {row_id for record in records if (row_id := parse_id(record.cells["id"])) is not None}
     seen_ids: dict[str, int] = {}
     selected_ids: set[int] = set()
-    for record in records:
+    for record in tracked(progress, "Importing rows", records, "rows"):
         raw, where = record.cells, f"{options.data}:{record.line}"
         decision = selector.decide(raw) if selector else EVERYWHERE
         report.explain.append(f"{where}: id {raw['id']}: {decision}")

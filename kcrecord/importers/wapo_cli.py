@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..area import AreaError
+from ..progress import Progress
 from .wapo import DEFAULT_AGENCY_MAP, DEFAULT_MINOR_HASHES, Options, run_import
 from .wapo_read import ImportInputError
 
@@ -46,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     wapo.add_argument("--explain", action="store_true", help="say for every row why it is in or out of the area")
     wapo.add_argument("-v", "--verbose", action="store_true", help="list every file, not only problems")
+    wapo.add_argument("--quiet", action="store_true", help="show no progress, even on a terminal")
 
 
 def main(args: argparse.Namespace, root: Path) -> int:
@@ -65,7 +67,8 @@ def main(args: argparse.Namespace, root: Path) -> int:
         minor_hashes=root / DEFAULT_MINOR_HASHES,
     )
     try:
-        report = run_import(options)
+        with Progress.for_terminal(args.quiet) as progress:
+            report = run_import(options, progress)
     except (ImportInputError, AreaError) as error:
         print(f"{error}; nothing was written.")
         return 1
