@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
@@ -141,6 +141,12 @@ class Site:
             groups[incident.year].append(incident)
         return {year: groups[year] for year in sorted(groups, reverse=True)}
 
+    @cached_property  # read by every incident page's search marks: worked out once, not per page
+    def shared_agency_names(self) -> frozenset[str]:
+        """Return the names more than one agency bears (a federal agency's offices in each state)."""
+        counts = Counter(str(agency.meta.get("name")) for agency in self.agencies.values())
+        return frozenset(name for name, count in counts.items() if count > 1)
+
     @cached_property  # read by the home, data and review pages
     def source_counts(self) -> tuple[SourceCount, ...]:
         """Return how many incidents come from each source of records, reviewed or not, and their years."""
@@ -211,7 +217,7 @@ def _render(
                 "lists or tables with blank lines, or remove repeated punctuation",
             )
         )
-        return ""
+        raise ContentError(slow) from None  # stop at the first: each slow file would cost the limit again
 
 
 def assemble(
@@ -256,7 +262,5 @@ def assemble(
         for role, agency_id in incident.agency_roles:
             agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
     pages = [Page(s.slug, s.meta, _render(renderer, s, slow), s) for s in content.files["pages"]]
-    if slow:
-        raise ContentError(slow)
     pages.sort(key=lambda p: p.slug)
     return Site(config, incidents, agencies, pages, commit, history or {})

@@ -81,7 +81,7 @@ def _paragraphs(body: str) -> list[tuple[int, str]]:
     start = 0
     current: list[str] = []
     for offset, line in enumerate(body.split("\n")):
-        if line.strip():
+        if line.strip(" \t"):  # only spaces and tabs make a blank line, for Markdown as here
             if not current:
                 start = offset
             current.append(line)

@@ -13,6 +13,7 @@ from . import yaml_strict
 from .problems import Problem
 
 KINDS = ("incidents", "agencies", "pages")
+MAX_FRONT_MATTER_CHARACTERS = 64 * 1024
 MAX_FILE_BYTES = 512 * 1024
 """The largest content file read (the longest real one is a few tens of KB)."""
 NOT_REGULAR = (
@@ -128,12 +129,23 @@ def read_source(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Pro
         return SourceFile(kind, path, rel, path.stem, None, "", 1, ""), [refused]
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as err:
         problem = Problem(rel, 1, "file", f"not UTF-8 text (byte {err.start}); save the file as UTF-8")
         return SourceFile(kind, path, rel, path.stem, None, "", 1, digest), [problem]
     front, body, body_line, problems = split_front_matter(text, rel)
     doc = None
+    if front is not None and len(front) > MAX_FRONT_MATTER_CHARACTERS:
+        problems.append(
+            Problem(
+                rel,
+                2,
+                "front matter",
+                f"the fields take {len(front):,} characters; at most {MAX_FRONT_MATTER_CHARACTERS:,} are allowed "
+                "(the longest real file uses about 14,000): move long text into the body or split the incident",
+            )
+        )
+        front = None
     if front is not None:
         doc, yaml_problems = yaml_strict.load(front, rel, offset=2)
         problems += yaml_problems
@@ -188,7 +200,7 @@ def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[
             problems.append(refused)
         else:
             try:
-                text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+                text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
             except UnicodeDecodeError as err:
                 text = None
                 problems.append(Problem(config_rel, 1, "file", f"not UTF-8 text (byte {err.start}); save it as UTF-8"))
