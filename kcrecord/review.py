@@ -110,7 +110,7 @@ def run(root: Path, today: dt.date | None = None) -> int:
     try:
         records = waiting_records(root)
     except ContentError as error:
-        print(error.report(), file=sys.stderr)
+        print(error.report("fix them, then list the records again"), file=sys.stderr)
         return 1
     print(report(records, today or dt.date.today()))
     return 0
