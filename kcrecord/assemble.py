@@ -201,23 +201,19 @@ def read_config(content: Content, base_url: str | None = None) -> Config:
     )
 
 
-def _render(
-    renderer: MarkdownRenderer, source: SourceFile, slow: list[Problem], *args: object, **options: object
-) -> str:
+def _render(renderer: MarkdownRenderer, source: SourceFile, *args: object, **options: object) -> str:
     """Render source's body; a body that takes too long becomes a problem instead of a hang."""
     try:
         return renderer.render(source.body, *args, **options)
     except RenderTooSlowError as error:
-        slow.append(
-            Problem(
-                source.rel,
-                source.body_line,
-                "body",
-                f"this text took more than {error.args[0]:g} s to turn into HTML; split long paragraphs, "
-                "lists or tables with blank lines, or remove repeated punctuation",
-            )
+        problem = Problem(
+            source.rel,
+            source.body_line,
+            "body",
+            f"this text took more than {error.args[0]:g} s to turn into HTML; split long paragraphs, "
+            "lists or tables with blank lines, or remove repeated punctuation",
         )
-        raise ContentError(slow) from None  # stop at the first: each slow file would cost the limit again
+        raise ContentError([problem]) from None  # stop at the first: each slow file would cost the limit again
 
 
 def assemble(
@@ -238,7 +234,6 @@ def assemble(
     renderer = renderer or MarkdownRenderer(config.base_path)
     incidents = []
     reuse = {id(incident.source): incident for incident in previous.incidents} if previous else {}
-    slow: list[Problem] = []  # bodies that took too long to render (markdown_render.time_limit)
     for source in content.files["incidents"]:
         kept = reuse.get(id(source))
         if kept is not None and kept.source is source:
@@ -248,7 +243,7 @@ def assemble(
         if meta.get("draft"):
             continue
         # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
-        html = _render(renderer, source, slow, source_numbers(meta["sources"]), shift_headings=1)
+        html = _render(renderer, source, source_numbers(meta["sources"]), shift_headings=1)
         incident = Incident(source.slug, meta, html, source)
         for entry in meta["agencies"]:
             incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
@@ -257,10 +252,10 @@ def assemble(
     agencies = {}
     for source in sorted(content.files["agencies"], key=lambda s: s.slug):
         notes = source_numbers(source.meta.get("sources", []))
-        agencies[source.slug] = Agency(source.slug, source.meta, _render(renderer, source, slow, notes), source)
+        agencies[source.slug] = Agency(source.slug, source.meta, _render(renderer, source, notes), source)
     for incident in incidents:
         for role, agency_id in incident.agency_roles:
             agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
-    pages = [Page(s.slug, s.meta, _render(renderer, s, slow), s) for s in content.files["pages"]]
+    pages = [Page(s.slug, s.meta, _render(renderer, s), s) for s in content.files["pages"]]
     pages.sort(key=lambda p: p.slug)
     return Site(config, incidents, agencies, pages, commit, history or {})
