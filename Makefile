@@ -23,9 +23,9 @@ check: $(STAMP) ## validate content only; writes nothing (FORMAT=github for anno
 new: $(STAMP) ## start a new incident file (asks, or DATE=... CITY=... TITLE=...)
 	$(PY) build.py new $(if $(DATE),--date "$(DATE)") $(if $(CITY),--city "$(CITY)") $(if $(TITLE),--title "$(TITLE)")
 
-# Regenerate schemas/*.schema.json (the JSON Schemas for editors) from kcrecord/schema.py and site.yaml.
-schemas: $(STAMP) ## regenerate schemas/ after changing kcrecord/schema.py or a vocabulary
-	$(PY) -m kcrecord.json_schema
+# Regenerate schemas/*.schema.json (the JSON Schemas for editors) from kcrecord/content/schema.py and site.yaml.
+schemas: $(STAMP) ## regenerate schemas/ after changing kcrecord/content/schema.py or a vocabulary
+	$(PY) -m kcrecord.content.json_schema
 
 test: $(STAMP) ## lint, check formatting and run every test
 	$(PY) -m ruff check .
@@ -46,6 +46,7 @@ golden: $(STAMP) ## regenerate tests/golden/ after an intended change to the out
 $(STAMP): requirements.txt requirements-test.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	$(PY) tools/install_pagefind.py $(VENV)/bin/pagefind
 	touch $(STAMP)
 
 clean: ## delete site/, .venv/ and .cache/

@@ -4,7 +4,7 @@
 
 Writes a git repository with `git fast-import` (fast: no work tree): one commit adding N
 incident files, then C commits each changing a few of them (every 50th renames one), dated a
-day apart. Then times kcrecord.history.read_history on it, the one `git log` a build runs, and
+day apart. Then times kcrecord.content.history.read_history on it, the one `git log` a build runs, and
 reports the files and changes it found.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kcrecord.history import read_history  # noqa: E402
+from kcrecord.content.history import read_history  # noqa: E402
 
 START = 1_700_000_000  # seconds since 1970, the first commit's date
 

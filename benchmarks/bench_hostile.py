@@ -3,7 +3,7 @@
 Each case runs `build.py build` on a copy of the small fixture project in a child process;
 the table gives the wall time, the child's peak memory and the exit status. The issue asks
 for every bad input to end in under 10 s and 300 MB. The "at the limit" rows are accepted
-inputs shaped like the slow ones, as large as the limits in kcrecord/body_limits.py allow:
+inputs shaped like the slow ones, as large as the limits in kcrecord/content/body_limits.py allow:
 they show what the limits buy.
 
     .venv/bin/python -m benchmarks.bench_hostile
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kcrecord.body_limits import (
+from kcrecord.content.body_limits import (
     MAX_BRACKETS_PER_FILE,
     MAX_BRACKETS_PER_PARAGRAPH,
     MAX_LINES_PER_FILE,
@@ -28,7 +28,7 @@ from kcrecord.body_limits import (
     MAX_PUNCTUATION_PER_FILE,
     MAX_PUNCTUATION_PER_PARAGRAPH,
 )
-from kcrecord.load import MAX_FILE_BYTES
+from kcrecord.content.load import MAX_FILE_BYTES
 from tests.conftest import SMALL_SITE, copy_project
 from tests.hostile_corpus import CASES, INCIDENT, Case
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_incremental import generate  # noqa: E402
-from kcrecord.pipeline import Project, build  # noqa: E402
+from kcrecord.engine.pipeline import Project, build  # noqa: E402
 
 
 def sizes(path: Path) -> str:

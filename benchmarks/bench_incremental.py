@@ -25,9 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kcrecord.incremental import PreviewBuilder, Watcher  # noqa: E402
-from kcrecord.pipeline import Project  # noqa: E402
-from kcrecord.serve import POLL_INTERVAL  # noqa: E402
+from kcrecord.engine.incremental import PreviewBuilder, Watcher  # noqa: E402
+from kcrecord.engine.pipeline import Project  # noqa: E402
+from kcrecord.preview.serve import POLL_INTERVAL  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "site"
 SAMPLE = FIXTURE / "content" / "incidents" / "2024-03-05-example-shooting.md"

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kcrecord.engine.pipeline import Project, build
 from kcrecord.importers.wapo import Options, run_import
-from kcrecord.pipeline import Project, build
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO.parent / "shared" / "data" / "wapo"

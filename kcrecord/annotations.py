@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .problems import Problem
+from kcrecord.content.problems import Problem
 
 
 def escape_data(text: str) -> str:

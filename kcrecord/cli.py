@@ -10,14 +10,16 @@ from pathlib import Path
 
 import jinja2
 
-from . import new_incident, review, template_errors
-from .annotations import github_report
-from .gitinfo import git_commit
-from .importers import wapo_cli
-from .pipeline import Project, build, check
-from .problems import ContentError
-from .progress import Progress
-from .write import OutputRefusedError
+from kcrecord import new_incident
+from kcrecord.annotations import github_report
+from kcrecord.content.gitinfo import git_commit
+from kcrecord.content.problems import ContentError
+from kcrecord.engine import template_errors
+from kcrecord.engine.pipeline import Project, build, check
+from kcrecord.engine.progress import Progress
+from kcrecord.engine.write import OutputRefusedError
+from kcrecord.importers import wapo_cli
+from kcrecord.outputs import review
 
 CHECK_CLOSING = "check again after fixing"  # check builds nothing, so it does not say "nothing was built"
 
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     project = Project(root, out.resolve())
     if command == "serve":
-        from . import serve  # tornado is loaded only for the preview
+        from kcrecord.preview import serve  # tornado is loaded only for the preview
 
         return serve.run(project, args.host, args.port, root / ".cache")
     try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kcrecord.pipeline import Project, build
+from kcrecord.engine.pipeline import Project, build
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

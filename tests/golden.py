@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from kcrecord.pipeline import Project, build
+from kcrecord.engine.pipeline import Project, build
 from tests.conftest import SMALL_SITE, copy_project
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,7 +9,7 @@ import pytest
 
 from kcrecord import cli
 from kcrecord.annotations import escape_data, escape_property, github_annotation, github_report
-from kcrecord.problems import Problem
+from kcrecord.content.problems import Problem
 
 
 def test_message_escapes_percent_carriage_return_and_newline_only() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.area import Area, AreaError, County, load_area, load_places, outline, place_key
+from kcrecord.content.area import Area, AreaError, County, load_area, load_places, outline, place_key
 
 FIPS = {
     ("Bates", "MO"): "29013",

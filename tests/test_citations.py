@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from kcrecord.citations import MAX_BACK_LINKS, SECTIONS, citations_of, source_numbers
+from kcrecord.content.citations import MAX_BACK_LINKS, SECTIONS, citations_of, source_numbers
 
 SOURCES = [{"id": "paper-2024-01-02"}, {"id": "tv-2024-01-03"}, {"id": "unused-2024-01-04"}]
 

@@ -89,7 +89,7 @@ def make_dry_run(*args: str) -> list[list[str]]:
     """Return the commands make would run (without running them), minus the one-time venv setup."""
     result = subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True, check=True)
     lines = [shlex.split(line) for line in result.stdout.splitlines()]
-    return [line for line in lines if "build.py" in line or "kcrecord.json_schema" in line]
+    return [line for line in lines if "build.py" in line or "kcrecord.content.json_schema" in line]
 
 
 def test_make_passes_base_url_format_and_new_flags() -> None:
@@ -101,7 +101,7 @@ def test_make_passes_base_url_format_and_new_flags() -> None:
     assert make_dry_run("new", "DATE=2024-11-07", "CITY=Kansas City", "TITLE=A: title") == [
         [".venv/bin/python", "build.py", "new", "--date", "2024-11-07", "--city", "Kansas City", "--title", "A: title"]
     ]
-    assert make_dry_run("schemas") == [[".venv/bin/python", "-m", "kcrecord.json_schema"]]
+    assert make_dry_run("schemas") == [[".venv/bin/python", "-m", "kcrecord.content.json_schema"]]
 
 
 def test_pages_build_command_works_under_the_repository_sub_path(small_project: Path, tmp_path: Path) -> None:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from kcrecord import cli
-from kcrecord.assemble import Config, Incident
-from kcrecord.charts import WIDTH, year_type_chart
-from kcrecord.coverage import CoverageSource, covered_years, read_coverage, year_coverage
-from kcrecord.downloads import outcome_count
-from kcrecord.load import load_content
-from kcrecord.review import report, waiting_records
-from kcrecord.validate import validate
+from kcrecord.content.assemble import Config, Incident
+from kcrecord.content.coverage import CoverageSource, covered_years, read_coverage, year_coverage
+from kcrecord.content.load import load_content
+from kcrecord.content.validate import validate
+from kcrecord.outputs.charts import WIDTH, year_type_chart
+from kcrecord.outputs.downloads import outcome_count
+from kcrecord.outputs.review import report, waiting_records
 
 WAPO = CoverageSource(
     "wapo", "WaPo", "fatal shootings", "fatal-police-shootings", dt.date(2015, 1, 1), dt.date(2022, 12, 23)

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from kcrecord.columns import TABLES
-from kcrecord.downloads import safe_cell
+from kcrecord.engine.pipeline import Project, build
+from kcrecord.outputs.columns import TABLES
 from kcrecord.outputs.database import FTS_TABLE, PAGE_SIZE, describe
+from kcrecord.outputs.downloads import safe_cell
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES, db_tables
-from kcrecord.pipeline import Project, build
 from tests.conftest import REPO
 from tests.record_factory import generated_project, marker
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import frictionless
 import pytest
 
-from kcrecord.assemble import assemble
-from kcrecord.columns import TABLES, Column
-from kcrecord.load import load_content
+from kcrecord.content.assemble import assemble
+from kcrecord.content.load import load_content
+from kcrecord.engine.pipeline import Project, build
 from kcrecord.outputs import datapackage
-from kcrecord.pipeline import Project, build
+from kcrecord.outputs.columns import TABLES, Column
 from tests.record_factory import generated_project
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.pipeline import Project, build
+from kcrecord.engine.pipeline import Project, build
 from tests.record_factory import generated_project, marker
 
 KILLED_PER_YEAR = """

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kcrecord.schema import AGENCY_FIELDS, INCIDENT_FIELDS, PAGE_FIELDS, walk
+from kcrecord.content.schema import AGENCY_FIELDS, INCIDENT_FIELDS, PAGE_FIELDS, walk
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "content" / "pages" / "fields.md"

@@ -1,4 +1,4 @@
-"""Per-incident pieces (kcrecord/fragments.py): the downloads and lists joined from them equal the
+"""Per-incident pieces (kcrecord/outputs/fragments.py): the downloads and lists joined from them equal the
 whole documents, a piece is made once, and a change to anything a piece may read makes it again."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord import downloads
-from kcrecord.assemble import Site, assemble
-from kcrecord.fragments import Fragments
-from kcrecord.incremental import PreviewBuilder, Watcher
-from kcrecord.load import load_content
-from kcrecord.pipeline import Project
-from kcrecord.validate import validate
+from kcrecord.content.assemble import Site, assemble
+from kcrecord.content.load import load_content
+from kcrecord.content.validate import validate
+from kcrecord.engine.incremental import PreviewBuilder, Watcher
+from kcrecord.engine.pipeline import Project
+from kcrecord.outputs import downloads
+from kcrecord.outputs.fragments import Fragments
 from tests.conftest import SMALL_SITE, copy_project
 from tests.test_incremental import BASE, COMPILED, INCIDENT, assert_same_tree, clean_build, edit, tree
 from tests.test_readers import LOCATED_INCIDENT, LOCATED_SLUG, NASTY_TITLE

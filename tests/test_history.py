@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from kcrecord import history
-from kcrecord.history import Change, commit_url, parse_log, read_history
-from kcrecord.pipeline import Project, build
+from kcrecord.content import history
+from kcrecord.content.history import Change, commit_url, parse_log, read_history
+from kcrecord.engine.pipeline import Project, build
 from tests.conftest import SMALL_SITE, copy_project
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.pipeline import Project, build
+from kcrecord.engine.pipeline import Project, build
 from tests.conftest import SMALL_SITE, copy_project
 from tests.hostile import assert_refused, audit_site, run_cli, tree_digest
 from tests.hostile_corpus import CASES, INCIDENT, Case
@@ -94,8 +94,8 @@ def test_a_body_that_renders_too_slowly_is_a_problem_not_a_hang(
     small_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The time limit catches shapes the counts miss: with a tiny limit, an ordinary long body trips it."""
-    from kcrecord import markdown_render
-    from kcrecord.problems import ContentError
+    from kcrecord.content import markdown_render
+    from kcrecord.content.problems import ContentError
 
     monkeypatch.setattr(markdown_render, "RENDER_SECONDS", 0.001)
     page = small_project / "content/pages/about.md"

@@ -1,7 +1,7 @@
 """Issue 11, classes 1-3: no script link and no link off the site, however it is encoded, from any file.
 
 Every address is judged as a browser reads it (tests/hostile.py does that independently of
-kcrecord/urls.py): character references decoded by the HTML parser, then what the URL parser
+kcrecord/content/urls.py): character references decoded by the HTML parser, then what the URL parser
 strips, with backslashes read as slashes.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.markdown_render import MarkdownRenderer
+from kcrecord.content.markdown_render import MarkdownRenderer
 from tests.hostile import assert_refused, audit_html, audit_site, run_cli, tree_digest
 
 BASE = "https://example.org/record/"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.write import MARKER, MARKER_TEXT, recover, swap_into_place, write_site
+from kcrecord.engine.write import MARKER, MARKER_TEXT, recover, swap_into_place, write_site
 from tests.hostile import REPO, assert_refused, run_cli, tree_digest
 
 
@@ -128,7 +128,7 @@ def test_killed_between_the_two_renames_the_next_build_still_has_a_site(small_pr
 def test_a_build_killed_while_writing_leaves_site_and_is_cleaned_up(small_project: Path) -> None:
     assert run_cli(small_project, "build").code == 0
     before = tree_digest(small_project / "site")
-    slow = "import time, kcrecord.write as w; real = w.swap_into_place\n"
+    slow = "import time, kcrecord.engine.write as w; real = w.swap_into_place\n"
     slow += "def hang(*a): time.sleep(60)\nw.swap_into_place = hang\n"
     slow += f"from kcrecord.cli import main; main(['--root', {str(small_project)!r}, 'build'])"
     child = subprocess.Popen([sys.executable, "-c", slow], env={**os.environ, "PYTHONPATH": str(REPO)})

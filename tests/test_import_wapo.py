@@ -15,10 +15,10 @@ import yaml
 from bs4 import BeautifulSoup
 
 from kcrecord.cli import main
+from kcrecord.engine.pipeline import Project, build, check
 from kcrecord.importers import wapo_values
 from kcrecord.importers import wapo_write as import_write
 from kcrecord.importers.wapo import Options, Report, run_import
-from kcrecord.pipeline import Project, build, check
 
 REPO = Path(__file__).resolve().parent.parent
 WAPO = Path(__file__).resolve().parent / "fixtures" / "wapo"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.area import Area, load_area
 from kcrecord.cli import main
+from kcrecord.content.area import Area, load_area
 from kcrecord.importers.wapo import Options, Report, run_import
 from kcrecord.importers.wapo_values import COLUMNS
 

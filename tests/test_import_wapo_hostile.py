@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kcrecord.engine.pipeline import Project, check
 from kcrecord.importers import wapo_read
-from kcrecord.pipeline import Project, check
 from tests.test_import_wapo_robust import HEADER, cells, data_file, imported_ids, line, odd_row, project, run
 
 __all__ = ["project"]  # the fixture, used by name below

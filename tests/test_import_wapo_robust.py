@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from kcrecord.cli import main
+from kcrecord.engine.pipeline import Project, check
 from kcrecord.importers.wapo_values import COLUMNS
-from kcrecord.pipeline import Project, check
 
 REPO = Path(__file__).resolve().parent.parent
 WAPO = Path(__file__).resolve().parent / "fixtures" / "wapo"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from kcrecord.columns import outcome_count
-from kcrecord.incident_table import MEASURES, PAGE_SIZE, incident_counts, outcome_text
-from kcrecord.pipeline import Project, build
+from kcrecord.engine.pipeline import Project, build
+from kcrecord.outputs.columns import outcome_count
+from kcrecord.outputs.incident_table import MEASURES, PAGE_SIZE, incident_counts, outcome_text
 from tests.record_factory import generated_project
 
 SEED = 14

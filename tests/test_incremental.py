@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.build_cache import CachedMarkdownRenderer
-from kcrecord.incremental import MemoryBytecodeCache, PreviewBuilder, Watcher
-from kcrecord.pipeline import Project
+from kcrecord.engine.build_cache import CachedMarkdownRenderer
+from kcrecord.engine.incremental import MemoryBytecodeCache, PreviewBuilder, Watcher
+from kcrecord.engine.pipeline import Project
 
 BASE = "http://127.0.0.1:8000/"
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
@@ -294,7 +294,7 @@ def test_second_build_reads_parsed_files_and_markdown_from_the_cache(small_proje
 
 
 def test_full_build_matches_make_site(small_project: Path, tmp_path: Path) -> None:
-    from kcrecord.pipeline import build
+    from kcrecord.engine.pipeline import build
 
     build(Project(small_project, tmp_path / "pipeline"), BASE)
     expected = {rel: data for rel, data in tree(tmp_path / "pipeline").items() if not rel.startswith("pagefind/")}

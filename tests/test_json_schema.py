@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kcrecord.json_schema import SCHEMAS, document_schema, read_vocabularies, schema_files, to_json_value
-from kcrecord.load import load_content, read_source
-from kcrecord.schema import AGENCY_FIELDS, INCIDENT_FIELDS, Field, walk
-from kcrecord.validate import validate
+from kcrecord.content.json_schema import SCHEMAS, document_schema, read_vocabularies, schema_files, to_json_value
+from kcrecord.content.load import load_content, read_source
+from kcrecord.content.schema import AGENCY_FIELDS, INCIDENT_FIELDS, Field, walk
+from kcrecord.content.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
 TYPES = {

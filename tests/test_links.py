@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kcrecord.engine.pipeline import Project, build
 from kcrecord.linkcheck import check_links
-from kcrecord.pipeline import Project, build
 from tests.conftest import REPO
 
 

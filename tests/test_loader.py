@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kcrecord.load import split_front_matter
-from kcrecord.yaml_strict import Trap, load
+from kcrecord.content.load import split_front_matter
+from kcrecord.content.yaml_strict import Trap, load
 
 
 def test_split_front_matter_gives_body_line() -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from kcrecord.area import KM_PER_DEGREE_LAT, AreaError
-from kcrecord.assemble import Incident
-from kcrecord.map_marks import (
+from kcrecord.content.area import KM_PER_DEGREE_LAT, AreaError
+from kcrecord.content.assemble import Incident
+from kcrecord.engine.pipeline import Project, build
+from kcrecord.outputs.map_marks import (
     MAX_MARKS,
     MAX_TITLED,
     NOT_RECORDED,
@@ -24,7 +25,7 @@ from kcrecord.map_marks import (
     locator_map,
     place_marks,
 )
-from kcrecord.maps import (
+from kcrecord.outputs.maps import (
     APPROXIMATE_RADIUS_KM,
     POINT_RADIUS,
     Frame,
@@ -35,7 +36,6 @@ from kcrecord.maps import (
     simplify,
     simplify_ring,
 )
-from kcrecord.pipeline import Project, build
 
 SEED = 14
 REPO = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kcrecord.maps import load_geography
+from kcrecord.outputs.maps import load_geography
 from tests.standards import DESKTOP, PHONE, page_url
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kcrecord.markdown_render import MarkdownRenderer, is_safe_target
+from kcrecord.content.markdown_render import MarkdownRenderer, is_safe_target
 
 
 class Collector(HTMLParser):

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from kcrecord import cli, new_incident
-from kcrecord.load import load_content
-from kcrecord.pipeline import Project, build
-from kcrecord.validate import validate
+from kcrecord.content.load import load_content
+from kcrecord.content.validate import validate
+from kcrecord.engine.pipeline import Project, build
 from tests.conftest import REPO
 
 TODAY = dt.date(2024, 6, 3)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from kcrecord import cli
-from kcrecord.incremental import Outcome
-from kcrecord.pipeline import Project
-from kcrecord.problems import Problem
-from kcrecord.serve import Preview
+from kcrecord.content.problems import Problem
+from kcrecord.engine.incremental import Outcome
+from kcrecord.engine.pipeline import Project
+from kcrecord.preview.serve import Preview
 from tests.conftest import REPO
 
 BAD_PRECISION = """---

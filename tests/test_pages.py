@@ -128,7 +128,7 @@ def test_agency_page_groups_incidents_by_role(small_site: Path) -> None:
 
 
 def test_draft_incidents_are_not_published(small_project: Path, write_file) -> None:
-    from kcrecord.pipeline import Project, build
+    from kcrecord.engine.pipeline import Project, build
 
     text = (small_project / "content/incidents/2023-07-01-example-vehicle.md").read_text()
     write_file(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kcrecord import cli
-from kcrecord.progress import Progress, counting, stage, tracked
+from kcrecord.engine.progress import Progress, counting, stage, tracked
 from tests.conftest import REPO, SMALL_SITE, copy_project
 from tests.record_factory import generated_project
 

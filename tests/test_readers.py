@@ -14,7 +14,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from kcrecord.pipeline import Project, build
+from kcrecord.engine.pipeline import Project, build
 from tests.golden import files_of
 
 NASTY_TITLE = 'Officer says "stop" & fires </script><script>alert(1)</script> at =SUM(A1) car'
@@ -174,7 +174,7 @@ def test_csv_text_cannot_run_as_a_formula_but_numbers_stay_numbers(located_site:
 
 
 def test_data_page_documents_every_column_with_licence_and_commit(located_site: Path) -> None:
-    from kcrecord.downloads import TABLES
+    from kcrecord.outputs.downloads import TABLES
 
     page = (located_site / "data" / "index.html").read_text(encoding="utf-8")
     # A column name may hold <wbr> after its underscores, so that it breaks only there on a phone.
@@ -362,7 +362,7 @@ def test_search_index_covers_incident_pages_only(small_site: Path) -> None:
 
 
 def test_csv_cells_in_memory_round_trip() -> None:
-    from kcrecord.downloads import safe_cell
+    from kcrecord.outputs.downloads import safe_cell
 
     buffer = io.StringIO()
     csv.writer(buffer).writerow([safe_cell("=1+1", "text"), safe_cell(-94.5, "number"), safe_cell(["a", "b"], "list")])
@@ -370,7 +370,7 @@ def test_csv_cells_in_memory_round_trip() -> None:
 
 
 def test_an_incident_licence_is_named_in_every_download_row() -> None:
-    from kcrecord.discovery import licence_url_of
+    from kcrecord.outputs.discovery import licence_url_of
 
     assert licence_url_of("CC-BY-NC-SA-4.0") == "https://creativecommons.org/licenses/by-nc-sa/4.0/"
     assert licence_url_of("CC-BY-4.0") == "https://creativecommons.org/licenses/by/4.0/"

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from kcrecord.pipeline import Project, build
-from kcrecord.render import format_date
+from kcrecord.engine.pipeline import Project, build
+from kcrecord.outputs.render import format_date
 from tests.conftest import SMALL_SITE, copy_project
 from tests.standards import axe_problems, require_axe, serve
 

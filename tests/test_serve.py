@@ -16,8 +16,8 @@ import pytest
 from bs4 import BeautifulSoup
 from tornado.websocket import websocket_connect
 
-from kcrecord.pipeline import Project
-from kcrecord.serve import RunningPreview, content_type, is_loopback, resolve, start_in_thread
+from kcrecord.engine.pipeline import Project
+from kcrecord.preview.serve import RunningPreview, content_type, is_loopback, resolve, start_in_thread
 from tests.conftest import SMALL_SITE, copy_project
 
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from kcrecord.pipeline import Project
-from kcrecord.serve import RunningPreview, start_in_thread
+from kcrecord.engine.pipeline import Project
+from kcrecord.preview.serve import RunningPreview, start_in_thread
 
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
 PAGE = "incidents/2024-03-05-example-shooting/"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kcrecord import cli
-from kcrecord.load import load_content
-from kcrecord.validate import validate
+from kcrecord.content.load import load_content
+from kcrecord.content.validate import validate
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 F = "content/incidents/2024-05-01-parking-lot.md"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kcrecord import cli
-from kcrecord.write import MARKER, MARKER_TEXT, write_site
+from kcrecord.engine.write import MARKER, MARKER_TEXT, write_site
 
 
 def test_write_replaces_the_folder_whole(tmp_path: Path) -> None:

@@ -15,15 +15,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..area import COUNTIES_FILE, PLACES_FILE, Area, load_area, load_places
-from ..check_fields import EARLIEST_DATE
-from ..progress import Progress, stage, tracked
-from .wapo_area import AreaSelector, Decision
-from .wapo_privacy import name_hashes, surname_counts, update_hashes
-from .wapo_read import Record, Row, WapoAgency, parse_date, parse_id, parse_row, read_agencies, read_csv
-from .wapo_reconcile import Curated, Existing, _rel, place_file, read_existing
-from .wapo_values import COLUMNS
-from .wapo_write import agency_text, incident_slug, incident_text, slugify
+from kcrecord.content.area import COUNTIES_FILE, PLACES_FILE, Area, load_area, load_places
+from kcrecord.content.check_fields import EARLIEST_DATE
+from kcrecord.engine.progress import Progress, stage, tracked
+from kcrecord.importers.wapo_area import AreaSelector, Decision
+from kcrecord.importers.wapo_privacy import name_hashes, surname_counts, update_hashes
+from kcrecord.importers.wapo_read import (
+    Record,
+    Row,
+    WapoAgency,
+    parse_date,
+    parse_id,
+    parse_row,
+    read_agencies,
+    read_csv,
+)
+from kcrecord.importers.wapo_reconcile import Curated, Existing, _rel, place_file, read_existing
+from kcrecord.importers.wapo_values import COLUMNS
+from kcrecord.importers.wapo_write import agency_text, incident_slug, incident_text, slugify
 
 DEFAULT_AGENCY_MAP = Path("imports") / "wapo-agencies.csv"
 DEFAULT_MINOR_HASHES = Path("imports") / "minor-name-hashes.txt"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..area import Area, County, Place, place_key
-from .wapo_read import parse_coordinate
+from kcrecord.content.area import Area, County, Place, place_key
+from kcrecord.importers.wapo_read import parse_coordinate
 
 MARGIN_KM = 2.0  # rows whose coordinates are this close to the area's edge are listed to confirm
 _NEAR_DEGREES = 0.1  # only rows within this of the area's bounding box are measured

@@ -6,10 +6,10 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from ..area import AreaError
-from ..progress import Progress
-from .wapo import DEFAULT_AGENCY_MAP, DEFAULT_MINOR_HASHES, Options, run_import
-from .wapo_read import ImportInputError
+from kcrecord.content.area import AreaError
+from kcrecord.engine.progress import Progress
+from kcrecord.importers.wapo import DEFAULT_AGENCY_MAP, DEFAULT_MINOR_HASHES, Options, run_import
+from kcrecord.importers.wapo_read import ImportInputError
 
 
 def _date(text: str) -> dt.date:

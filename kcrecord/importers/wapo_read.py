@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from ..check_fields import EARLIEST_DATE, date_range_message
-from ..problems import Problem
-from .wapo_values import (
+from kcrecord.content.check_fields import EARLIEST_DATE, date_range_message
+from kcrecord.content.problems import Problem
+from kcrecord.importers.wapo_values import (
     AGENCY_COLUMNS,
     AGENCY_KINDS,
     AGENCY_STATES,

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import yaml_strict
-from ..area import place_key
-from ..load import split_front_matter
-from .wapo_read import Row
-from .wapo_write import is_pristine
+from kcrecord.content import yaml_strict
+from kcrecord.content.area import place_key
+from kcrecord.content.load import split_front_matter
+from kcrecord.importers.wapo_read import Row
+from kcrecord.importers.wapo_write import is_pristine
 
 # The block the importer writes, as it writes it: enough to know a pristine file without YAML.
 _IMPORTED_BLOCK = re.compile(

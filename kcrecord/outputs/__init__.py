@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..assemble import Site
-from ..fragments import Fragments
-from .database import database_bytes, metadata_json
-from .datapackage import datapackage_json
+from kcrecord.content.assemble import Site
+from kcrecord.outputs.database import database_bytes, metadata_json
+from kcrecord.outputs.datapackage import datapackage_json
+from kcrecord.outputs.fragments import Fragments
 
 # The files below data/ that package the downloads, with their media types.
 PACKAGED = (

@@ -13,10 +13,10 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from ..assemble import Incident, Site
-from ..columns import Column, incident_licence
-from ..fragments import Fragments
-from .tables import DbTable, db_tables
+from kcrecord.content.assemble import Incident, Site
+from kcrecord.outputs.columns import Column, incident_licence
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.tables import DbTable, db_tables
 
 DATABASE = "incidents"  # the file's stem: Datasette names the database after it
 PAGE_SIZE = 4096
@@ -77,7 +77,7 @@ def _incident_values(table: DbTable, site: Site, incident: Incident) -> list[tup
 
 
 def table_values(table: DbTable, site: Site, fragments: Fragments) -> list[tuple]:
-    """Return the table's rows as stored; an incident's rows are made once, then kept (kcrecord/fragments.py)."""
+    """Return the table's rows as stored; an incident's rows are made once, then kept (outputs/fragments.py)."""
     if table.incident_rows is None:
         return row_values(table.columns, table.rows(site))
     made = fragments.each(f"db:{table.name}", site.incidents, partial(_incident_values, table, site))

@@ -1,7 +1,7 @@
 """data/datapackage.json: the CSV downloads described as a Frictionless Tabular Data Package (v1).
 
 Each resource's fields come from the same Column definitions that write the CSV and the field
-dictionary (kcrecord/columns.py), with their keys from kcrecord/outputs/tables.py. A column
+dictionary (kcrecord/outputs/columns.py), with their keys from kcrecord/outputs/tables.py. A column
 without a description stops the build, so no CSV column goes undocumented.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from ..assemble import Site
-from ..columns import TABLES, Column, Table
-from ..discovery import licence_url_of
-from .tables import csv_keys
+from kcrecord.content.assemble import Site
+from kcrecord.outputs.columns import TABLES, Column, Table
+from kcrecord.outputs.discovery import licence_url_of
+from kcrecord.outputs.tables import csv_keys
 
 FIELD_TYPES = {
     "text": "string",
@@ -35,7 +35,7 @@ def field(column: Column, table: Table) -> dict:
     if not column.doc.strip():
         raise UndescribedColumnError(
             f"{table.filename}: column '{column.name}' has no description; write one in its Column "
-            "in kcrecord/columns.py (it is shown in the field dictionary and in datapackage.json)"
+            "in kcrecord/outputs/columns.py (it is shown in the field dictionary and in datapackage.json)"
         )
     spec: dict = {"name": column.name, "type": FIELD_TYPES[column.kind], "description": column.doc}
     if column.kind == "bool":

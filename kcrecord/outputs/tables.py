@@ -1,6 +1,6 @@
 """The record as related tables: the CSV downloads' columns plus the tables only the database has.
 
-The columns are the ones kcrecord/columns.py defines for the CSVs (the field dictionary on the
+The columns are the ones kcrecord/outputs/columns.py defines for the CSVs (the field dictionary on the
 data page is written from the same definitions); this module adds their keys, the columns and
 tables that do not fit in a CSV, and nothing else. The database (database.py) and the data package
 (datapackage.py) both read from here, so neither can describe a column the other lacks.
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..assemble import Incident, Site
-from ..columns import TABLES, Column, incident_licence
-from ..render import jsonable
+from kcrecord.content.assemble import Incident, Site
+from kcrecord.outputs.columns import TABLES, Column, incident_licence
+from kcrecord.outputs.render import jsonable
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,238 @@
+"""Stage 1, load: read every content file and site.yaml into documents with line numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kcrecord.content import yaml_strict
+from kcrecord.content.problems import Problem
+
+KINDS = ("incidents", "agencies", "pages")
+MAX_FRONT_MATTER_CHARACTERS = 64 * 1024
+MAX_FILE_BYTES = 512 * 1024
+"""The largest content file read (the longest real one is a few tens of KB)."""
+NOT_REGULAR = (
+    "not a regular file (a symbolic link, device or pipe); content files must be ordinary files "
+    "inside the repository: replace the link with the file itself"
+)
+NOT_REGULAR_FOLDER = (
+    "a symbolic link to a folder; content must be ordinary folders inside the repository: "
+    "replace the link with the folder itself"
+)
+
+
+@dataclass
+class SourceFile:
+    """One Markdown file with front matter, as read from disk."""
+
+    kind: str  # incidents | agencies | pages
+    path: Path
+    rel: str  # path shown in messages, relative to the project
+    slug: str
+    doc: yaml_strict.Document | None
+    body: str
+    body_line: int  # file line of the body's first line
+    digest: str  # hash of the raw bytes, for caching
+
+    @property
+    def meta(self) -> dict:
+        """Return the front matter as a dict (empty when it could not be read)."""
+        data = self.doc.data if self.doc else None
+        return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class Content:
+    """Everything the build reads: settings and all content files."""
+
+    root: Path
+    config: yaml_strict.Document | None
+    config_rel: str
+    files: dict[str, list[SourceFile]] = field(default_factory=dict)
+
+
+def split_front_matter(text: str, rel: str) -> tuple[str | None, str, int, list[Problem]]:
+    """Split `---` fenced front matter from the body; return (yaml, body, body_line, problems)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return (
+            None,
+            text,
+            1,
+            [
+                Problem(
+                    rel,
+                    1,
+                    "front matter",
+                    "the file must start with a line containing only '---', then the fields, "
+                    "then another line containing only '---'",
+                )
+            ],
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() == "---":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2, []
+    return (
+        None,
+        "",
+        1,
+        [
+            Problem(
+                rel,
+                1,
+                "front matter",
+                "the opening '---' on line 1 is never closed; add a line containing only '---' after the last field",
+            )
+        ],
+    )
+
+
+def read_regular_file(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
+    """Read a regular file of at most MAX_FILE_BYTES; refuse links, devices, pipes and bigger files.
+
+    The file is opened without following a symbolic link and checked once open, so what is
+    read is what was checked.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        if path.is_symlink():
+            return None, Problem(rel, 1, "file", NOT_REGULAR)
+        return None, Problem(rel, 1, "file", f"could not be read ({err.strerror})")
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return None, Problem(rel, 1, "file", NOT_REGULAR)
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, Problem(
+            rel,
+            1,
+            "file",
+            f"the file is larger than {MAX_FILE_BYTES // 1024} KB, the limit for one file; "
+            "shorten it or split it into several files",
+        )
+    return data, None
+
+
+def read_source(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
+    """Read one Markdown file with front matter."""
+    rel = path.relative_to(root).as_posix()
+    raw, refused = read_regular_file(path, rel)
+    if raw is None:
+        assert refused is not None
+        return SourceFile(kind, path, rel, path.stem, None, "", 1, ""), [refused]
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as err:
+        problem = Problem(rel, 1, "file", f"not UTF-8 text (byte {err.start}); save the file as UTF-8")
+        return SourceFile(kind, path, rel, path.stem, None, "", 1, digest), [problem]
+    front, body, body_line, problems = split_front_matter(text, rel)
+    doc = None
+    if front is not None and len(front) > MAX_FRONT_MATTER_CHARACTERS:
+        problems.append(
+            Problem(
+                rel,
+                2,
+                "front matter",
+                f"the fields take {len(front):,} characters; at most {MAX_FRONT_MATTER_CHARACTERS:,} are allowed "
+                "(the longest real file uses about 14,000): move long text into the body or split the incident",
+            )
+        )
+        front = None
+    if front is not None:
+        doc, yaml_problems = yaml_strict.load(front, rel, offset=2)
+        problems += yaml_problems
+        if doc is not None and not isinstance(doc.data, dict):
+            problems.append(
+                Problem(rel, 2, "front matter", "expected fields as 'name: value' lines between the '---' lines")
+            )
+    return SourceFile(kind, path, rel, path.stem, doc, body, body_line, digest), problems
+
+
+def _template_text(path: Path, rel: str) -> list[Problem]:
+    """A template must be UTF-8 text; say where it is not."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        return [Problem(rel, 1, "file", f"not UTF-8 text (byte {err.start}); save the template as UTF-8")]
+    return []
+
+
+def _entries(root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
+    """Return every file under folder, sorted; a linked folder is reported, never followed."""
+    if folder.is_symlink() or folder.parent.is_symlink():
+        if folder.is_symlink():
+            problems.append(Problem(folder.relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
+        return []  # a linked content/ is reported once, by load_content
+    if not folder.is_dir():
+        return []
+    found: list[Path] = []
+    for here, folders, files in os.walk(folder, followlinks=False):
+        base = Path(here)
+        for name in list(folders):
+            if (base / name).is_symlink():
+                folders.remove(name)
+                problems.append(Problem((base / name).relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
+        found += [base / name for name in files]
+    return sorted(found)
+
+
+Reader = Callable[[Path, Path, str], tuple[SourceFile, list[Problem]]]
+
+
+def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[Problem]]:
+    """Read site.yaml and every Markdown file under content/ (each with read), collecting every problem."""
+    problems: list[Problem] = []
+    config_path = root / "site.yaml"
+    config_rel = "site.yaml"
+    config = None
+    if config_path.exists() or config_path.is_symlink():
+        raw, refused = read_regular_file(config_path, config_rel)
+        if raw is None:
+            assert refused is not None
+            problems.append(refused)
+        else:
+            try:
+                text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+            except UnicodeDecodeError as err:
+                text = None
+                problems.append(Problem(config_rel, 1, "file", f"not UTF-8 text (byte {err.start}); save it as UTF-8"))
+            if text is not None:
+                config, config_problems = yaml_strict.load(text, config_rel, offset=1)
+                problems += config_problems
+    else:
+        problems.append(Problem(config_rel, 1, "file", "site.yaml is missing; copy it from the repository"))
+    content = Content(root, config, config_rel, {kind: [] for kind in KINDS})
+    if (root / "content").is_symlink():
+        problems.append(Problem("content", 1, "file", NOT_REGULAR_FOLDER))
+    for folder in ("templates", "static"):
+        for path in _entries(root, root / folder, problems):
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink() or not path.is_file():
+                problems.append(Problem(rel, 1, "file", NOT_REGULAR))
+            elif folder == "templates":
+                problems += _template_text(path, rel)
+    for kind in KINDS:
+        folder = root / "content" / kind
+        for path in _entries(root, folder, problems):
+            if path.name.startswith("."):
+                continue
+            rel = path.relative_to(root).as_posix()
+            if path.suffix != ".md":
+                problems.append(
+                    Problem(
+                        rel, 1, "file", f"only .md files belong in content/{kind}/; rename it to end in .md or move it"
+                    )
+                )
+                continue
+            source, file_problems = read(path, root, kind)
+            content.files[kind].append(source)
+            problems += file_problems
+    return content, problems

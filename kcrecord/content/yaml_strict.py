@@ -1,0 +1,274 @@
+"""Read YAML strictly: keep line numbers, refuse duplicate keys, expose YAML 1.1 traps.
+
+PyYAML turns `NO` into False, `13:50` into 830 and `0123` into 83, and lets a duplicate
+key silently replace the first. We compose the node tree ourselves and build plain values
+from it, keeping the source line of every value and the original text of every scalar that
+YAML would have read as something other than what a contributor most likely meant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from kcrecord.content.problems import Problem
+
+Path = tuple  # a path into the document: ("people", 1, "minor")
+
+_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_NUMBER_CHARACTERS = 50
+"""A longer number is refused before Python converts it (conversion of huge numbers is slow or refused)."""
+MAX_DEPTH = 16
+"""Deepest nesting of lists and groups accepted; content needs four levels at most."""
+# Cheap signs that a text might hold anchors, aliases or deep nesting; only then are its
+# events read one by one (libyaml composes recursively and crashes at ~100,000 levels).
+_DEEP_INDENT = re.compile(r"^[ \t]{48,}\S", re.MULTILINE)
+_COMPACT_NESTING = re.compile(r"(?:[-?:][ \t]+){4,}")
+# Characters XML 1.0 cannot hold (feed.xml, sitemap.xml): C0 controls but tab, newline and
+# carriage return; lone surrogates; U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Trap:
+    """A plain scalar YAML reads as something else: `NO` (false), `13:50` (830), `0123` (83)."""
+
+    text: str
+    reading: str  # what YAML would have made of it, for the message
+    kind: str  # "bool", "sexagesimal", "octal", "datetime", "bad-date", "special"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Document:
+    """Values read from one YAML document, with the line of every path."""
+
+    data: object
+    lines: dict[Path, int]
+
+    def line(self, path: Path) -> int:
+        """Return the line of path, or of its nearest ancestor that has one."""
+        while path not in self.lines and path:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+def _scalar(node: yaml.ScalarNode) -> object:
+    value = node.value
+    tag = node.tag
+    if node.style in ("'", '"', "|", ">") or tag == "tag:yaml.org,2002:str":
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        reading = "true" if value.lower() in ("yes", "y", "on") else "false"
+        return Trap(value, reading, "bool")
+    if tag == "tag:yaml.org,2002:int":
+        if len(value) > MAX_NUMBER_CHARACTERS:
+            return Trap(value[:20] + "…", f"a number of {len(value):,} characters", "special")
+        if _PLAIN_INT.match(value) and not (len(value.lstrip("+-")) > 1 and value.lstrip("+-")[0] == "0"):
+            return int(value)
+        number = yaml.SafeLoader(value).get_single_data()
+        kind = "sexagesimal" if ":" in value else "octal"
+        return Trap(value, str(number), kind)
+    if tag == "tag:yaml.org,2002:float":
+        if len(value) > MAX_NUMBER_CHARACTERS:
+            return Trap(value[:20] + "…", f"a number of {len(value):,} characters", "special")
+        if _PLAIN_FLOAT.match(value):
+            return float(value)
+        kind = "sexagesimal" if ":" in value else "special"
+        return Trap(value, "a number", kind)
+    if tag == "tag:yaml.org,2002:timestamp":
+        if _DATE.match(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return Trap(value, "an impossible date", "bad-date")
+        return Trap(value, "a date and time", "datetime")
+    return Trap(value, f"a value tagged {tag}", "special")
+
+
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def _pair(match: re.Match[str]) -> str:
+    high, low = (ord(char) for char in match.group(0))
+    return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+
+def _build(
+    node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], problems: list[Problem], where: str
+) -> object:
+    lines[path] = node.start_mark.line + offset
+    if isinstance(node, yaml.ScalarNode):
+        value = _scalar(node)
+        if isinstance(value, str) and NOT_XML.search(value):
+            value = _SURROGATE_PAIR.sub(_pair, value)  # "\ud83d\ude00" in YAML is one emoji, not two halves
+            if NOT_XML.search(value):
+                problems.append(Problem(where, lines[path], _dotted(path) or "front matter", unwritable_text(value)))
+                return NOT_XML.sub("", value)
+        return value
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, path + (i,), offset, lines, problems, where) for i, child in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, object] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + offset
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(
+                    Problem(where, key_line, _dotted(path) or "front matter", "a field name must be plain text")
+                )
+                continue
+            key = key_node.value
+            if NOT_XML.search(key):
+                problems.append(Problem(where, key_line, _dotted(path) or "front matter", unwritable_text(key)))
+                continue
+            label = _dotted(path + (key,))
+            if key in first_line:
+                problems.append(
+                    Problem(
+                        where,
+                        key_line,
+                        label,
+                        f"duplicate key '{key}' (first given on line {first_line[key]}); keep one and delete the other",
+                    )
+                )
+                continue
+            first_line[key] = key_line
+            result[key] = _build(value_node, path + (key,), offset, lines, problems, where)
+            lines[path + (key,)] = key_line
+        return result
+    return None  # pragma: no cover - aliases are resolved by the composer
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+dotted = _dotted
+
+
+def unwritable_text(value: str) -> str:
+    """Say which character of value no page or feed can hold, and what to do instead."""
+    match = NOT_XML.search(value)
+    assert match is not None
+    char = match.group(0)
+    return (
+        f"contains the character U+{ord(char):04X} at position {match.start() + 1}, which web pages and "
+        "feeds cannot hold (a control character or a broken escape such as \\ud800); delete it or "
+        "write the character itself"
+    )
+
+
+def _structure_problem(text: str, where: str, offset: int) -> Problem | None:
+    """Refuse anchors and aliases (`&a`, `*a`), and nesting deeper than MAX_DEPTH, before composing."""
+    suspicious = (
+        "&" in text
+        or "*" in text
+        or text.count("[") + text.count("{") > MAX_DEPTH
+        or _DEEP_INDENT.search(text)
+        or _COMPACT_NESTING.search(text)
+    )
+    if not suspicious:
+        return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            line = event.start_mark.line + offset
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return Problem(
+                    where,
+                    line,
+                    "front matter",
+                    "YAML anchors and aliases ('&name', '*name') are not allowed in content; "
+                    "write each value out in full (put text that starts with & or * in quotes)",
+                )
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(
+                        where,
+                        line,
+                        "front matter",
+                        f"nested more than {MAX_DEPTH} levels deep; no field needs more than a few "
+                        "levels: check the indentation and the [ ] and { } brackets",
+                    )
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the error with its line
+    return None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """Compose YAML into nodes, with libyaml when it is installed."""
+    # libyaml is about ten times faster. On an error, compose again in pure Python so the
+    # message and its line are the ones the tests pin and contributors are shown.
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML text; offset is the file line of the text's first line (1-based)."""
+    problems: list[Problem] = []
+    refused = _structure_problem(text, where, offset)
+    if refused is not None:
+        return None, [refused]
+    try:
+        node = _compose(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        if err.context_mark is not None and err.context == "while scanning a quoted scalar":
+            mark = err.context_mark  # an unclosed quote: point at where the quoted text starts
+        line = (mark.line + offset) if mark else offset
+        problems.append(Problem(where, line, "front matter", _yaml_message(err)))
+        return None, problems
+    except yaml.YAMLError as err:  # pragma: no cover - PyYAML marks nearly every error
+        problems.append(Problem(where, offset, "front matter", f"YAML could not be read: {err}"))
+        return None, problems
+    lines: dict[Path, int] = {}
+    if node is None:
+        return Document({}, lines), problems
+    data = _build(node, (), offset, lines, problems, where)
+    return Document(data, lines), problems
+
+
+def _yaml_message(err: yaml.MarkedYAMLError) -> str:
+    problem = (err.problem or "invalid YAML").strip()
+    hint = ""
+    if err.context == "while scanning a quoted scalar":
+        return (
+            "YAML could not be read: the quoted text that starts on this line is never closed; "
+            "end it with the same quote mark"
+        )
+    if "mapping values are not allowed" in problem:
+        hint = "; a value that contains ': ' must be put in quotes"
+    elif "could not find expected ':'" in problem or "could not find expected" in problem:
+        hint = "; check for a missing ':' after a field name or an unclosed quote"
+    elif "found character '\\t'" in problem:
+        hint = "; indent with spaces, not tabs"
+    elif "expected <block end>" in problem:
+        hint = "; check the indentation of this line against the lines above"
+    return f"YAML could not be read: {problem}{hint}"

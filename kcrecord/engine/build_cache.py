@@ -1,0 +1,174 @@
+"""Rendered Markdown and parsed content files, cached by content in .cache/ so a second build is fast.
+
+The key of an entry is a hash of everything the HTML depends on: the Markdown text, the
+source numbers of its citations, the render options (such as heading shifts), the base path links are
+pointed at, the source of the renderer module, the Markdown package's version and
+CACHE_VERSION. Change any of them and the entry is simply not found, so the cache can never
+hand back HTML that a fresh render would not produce. Parsed files (front matter with its
+line numbers, and the problems found while reading) are kept the same way, keyed by the file's
+bytes, its path and the source of the modules that read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pickle
+import sqlite3
+from pathlib import Path
+
+import markdown
+import yaml
+
+from kcrecord.content import load, markdown_render, problems, yaml_strict
+from kcrecord.content.assemble import read_config
+from kcrecord.content.load import Content, SourceFile, read_regular_file, read_source
+from kcrecord.content.markdown_render import MarkdownRenderer
+from kcrecord.content.problems import Problem
+
+CACHE_VERSION = "1"
+DATABASE = "markdown.sqlite3"
+
+
+def renderer_fingerprint() -> str:
+    """Return a hash of the renderer's code and settings that the HTML depends on."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(markdown.__version__.encode())
+    digest.update(Path(markdown_render.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+class CachedMarkdownRenderer:
+    """Render Markdown like MarkdownRenderer, reusing HTML kept in memory and in a cache folder."""
+
+    def __init__(self, folder: Path | None, base_path: str = "/") -> None:
+        self.base_path = base_path
+        self._salt = (renderer_fingerprint() + "\0" + base_path + "\0").encode()
+        self._renderer: MarkdownRenderer | None = None
+        self._memory: dict[tuple, str] = {}
+        self._db: sqlite3.Connection | None = None
+        self.hits = self.misses = 0
+        if folder is not None:
+            self._db = _open(folder / DATABASE)
+
+    def render(self, text: str, footnotes: dict[str, str] | None = None, **options: object) -> str:
+        """Render text with its source numbers and options, from the cache when it holds them."""
+        notes = tuple((footnotes or {}).items())
+        settings = tuple(sorted(options.items()))
+        memo = (text, notes, settings)
+        html = self._memory.get(memo)
+        if html is not None:
+            self.hits += 1
+            return html
+        key = hashlib.sha256(
+            self._salt + json.dumps([text, notes, repr(settings)], ensure_ascii=False).encode()
+        ).hexdigest()
+        html = self._lookup(key)
+        if html is None:
+            self.misses += 1
+            if self._renderer is None:
+                self._renderer = MarkdownRenderer(self.base_path)
+            html = self._renderer.render(text, footnotes, **options)
+            self._store(key, html)
+        else:
+            self.hits += 1
+        self._memory[memo] = html
+        return html
+
+    def forget(self) -> None:
+        """Drop the in-memory copies (the cache folder keeps its entries)."""
+        self._memory.clear()
+
+    def close(self) -> None:
+        """Close the cache database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _lookup(self, key: str) -> str | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT html FROM rendered WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            self.close()  # an unreadable cache is only slower, never wrong
+            return None
+        return row[0] if row else None
+
+    def _store(self, key: str, html: str) -> None:
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.execute("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", (key, html))
+        except sqlite3.Error:
+            self.close()
+
+
+def _open(path: Path) -> sqlite3.Connection | None:
+    """Open (or create) the cache database; return None when it cannot be used."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=10, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS rendered (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        return db
+    except (OSError, sqlite3.Error):
+        return None
+
+
+def cached_renderer(folder: Path | None, content: Content, base_url: str | None = None) -> CachedMarkdownRenderer:
+    """Return a caching renderer for this content's base path (memory only when folder is None)."""
+    return CachedMarkdownRenderer(folder, read_config(content, base_url).base_path)
+
+
+def reader_fingerprint() -> str:
+    """Return a hash of the code that turns a file's bytes into a SourceFile and its problems."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(yaml.__version__.encode())
+    for module in (load, yaml_strict, problems):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+class CachedReader:
+    """Read content files like load.read_source, reusing parsed files kept in the cache folder."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self._salt = reader_fingerprint().encode()
+        self._db = _open(folder / DATABASE) if folder is not None else None
+        self.hits = self.misses = 0
+
+    def __call__(self, path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
+        """Return the file's SourceFile and problems, parsing it only if its bytes are new."""
+        if self._db is None:
+            return read_source(path, root, kind)
+        rel = path.relative_to(root).as_posix()
+        raw, _refused = read_regular_file(path, rel)
+        if raw is None:
+            return read_source(path, root, kind)  # reports why the file is refused
+        key = hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
+        try:
+            row = self._db.execute("SELECT data FROM parsed WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                source, found = pickle.loads(row[0])
+                self.hits += 1
+                return dataclasses.replace(source, path=path), found
+            self.misses += 1
+            source, found = read_source(path, root, kind)
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", (key, pickle.dumps((source, found)))
+                )
+            return source, found
+        except (sqlite3.Error, pickle.PickleError, EOFError, AttributeError):
+            return read_source(path, root, kind)
+
+    def close(self) -> None:
+        """Close the cache database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,80 @@
+"""The maps on the pages: the shared outline files and the inline maps, drawn by templates/_map.html.
+
+The outline of each frame (counties, state line, city labels) is written once as maps/<frame>.svg
+and cached by the browser; a page inlines only its incidents over it, so a locator on an incident
+page costs well under 1.5 KB.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import jinja2
+import markupsafe
+
+from kcrecord.content.assemble import Incident
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.map_marks import coordinates, incident_map, locator_map
+from kcrecord.outputs.maps import CORE_BOX, FRAMES, Geography, Outline, load_geography
+
+TEMPLATE = "_map.html"
+
+
+def geography(fragments: Fragments) -> Geography:
+    """Return the area's geography, read once per build."""
+    return fragments.memo("map-geography", (), load_geography)
+
+
+def outline(fragments: Fragments, name: str) -> Outline:
+    """Return the named frame's outline, drawn once per build."""
+    return fragments.memo(f"map-outline-{name}", (), lambda: geography(fragments).outline(name))
+
+
+def outline_files(env: jinja2.Environment, fragments: Fragments) -> dict[str, Callable[[], bytes]]:
+    """Return each outline file's path below the site root and how to render it."""
+
+    def render(name: str, labels: bool) -> bytes:
+        macro = env.get_template(TEMPLATE).module.outline_svg  # type: ignore[attr-defined]
+        return str(macro(outline(fragments, name), labels)).encode("utf-8")
+
+    files = {}
+    for name in FRAMES:
+        files[f"maps/{name}.svg"] = functools.partial(render, name, False)
+        files[f"maps/{name}-labels.svg"] = functools.partial(render, name, True)
+    return files
+
+
+def fits_core(incidents: list[Incident]) -> bool:
+    """Return True when every incident with coordinates lies well inside the core frame (and one does)."""
+    west, south, east, north = CORE_BOX
+    points = [point for point in map(coordinates, incidents) if point is not None]
+    margin = 0.03  # degrees: room for an approximate circle's edge
+    return bool(points) and all(
+        west + margin <= lon <= east - margin and south + margin <= lat <= north - margin for lon, lat in points
+    )
+
+
+def area_map(
+    env: jinja2.Environment,
+    fragments: Fragments,
+    incidents: list[Incident],
+    map_id: str,
+    subject: str,
+    zoom: bool = False,
+) -> markupsafe.Markup:
+    """Return the map of incidents (closer in when zoom and they all fit the core) with its key and county table."""
+    incidents = list({incident.slug: incident for incident in incidents}.values())  # once each, whatever its roles
+    name = "core" if zoom and fits_core(incidents) else "area"
+    data = incident_map(incidents, geography(fragments), outline(fragments, name), map_id, subject)
+    return markupsafe.Markup(env.get_template(TEMPLATE).module.incident_map(data))  # type: ignore[attr-defined]
+
+
+def locator(env: jinja2.Environment, fragments: Fragments, incident: Incident) -> markupsafe.Markup:
+    """Return the small locator map of one incident."""
+
+    def make(incident: Incident) -> str:
+        data = locator_map(incident, geography(fragments), outline(fragments, "locator"))
+        return str(env.get_template(TEMPLATE).module.locator_map(data))  # type: ignore[attr-defined]
+
+    return markupsafe.Markup(fragments.get("map-locator", incident, make))

@@ -1,0 +1,107 @@
+"""The readers' extras planned with the pages: the incidents table, downloads, search, feed, sitemap, robots.txt."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Protocol
+
+import jinja2
+import markupsafe
+
+from kcrecord.content.assemble import Incident, Site
+from kcrecord.outputs import PACKAGED, discovery, downloads, package_files
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.incident_table import plan_incident_table
+from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
+
+# Every download below data/, with its media type, in the order the data page lists them.
+DOWNLOADS = (
+    ("incidents.csv", "text/csv"),
+    ("people.csv", "text/csv"),
+    ("agencies.csv", "text/csv"),
+    ("sources.csv", "text/csv"),
+    ("incidents.json", "application/json"),
+    ("incidents.geojson", "application/geo+json"),
+)
+DATA_DEPS = ("incidents", "agencies")
+
+
+class AddPage(Protocol):
+    """plan_site's helper that adds a page job."""
+
+    def __call__(self, path: str, template: str, deps: tuple[str, ...] = ..., **context: object) -> None: ...
+
+
+AddOutput = Callable[..., None]
+
+
+def size_label(size: int) -> str:
+    """Return a file size for people: '812 bytes', '14 KB', '2.3 MB'."""
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def plan_readers(
+    site: Site,
+    env: jinja2.Environment,
+    page: AddPage,
+    output: AddOutput,
+    html_paths: Callable[[], list[str]],
+    fragments: Fragments,
+) -> None:
+    """Add the data, search, feed, sitemap and robots.txt outputs through plan_site's helpers."""
+
+    @functools.cache
+    def files() -> dict[str, bytes]:
+        made = downloads.render_downloads(site, site.commit, fragments)
+        made.update(package_files(site, fragments))  # the database and the data package: the same rows
+        return made
+
+    for name, _media in DOWNLOADS + PACKAGED:
+        output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"), DATA_DEPS)
+    page(
+        "data/",
+        "data.html",
+        DATA_DEPS,
+        title="Data",
+        tables=downloads.TABLES,
+        geojson_properties=downloads.GEOJSON_PROPERTIES,
+        sizes=lambda name: size_label(len(files()[f"data/{name}"])),
+        located=sum(fragments.each("located", site.incidents, downloads.located)),
+        database_tables=EXTRA_TABLES,
+        database_columns=EXTRA_COLUMNS,
+        commit=site.commit,
+        licences=downloads.licence_counts(site),
+        dataset_ld=discovery.dataset_json_ld(
+            site, [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]]
+        ),
+    )
+    plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data
+    page("review/", "review.html", ("incidents",), title="Waiting for review")
+    page("search/", "search.html", (), title="Search")
+
+    def feed() -> bytes:
+        entries = discovery.feed_entries(site, fragments.each("last_changed", site.incidents, discovery.last_changed))
+        # With no incidents there is no change to date; a fixed date keeps builds identical.
+        updated = entries[0].updated if entries else "1970-01-01T00:00:00Z"
+        return env.get_template("feed.xml").render(entries=entries, updated=updated).encode("utf-8")
+
+    def sitemap() -> bytes:
+        url_entry = env.get_template("_sitemap.xml").module.url_entry  # type: ignore[attr-defined]
+        base = site.config.base_url
+
+        def incident_entry(incident: Incident) -> str:  # an incident page carries the date it last changed
+            return url_entry(base + incident.path, discovery.last_changed(incident).isoformat())
+
+        made = fragments.each("sitemap", site.incidents, incident_entry)
+        kept = dict(zip((incident.path + "index.html" for incident in site.incidents), made, strict=True))
+        entries = [kept.get(rel) or url_entry(base + path, None) for rel, path in discovery.sitemap_pages(html_paths())]
+        return env.get_template("sitemap.xml").render(entries=markupsafe.Markup("".join(entries))).encode("utf-8")
+
+    output("feed.xml", feed, ("incidents",))
+    output("sitemap.xml", sitemap)
+    output("robots.txt", lambda: discovery.robots_txt(site), ())
