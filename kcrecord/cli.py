@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -12,7 +14,6 @@ import jinja2
 
 from kcrecord import new_incident
 from kcrecord.annotations import github_report
-from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.problems import ContentError
 from kcrecord.engine import template_errors
 from kcrecord.engine.pipeline import Project, build, check
@@ -34,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", parents=[quiet], help="validate content and build site/ (the default)")
     build_cmd.add_argument("--out", type=Path, default=None, help="output folder (default: site/)")
     build_cmd.add_argument("--base-url", default=None, help="override base_url from site.yaml")
+    build_cmd.add_argument("--no-search", action="store_true", help="leave out the search index (pagefind/)")
+    build_cmd.add_argument(
+        "--no-cache", action="store_true", help="build everything from nothing, without reading or writing .cache/"
+    )
     check_cmd = commands.add_parser("check", parents=[quiet], help="validate content only; write nothing")
     check_cmd.add_argument(
         "--format", choices=("text", "github"), default="text", help="github: print GitHub workflow annotations"
@@ -79,9 +84,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         started = time.perf_counter()
         with progress:
-            site = build(project, getattr(args, "base_url", None), commit=git_commit(root), progress=progress)
+            site = build(
+                project,
+                getattr(args, "base_url", None),
+                search=not getattr(args, "no_search", False),
+                progress=progress,
+                cache=not getattr(args, "no_cache", False),
+            )
         pages = sum(1 for path in project.out.rglob("*.html"))
         seconds = time.perf_counter() - started
+        write_stats(seconds)
         print(
             f"Built {len(site.incidents)} incidents, {len(site.agencies)} agencies, "
             f"{pages} pages into {_shown(project.out, root)} in {seconds:.2f} s."
@@ -120,6 +132,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def write_stats(seconds: float) -> None:
+    """Write the build's time and peak memory as JSON to $KCRECORD_STATS, when it is set (benchmarks read it)."""
+    target = os.environ.get("KCRECORD_STATS")
+    if not target:
+        return
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    Path(target).write_text(
+        json.dumps(
+            {"seconds": round(seconds, 3), "self_peak_mb": round(own, 1), "children_peak_mb": round(children, 1)}
+        )
+    )
 
 
 def _shown(path: Path, root: Path) -> str:

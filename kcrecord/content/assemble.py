@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from kcrecord.content.citations import source_numbers
@@ -24,14 +25,16 @@ from kcrecord.content.history import Change
 from kcrecord.content.load import Content, SourceFile
 from kcrecord.content.markdown_render import MarkdownRenderer, RenderTooSlowError
 from kcrecord.content.problems import ContentError, Problem
+from kcrecord.content.recorded import Recorded, derived, set_reads
 from kcrecord.content.validate import vocabularies_of
+from kcrecord.engine.deps import digest, note
 
 ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
 
 
 @dataclass
-class Config:
-    """Site settings from site.yaml."""
+class Config(Recorded):
+    """Site settings from site.yaml; reading a setting records config:<setting> (kcrecord/engine/deps.py)."""
 
     title: str
     description: str
@@ -44,21 +47,24 @@ class Config:
     vocab: dict[str, dict[str, str]]
     coverage: tuple[CoverageSource, ...] = ()  # what each source of records covers (site.yaml coverage)
 
+    def __post_init__(self) -> None:
+        reads = {name: {f"config:{name}": digest(repr(getattr(self, name)))} for name in self.__dataclass_fields__}
+        object.__setattr__(self, "_reads", {"": {}, **reads})
+
     def label(self, vocabulary: str, value: str) -> str:
         """Return the human label of a vocabulary value."""
         return self.vocab.get(vocabulary, {}).get(value, value)
 
 
-@dataclass
-class Incident:
-    """One published incident."""
+@dataclass(eq=False)
+class Incident(Recorded):
+    """One published incident; reading it in any way records its file (see Recorded)."""
 
     slug: str
     meta: dict
     body_html: str
     source: SourceFile
     agencies_by_role: dict[str, list[str]] = field(default_factory=dict)
-    pieces: dict[str, object] = field(default_factory=dict, compare=False, repr=False)  # kcrecord/outputs/fragments.py
 
     @property
     def date(self) -> dt.date:
@@ -86,9 +92,9 @@ class Incident:
         return (self.date, self.meta.get("time") or "", self.slug)
 
 
-@dataclass
-class Agency:
-    """One agency with its incidents grouped by role."""
+@dataclass(eq=False)
+class Agency(Recorded):
+    """One agency with its incidents grouped by role; its incidents and count record agency-incidents:<slug>."""
 
     slug: str
     meta: dict
@@ -107,8 +113,8 @@ class Agency:
         return len({i.slug for group in self.incidents_by_role.values() for i in group})
 
 
-@dataclass
-class Page:
+@dataclass(eq=False)
+class Page(Recorded):
     """A plain Markdown page (about, methodology, ...)."""
 
     slug: str
@@ -122,18 +128,56 @@ class Page:
         return f"{self.slug}/"
 
 
-@dataclass
-class Site:
-    """Everything the templates need."""
+class History(Recorded):
+    """Each content file's commits (kcrecord/content/history.py); looking one up records history:<path>."""
+
+    def __init__(self, changes: dict[str, tuple[Change, ...]]) -> None:
+        object.__setattr__(self, "_changes", changes)
+
+    def get(self, rel: str) -> tuple[Change, ...] | None:
+        """Return the commits that changed the file at rel, newest first, or None."""
+        changes = object.__getattribute__(self, "_changes").get(rel)
+        note(f"history:{rel}", digest(repr(changes)))
+        return changes
+
+    def fingerprint(self, rel: str) -> str:
+        """Return what history:<rel> is now."""
+        return digest(repr(object.__getattribute__(self, "_changes").get(rel)))
+
+
+@dataclass(eq=False)
+class Site(Recorded):
+    """Everything the templates need; iterating incidents, agencies or pages records coll:<name>."""
 
     config: Config
     incidents: list[Incident]  # published, oldest first
     agencies: dict[str, Agency]
     pages: list[Page]
     commit: str = "unknown"  # the git commit built from, for the data's provenance
-    history: dict[str, tuple[Change, ...]] = field(default_factory=dict)  # file path -> its commits (history.py)
+    history: History = field(default_factory=lambda: History({}))  # file path -> its commits (history.py)
 
-    @cached_property  # read several times by the timeline pages: kept, as the site is not changed once assembled
+    identity_key: ClassVar[Any] = staticmethod(lambda site: "site")
+
+    def __post_init__(self) -> None:
+        collections = {
+            "incidents": "\n".join(i.source.rel for i in self.incidents),
+            "agencies": "\n".join(a.source.rel for a in self.agencies.values()),
+            "pages": "\n".join(p.source.rel for p in self.pages),
+        }
+        reads: dict[str, dict[str, str]] = {"": {}, "commit": {"commit": self.commit}}
+        for name, text in collections.items():
+            reads[name] = {f"coll:{name}": digest(text)}
+        object.__setattr__(self, "_reads", reads)
+
+    def fingerprint(self, key: str) -> str:
+        """Return what a coll:, commit or history: key is now ('' when it names nothing)."""
+        kind, _, name = key.partition(":")
+        if kind == "history":
+            return self.history.fingerprint(name)
+        reads = object.__getattribute__(self, "_reads")
+        return reads.get(name if kind == "coll" else kind, {}).get(key, "")
+
+    @derived  # read several times by the timeline pages: kept, as the site is not changed once assembled
     def years(self) -> dict[int, list[Incident]]:
         """Return incidents grouped by year, newest year first."""
         groups: dict[int, list[Incident]] = defaultdict(list)
@@ -141,24 +185,24 @@ class Site:
             groups[incident.year].append(incident)
         return {year: groups[year] for year in sorted(groups, reverse=True)}
 
-    @cached_property  # read by every incident page's search marks: worked out once, not per page
+    @derived  # read by every incident page's search marks: worked out once, not per page
     def shared_agency_names(self) -> frozenset[str]:
         """Return the names more than one agency bears (a federal agency's offices in each state)."""
         counts = Counter(str(agency.meta.get("name")) for agency in self.agencies.values())
         return frozenset(name for name, count in counts.items() if count > 1)
 
-    @cached_property  # read by the home, data and review pages
+    @derived  # read by the home, data and review pages
     def source_counts(self) -> tuple[SourceCount, ...]:
         """Return how many incidents come from each source of records, reviewed or not, and their years."""
         return count_by_source(self.config.coverage, (incident.meta for incident in self.incidents))
 
-    @cached_property
+    @derived
     def waiting_review(self) -> list[Incident]:
         """Return the imported incidents no curator has reviewed yet, longest waiting first (then by date)."""
         waiting = [incident for incident in self.incidents if not is_reviewed(incident.meta)]
         return sorted(waiting, key=lambda i: (i.meta["updated"], i.sort_key))
 
-    @cached_property
+    @derived
     def year_span(self) -> list[int]:
         """Return every year from the first recorded or covered to the last, newest first."""
         years = set(self.years) | set(covered_years(self.config.coverage))
@@ -245,6 +289,8 @@ def assemble(
         # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
         html = _render(renderer, source, source_numbers(meta["sources"]), shift_headings=1)
         incident = Incident(source.slug, meta, html, source)
+        reads = {f"file:{source.rel}": source.digest}
+        set_reads(incident, reads, body_html={**reads, "config:base_path": digest(repr(config.base_path))})
         for entry in meta["agencies"]:
             incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
         incidents.append(incident)
@@ -252,10 +298,18 @@ def assemble(
     agencies = {}
     for source in sorted(content.files["agencies"], key=lambda s: s.slug):
         notes = source_numbers(source.meta.get("sources", []))
-        agencies[source.slug] = Agency(source.slug, source.meta, _render(renderer, source, notes), source)
+        agencies[source.slug] = agency = Agency(source.slug, source.meta, _render(renderer, source, notes), source)
+        set_reads(agency, {f"file:{source.rel}": source.digest})
     for incident in incidents:
         for role, agency_id in incident.agency_roles:
             agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
+    for agency in agencies.values():
+        grouped = object.__getattribute__(agency, "incidents_by_role")
+        by_role = {role: [i.source.rel for i in group] for role, group in grouped.items()}
+        key = {f"agency-incidents:{agency.slug}": digest(repr(by_role))}
+        set_reads(agency, {f"file:{agency.source.rel}": agency.source.digest}, incidents_by_role=key, count=key)
     pages = [Page(s.slug, s.meta, _render(renderer, s), s) for s in content.files["pages"]]
+    for item in pages:
+        set_reads(item, {f"file:{item.source.rel}": item.source.digest})
     pages.sort(key=lambda p: p.slug)
-    return Site(config, incidents, agencies, pages, commit, history or {})
+    return Site(config, incidents, agencies, pages, commit, History(history or {}))

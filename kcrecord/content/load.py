@@ -165,6 +165,20 @@ def _template_text(path: Path, rel: str) -> list[Problem]:
     return []
 
 
+def ignored(name: str) -> bool:
+    """Return True for a file or folder name the build never reads: hidden ones, such as editors' swap files.
+
+    The one rule for content/, templates/ and static/, the same for make site, make check and
+    make serve's watcher.
+    """
+    return name.startswith(".")
+
+
+def project_files(root: Path, folder: str, problems: list[Problem]) -> list[Path]:
+    """Return every file the build reads below root/folder, sorted (hidden names left out, links reported)."""
+    return _entries(root, root / folder, problems)
+
+
 def _entries(root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
     """Return every file under folder, sorted; a linked folder is reported, never followed."""
     if folder.is_symlink() or folder.parent.is_symlink():
@@ -177,10 +191,12 @@ def _entries(root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
     for here, folders, files in os.walk(folder, followlinks=False):
         base = Path(here)
         for name in list(folders):
-            if (base / name).is_symlink():
+            if ignored(name):
+                folders.remove(name)  # a hidden folder is not content, for every command alike
+            elif (base / name).is_symlink():
                 folders.remove(name)
                 problems.append(Problem((base / name).relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
-        found += [base / name for name in files]
+        found += [base / name for name in files if not ignored(name)]
     return sorted(found)
 
 
@@ -222,8 +238,6 @@ def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[
     for kind in KINDS:
         folder = root / "content" / kind
         for path in _entries(root, folder, problems):
-            if path.name.startswith("."):
-                continue
             rel = path.relative_to(root).as_posix()
             if path.suffix != ".md":
                 problems.append(

@@ -58,39 +58,55 @@ def vocabularies_of(content: Content) -> dict[str, dict[str, str]]:
     return {name: values for name, values in vocab.items() if isinstance(values, dict)}
 
 
+SPECS = {"incidents": INCIDENT_FIELDS, "agencies": AGENCY_FIELDS, "pages": PAGE_FIELDS}
+
+
 def validate(content: Content) -> list[Problem]:
-    """Return every problem in every file, sorted."""
-    problems: list[Problem] = []
+    """Return every problem in every file, sorted: the whole-site checks, then each file's own."""
+    problems = check_site(content)
     vocabularies = vocabularies_of(content)
-    problems += _check_config(content)
-    problems += check_coverage(content)
-    agency_ids = {source.slug for source in content.files["agencies"]}
-    specs = {"incidents": INCIDENT_FIELDS, "agencies": AGENCY_FIELDS, "pages": PAGE_FIELDS}
-    for kind, spec in specs.items():
+    agency_ids = agency_ids_of(content)
+    for kind in SPECS:
+        for source in content.files[kind]:
+            problems += check_file(source, vocabularies, agency_ids)
+    return sorted(set(problems))
+
+
+def agency_ids_of(content: Content) -> set[str]:
+    """Return the ids incidents may name: the agency files' slugs."""
+    return {source.slug for source in content.files["agencies"]}
+
+
+def check_site(content: Content) -> list[Problem]:
+    """Return the problems that involve more than one file: site.yaml, coverage and slugs used twice."""
+    problems = _check_config(content) + check_coverage(content)
+    for kind in SPECS:
         seen: dict[str, str] = {}
         for source in content.files[kind]:
-            problems += check_body(source)
             if source.doc is None or not isinstance(source.doc.data, dict):
                 continue  # the loader already reported why
-            checker = Checker(source.rel, source.doc, vocabularies, problems)
-            checker.check_map(spec, source.doc.data, ())
             if source.slug in seen:
-                problems.append(
-                    Problem(
-                        source.rel,
-                        1,
-                        "file",
-                        f"slug '{source.slug}' is also used by {seen[source.slug]}; give one of the files another name",
-                    )
+                message = (
+                    f"slug '{source.slug}' is also used by {seen[source.slug]}; give one of the files another name"
                 )
+                problems.append(Problem(source.rel, 1, "file", message))
             seen.setdefault(source.slug, source.rel)
-            if kind == "incidents":
-                problems += check_incident(source, agency_ids)
-            elif kind == "agencies":
-                problems += _check_agency(source, agency_ids)
-            else:
-                problems += _check_page(source)
-    return sorted(set(problems))
+    return problems
+
+
+def check_file(source: SourceFile, vocabularies: dict[str, dict[str, str]], agency_ids: set[str]) -> list[Problem]:
+    """Return one file's own problems; they depend only on the file, the vocabularies, the agency ids and the date."""
+    problems = check_body(source)
+    if source.doc is None or not isinstance(source.doc.data, dict):
+        return problems  # the loader already reported why
+    Checker(source.rel, source.doc, vocabularies, problems).check_map(SPECS[source.kind], source.doc.data, ())
+    if source.kind == "incidents":
+        problems += check_incident(source, agency_ids)
+    elif source.kind == "agencies":
+        problems += _check_agency(source, agency_ids)
+    else:
+        problems += _check_page(source)
+    return problems
 
 
 def _check_config(content: Content) -> list[Problem]:

@@ -112,7 +112,7 @@ def swap_into_place(fresh: Path, target: Path) -> None:
 
 def recover(target: Path) -> None:
     """Clean up after killed builds: restore a site left aside, remove their unfinished folders."""
-    pattern = re.compile(rf"^\.{re.escape(target.name)}-(new|old)-(\d+)-")
+    pattern = re.compile(rf"^\.{re.escape(target.name)}-(new|old|stage)-(\d+)-")
     if not target.parent.is_dir():
         return
     leftovers = []

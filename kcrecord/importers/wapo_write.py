@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from kcrecord.importers.wapo_read import Row, WapoAgency
 from kcrecord.importers.wapo_values import LICENCE, PRECISION_WORDS, REPOSITORY, ROUNDED_PRECISIONS, SOURCE_ID
 from kcrecord.new_incident import slugify as _slugify
-from kcrecord.outputs.render import format_date
+from kcrecord.outputs.formats import format_date
 
 CHECKSUM_LINE = re.compile(r'^  checksum: "sha256:([0-9a-f]{64})"$', re.MULTILINE)
 PLACEHOLDER = "sha256:" + "0" * 64

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kcrecord.content.assemble import ROLE_ORDER, Incident, Site
 from kcrecord.content.coverage import is_reviewed, source_key
-from kcrecord.outputs.render import jsonable
+from kcrecord.outputs.formats import jsonable
 
 KIND_LABELS = {
     "text": "text",

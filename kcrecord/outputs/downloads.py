@@ -17,8 +17,8 @@ from kcrecord.content.assemble import ROLE_ORDER, Agency, Incident, Site
 from kcrecord.content.coverage import source_key
 from kcrecord.outputs.columns import TABLES, Column, Table, incident_licence, outcome_count
 from kcrecord.outputs.discovery import licence_url_of
+from kcrecord.outputs.formats import incident_record, jsonable
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.render import incident_record, jsonable
 
 __all__ = [
     "TABLES",

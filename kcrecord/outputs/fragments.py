@@ -1,81 +1,86 @@
-"""Per-incident pieces of the outputs that list every incident, made once and then joined.
+"""Pieces of outputs made once and kept with what they read: memos with recorded dependencies.
 
 The timeline, the agency pages, the feed, the sitemap and the downloads hold one piece per
 incident: its list item, its CSV rows, its JSON record, its GeoJSON feature, its sitemap entry.
-A build makes each piece once and joins pieces, so an incident listed on four pages is rendered
-once. The pieces are kept on the Incident object, and `make serve` reuses the Incident of every
-file that did not change (assemble's previous), so after an edit only the edited incident's
-pieces are made again and a list of 10,000 incidents is a join.
-
-A piece may read its incident and the rest of the site apart from other incidents: site.yaml,
-agencies, pages, templates and the commit. An Incident is made from one file's bytes and never
-changed after assembly; the rest of the site is hashed into the context (context_of), part of
-every piece's key. So a kept piece is always the piece a fresh build would make.
+Each piece is made once, inside its own recording frame (kcrecord/engine/deps.py), and kept
+with that frame. Whoever uses a kept piece reads what the piece read: the frame is replayed
+into theirs. At the next update (make serve) or the next build (make site, through the cache
+folder) a kept piece is used again only while every key in its frame still has the fingerprint
+it had, which the engine checks with `begin(fingerprint_of)`; otherwise it is made again.
+Values computed from many incidents (the totals, the map's geography) are kept the same way
+by `memo`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-import jinja2
-
-from kcrecord.content.assemble import Incident, Site
+from kcrecord.engine.deps import FRAMES, recording
 
 T = TypeVar("T")
 
 
+@dataclass
+class Kept:
+    """A value with the reads that made it, and the revision it was last found current in."""
+
+    value: Any
+    frame: dict[str, str]
+    checked: int = 0
+
+
 class Fragments:
-    """Make per-incident pieces once per context, and keep values computed from many incidents."""
+    """Make per-incident pieces and site-wide values once, and reuse them while what they read is unchanged."""
 
-    def __init__(self) -> None:
-        self.context = ""
-        self._memos: dict[str, tuple[Hashable, object]] = {}
+    def __init__(self, kept: dict[str, Kept] | None = None) -> None:
+        self.kept: dict[str, Kept] = kept if kept is not None else {}
+        self.revision = 1
+        self._now: Callable[[str], str] | None = None
 
-    def use(self, context: str) -> None:
-        """Render from now on a site whose inputs other than incidents hash to context (see context_of)."""
-        if context != self.context:
-            self._memos.clear()
-            self.context = context
+    def begin(self, fingerprint_of: Callable[[str], str]) -> None:
+        """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still."""
+        self.revision += 1
+        self._now = fingerprint_of
 
-    def each(self, name: str, incidents: Iterable[Incident], make: Callable[[Incident], T]) -> list[T]:
-        """Return each incident's piece called name, making it with make(incident) unless it is kept."""
-        key = f"{name}@{self.context}"
-        incidents = incidents if isinstance(incidents, list) else list(incidents)
-        try:
-            return [incident.pieces[key] for incident in incidents]  # the usual case: all kept
-        except KeyError:
-            return [i.pieces[key] if key in i.pieces else self._piece(i, key, make) for i in incidents]
+    def each(self, name: str, incidents: Iterable[Any], make: Callable[[Any], T]) -> list[T]:
+        """Return each incident's piece called name, making it with make(incident) unless a current one is kept."""
+        return [
+            self._use(f"{name}\0{type(incident).identity_key(incident)}", lambda i=incident: make(i))
+            for incident in incidents
+        ]
 
-    def get(self, name: str, incident: Incident, make: Callable[[Incident], T]) -> T:
-        """Return the incident's piece called name, making it with make(incident) unless it is kept."""
-        return self.each(name, [incident], make)[0]
-
-    def _piece(self, incident: Incident, key: str, make: Callable[[Incident], T]) -> T:
-        pieces = incident.pieces
-        for stale in [old for old in pieces if not old.endswith("@" + self.context)]:
-            del pieces[stale]  # made for another context: never asked for again
-        piece = pieces[key] = make(incident)
-        return piece
+    def get(self, name: str, incident: Any, make: Callable[[Any], T]) -> T:
+        """Return the incident's piece called name, making it with make(incident) unless a current one is kept."""
+        return self._use(f"{name}\0{type(incident).identity_key(incident)}", lambda: make(incident))
 
     def memo(self, name: str, inputs: Hashable, make: Callable[[], T]) -> T:
-        """Return make(), or the value it returned last time for name if inputs are equal to that time's."""
-        kept = self._memos.get(name)
-        if kept is not None and kept[0] == inputs:
-            return kept[1]  # type: ignore[return-value]
-        value = make()
-        self._memos[name] = (inputs, value)
-        return value
+        """Return make(), kept under name and inputs while what it read is unchanged."""
+        return self._use(f"{name}\0{inputs!r}", make)
 
+    def _use(self, key: str, make: Callable[[], T]) -> T:
+        kept = self.kept.get(key)
+        if kept is None or not self._current(kept):
+            with recording() as frame:
+                value = make()
+            kept = self.kept[key] = Kept(value, frame, self.revision)
+        if FRAMES:
+            FRAMES[-1].update(kept.frame)
+        return kept.value  # type: ignore[no-any-return]
 
-def context_of(site: Site, env: jinja2.Environment) -> str:
-    """Return a hash of everything a piece may read besides its incident: settings, agencies, pages, templates."""
-    digest = hashlib.sha256(f"{site.config!r}\0{site.commit}".encode())
-    for source in [agency.source for agency in site.agencies.values()] + [page.source for page in site.pages]:
-        digest.update(f"\0{source.rel}\0{source.digest}".encode())
-    assert env.loader is not None
-    for name in env.loader.list_templates():
-        source, _, _ = env.loader.get_source(env, name)
-        digest.update(f"\0{name}\0{source}".encode())
-    return digest.hexdigest()
+    def _current(self, kept: Kept) -> bool:
+        if kept.checked == self.revision:
+            return True
+        now = self._now
+        if now is None:
+            return False
+        for key, fingerprint in kept.frame.items():
+            if now(key) != fingerprint:
+                return False
+        kept.checked = self.revision
+        return True
+
+    def forget_stale(self) -> None:
+        """Drop the values not found current in this revision (checked lazily: call after a whole update)."""
+        self.kept = {key: kept for key, kept in self.kept.items() if kept.checked == self.revision}

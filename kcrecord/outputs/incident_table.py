@@ -28,7 +28,6 @@ from kcrecord.outputs.columns import DISPUTED_COUNT, outcome_count
 from kcrecord.outputs.fragments import Fragments
 
 PAGE_SIZE = 100  # rows on /incidents/ and on each /incidents/page/N/
-DEPS = ("incidents", "agencies")  # the rows name agencies, so an agency's new name changes them
 
 # What the totals add up, in order, with their labels.
 MEASURES = {
@@ -308,13 +307,11 @@ def plan_incident_table(
 
         return markupsafe.Markup("".join(fragments.each("table-row-html", incidents, html)))
 
-    @functools.cache  # one site per plan: the totals and choices are made once, not once per page
-    def record_totals() -> list[Total]:
-        return totals(rows(site.incidents))
+    def record_totals() -> list[Total]:  # made once, then kept while the rows are unchanged
+        return fragments.memo("record-totals", (), lambda: totals(rows(site.incidents)))
 
-    @functools.cache
     def options() -> dict[str, list[tuple[str, str]]]:
-        return filter_options(site, rows(site.incidents))
+        return fragments.memo("filter-options", (), lambda: filter_options(site, rows(site.incidents)))
 
     env.globals["record_totals"] = record_totals  # the home page shows them too
     pages = pages_of(site.incidents)
@@ -323,7 +320,6 @@ def plan_incident_table(
         page(
             paths[number - 1],
             "incidents.html",
-            DEPS,
             title="Incidents" if number == 1 else f"Incidents, page {number} of {len(pages)}",
             number=number,
             pages=paths,
@@ -333,4 +329,4 @@ def plan_incident_table(
             options=options,
             totals=record_totals,
         )
-    output("incidents/index.json", lambda: index_json(site, rows(site.incidents)), DEPS)
+    output("incidents/index.json", lambda: index_json(site, rows(site.incidents)))

@@ -24,13 +24,12 @@ DOWNLOADS = (
     ("incidents.json", "application/json"),
     ("incidents.geojson", "application/geo+json"),
 )
-DATA_DEPS = ("incidents", "agencies")
 
 
 class AddPage(Protocol):
     """plan_site's helper that adds a page job."""
 
-    def __call__(self, path: str, template: str, deps: tuple[str, ...] = ..., **context: object) -> None: ...
+    def __call__(self, path: str, template: str, **context: object) -> None: ...
 
 
 AddOutput = Callable[..., None]
@@ -55,18 +54,19 @@ def plan_readers(
 ) -> None:
     """Add the data, search, feed, sitemap and robots.txt outputs through plan_site's helpers."""
 
-    @functools.cache
-    def files() -> dict[str, bytes]:
+    def make_files() -> dict[str, bytes]:
         made = downloads.render_downloads(site, site.commit, fragments)
         made.update(package_files(site, fragments))  # the database and the data package: the same rows
         return made
 
+    def files() -> dict[str, bytes]:
+        return fragments.memo("downloads", (), make_files)
+
     for name, _media in DOWNLOADS + PACKAGED:
-        output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"), DATA_DEPS)
+        output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"))
     page(
         "data/",
         "data.html",
-        DATA_DEPS,
         title="Data",
         tables=downloads.TABLES,
         geojson_properties=downloads.GEOJSON_PROPERTIES,
@@ -81,8 +81,8 @@ def plan_readers(
         ),
     )
     plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data
-    page("review/", "review.html", ("incidents",), title="Waiting for review")
-    page("search/", "search.html", (), title="Search")
+    page("review/", "review.html", title="Waiting for review")
+    page("search/", "search.html", title="Search")
 
     def feed() -> bytes:
         entries = discovery.feed_entries(site, fragments.each("last_changed", site.incidents, discovery.last_changed))
@@ -102,6 +102,6 @@ def plan_readers(
         entries = [kept.get(rel) or url_entry(base + path, None) for rel, path in discovery.sitemap_pages(html_paths())]
         return env.get_template("sitemap.xml").render(entries=markupsafe.Markup("".join(entries))).encode("utf-8")
 
-    output("feed.xml", feed, ("incidents",))
+    output("feed.xml", feed)
     output("sitemap.xml", sitemap)
-    output("robots.txt", lambda: discovery.robots_txt(site), ())
+    output("robots.txt", lambda: discovery.robots_txt(site))

@@ -1,13 +1,18 @@
-"""Stage 4, render: fill the Jinja templates from the site model, one output file per page."""
+"""Stage 4, render: plan every output of the site, and fill the Jinja templates from the site model.
+
+Templates are read once per update into a snapshot (TemplateSnapshot), so every output of one
+update sees one state of templates/, and each template an output loads, whether by extends,
+include, import or from Python, is recorded as template:<name> (kcrecord/engine/deps.py).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markupsafe
@@ -17,72 +22,70 @@ from kcrecord.content.citations import citations_of
 from kcrecord.content.history import commit_url
 from kcrecord.content.json_schema import schema_files
 from kcrecord.content.yaml_strict import NOT_XML
+from kcrecord.engine.deps import digest, identity, note
 from kcrecord.engine.progress import Progress, counting, stage
 from kcrecord.outputs.charts import year_type_chart
 from kcrecord.outputs.discovery import incident_json_ld, json_ld
-from kcrecord.outputs.fragments import Fragments, context_of
+from kcrecord.outputs.formats import format_date, format_time, incident_record
+from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.map_pages import area_map, locator, outline_files
-
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+from kcrecord.outputs.readers import plan_readers
 
 
-def format_date(value: dt.date) -> str:
-    """Format a date as 'November 7, 2024' (no locale, so builds are reproducible)."""
-    return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
+class TemplateSnapshot(jinja2.BaseLoader):
+    """The templates folder read once: every output of an update renders from the same sources."""
+
+    def __init__(self, folder: Path, sources: Mapping[str, str] | None = None) -> None:
+        self.folder = folder
+        self.sources = dict(sources) if sources is not None else read_templates(folder)
+        self.fingerprints = {name: digest(text) for name, text in self.sources.items()}
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source = self.sources.get(template)
+        if source is None:
+            raise jinja2.TemplateNotFound(template)
+        return source, str(self.folder / template), lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.sources)
 
 
-def format_time(value: str) -> str:
-    """Format '13:50' as '1:50 p.m.'."""
-    hour, minute = (int(part) for part in value.split(":"))
-    if (hour, minute) == (12, 0):
-        return "noon"
-    if (hour, minute) == (0, 0):
-        return "midnight"
-    suffix = "a.m." if hour < 12 else "p.m."
-    return f"{(hour % 12) or 12}:{minute:02d} {suffix}"
+def read_templates(folder: Path) -> dict[str, str]:
+    """Return every template below folder by name (hidden files and editor backups left out)."""
+    found = {}
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder).as_posix()
+            if path.is_file() and not path.is_symlink() and not _ignored_name(rel):
+                found[rel] = path.read_bytes().decode("utf-8")
+    return found
 
 
-def jsonable(value: object) -> object:
-    """Return value with dates as ISO strings, ready for json.dumps."""
-    if isinstance(value, dict):
-        return {key: jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [jsonable(item) for item in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+def _ignored_name(rel: str) -> bool:
+    return any(part.startswith(".") for part in rel.split("/")) or rel.endswith("~")
 
 
-def incident_record(incident: Incident, site: Site) -> dict:
-    """Return the incident as plain data: its front matter plus slug and URLs."""
-    record = {"slug": incident.slug, "url": site.config.base_url + incident.path}
-    record.update(jsonable(incident.meta))  # type: ignore[arg-type]
-    record["source_file"] = incident.source.rel
-    return record
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja environment that records each template an output loads, found or not."""
+
+    def _load_template(self, name: Any, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
+        if isinstance(name, str):
+            loader = self.loader
+            assert isinstance(loader, TemplateSnapshot)
+            note(f"template:{name}", loader.fingerprints.get(name, ""))
+        return super()._load_template(name, globals)
 
 
 def make_environment(
-    templates: Path,
+    templates: Path | TemplateSnapshot,
     site: Site,
     bytecode_cache: jinja2.BytecodeCache | None = None,
     fragments: Fragments | None = None,
 ) -> jinja2.Environment:
     """Create the Jinja environment: autoescape on, undefined names fail the build."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+    loader = templates if isinstance(templates, TemplateSnapshot) else TemplateSnapshot(templates)
+    env = RecordingEnvironment(
+        loader=loader,
         bytecode_cache=bytecode_cache,  # compiled templates, reused by make serve across rebuilds
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -124,90 +127,87 @@ def incident_items(env: jinja2.Environment, fragments: Fragments, incidents: Ite
     return markupsafe.Markup("".join(fragments.each("incident_item", incidents, item)))
 
 
-ALWAYS = "*"
-"""The dependency key of a job that is re-rendered on every change (the safe default)."""
-
-
 @dataclass(frozen=True)
 class Job:
-    """One output file: its path below site/, how to render it, and the inputs it reads.
+    """One output file: its path below site/, how to render it, and what the planner handed it.
 
-    deps are keys naming what the output reads, so `make serve` re-renders only the jobs a
-    change affects (kcrecord/engine/incremental.py works out which keys an edit changed):
-    `incident:SLUG`, `incidents` (any incident), `year:YYYY` and `years` (the set of years),
-    `agency:ID` (its file), `agency-incidents:ID` (incidents naming it), `agencies` (any
-    agency file), `page:SLUG`. site.yaml, a page's title or a file added or removed change
-    everything. A job that does not say what it reads has deps {ALWAYS}: always re-rendered.
-    template is the page template; the templates it extends, includes or imports count too.
+    Nothing here says what the output reads: the engine records that while render() runs
+    (kcrecord/engine/deps.py). plan is the template and context (or the render function) the
+    planner chose; the engine fingerprints it as plan:<path>, so handing the output other
+    incidents or another template makes it again.
     """
 
     path: str
     render: Callable[[], bytes]
-    deps: frozenset[str] = frozenset({ALWAYS})
-    template: str | None = None
+    plan: tuple = ()
+
+    def identity_key(self) -> str:
+        """Return the output's path: a planned output is known by where it goes (kcrecord/engine/deps.py)."""
+        return self.path
+
+    def plan_key(self) -> str:
+        """Return the fingerprint of what the planner handed this output."""
+        return digest(identity(self.plan))
 
 
 def plan_site(
     site: Site,
-    templates: Path,
+    templates: Path | TemplateSnapshot,
     bytecode_cache: jinja2.BytecodeCache | None = None,
     only_incidents: Collection[str] | None = None,
     fragments: Fragments | None = None,
 ) -> list[Job]:
     """Return every output of the site as a job, without rendering anything yet.
 
-    only_incidents (slugs) plans just those incidents' own pages besides the other pages: make serve's
-    quick first pass after an edit, which must not cost a loop over every incident. fragments makes
-    each incident's pieces of the lists and downloads once (make serve passes one for the session).
+    only_incidents (slugs) plans just those incidents' own pages and none of the other outputs:
+    make serve's quick first pass after an edit, which must not cost a loop over every incident.
+    fragments keeps each incident's pieces of the lists and downloads (make serve and the cache
+    folder pass one that lives across updates).
     """
     fragments = Fragments() if fragments is None else fragments
     env = make_environment(templates, site, bytecode_cache, fragments)
-    fragments.use(context_of(site, env))
     jobs: list[Job] = []
 
-    def page(path: str, template: str, deps: Iterable[str] = (ALWAYS,), **context: object) -> None:
+    def page(path: str, template: str, **context: object) -> None:
         def render() -> bytes:
             return env.get_template(template).render(page_path=path, **context).encode("utf-8")
 
         target = path + "index.html" if path.endswith("/") or path == "" else path
-        jobs.append(Job(target, xml_safe(render) if target.endswith(".xml") else render, frozenset(deps), template))
+        made = xml_safe(render) if target.endswith(".xml") else render
+        jobs.append(Job(target, made, (template, path, context)))
 
-    def output(path: str, render: Callable[[], bytes], deps: Iterable[str] = (ALWAYS,)) -> None:
-        jobs.append(Job(path, xml_safe(render) if path.endswith(".xml") else render, frozenset(deps)))
+    def output(path: str, render: Callable[[], bytes]) -> None:
+        jobs.append(Job(path, xml_safe(render) if path.endswith(".xml") else render, (render,)))
 
-    page("", "home.html", deps={"incidents"}, latest=site.incidents[-10:][::-1])
-    chosen = site.incidents if only_incidents is None else _only(site.incidents, only_incidents)
-    for incident, (deps, own) in zip(chosen, fragments.each("deps", chosen, _incident_deps), strict=True):
-        page(incident.path, "incident.html", deps, incident=incident, title=incident.meta["title"])
-        output(incident.path + "incident.json", partial(incident_json, incident, site), own)
-    page("timeline/", "timeline.html", deps={"incidents"}, title="Timeline")
+    if only_incidents is not None:
+        for incident in _only(site.incidents, only_incidents):
+            page(incident.path, "incident.html", incident=incident, title=incident.meta["title"])
+            output(incident.path + "incident.json", partial(incident_json, incident, site))
+        return jobs
+    page("", "home.html", latest=site.incidents[-10:][::-1])
+    for incident in site.incidents:
+        page(incident.path, "incident.html", incident=incident, title=incident.meta["title"])
+        output(incident.path + "incident.json", partial(incident_json, incident, site))
+    page("timeline/", "timeline.html", title="Timeline")
     for year, incidents in site.years.items():
-        title = f"Incidents in {year}"
-        page(
-            f"timeline/{year}/",
-            "timeline_year.html",
-            {f"year:{year}", "years"},
-            year=year,
-            incidents=incidents,
-            title=title,
-        )
-    page("agencies/", "agencies.html", deps={"agencies", "incidents"}, title="Agencies")
+        page(f"timeline/{year}/", "timeline_year.html", year=year, incidents=incidents, title=f"Incidents in {year}")
+    page("agencies/", "agencies.html", title="Agencies")
     for agency in site.agencies.values():
-        deps = {f"agency:{agency.slug}", f"agency-incidents:{agency.slug}"}
-        deps.update(f"agency:{member}" for member in agency.meta.get("members") or [])
-        page(agency.path, "agency.html", deps, agency=agency, title=agency.meta["name"])
+        page(agency.path, "agency.html", agency=agency, title=agency.meta["name"])
     for item in site.pages:
-        page(item.path, "page.html", {f"page:{item.slug}"}, page=item, title=item.meta["title"])
-    page("404.html", "404.html", deps=(), title="Page not found")
-    schemas = fragments.memo("schema-files", (), lambda: schema_files(site.config.vocab))  # site.yaml is in the context
-    for name, data in schemas.items():  # read only site.yaml, like the 404 page
-        output(f"data/{name}", partial(bytes, data), ())
-    for name, render_map in outline_files(env, fragments).items():  # read only imports/area/
-        output(name, render_map, ())
-    from kcrecord.outputs.readers import plan_readers  # here, not at the top: readers reads this module's helpers
-
+        page(item.path, "page.html", page=item, title=item.meta["title"])
+    page("404.html", "404.html", title="Page not found")
+    schemas = fragments.memo("schema-files", (), lambda: schema_files(site.config.vocab))
+    for name in schemas:
+        output(f"data/{name}", partial(_schema_file, fragments, site, name))
+    for name, render_map in outline_files(env, fragments).items():
+        output(name, render_map)
     plan_readers(site, env, page, output, lambda: [job.path for job in jobs], fragments)
     return jobs
+
+
+def _schema_file(fragments: Fragments, site: Site, name: str) -> bytes:
+    return fragments.memo("schema-files", (), lambda: schema_files(site.config.vocab))[name]
 
 
 def xml_safe(render: Callable[[], bytes]) -> Callable[[], bytes]:
@@ -221,20 +221,6 @@ def xml_safe(render: Callable[[], bytes]) -> Callable[[], bytes]:
 
 def _only(incidents: list[Incident], slugs: Collection[str]) -> list[Incident]:
     return [incident for incident in incidents if incident.slug in slugs]
-
-
-def _incident_deps(incident: Incident) -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(incident_deps(incident)), frozenset({f"incident:{incident.slug}"})
-
-
-def incident_deps(incident: Incident) -> set[str]:
-    """Return the keys an incident page reads: the incident and the agencies it names."""
-    deps = {f"incident:{incident.slug}"}
-    deps.update(f"agency:{entry['id']}" for entry in incident.meta["agencies"])
-    lead = (incident.meta.get("investigation") or {}).get("lead")
-    if lead:
-        deps.add(f"agency:{lead}")
-    return deps
 
 
 def incident_json(incident: Incident, site: Site) -> bytes:

@@ -38,9 +38,10 @@ def pagefind_binary() -> Path:
     return binary
 
 
-def index_site(folder: Path) -> None:
-    """Index the HTML pages in folder with Pagefind, writing folder/pagefind/."""
-    command = [str(pagefind_binary()), "--site", str(folder), "--output-subdir", BUNDLE, "--silent"]
+def index_site(folder: Path, output: Path | None = None) -> None:
+    """Index the HTML pages in folder with Pagefind, writing output (default: folder/pagefind/)."""
+    target = ["--output-path", str(output)] if output is not None else ["--output-subdir", BUNDLE]
+    command = [str(pagefind_binary()), "--site", str(folder), *target, "--silent"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchIndexError(

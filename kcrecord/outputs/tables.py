@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs.columns import TABLES, Column, incident_licence
-from kcrecord.outputs.render import jsonable
+from kcrecord.outputs.formats import jsonable
 
 
 @dataclass(frozen=True)

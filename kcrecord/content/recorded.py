@@ -1,0 +1,64 @@
+"""Model objects whose reads are recorded, and values derived from them that replay what they read.
+
+Reading any public attribute of an incident, agency or page notes its file (file:<path>, with
+the hash of its bytes) in the frame being recorded (kcrecord/engine/deps.py); a few attributes
+note something else: an incident's rendered body also depends on the base path its links point
+at, an agency's incidents on which files name it. Site values worked out from many objects
+(`derived`) are computed once in their own frame and replay that frame on every read, so a
+page that reads the timeline's years has read what the years were made from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+from kcrecord.engine.deps import FRAMES, note_all, recording
+
+T = TypeVar("T")
+
+
+class Recorded:
+    """Notes what each read of a public attribute depends on: `_reads[name]`, or `_reads['']` for the rest."""
+
+    _reads: ClassVar[dict[str, dict[str, str]]] = {"": {}}
+
+    def __getattribute__(self, name: str) -> Any:
+        if FRAMES and name[0] != "_":
+            reads = object.__getattribute__(self, "_reads")
+            found = reads.get(name)
+            FRAMES[-1].update(reads[""] if found is None else found)
+        return object.__getattribute__(self, name)
+
+    def identity_key(self) -> str:
+        """Return the key naming this object's file (call it on the type: Incident.identity_key(x) notes nothing)."""
+        return "file:" + object.__getattribute__(self, "source").rel
+
+
+def set_reads(item: Recorded, default: dict[str, str], **special: dict[str, str]) -> None:
+    """Say what reading item records: default for most attributes, special ones by name."""
+    object.__setattr__(item, "_reads", {"": default, **special})
+
+
+class derived(Generic[T]):  # noqa: N801 - used like cached_property
+    """A value worked out once from the object, replaying what it read into each reader's frame."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> T:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        store = obj.__dict__.setdefault("_derived", {})
+        kept = store.get(self.name)
+        if kept is None:
+            with recording() as frame:
+                value = self.func(obj)
+            kept = store[self.name] = (value, frame)
+        note_all(kept[1])
+        return kept[0]  # type: ignore[no-any-return]

@@ -1,0 +1,98 @@
+"""Recorded dependencies: while a unit is computed, every input it reads is noted with its fingerprint.
+
+A unit is an output file or a cached intermediate (an incident's list item, the downloads' rows,
+a value computed from every incident). The engine computes it inside `recording()`; the model
+objects (kcrecord/content/assemble.py), the template loader (kcrecord/outputs/render.py) and the
+memos (kcrecord/outputs/fragments.py) call `note(key, fingerprint)` as they are read. The frame
+that comes back maps each key read to the fingerprint it had then. The unit is up to date exactly
+while every key still has that fingerprint (kcrecord/engine/state.py says what each key is now).
+
+Keys:
+  file:<path>               a content file's bytes (an incident, agency or page read in any way)
+  coll:incidents|agencies|pages   which files are published, in order (a page that iterates them)
+  config:<setting>          one setting of site.yaml, as the templates see it (title, vocab, ...)
+  agency-incidents:<slug>   which incidents name an agency, by role (its page and its count)
+  template:<name>           a template's source, as read once per update ('' when missing)
+  static:<path>             a file below static/
+  area                      the area's boundary files in imports/area/
+  commit                    the git commit the site is built from
+  history:<path>            the commits that changed a content file
+  plan:<output>             what the planner gave an output: its template and context, by identity
+
+Units nest: a unit computed while another records has its own frame, and the memo that keeps
+it replays that frame into every unit that uses it (`note_all`), so using a kept value counts
+as reading whatever it read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+from collections.abc import Iterator, Mapping
+
+FRAMES: list[dict[str, str]] = []
+"""The frames being recorded, innermost last (one update at a time: the engine holds a lock)."""
+
+
+def note(key: str, fingerprint: str) -> None:
+    """Record that the unit being computed read key, which has this fingerprint now."""
+    if FRAMES:
+        FRAMES[-1][key] = fingerprint
+
+
+def note_all(frame: Mapping[str, str]) -> None:
+    """Record every read of a kept unit as a read of the unit being computed."""
+    if FRAMES:
+        FRAMES[-1].update(frame)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[dict[str, str]]:
+    """Record the reads made inside the block into a fresh frame, which is yielded."""
+    frame: dict[str, str] = {}
+    FRAMES.append(frame)
+    try:
+        yield frame
+    finally:
+        FRAMES.pop()
+
+
+def digest(data: bytes | str) -> str:
+    """Return a short fingerprint of data."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def identity(value: object, depth: int = 0) -> str:
+    """Return what value is, for a planned output: model objects by their file, containers item by item.
+
+    A planned output's template and context are fingerprinted this way (key plan:<output>), so an
+    output is made again when the planner hands it other incidents, another title or another
+    template; what it then reads of those objects is recorded as it reads them.
+    """
+    if depth > 6:
+        return "…"
+    key = getattr(type(value), "identity_key", None)
+    if key is not None:
+        return key(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) < 80 else "s:" + digest(value)
+    if isinstance(value, bytes):
+        return "b:" + digest(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return "[" + ",".join(identity(item, depth + 1) for item in items) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{identity(k, depth + 1)}:{identity(v, depth + 1)}" for k, v in value.items()) + "}"
+    if isinstance(value, functools.partial):
+        parts = [identity(value.func, depth + 1), identity(value.args, depth + 1), identity(value.keywords, depth + 1)]
+        return "partial(" + ",".join(parts) + ")"
+    code = getattr(value, "__code__", None)
+    if code is not None:  # a function: its name, and what its closure holds
+        cells = [identity(cell.cell_contents, depth + 1) for cell in getattr(value, "__closure__", None) or ()]
+        return f"{value.__module__}.{value.__qualname__}({','.join(cells)})"  # type: ignore[attr-defined]
+    return type(value).__qualname__

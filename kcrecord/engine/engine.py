@@ -1,0 +1,265 @@
+"""The one build engine: make site, make check and make serve all run these stages.
+
+1. load: read site.yaml and every content file (kcrecord/content/load.py decides which files are
+   content, for every command alike); a file not changed since the last update is not read again.
+2. check: the whole-site checks, and each file's own checks, kept while the file and what its
+   checks read (the vocabularies, the agency ids, the date) are unchanged.
+3. assemble the site model (Markdown comes from the cache folder).
+4. plan every output, then make only the outputs that are new or stale: an output is stale
+   when a key it read last time (kcrecord/engine/deps.py) has another fingerprint now, or when
+   its file in the output folder is not the one the build wrote. Making an output records what
+   it reads; large builds make outputs on every core (kcrecord/engine/parallel.py).
+5. write only the files whose bytes changed (kcrecord/engine/output.py), then refresh the
+   search index when an HTML page changed (kcrecord/engine/search.py).
+
+What the engine keeps between runs lives in State (kcrecord/engine/state.py): in memory for
+make serve, and in the cache folder for make site, so a build with nothing changed makes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kcrecord.content.assemble import Site, assemble, read_config
+from kcrecord.content.gitinfo import git_commit
+from kcrecord.content.history import read_history
+from kcrecord.content.load import KINDS, Content, SourceFile, load_content, project_files
+from kcrecord.content.problems import ContentError, Problem
+from kcrecord.content.validate import agency_ids_of, base_url_problem, check_file, check_site, vocabularies_of
+from kcrecord.engine import parallel
+from kcrecord.engine.build_cache import CachedReader, cached_renderer
+from kcrecord.engine.deps import digest
+from kcrecord.engine.jinja_cache import MemoryBytecodeCache
+from kcrecord.engine.output import OutputFolder
+from kcrecord.engine.progress import Progress, stage
+from kcrecord.engine.search import refresh_search
+from kcrecord.engine.state import Now, Record, code_version, load_state, save_state
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site
+
+
+@dataclass
+class Outcome:
+    """What one build or update did."""
+
+    full: bool
+    problems: list[Problem] = field(default_factory=list)  # content errors: nothing was written
+    error: str = ""  # a template error, as `path:line: template: message`
+    rendered_paths: list[str] = field(default_factory=list)  # outputs made (written only if they changed)
+    written: list[str] = field(default_factory=list)  # output paths written or removed
+    seconds: float = 0.0
+    pending: int = 0  # affected outputs not written yet (the preview's quick first pass)
+    site: Site | None = None
+
+    @property
+    def rendered(self) -> int:
+        """Return how many outputs were made."""
+        return len(self.rendered_paths)
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the output folder is up to date."""
+        return not self.problems and not self.error
+
+
+class Engine:
+    """Build a project into an output folder, again and again, making only what changed."""
+
+    def __init__(
+        self,
+        root: Path,
+        out: Path,
+        base_url: str | None = None,
+        cache: Path | None = None,
+        search: bool = True,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        commit: str | None = None,
+    ) -> None:
+        self.root = root
+        self.out = out
+        self.base_url = base_url
+        self.cache = cache
+        self.search = search
+        self.progress = progress
+        self.workers = workers
+        self.state = load_state(cache, code_version())
+        self.fragments = Fragments(self.state.pieces)
+        self.reader = CachedReader(cache)
+        self.renderer = None
+        self.bytecode = MemoryBytecodeCache()
+        self.sources: dict[str, tuple[SourceFile, list[Problem]]] = {}
+        self.site: Site | None = None
+        self.commit: str | None = None
+        self.fixed_commit = commit  # the commit to stamp instead of git's (tests)
+        self.history: dict | None = None
+
+    # -- stages 1 and 2 --------------------------------------------------------------------
+
+    def load(self, changed: Iterable[Path] | None = None) -> tuple[Content, list[Problem]]:
+        """Read everything (changed None) or only the changed files again; return the content and its problems."""
+        if changed is None:
+            self.sources = {}
+        else:
+            for path in changed:
+                try:
+                    self.sources.pop(path.resolve().relative_to(self.root.resolve()).as_posix(), None)
+                except ValueError:
+                    continue
+        total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md"))
+        with stage(self.progress, "Reading content", total) as advance:
+
+            def read(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
+                rel = path.relative_to(root).as_posix()
+                kept = self.sources.get(rel)
+                if kept is None:
+                    kept = self.sources[rel] = self.reader(path, root, kind)
+                advance()
+                return kept
+
+            return load_content(self.root, read)
+
+    def check(self, content: Content) -> list[Problem]:
+        """Return every problem: the whole-site checks, and each file's own (kept while what they read is unchanged)."""
+        with stage(self.progress, "Checking"):
+            problems = check_site(content)
+            vocabularies = vocabularies_of(content)
+            agency_ids = agency_ids_of(content)
+            context = digest(repr((vocabularies, sorted(agency_ids), time.strftime("%Y-%m-%d"))))
+            checks = self.state.checks
+            kept = {}
+            for kind in KINDS:
+                for source in content.files[kind]:
+                    key = f"{source.digest}\0{context}"
+                    found = checks.get(source.rel)
+                    if found is None or found[0] != key:
+                        found = (key, check_file(source, vocabularies, agency_ids))
+                    kept[source.rel] = found
+                    problems += found[1]
+            self.state.checks = kept
+            return sorted(set(problems))
+
+    # -- a whole run -----------------------------------------------------------------------
+
+    def run(
+        self,
+        changed: Iterable[Path] | None = None,
+        only: Collection[str] | None = None,
+    ) -> Outcome:
+        """Bring the output folder up to date; with only (incident slugs), make just their own pages for now.
+
+        Content problems are returned in the outcome and nothing is written; a template error
+        raises, with the output folder as it was.
+        """
+        started = time.perf_counter()
+        folder = OutputFolder(self.out, self.state.written, self.root)
+        folder.prepare()  # refuse an output folder the build may not replace, before anything else
+        if self.base_url is not None:
+            problem = base_url_problem(self.base_url.rstrip("/") + "/")
+            if problem is not None:
+                return Outcome(True, [Problem("command line", 1, "--base-url", problem)])
+        content, problems = self.load(changed)
+        problems += self.check(content)
+        if problems:
+            return Outcome(changed is None, sorted(set(problems)), seconds=time.perf_counter() - started)
+        site = self._assemble(content)
+        templates = TemplateSnapshot(self.root / "templates")
+        static = self._static_files()
+        jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
+        plans: dict[str, str] = {}
+        now = Now(
+            site,
+            _file_digests(content),
+            templates.fingerprints,
+            {r: d for r, (d, _) in static.items()},
+            lambda path: plans.get(path, ""),
+        )
+        self.fragments.begin(now)
+        stale = self._stale(jobs, folder, now, plans)
+        rendered = self._make(stale, folder)
+        if only is not None:
+            written = folder.commit(set(self.state.written), scan=False)
+            return Outcome(
+                False,
+                rendered_paths=rendered,
+                written=written,
+                pending=1,
+                site=site,
+                seconds=time.perf_counter() - started,
+            )
+        for rel, (fingerprint, data) in static.items():
+            folder.put(f"static/{rel}", data(), fingerprint if folder.unchanged_on_disk(f"static/{rel}") else None)
+        keep = {job.path for job in jobs} | {f"static/{rel}" for rel in static}
+        with stage(self.progress, "Writing"):
+            written = folder.commit(keep, scan=changed is None)
+        self.state.records = {path: record for path, record in self.state.records.items() if path in keep}
+        self.fragments.forget_stale()
+        self.state.pieces = self.fragments.kept
+        if self.search:
+            with stage(self.progress, "Indexing for search"):
+                refresh_search(self.out, self.state, written)
+        save_state(self.cache, self.state)
+        self.site = site
+        return Outcome(
+            changed is None, rendered_paths=rendered, written=written, site=site, seconds=time.perf_counter() - started
+        )
+
+    def _assemble(self, content: Content) -> Site:
+        with stage(self.progress, "Assembling"):
+            base_path = read_config(content, self.base_url).base_path
+            if self.renderer is None or self.renderer.base_path != base_path:
+                self.renderer = cached_renderer(self.cache, content, self.base_url)
+            commit = self.fixed_commit or git_commit(self.root)
+            if commit != self.commit or self.history is None:
+                self.commit, self.history = commit, read_history(self.root)
+            previous = self.site if self.site is not None and self.site.config.base_path == base_path else None
+            return assemble(content, self.base_url, self.renderer, commit, previous, self.history)
+
+    def _static_files(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
+        found = {}
+        folder = self.root / "static"
+        for path in project_files(self.root, "static", []):
+            data = path.read_bytes()
+            found[path.relative_to(folder).as_posix()] = (digest(data), lambda data=data: data)
+        return found
+
+    def _stale(self, jobs: list[Job], folder: OutputFolder, now: Now, plans: dict[str, str]) -> list[Job]:
+        """Return the jobs whose output is missing, changed on disk, or read something that changed."""
+        stale = []
+        records = self.state.records
+        for job in jobs:
+            plans[job.path] = job.plan_key()
+            record = records.get(job.path)
+            if record is None or not now.current(record.frame) or not folder.unchanged_on_disk(job.path):
+                stale.append(job)
+        return stale
+
+    def _make(self, jobs: list[Job], folder: OutputFolder) -> list[str]:
+        """Make each job, recording what it reads, and stage its bytes; all or nothing on a template error."""
+        records = self.state.records
+        with stage(self.progress, "Rendering", len(jobs)) as advance:
+            try:
+                for path, data, frame in parallel.make_all(jobs, self.fragments, self.workers, advance):
+                    known = records.get(path)
+                    made = folder.put(path, data, known.digest if known else None)
+                    records[path] = Record(made, frame)
+            except BaseException:
+                folder.abandon()
+                for job in jobs:
+                    records.pop(job.path, None)  # made again next time, whatever was recorded
+                raise
+        return [job.path for job in jobs]
+
+
+def _file_digests(content: Content) -> dict[str, str]:
+    return {source.rel: source.digest for kind in KINDS for source in content.files[kind]}
+
+
+def raise_problems(outcome: Outcome) -> Outcome:
+    """Raise ContentError when the outcome has content problems; otherwise return it."""
+    if outcome.problems:
+        raise ContentError(outcome.problems)
+    return outcome

@@ -1,0 +1,157 @@
+"""Stage 5, write: bring the output folder up to date, writing only the files whose bytes changed.
+
+Rendered files go first to a staging folder beside the output (`.<name>-stage-<pid>-*`); only
+when every output of the update has rendered are they moved into place, each with one rename,
+and the outputs no longer made are removed. A template error therefore leaves the output as it
+was, and a file whose bytes did not change keeps its modification time, so deploy tools upload
+only what changed. The folder must be missing, empty or one this tool wrote (kcrecord/engine/write.py
+says which); a build killed part-way leaves a staging folder that the next build removes, and
+the next build compares every file with what it should be.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from kcrecord.engine.deps import digest
+from kcrecord.engine.write import MARKER, MARKER_TEXT, check_target, recover
+
+SEARCH_BUNDLE = "pagefind"  # written by the search index, beside the pages
+
+
+class OutputFolder:
+    """The output folder and the files the build wrote there."""
+
+    def __init__(self, target: Path, written: dict[str, tuple[int, int]], root: Path | None = None) -> None:
+        self.target = target.resolve()
+        self.root = root
+        self.written = written  # output path -> (size, mtime_ns) when the build last wrote it
+        self._stage: Path | None = None
+        self._staged: list[str] = []
+        self.changed: list[str] = []
+
+    def prepare(self) -> None:
+        """Clean up after killed builds and refuse a folder the build may not replace."""
+        recover(self.target)
+        check_target(self.target, self.root)
+
+    def unchanged_on_disk(self, rel: str) -> bool:
+        """Return True when the file at rel has the size and time it had when the build wrote it."""
+        kept = self.written.get(rel)
+        if kept is None:
+            return False
+        try:
+            info = os.stat(self.target / rel, follow_symlinks=False)
+        except OSError:
+            return False
+        return (info.st_size, info.st_mtime_ns) == kept
+
+    def put(self, rel: str, data: bytes, known_digest: str | None = None) -> str:
+        """Stage data for rel unless the file there already holds it; return the digest of data."""
+        made = digest(data)
+        if known_digest == made and self.unchanged_on_disk(rel):
+            return made
+        try:
+            if (self.target / rel).read_bytes() == data:
+                self._remember(rel)
+                return made
+        except OSError:
+            pass
+        path = self._staging() / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self._staged.append(rel)
+        return made
+
+    def commit(self, keep: Iterable[str], scan: bool = True) -> list[str]:
+        """Move staged files into place and remove the outputs not in keep; return what changed.
+
+        With scan, every file in the folder but keep, the marker and the search bundle is removed
+        (the folder is the tool's); without, only the files the build wrote before.
+        """
+        self.target.mkdir(parents=True, exist_ok=True)
+        marker = self.target / MARKER
+        if not marker.is_file() or marker.read_bytes() != MARKER_TEXT:
+            marker.write_bytes(MARKER_TEXT)
+        changed = []
+        stage = self._stage
+        for rel in self._staged:
+            assert stage is not None
+            destination = self.target / rel
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(stage / rel, 0o644)
+            os.replace(stage / rel, destination)
+            self._remember(rel)
+            changed.append(rel)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+            self._stage = None
+        keep = set(keep)
+        if scan:
+            changed += self._remove_others(keep)
+        else:
+            gone = sorted(rel for rel in self.written if rel not in keep)
+            for rel in gone:
+                (self.target / rel).unlink(missing_ok=True)
+                self.written.pop(rel, None)
+                _remove_empty_parents(self.target / rel, self.target)
+            changed += gone
+        self._staged = []
+        self.changed = changed
+        return changed
+
+    def abandon(self) -> None:
+        """Drop what was staged: the output folder stays as it was."""
+        if self._stage is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+        self._stage = None
+        self._staged = []
+
+    def _remember(self, rel: str) -> None:
+        info = os.stat(self.target / rel, follow_symlinks=False)
+        self.written[rel] = (info.st_size, info.st_mtime_ns)
+
+    def _staging(self) -> Path:
+        if self._stage is None:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._stage = Path(
+                tempfile.mkdtemp(prefix=f".{self.target.name}-stage-{os.getpid()}-", dir=self.target.parent)
+            )
+            (self._stage / MARKER).write_bytes(MARKER_TEXT)  # so recover() knows the folder is ours
+        return self._stage
+
+    def _remove_others(self, keep: set[str]) -> list[str]:
+        removed = []
+        if not self.target.is_dir():
+            return removed
+        for here, folders, files in os.walk(self.target, topdown=True):
+            base = Path(here)
+            rel_base = base.relative_to(self.target).as_posix()
+            if rel_base == ".":
+                folders[:] = [name for name in folders if name != SEARCH_BUNDLE]
+            for name in files:
+                rel = name if rel_base == "." else f"{rel_base}/{name}"
+                if rel == MARKER or rel in keep:
+                    continue
+                (base / name).unlink()
+                self.written.pop(rel, None)
+                removed.append(rel)
+        for here, _folders, _files in os.walk(self.target, topdown=False):
+            folder = Path(here)
+            if folder != self.target and not any(folder.iterdir()):
+                folder.rmdir()
+        return sorted(removed)
+
+
+def _remove_empty_parents(path: Path, top: Path) -> None:
+    folder = path.parent
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

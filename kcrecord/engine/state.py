@@ -1,0 +1,145 @@
+"""What the engine remembers between updates and between builds, and what each recorded key is now.
+
+`State` is kept in memory by make serve and in the cache folder (.cache/engine/) by make site:
+for each output, the hash of its bytes and the frame of reads that made it; the kept pieces
+(kcrecord/outputs/fragments.py); each file's own problems; and the size and time of each file
+the build wrote. The whole state is keyed by the code version (every module of kcrecord, the
+area files and the library versions): a state from other code is never used. A state file that
+cannot be read is a cold build, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from kcrecord.content.area import AREA_DIR
+from kcrecord.content.assemble import Site
+from kcrecord.content.problems import Problem
+from kcrecord.outputs.fragments import Kept
+
+PACKAGE = Path(__file__).resolve().parents[1]
+STATE_FILE = "engine/state.pickle"
+LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
+
+
+@dataclass
+class Record:
+    """One output as last made: the hash of its bytes and what it read."""
+
+    digest: str
+    frame: dict[str, str]
+
+
+@dataclass
+class State:
+    """Everything kept from one build for the next."""
+
+    code: str = ""
+    settings: str = ""  # the base URL and whatever else changes every output
+    records: dict[str, Record] = field(default_factory=dict)
+    written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
+    pieces: dict[str, Kept] = field(default_factory=dict)
+    checks: dict[str, tuple[str, list[Problem]]] = field(default_factory=dict)  # rel -> (key, its problems)
+    search: str = ""  # fingerprint of the HTML pages the search index was made from
+
+
+def code_version() -> str:
+    """Return a hash of the code that makes the site: every kcrecord module, the area files, the libraries."""
+    digest = hashlib.sha256()
+    for folder in (PACKAGE, AREA_DIR):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".html", ".geojson", ".csv", ".json"}:
+                digest.update(path.relative_to(folder.parent).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+def load_state(cache: Path | None, code: str) -> State:
+    """Return the state kept in the cache folder for this code version, or an empty one."""
+    if cache is None:
+        return State(code=code)
+    try:
+        with open(cache / STATE_FILE, "rb") as stream:
+            state = pickle.load(stream)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return State(code=code)
+    if not isinstance(state, State) or state.code != code:
+        return State(code=code)
+    return state
+
+
+def save_state(cache: Path | None, state: State) -> None:
+    """Write the state to the cache folder through a temporary file (a cache that cannot be written is skipped)."""
+    if cache is None:
+        return
+    target = cache / STATE_FILE
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".state-", dir=target.parent)
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, target)
+    except OSError:
+        return
+
+
+class Now:
+    """What each recorded key is in the current revision (kcrecord/engine/deps.py lists the keys)."""
+
+    def __init__(
+        self,
+        site: Site,
+        files: dict[str, str],
+        templates: dict[str, str],
+        static: dict[str, str],
+        plans: Callable[[str], str],
+    ) -> None:
+        self.site = site
+        self.files = files
+        self.templates = templates
+        self.static = static
+        self.plans = plans
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, key: str) -> str:
+        """Return key's fingerprint now ('' when it names nothing that exists)."""
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._work_out(key)
+        return found
+
+    def _work_out(self, key: str) -> str:
+        kind, _, name = key.partition(":")
+        site = self.site
+        if kind == "file":
+            return self.files.get(name, "")
+        if kind in ("coll", "commit", "history"):
+            return site.fingerprint(key)
+        if kind == "config":
+            reads = object.__getattribute__(site.config, "_reads")
+            return reads.get(name, {}).get(key, "")
+        if kind == "agency-incidents":
+            agency = object.__getattribute__(site, "agencies").get(name)
+            return "" if agency is None else object.__getattribute__(agency, "_reads")["count"][key]
+        if kind == "template":
+            return self.templates.get(name, "")
+        if kind == "static":
+            return self.static.get(name, "")
+        if kind == "plan":
+            return self.plans(name)
+        return "\0unknown key"
+
+    def current(self, frame: dict[str, str]) -> bool:
+        """Return True when every key in frame still has the fingerprint recorded there."""
+        return all(self(key) == fingerprint for key, fingerprint in frame.items())
