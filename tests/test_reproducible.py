@@ -30,11 +30,28 @@ def cli_build(root: Path, out: Path, seed: str) -> dict[str, bytes]:
 
 def test_two_builds_of_the_fixture_site_are_byte_identical(tmp_path: Path) -> None:
     root = copy_project(SMALL_SITE, tmp_path / "project")
-    first = cli_build(root, tmp_path / "one" / "site", "1")
-    second = cli_build(root, tmp_path / "two" / "site", "2")
+    first = cli_build(root, tmp_path / "one" / "site", "1")  # a cold build: no .cache/ yet
     assert "data/incidents.db" in first
     assert "pagefind/pagefind-entry.json" in first
     assert any(rel.startswith("pagefind/filter/") for rel in first), "the search index has no filter files"
+    second = cli_build(root, tmp_path / "two" / "site", "2")
     assert sorted(first) == sorted(second), "the two builds wrote different files"
     differing = [rel for rel in first if first[rel] != second[rel]]
     assert not differing, f"{len(differing)} files differ between two builds: {differing[:20]}"
+
+
+def test_a_rebuild_after_an_edit_and_its_undoing_is_the_cold_build(tmp_path: Path) -> None:
+    """`make site` again after a change that was undone writes what a fresh build writes, byte for byte."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    out = tmp_path / "site"
+    cold = cli_build(root, out, "1")
+    incident = sorted((root / "content" / "incidents").glob("*.md"))[0]
+    text = incident.read_text(encoding="utf-8")
+    incident.write_text(text + "\nA sentence added, then taken out again.\n", encoding="utf-8")
+    edited = cli_build(root, out, "2")
+    assert edited != cold, "the edit changed nothing: the test does not exercise a rebuild"
+    incident.write_text(text, encoding="utf-8")
+    undone = cli_build(root, out, "3")
+    assert sorted(undone) == sorted(cold), "the rebuild wrote different files"
+    differing = [rel for rel in cold if cold[rel] != undone[rel]]
+    assert not differing, f"{len(differing)} files differ from the cold build: {differing[:20]}"
