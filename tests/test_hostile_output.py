@@ -128,20 +128,23 @@ def test_killed_between_the_two_renames_the_next_build_still_has_a_site(small_pr
 def test_a_build_killed_while_writing_leaves_site_and_is_cleaned_up(small_project: Path) -> None:
     assert run_cli(small_project, "build").code == 0
     before = tree_digest(small_project / "site")
-    slow = "import time, kcrecord.engine.write as w; real = w.swap_into_place\n"
-    slow += "def hang(*a): time.sleep(60)\nw.swap_into_place = hang\n"
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    incident.write_text(incident.read_text() + "\nOne more sentence.\n")  # so the build has pages to write
+    slow = "import time, kcrecord.engine.output as o\n"
+    slow += "def hang(*a, **k): time.sleep(60)\no.OutputFolder.commit = hang\n"
     slow += f"from kcrecord.cli import main; main(['--root', {str(small_project)!r}, 'build'])"
     child = subprocess.Popen([sys.executable, "-c", slow], env={**os.environ, "PYTHONPATH": str(REPO)})
     deadline = time.monotonic() + 60
-    while not [p for p in small_project.iterdir() if p.name.startswith(".site-new-")] and time.monotonic() < deadline:
+    while not [p for p in small_project.iterdir() if p.name.startswith(".site-stage-")] and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
     child.send_signal(signal.SIGKILL)
     child.wait()
-    assert tree_digest(small_project / "site") == before
-    assert [p for p in small_project.iterdir() if p.name.startswith(".site-new-")]
+    assert tree_digest(small_project / "site") == before  # the new pages waited beside it, staged
+    assert [p for p in small_project.iterdir() if p.name.startswith(".site-stage-")]
     assert run_cli(small_project, "build").code == 0
     assert not [p for p in small_project.iterdir() if p.name.startswith(".site-")]
+    assert "One more sentence." in (small_project / "site" / "incidents" / incident.stem / "index.html").read_text()
 
 
 def test_swap_keeps_no_window_without_a_site_after_recovery(tmp_path: Path) -> None:

@@ -32,7 +32,8 @@ class Recorded:
 
     def identity_key(self) -> str:
         """Return the key naming this object's file (call it on the type: Incident.identity_key(x) notes nothing)."""
-        return "file:" + object.__getattribute__(self, "source").rel
+        source = object.__getattribute__(self, "source")
+        return "file:" + source.rel if source is not None else f"{type(self).__name__}:{id(self)}"
 
 
 def set_reads(item: Recorded, default: dict[str, str], **special: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ from kcrecord.content.assemble import Site
 from kcrecord.content.problems import ContentError
 from kcrecord.engine.engine import Engine, raise_problems
 from kcrecord.engine.progress import Progress
+from kcrecord.engine.write import check_target
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Project:
 
 def check(project: Project, progress: Progress | None = None) -> int:
     """Load and validate all content; raise ContentError listing every problem; return the number of files."""
-    engine = Engine(project.root, project.out, cache=project.cache, progress=progress)
+    engine = Engine(project.root, project.out, progress=progress)  # writes nothing, not even the cache
     content, problems = engine.load()
     problems += engine.check(content)
     if problems:
@@ -58,6 +59,7 @@ def build(
     With cache (build.py build, unless --no-cache), what the build made is kept in the project's .cache/
     folder and the next build makes only what changed; without, the build starts cold and keeps nothing.
     """
+    check_target(project.out, project.root)  # refuse an output folder the build may not replace, first
     engine = Engine(
         project.root,
         project.out,

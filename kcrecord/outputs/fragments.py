@@ -36,6 +36,8 @@ class Fragments:
 
     def __init__(self, kept: dict[str, Kept] | None = None) -> None:
         self.kept: dict[str, Kept] = kept if kept is not None else {}
+        for item in self.kept.values():
+            item.checked = 0  # kept by another process, whose revisions count from 1 too: check each again
         self.revision = 1
         self._now: Callable[[str], str] | None = None
 
