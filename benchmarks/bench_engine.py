@@ -305,7 +305,7 @@ def main() -> int:
             state = "ok" if run.returncode == 0 else f"FAILED (exit {run.returncode})"
             print(
                 f"  {names[key]}: {run.seconds:.2f} s, own peak {run.own_peak_mb:.0f} MB,"
-                f" largest child {run.child_peak_mb:.0f} MB {run.child_name}".rstrip()
+                + (f" largest child {run.child_peak_mb:.0f} MB {run.child_name}" if run.child_name else " no children")
                 + f", {state}",
                 flush=True,
             )
@@ -400,7 +400,7 @@ def main() -> int:
             name = f" ({biggest.child_name})" if biggest.child_name else ""
             print(
                 f"| {label} | {seconds_text(s.median('seconds'))} | {mb_text(s.max('own_peak_mb'))}"
-                f" | {mb_text(biggest.child_peak_mb)}{name} | {mb_text(s.max('children_sum_mb'))}"
+                f" | {mb_text(biggest.child_peak_mb) if name else 'none'}{name} | {mb_text(s.max('children_sum_mb'))}"
                 f" | {mb_text(s.max('tree_max_mb'))} |"
             )
 
