@@ -181,7 +181,7 @@ class Engine:
         stale = self._stale(jobs, folder, now, plans)
         rendered = self._make(stale, folder)
         if only is not None:
-            written = folder.commit(set(self.state.written), scan=False)
+            written = folder.commit(set(self.state.written) | set(rendered), scan=False)
             return Outcome(
                 False,
                 rendered_paths=rendered,
@@ -190,8 +190,11 @@ class Engine:
                 site=site,
                 seconds=time.perf_counter() - started,
             )
+        records = self.state.records
         for rel, (fingerprint, data) in static.items():
-            folder.put(f"static/{rel}", data(), fingerprint if folder.unchanged_on_disk(f"static/{rel}") else None)
+            known = records.get(f"static/{rel}")
+            made = folder.put(f"static/{rel}", data(), known.digest if known else None)
+            records[f"static/{rel}"] = Record(made, {f"static:{rel}": fingerprint})
         keep = {job.path for job in jobs} | {f"static/{rel}" for rel in static}
         with stage(self.progress, "Writing"):
             written = folder.commit(keep, scan=changed is None)

@@ -300,9 +300,8 @@ def plan_incident_table(
         return fragments.each("table-row", incidents, make)
 
     def row_html(incidents: list[Incident]) -> markupsafe.Markup:
-        macro = env.get_template("_incident_table.html").module.incident_row  # type: ignore[attr-defined]
-
-        def html(incident: Incident) -> str:
+        def html(incident: Incident) -> str:  # the macro is looked up inside the piece, so the piece records it
+            macro = env.get_template("_incident_table.html").module.incident_row  # type: ignore[attr-defined]
             return macro(fragments.get("table-row", incident, make))
 
         return markupsafe.Markup("".join(fragments.each("table-row-html", incidents, html)))

@@ -91,15 +91,18 @@ def plan_readers(
         return env.get_template("feed.xml").render(entries=entries, updated=updated).encode("utf-8")
 
     def sitemap() -> bytes:
-        url_entry = env.get_template("_sitemap.xml").module.url_entry  # type: ignore[attr-defined]
-        base = site.config.base_url
+        def url_entry(*args: object) -> str:  # looked up where it is used, so each piece records the template
+            return env.get_template("_sitemap.xml").module.url_entry(*args)  # type: ignore[attr-defined]
 
         def incident_entry(incident: Incident) -> str:  # an incident page carries the date it last changed
-            return url_entry(base + incident.path, discovery.last_changed(incident).isoformat())
+            return url_entry(site.config.base_url + incident.path, discovery.last_changed(incident).isoformat())
 
         made = fragments.each("sitemap", site.incidents, incident_entry)
         kept = dict(zip((incident.path + "index.html" for incident in site.incidents), made, strict=True))
-        entries = [kept.get(rel) or url_entry(base + path, None) for rel, path in discovery.sitemap_pages(html_paths())]
+        entries = [
+            kept.get(rel) or url_entry(site.config.base_url + path, None)
+            for rel, path in discovery.sitemap_pages(html_paths())
+        ]
         return env.get_template("sitemap.xml").render(entries=markupsafe.Markup("".join(entries))).encode("utf-8")
 
     output("feed.xml", feed)

@@ -123,7 +123,10 @@ def make_environment(
 
 def incident_items(env: jinja2.Environment, fragments: Fragments, incidents: Iterable[Incident]) -> markupsafe.Markup:
     """Return the list items of incidents, each rendered once by the incident_item macro in _macros.html."""
-    item = env.get_template("_macros.html").module.incident_item  # type: ignore[attr-defined]
+
+    def item(incident: Incident) -> str:  # the macro is looked up inside the piece, so the piece records it
+        return env.get_template("_macros.html").module.incident_item(incident)  # type: ignore[attr-defined]
+
     return markupsafe.Markup("".join(fragments.each("incident_item", incidents, item)))
 
 

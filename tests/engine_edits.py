@@ -1,0 +1,243 @@
+"""Random edits of a project, for driving the engine and comparing it with a clean build (tests/test_engine_fuzz.py).
+
+Each edit changes files under a project copied from tests/fixtures/site and returns the paths it
+touched (what the preview's watcher would report). Some edits leave the project invalid; they
+return an undo that the driver applies at the next step.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+Undo = Callable[[], list[Path]]
+Edit = Callable[[Path, random.Random], tuple[list[Path], Undo | None]]
+
+# Template edits that make a template read something it did not read before.
+NEW_READS = [
+    ("agency.html", "{% block content %}", "{% block content %}<p class='fuzz'>{{ agency.count }} incidents</p>"),
+    ("_partials/footer.html", "</footer>", "<p class='fuzz'>{{ site.incidents|length }} records</p></footer>"),
+    (
+        "incident.html",
+        "{% block content %}",
+        "{% block content %}{% set later = site.incidents|selectattr('sort_key', 'gt', incident.sort_key)|list %}"
+        "{% if later %}<a class='fuzz' href='{{ url(later[0].path) }}'>{{ later[0].meta.title }}</a>{% endif %}",
+    ),
+    ("page.html", "{% block content %}", "{% block content %}{{ incident_items(site.incidents[-2:]) }}"),
+    (
+        "_macros.html",
+        "  <li>\n",
+        "  <li>\n    <small class='fuzz'>{% for role, id in incident.agency_roles %}"
+        "{{ site.agencies[id].meta.name }} {% endfor %}</small>\n",
+    ),
+    ("home.html", "{% block content %}", "{% block content %}<p class='fuzz'>{{ site.pages|length }} pages</p>"),
+]
+
+
+def _incidents(root: Path) -> list[Path]:
+    return sorted((root / "content" / "incidents").rglob("*.md"))
+
+
+def _visible_incidents(root: Path) -> list[Path]:
+    return [p for p in _incidents(root) if not any(part.startswith(".") for part in p.parts)]
+
+
+def _replace_line(path: Path, field: str, value: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(rf"(?m)^{field}: .*$", f"{field}: {value}", text, count=1), encoding="utf-8")
+
+
+def body_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = rng.choice(_visible_incidents(root))
+    path.write_text(path.read_text(encoding="utf-8") + f"\nA further sentence, number {rng.randrange(1000)}.\n")
+    return [path], None
+
+
+def title_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = rng.choice(_visible_incidents(root))
+    _replace_line(path, "title", f"Officers respond to a call, version {rng.randrange(1000)}")
+    return [path], None
+
+
+def date_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = rng.choice(_visible_incidents(root))
+    year = rng.choice([2019, 2021, 2022, 2023, 2024])
+    text = path.read_text(encoding="utf-8")
+    old = re.search(r"(?m)^date: (\d{4})-(\d\d)-(\d\d)$", text)
+    assert old is not None
+    day = f"{year}-{old.group(2)}-{old.group(3)}"
+    text = text.replace(old.group(0), f"date: {day}", 1)
+    text = re.sub(r"(?m)^(\s*-? ?\{?date: )\d{4}", rf"\g<1>{year}", text)  # keep timeline dates in step
+    text = re.sub(r"(?m)^(\s*published: )\d{4}", rf"\g<1>{year}", text)
+    text = re.sub(r"as_of: \d{4}", f"as_of: {year}", text)
+    text = re.sub(r"(?m)^updated: \d{4}", f"updated: {year}", text)
+    path.write_text(text, encoding="utf-8")
+    return [path], None
+
+
+def role_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = rng.choice(_visible_incidents(root))
+    text = path.read_text(encoding="utf-8")
+    roles = ["involved", "investigating", "reviewing", "assisting"]
+    text = re.sub(
+        r"role: (involved|investigating|reviewing|assisting)\}", f"role: {rng.choice(roles)}}}", text, count=1
+    )
+    path.write_text(text, encoding="utf-8")
+    return [path], None
+
+
+def add_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    source = rng.choice(_visible_incidents(root))
+    folder = root / "content" / "incidents" / rng.choice(["", "2022"])
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{source.stem[:10]}-added-{rng.randrange(10_000)}.md"
+    shutil.copy(source, target)
+    _replace_line(target, "title", f"Added record {rng.randrange(1000)}")
+    return [target], None
+
+
+def delete_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    paths = _visible_incidents(root)
+    if len(paths) < 2:
+        return add_incident(root, rng)
+    path = rng.choice(paths)
+    path.unlink()
+    return [path], None
+
+
+def rename_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = rng.choice(_visible_incidents(root))
+    target = path.with_name(f"{path.stem[:10]}-renamed-{rng.randrange(10_000)}.md")
+    path.rename(target)
+    return [path, target], None
+
+
+def hide_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Move an incident into a hidden folder (not content for any command), or one back out."""
+    hidden = [p for p in _incidents(root) if ".aside" in p.parts]
+    if hidden and rng.random() < 0.5:
+        path = hidden[0]
+        target = root / "content" / "incidents" / path.name
+    else:
+        paths = _visible_incidents(root)
+        if len(paths) < 2:
+            return add_incident(root, rng)
+        path = rng.choice(paths)
+        target = root / "content" / "incidents" / ".aside" / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path.rename(target)
+    return [path, target], None
+
+
+def agency_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = rng.choice(sorted((root / "content" / "agencies").glob("*.md")))
+    _replace_line(path, "name", f"Example Agency {rng.randrange(1000)}")
+    return [path], None
+
+
+def page_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = root / "content" / "pages" / "about.md"
+    if rng.random() < 0.5:
+        _replace_line(path, "title", f"About this record {rng.randrange(100)}")
+    else:
+        path.write_text(path.read_text(encoding="utf-8") + f"\nMore about the record, {rng.randrange(100)}.\n")
+    return [path], None
+
+
+def site_yaml_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    path = root / "site.yaml"
+    text = path.read_text(encoding="utf-8")
+    choice = rng.randrange(3)
+    if choice == 0:
+        text = re.sub(r"(?m)^title: .*$", f"title: Police Incident Record {rng.randrange(100)}", text, count=1)
+    elif choice == 1:
+        text = re.sub(
+            r"police-shooting: .*", f"police-shooting: Shooting by police {rng.randrange(100)}", text, count=1
+        )
+    else:
+        text = re.sub(r"(?m)^base_url: .*$", f"base_url: https://example.org/r{rng.randrange(100)}/", text, count=1)
+    path.write_text(text, encoding="utf-8")
+    return [path], None
+
+
+def template_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Add text to a template, or make one read something it did not read before."""
+    folder = root / "templates"
+    if rng.random() < 0.6:
+        name, anchor, new = rng.choice(NEW_READS)
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        if new in text:
+            path.write_text(text.replace(new, anchor, 1), encoding="utf-8")  # take it out again
+        else:
+            path.write_text(text.replace(anchor, new, 1), encoding="utf-8")
+        return [path], None
+    name = rng.choice(["base.html", "_macros.html", "timeline_year.html", "agencies.html", "data.html"])
+    path = folder / name
+    path.write_text(path.read_text(encoding="utf-8") + f"{{# edit {rng.randrange(1000)} #}}\n", encoding="utf-8")
+    return [path], None
+
+
+def static_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    folder = root / "static"
+    extra = folder / "extra.txt"
+    if extra.exists() and rng.random() < 0.5:
+        extra.unlink()
+        return [extra], None
+    if rng.random() < 0.5:
+        extra.write_text(f"extra {rng.randrange(1000)}\n")
+        return [extra], None
+    css = folder / "style.css"
+    css.write_text(css.read_text(encoding="utf-8") + f"/* {rng.randrange(1000)} */\n", encoding="utf-8")
+    return [css], None
+
+
+def break_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Leave an incident invalid (a bad date or an unknown agency); the undo restores it."""
+    path = rng.choice(_visible_incidents(root))
+    before = path.read_text(encoding="utf-8")
+    if rng.random() < 0.5:
+        _replace_line(path, "date", "2024-02-30")
+    else:
+        path.write_text(before.replace("id: example-pd,", "id: no-such-agency,", 1), encoding="utf-8")
+
+    def undo() -> list[Path]:
+        path.write_text(before, encoding="utf-8")
+        return [path]
+
+    return [path], undo
+
+
+def stray_file(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Put a file that is not Markdown under content/pages/ (refused by every command); the undo removes it."""
+    path = root / "content" / "pages" / "notes.txt"
+    path.write_text("notes\n")
+
+    def undo() -> list[Path]:
+        path.unlink()
+        return [path]
+
+    return [path], undo
+
+
+EDITS: list[Edit] = [
+    body_edit,
+    title_edit,
+    date_edit,
+    role_edit,
+    add_incident,
+    delete_incident,
+    rename_incident,
+    hide_incident,
+    agency_edit,
+    page_edit,
+    site_yaml_edit,
+    template_edit,
+    template_edit,
+    static_edit,
+    break_incident,
+    stray_file,
+]

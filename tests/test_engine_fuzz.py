@@ -1,0 +1,148 @@
+"""The engine's promise, driven with random edits: an update gives the bytes of a clean build.
+
+After each random edit (tests/engine_edits.py: every kind of content file, site.yaml, templates,
+including edits that make a template read something new, static files, adds, deletes, renames,
+hidden folders, invalid states and their fixes), three builds are compared:
+- the preview's way: one long-lived engine told which files changed;
+- make site's way: a new engine each time, with the state kept in a cache folder;
+- a clean build from nothing, the reference.
+The outputs must be byte-identical, and an invalid state must give the same problems in all
+three while nothing is written. KCRECORD_FUZZ_SEED and KCRECORD_FUZZ_STEPS run other sequences.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from kcrecord.engine import parallel
+from kcrecord.engine.engine import Engine
+from kcrecord.engine.write import MARKER
+from tests.conftest import SMALL_SITE, copy_project
+from tests.engine_edits import EDITS, NEW_READS
+
+SEED = int(os.environ.get("KCRECORD_FUZZ_SEED", "20261130"))
+STEPS = int(os.environ.get("KCRECORD_FUZZ_STEPS", "24"))
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Return every file below folder (but the marker) by path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MARKER
+    }
+
+
+def clean(root: Path, out: Path) -> tuple[dict[str, bytes] | None, list]:
+    """Build from nothing into out; return its files, or None and the problems."""
+    outcome = Engine(root, out, search=False, commit=COMMIT).run()
+    return (None, outcome.problems) if outcome.problems else (tree(out), [])
+
+
+def differences(got: dict[str, bytes], want: dict[str, bytes]) -> list[str]:
+    return sorted(rel for rel in set(got) | set(want) if got.get(rel) != want.get(rel))
+
+
+def test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    preview = Engine(root, tmp_path / "preview", search=False, commit=COMMIT)
+    assert preview.run().ok
+    assert Engine(root, tmp_path / "site", cache=tmp_path / "cache", search=False, commit=COMMIT).run().ok
+    undo = None
+    for step in range(STEPS):
+        if undo is not None:
+            changed, undo, what = undo(), None, "undo"
+        else:
+            edit = rng.choice(EDITS)
+            changed, undo = edit(root, rng)
+            what = edit.__name__
+        where = f"seed {SEED}, step {step}: {what} {[p.relative_to(root).as_posix() for p in changed]}"
+        want, problems = clean(root, tmp_path / f"clean-{step}")
+        updated = preview.run(changed)
+        site = Engine(root, tmp_path / "site", cache=tmp_path / "cache", search=False, commit=COMMIT).run()
+        if want is None:
+            assert problems, where
+            assert sorted(updated.problems) == sorted(problems), where
+            assert sorted(site.problems) == sorted(problems), where
+            continue
+        assert updated.ok and site.ok, (where, updated.problems, site.problems)
+        assert differences(tree(tmp_path / "preview"), want) == [], where
+        assert differences(tree(tmp_path / "site"), want) == [], where
+
+
+def test_a_template_that_starts_reading_something_stays_fresh_at_later_edits(tmp_path: Path) -> None:
+    """Divergence 1: a template edit that reads something new, then an unrelated content edit."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    engine = Engine(root, tmp_path / "preview", search=False, commit=COMMIT)
+    assert engine.run().ok
+    rng = random.Random(1)
+    for name, anchor, new in NEW_READS:
+        path = root / "templates" / name
+        path.write_text(path.read_text(encoding="utf-8").replace(anchor, new, 1), encoding="utf-8")
+        assert engine.run([path]).ok
+        for edit in (EDITS[0], EDITS[1], EDITS[4], EDITS[8]):  # body, title, a new incident, an agency's name
+            changed, _ = edit(root, rng)
+            assert engine.run(changed).ok
+            want, _ = clean(root, tmp_path / "clean")
+            assert want is not None
+            assert differences(tree(tmp_path / "preview"), want) == [], (name, edit.__name__)
+
+
+def test_a_template_changed_and_undone_during_an_update_leaves_no_stale_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Divergence 2: the templates an update renders with are read once, when it starts."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    engine = Engine(root, tmp_path / "preview", search=False, commit=COMMIT)
+    assert engine.run().ok
+    base = root / "templates" / "base.html"
+    original = base.read_text(encoding="utf-8")
+    made = []
+    real = parallel.make_one
+
+    def make_one(job):  # type: ignore[no-untyped-def]
+        made.append(job.path)
+        if len(made) == 3:
+            base.write_text(original.replace("</body>", "<p>saved by mistake</p></body>"), encoding="utf-8")
+        return real(job)
+
+    monkeypatch.setattr(parallel, "make_one", make_one)
+    page = root / "content" / "pages" / "about.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("title: ", "title: The record, ", 1), encoding="utf-8")
+    assert engine.run([page]).ok  # every page shows the new title, rendered with one state of the templates
+    assert len(made) > 3
+    base.write_text(original, encoding="utf-8")  # undone
+    assert engine.run([base]).ok
+    want, _ = clean(root, tmp_path / "clean")
+    assert want is not None
+    got = tree(tmp_path / "preview")
+    assert differences(got, want) == []
+    assert not [rel for rel, data in got.items() if b"saved by mistake" in data]
+
+
+def test_hidden_folders_are_not_content_and_stray_files_fail_every_command(tmp_path: Path) -> None:
+    """Divergence 3: one rule for which files are content, for make site, make check and make serve."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    engine = Engine(root, tmp_path / "preview", search=False, commit=COMMIT)
+    assert engine.run().ok
+    hidden = root / "content" / "incidents" / ".aside" / "2022-05-05-hidden.md"
+    hidden.parent.mkdir()
+    source = sorted((root / "content" / "incidents").glob("*.md"))[0]
+    hidden.write_text(source.read_text(encoding="utf-8").replace("title: ", "title: Hidden ", 1), encoding="utf-8")
+    assert engine.run([hidden]).ok
+    want, _ = clean(root, tmp_path / "clean")
+    assert want is not None
+    assert differences(tree(tmp_path / "preview"), want) == []
+    assert not [rel for rel in want if "hidden" in rel]
+    stray = root / "content" / "pages" / "notes.txt"
+    stray.write_text("notes\n")
+    updated = engine.run([stray])
+    _, problems = clean(root, tmp_path / "clean-2")
+    assert problems and updated.problems == problems
+    assert [p.path for p in problems] == ["content/pages/notes.txt"]
