@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_incidents_page.py [--incidents 10000]
 
-Generates N synthetic incidents with bench_incremental's generator, builds the site once, and
+Generates N synthetic incidents with benchmarks/corpus.py, builds the site once, and
 reports the bytes of /incidents/, of its largest numbered page, of the home page and of
 incidents/index.json (the filter data static/incidents.js fetches only when a reader filters),
 each also gzipped as a web server would send it, and how long the incidents outputs took.
@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_incremental import generate  # noqa: E402
+from benchmarks.corpus import generate  # noqa: E402
 from kcrecord.engine.pipeline import Project, build  # noqa: E402
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,12 @@ import pytest
 from kcrecord.content.assemble import Site, assemble
 from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
-from kcrecord.engine.incremental import PreviewBuilder, Watcher
-from kcrecord.engine.pipeline import Project
+from kcrecord.engine.deps import note
 from kcrecord.outputs import downloads
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.preview.builder import PreviewBuilder
 from tests.conftest import SMALL_SITE, copy_project
-from tests.test_incremental import BASE, COMPILED, INCIDENT, assert_same_tree, clean_build, edit, tree
+from tests.test_incremental import BASE, INCIDENT, Changes, assert_same_tree, clean_build, edit, finish, tree
 from tests.test_readers import LOCATED_INCIDENT, LOCATED_SLUG, NASTY_TITLE
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -77,61 +78,72 @@ def test_json_parts_are_written_as_json_dumps_writes_them(items: list) -> None:
     assert downloads.json_document({}) == dumped({})
 
 
-def test_a_piece_is_made_once_per_incident_and_again_for_another_context(small_project: Path) -> None:
+def test_a_piece_is_made_once_per_incident_and_again_when_what_it_read_changed(small_project: Path) -> None:
     site = site_of(small_project)
     made: list[str] = []
+    context = {"test:context": "one"}  # say a setting every piece reads
 
     def make(incident) -> str:  # noqa: ANN001 - an Incident
         made.append(incident.slug)
+        note("test:context", context["test:context"])
         return incident.slug.upper()
 
     fragments = Fragments()
-    fragments.use("one")
+    fragments.begin(lambda key: context.get(key, ""))
     first = fragments.each("piece", site.incidents, make)
     assert first == [incident.slug.upper() for incident in site.incidents]
+    for kept in fragments.kept.values():
+        context = {**kept.frame, **context}  # whatever else a piece read stays as it was
+    fragments.begin(lambda key: context.get(key, ""))
     assert fragments.each("piece", site.incidents, make) == first
     assert fragments.get("piece", site.incidents[0], make) == first[0]
     assert made == [incident.slug for incident in site.incidents]  # once each
-    fragments.use("two")  # say a template or site.yaml changed
+    context["test:context"] = "two"  # say a template or site.yaml changed
+    fragments.begin(lambda key: context.get(key, ""))
     assert fragments.each("piece", site.incidents, make) == first
     assert made == [incident.slug for incident in site.incidents] * 2
-    fresh = site_of(small_project)  # the files read again: new incidents, nothing kept on them
-    fragments.each("piece", fresh.incidents, make)
-    assert len(made) == 3 * len(site.incidents)
 
 
 def test_a_kept_value_is_reused_only_for_equal_inputs() -> None:
     fragments = Fragments()
-    fragments.use("one")
-    assert fragments.memo("name", ("a", "b"), lambda: 1) == 1
-    assert fragments.memo("name", ("a", "b"), lambda: 2) == 1
-    assert fragments.memo("name", ("a", "c"), lambda: 3) == 3
-    fragments.use("two")
-    assert fragments.memo("name", ("a", "c"), lambda: 4) == 4
+    context = {"test:context": "one"}
+    fragments.begin(lambda key: context.get(key, ""))
+
+    def made(value: int) -> Callable[[], int]:
+        def make() -> int:
+            note("test:context", context["test:context"])
+            return value
+
+        return make
+
+    assert fragments.memo("name", ("a", "b"), made(1)) == 1
+    assert fragments.memo("name", ("a", "b"), made(2)) == 1
+    assert fragments.memo("name", ("a", "c"), made(3)) == 3
+    context["test:context"] = "two"
+    fragments.begin(lambda key: context.get(key, ""))
+    assert fragments.memo("name", ("a", "c"), made(4)) == 4
 
 
-def preview_of(root: Path, cache: Path) -> tuple[PreviewBuilder, Watcher]:
-    """Return a builder that has built root once, and a watcher of it."""
-    builder = PreviewBuilder(Project(root, root / "site"), BASE, cache)
-    builder.bytecode = COMPILED
+def preview_of(root: Path, cache: Path) -> tuple[PreviewBuilder, Changes]:
+    """Return a builder that has built root once, and what changed since."""
+    builder = PreviewBuilder(root, BASE, cache)
     assert builder.build().ok
-    return builder, Watcher(root)
+    return builder, Changes(root)
 
 
-def update(builder: PreviewBuilder, watcher: Watcher) -> None:
-    """Bring the output up to date, the open home page first, as the preview server does."""
-    assert builder.update(watcher.poll(), first={"index.html"}).ok
-    while builder.pending:
-        assert builder.finish().ok
+def update(builder: PreviewBuilder, changes: Changes) -> None:
+    """Bring the output up to date, the edited incidents' pages first, as the preview server does."""
+    assert builder.update(changes()).ok
+    finish(builder)
 
 
 def test_an_agency_renamed_shows_in_its_lists_and_downloads(small_project: Path, tmp_path: Path) -> None:
-    builder, watcher = preview_of(small_project, tmp_path / "cache")
+    builder, changes = preview_of(small_project, tmp_path / "cache")
     edit(small_project, INCIDENT, "Officer fires at man", "Officer shoots at man")
-    update(builder, watcher)  # pieces of every incident kept from here on
+    update(builder, changes)  # pieces of every incident kept from here on
     edit(small_project, "content/agencies/example-pd.md", "Example Police Department", "Example City Police")
-    update(builder, watcher)
-    site = small_project / "site"
+    update(builder, changes)
+    site = builder.out
     for rel in ("agencies/index.html", "agencies/example-pd/index.html", "data/agencies.csv", "data/incidents.json"):
         text = (site / rel).read_text(encoding="utf-8")
         assert "Example City Police" in text and "Example Police Department" not in text, rel
@@ -144,12 +156,12 @@ def test_list_items_that_read_an_agency_are_made_again_when_it_changes(small_pro
     title = '<a href="{{ url(incident.path) }}">{{ incident.meta.title }}</a>'
     named = title + " ({{ site.agencies[incident.meta.agencies[0].id].meta.name }})"
     edit(small_project, "templates/_macros.html", title, named)  # a list item showing its first agency's name
-    builder, watcher = preview_of(small_project, tmp_path / "cache")
-    page = small_project / "site" / "agencies" / "example-pd" / "index.html"
+    builder, changes = preview_of(small_project, tmp_path / "cache")
+    page = builder.out / "agencies" / "example-pd" / "index.html"
     shown = page.read_text(encoding="utf-8").count("(Example Police Department)")
     assert shown >= 2
     edit(small_project, "content/agencies/example-pd.md", "Example Police Department", "Example City Police")
-    update(builder, watcher)
+    update(builder, changes)
     # The agency's page is rendered again (it reads the agency); its list items are pieces, made again too.
     assert page.read_text(encoding="utf-8").count("(Example City Police)") == shown
     assert "(Example Police Department)" not in page.read_text(encoding="utf-8")

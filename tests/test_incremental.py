@@ -1,33 +1,44 @@
-"""Incremental rebuilds (make serve): an update renders only what an edit affects, and its output
-equals a clean full build byte for byte, for every kind of input."""
+"""The preview's rebuilds (make serve): one long-lived engine updates the preview folder after each edit,
+making only what the edit affects, and the folder then equals a clean build byte for byte, for every kind
+of input. The watcher sees edits through the operating system's file events."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import queue
+import shutil
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from kcrecord.engine.build_cache import CachedMarkdownRenderer
-from kcrecord.engine.incremental import MemoryBytecodeCache, PreviewBuilder, Watcher
+from kcrecord.engine.engine import Engine
 from kcrecord.engine.pipeline import Project
+from kcrecord.preview.builder import PreviewBuilder, incident_slug, preview_folder
+from kcrecord.preview.watch import Watcher
 
 BASE = "http://127.0.0.1:8000/"
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
 OTHER_INCIDENT = "content/incidents/2023-07-01-example-vehicle.md"
-COMPILED = MemoryBytecodeCache()
+PAGE = "incidents/2024-03-05-example-shooting/index.html"
+WATCHED = ("content", "templates", "static", "site.yaml")
+SEARCH = "pagefind/"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Return every file below folder with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Return every file below folder with its bytes (the search bundle left out)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.relative_to(folder).as_posix().startswith(SEARCH)
+    }
 
 
 def clean_build(root: Path, out: Path) -> dict[str, bytes]:
-    """Build root from scratch, with no Markdown cache, into out; return the output tree."""
-    builder = PreviewBuilder(Project(root, out), BASE)
-    builder.bytecode = COMPILED  # Jinja checks each compiled template against its source
-    outcome = builder.build()
+    """Build root from scratch, with no cache and no search index, into out; return the output tree."""
+    outcome = Engine(root, out, BASE, search=False).run()
     assert outcome.ok, outcome
     return tree(out)
 
@@ -45,13 +56,42 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def snapshot(root: Path) -> dict[Path, bytes]:
+    """Return every watched file with its bytes."""
+    found = {}
+    for name in WATCHED:
+        path = root / name
+        paths = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path] if path.is_file() else []
+        found.update((p, p.read_bytes()) for p in paths)
+    return found
+
+
+class Changes:
+    """What the watcher would deliver: the watched files changed since the last call."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.seen = snapshot(root)
+
+    def __call__(self) -> set[Path]:
+        now = snapshot(self.root)
+        changed = {path for path, data in now.items() if self.seen.get(path) != data}
+        changed |= {path for path in self.seen if path not in now}
+        self.seen = now
+        return changed
+
+
+def finish(builder: PreviewBuilder) -> None:
+    while builder.pending:
+        assert builder.finish().ok
+
+
 @pytest.fixture
-def preview(small_project: Path, tmp_path: Path) -> tuple[PreviewBuilder, Watcher, Path]:
-    """Return a builder that has built the small project once, and a watcher of it."""
-    builder = PreviewBuilder(Project(small_project, small_project / "site"), BASE, tmp_path / "cache")
-    builder.bytecode = COMPILED
+def preview(small_project: Path) -> tuple[PreviewBuilder, Changes, Path]:
+    """Return a builder that has built the small project once, and what changed since."""
+    builder = PreviewBuilder(small_project, BASE)
     assert builder.build().ok
-    return builder, Watcher(small_project), small_project
+    return builder, Changes(small_project), small_project
 
 
 def _new_incident(root: Path) -> None:
@@ -121,93 +161,133 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.mark.parametrize("quick", [False, True], ids=["at once", "open pages first"])
+@pytest.mark.parametrize("quick", [False, True], ids=["at once", "edited page first"])
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_update_equals_a_clean_build(change: str, quick: bool, preview, tmp_path: Path) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     CHANGES[change](root)
-    outcome = builder.update(watcher.poll(), first={"index.html"} if quick else None)
+    outcome = builder.update(changes(), quick)
     assert outcome.ok, outcome
-    while builder.pending:
-        assert builder.finish().ok
-    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+def test_the_preview_builds_into_its_own_folder(preview) -> None:
+    builder, _, root = preview
+    assert builder.out == preview_folder(root / ".cache") == root / ".cache" / "preview" / "site"
+    assert (builder.out / PAGE).is_file()
+    assert not (root / "site").exists()
 
 
 def test_an_incident_edit_renders_only_the_pages_that_show_it(preview) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
-    outcome = builder.update(watcher.poll())
-    assert not outcome.full
+    outcome = builder.update(changes(), quick=False)
+    assert not outcome.full and builder.pending == 0
     rendered = set(outcome.rendered_paths)
-    assert "incidents/2024-03-05-example-shooting/index.html" in rendered
-    assert {
-        "index.html",
-        "timeline/index.html",
-        "timeline/2024/index.html",
-        "agencies/example-pd/index.html",
-    } <= rendered
+    assert {PAGE, "index.html", "timeline/index.html", "timeline/2024/index.html"} <= rendered
+    assert "agencies/example-pd/index.html" in rendered
     assert "incidents/2023-07-01-example-vehicle/index.html" not in rendered
-    assert "timeline/2023/index.html" not in rendered
     assert "about/index.html" not in rendered
-    assert "incidents/2024-03-05-example-shooting/index.html" in outcome.written
+    assert PAGE in outcome.written
+    assert "timeline/2023/index.html" not in outcome.written  # it may read every incident, but shows no 2024 one
 
 
-def test_open_pages_first_then_the_rest(preview, tmp_path: Path) -> None:
-    builder, watcher, root = preview
+def test_the_edited_page_first_then_the_rest(preview, tmp_path: Path) -> None:
+    builder, changes, root = preview
     edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
-    outcome = builder.update(watcher.poll(), first={"agencies/example-prosecutor/index.html", "about/index.html"})
-    assert "about/index.html" not in outcome.rendered_paths  # open, but the edit does not show on it
-    assert "incidents/2024-03-05-example-shooting/index.html" in outcome.written
-    assert "agencies/example-prosecutor/index.html" in outcome.written
-    assert "timeline/index.html" not in outcome.rendered_paths
-    assert outcome.pending == builder.pending > 0
-    rest = builder.finish()  # one slice: one job at least
-    assert len(rest.rendered_paths) == 1 and rest.pending == builder.pending > 0
-    assert "agencies/example-prosecutor/index.html" not in rest.rendered_paths  # written already
-    while builder.pending:
-        builder.finish(10)
-    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+    outcome = builder.update(changes())
+    assert outcome.ok and outcome.pending == builder.pending == 1
+    assert PAGE in outcome.written
+    assert all(path.startswith("incidents/2024-03-05-example-shooting/") for path in outcome.rendered_paths)
+    assert b"Officer shoots" in (builder.out / PAGE).read_bytes()
+    assert b"Officer shoots" not in (builder.out / "timeline/index.html").read_bytes()  # not yet
+    rest = builder.finish()
+    assert rest.ok and builder.pending == 0
+    assert "timeline/index.html" in rest.written and PAGE not in rest.rendered_paths
+    assert builder.finish().rendered_paths == []  # nothing left
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+def test_only_incident_files_take_the_quick_pass(preview) -> None:
+    builder, changes, root = preview
+    edit(root, "content/agencies/example-pd.md", "Example Police Department", "Example City Police")
+    builder.update(changes())
+    assert builder.pending == 0
+    assert incident_slug(root, root / INCIDENT) == "2024-03-05-example-shooting"
+    assert incident_slug(root, root / "content/incidents/.2024-03-05-x.md") is None
+    assert incident_slug(root, root / "content/agencies/example-pd.md") is None
 
 
 def test_an_edit_during_pending_work_catches_up(preview, tmp_path: Path) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
-    assert builder.update(watcher.poll(), first=set()).pending
-    edit(root, OTHER_INCIDENT, "title: ", "title: Now ")
-    builder.update(watcher.poll())
+    assert builder.update(changes()).pending
+    edit(root, "content/agencies/example-pd.md", "Example Police Department", "Example City Police")
+    assert builder.update(changes()).ok
     assert builder.pending == 0
-    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
 
 
 def test_reverting_after_an_unfinished_update_restores_the_pages(preview, tmp_path: Path) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     original = (root / INCIDENT).read_text(encoding="utf-8")
     edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
-    assert builder.update(watcher.poll(), first=set()).pending  # its page is written, the lists are not yet
+    assert builder.update(changes()).pending  # its page is written, the lists are not yet
     edit(root, INCIDENT, 'time: "13:50"', "time: 13:50")
-    assert builder.update(watcher.poll(), first=set()).problems  # the pending work is dropped
-    (root / INCIDENT).write_text(original, encoding="utf-8")  # back to the last good build's bytes
-    assert builder.update(watcher.poll(), first=set()).ok
-    while builder.pending:
-        builder.finish(10)
-    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+    assert builder.update(changes()).problems
+    assert builder.pending == 0
+    (root / INCIDENT).write_text(original, encoding="utf-8")
+    assert builder.update(changes()).ok
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
 
 
 def test_an_incident_added_then_removed_before_the_lists_leaves_nothing(preview, tmp_path: Path) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     _new_incident(root)
-    assert builder.update(watcher.poll(), first=set()).ok
+    assert builder.update(changes()).ok
+    assert (builder.out / "incidents/2022-05-09-example-new/index.html").is_file()
     (root / "content/incidents/2022-05-09-example-new.md").unlink()
-    assert builder.update(watcher.poll(), first=set()).ok
-    while builder.pending:
-        builder.finish(10)
-    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+    assert builder.update(changes()).ok
+    finish(builder)
+    assert not (builder.out / "incidents/2022-05-09-example-new").exists()
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+def test_a_deleted_incident_loses_its_pages(preview) -> None:
+    builder, changes, root = preview
+    (root / OTHER_INCIDENT).unlink()
+    outcome = builder.update(changes())
+    assert outcome.ok
+    assert "incidents/2023-07-01-example-vehicle/index.html" in outcome.written
+    assert not (builder.out / "incidents/2023-07-01-example-vehicle").exists()
+
+
+def test_a_folder_moved_away_and_back_is_read_again(preview, tmp_path: Path) -> None:
+    builder, changes, root = preview
+    folder = root / "content/incidents/2024"
+    folder.mkdir()
+    (root / INCIDENT).rename(folder / Path(INCIDENT).name)
+    assert builder.update(changes()).ok
+    finish(builder)
+    aside = tmp_path / "aside"
+    folder.rename(aside)
+    assert builder.update({folder}).ok  # a folder moved as a whole: one event, for the folder
+    finish(builder)
+    assert not (builder.out / PAGE).exists()
+    edit(aside, Path(INCIDENT).name, "Officer fires at man", "Officer shoots at man")
+    aside.rename(folder)
+    assert builder.update({folder}).ok
+    finish(builder)
+    assert b"Officer shoots at man" in (builder.out / PAGE).read_bytes()
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
 
 
 def test_a_template_edit_renders_only_the_pages_that_use_it(preview) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     edit(root, "templates/agency.html", "Suggest a correction", "Suggest a fix")
-    outcome = builder.update(watcher.poll())
+    outcome = builder.update(changes())
     rendered = set(outcome.rendered_paths)
     assert {"agencies/example-pd/index.html", "agencies/example-prosecutor/index.html"} <= rendered
     assert not rendered & {"index.html", "agencies/index.html", "timeline/index.html", "about/index.html"}
@@ -215,57 +295,75 @@ def test_a_template_edit_renders_only_the_pages_that_use_it(preview) -> None:
 
 
 def test_nothing_changed_writes_nothing(preview) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     path = root / INCIDENT
     path.write_bytes(path.read_bytes())  # touched, same bytes
-    outcome = builder.update(watcher.poll() | {path})
+    outcome = builder.update(changes() | {path})
     assert outcome.ok and outcome.written == []
+    finish(builder)
 
 
 def test_several_edits_then_a_fix_catch_up(preview, tmp_path: Path) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
     edit(root, INCIDENT, "title: Officer fires", "title: Officer shoots")
     edit(root, INCIDENT, "title: Officer", "title: [broken")
-    broken = builder.update(watcher.poll())
+    broken = builder.update(changes())
     assert broken.problems and broken.problems[0].path == INCIDENT
     edit(root, "content/agencies/example-pd.md", "Example Police Department", "Example City Police")
-    assert builder.update(watcher.poll()).problems  # still broken: nothing written
+    assert builder.update(changes()).problems  # still broken: nothing written
     edit(root, INCIDENT, "title: [broken", "title: Officer")
-    assert builder.update(watcher.poll()).ok
-    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+    assert builder.update(changes()).ok
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
 
 
-def test_broken_yaml_keeps_the_site_and_names_file_and_line(preview) -> None:
-    builder, watcher, root = preview
-    before = tree(root / "site")
+def test_broken_yaml_keeps_the_preview_and_names_file_and_line(preview) -> None:
+    builder, changes, root = preview
+    before = tree(builder.out)
     edit(root, INCIDENT, 'time: "13:50"', "time: 13:50")
-    outcome = builder.update(watcher.poll())
-    assert not outcome.ok
+    outcome = builder.update(changes())
+    assert not outcome.ok and builder.pending == 0
     assert [(p.path, p.line, p.field) for p in outcome.problems] == [(INCIDENT, 6, "time")]
-    assert tree(root / "site") == before
+    assert tree(builder.out) == before
 
 
 def test_a_template_error_is_reported_with_file_and_line(preview, tmp_path: Path) -> None:
-    builder, watcher, root = preview
+    builder, changes, root = preview
+    before = tree(builder.out)
     edit(root, "templates/agency.html", "{% block content %}", "{% block content %}{% if %}")
-    outcome = builder.update(watcher.poll())
+    outcome = builder.update(changes())
     lines = (root / "templates/agency.html").read_text(encoding="utf-8").splitlines()
     line = next(number for number, text in enumerate(lines, 1) if "{% if %}" in text)
     assert outcome.error.startswith(f"templates/agency.html:{line}: template: ")
+    assert tree(builder.out) == before  # the preview folder as it was
     edit(root, "templates/agency.html", "{% if %}", "")
-    assert builder.update(watcher.poll()).ok
-    assert_same_tree(tree(root / "site"), clean_build(root, tmp_path / "clean"))
+    assert builder.update(changes()).ok
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+def test_a_template_error_in_the_quick_pass_then_fixed(preview, tmp_path: Path) -> None:
+    builder, changes, root = preview
+    edit(root, "templates/incident.html", '<h2 id="sources">', '<h2 id="sources">{{ 1 | no_such_filter }}')
+    assert builder.update(changes()).error.startswith("templates/incident.html:")
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    assert builder.update(changes()).error  # the quick pass meets the same template
+    assert builder.pending == 0
+    edit(root, "templates/incident.html", "{{ 1 | no_such_filter }}", "")
+    assert builder.update(changes()).ok
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
 
 
 def test_a_broken_start_renders_everything_once_fixed(small_project: Path, tmp_path: Path) -> None:
     edit(small_project, INCIDENT, 'time: "13:50"', "time: 13:50")
-    builder = PreviewBuilder(Project(small_project, small_project / "site"), BASE)
-    watcher = Watcher(small_project)
+    builder = PreviewBuilder(small_project, BASE)
+    changes = Changes(small_project)
     assert builder.build().problems
-    assert not (small_project / "site").exists()
+    assert not builder.out.exists()
     edit(small_project, INCIDENT, "time: 13:50", 'time: "13:50"')
-    assert builder.update(watcher.poll()).ok
-    assert_same_tree(tree(small_project / "site"), clean_build(small_project, tmp_path / "clean"))
+    assert builder.update(changes()).ok
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(small_project, tmp_path / "clean"))
 
 
 def test_markdown_cache_survives_a_restart_and_keys_on_every_input(tmp_path: Path) -> None:
@@ -281,21 +379,120 @@ def test_markdown_cache_survives_a_restart_and_keys_on_every_input(tmp_path: Pat
     assert other_base.misses == 1
 
 
-def test_second_build_reads_parsed_files_and_markdown_from_the_cache(small_project: Path, tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    first = PreviewBuilder(Project(small_project, tmp_path / "one"), BASE, cache)
-    first.build()
-    assert first.renderer is not None and first.renderer.misses > 0
-    second = PreviewBuilder(Project(small_project, tmp_path / "two"), BASE, cache)
-    second.build()
-    assert second.renderer is not None and second.renderer.misses == 0 and second.renderer.hits > 0
-    assert first.reader.misses > 0 and second.reader.misses == 0 and second.reader.hits == first.reader.misses
-    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+def test_a_restart_reads_parsed_files_and_markdown_from_the_cache(small_project: Path) -> None:
+    first = PreviewBuilder(small_project, BASE)
+    assert first.build().ok
+    assert first.engine.renderer is not None and first.engine.renderer.misses > 0
+    before = tree(first.out)
+    second = PreviewBuilder(small_project, BASE)  # make serve again: the same .cache/
+    outcome = second.build()
+    assert outcome.ok and outcome.written == []
+    renderer, reader = second.engine.renderer, second.engine.reader
+    assert renderer is None or renderer.misses == 0
+    assert first.engine.reader.misses > 0 and reader.misses == 0
+    assert tree(second.out) == before
 
 
 def test_full_build_matches_make_site(small_project: Path, tmp_path: Path) -> None:
     from kcrecord.engine.pipeline import build
 
-    build(Project(small_project, tmp_path / "pipeline"), BASE)
-    expected = {rel: data for rel, data in tree(tmp_path / "pipeline").items() if not rel.startswith("pagefind/")}
-    assert_same_tree(clean_build(small_project, tmp_path / "ours"), expected)
+    build(Project(small_project, tmp_path / "pipeline"), BASE, search=False)
+    builder = PreviewBuilder(small_project, BASE, tmp_path / "cache")
+    assert builder.build().ok
+    assert_same_tree(tree(builder.out), tree(tmp_path / "pipeline"))
+
+
+# -- the watcher ---------------------------------------------------------------------------------------------
+
+WAIT = 10.0  # seconds an event may take to arrive
+
+
+@pytest.fixture
+def watched(small_project: Path) -> Iterator[tuple[Path, queue.Queue[set[Path]]]]:
+    """Watch the small project; yield it and the queue of delivered batches."""
+    batches: queue.Queue[set[Path]] = queue.Queue()
+    watcher = Watcher(small_project, batches.put)
+    watcher.start()
+    yield small_project, batches
+    watcher.stop()
+
+
+def seen(batches: queue.Queue[set[Path]], wanted: Path, seconds: float = WAIT) -> set[Path]:
+    """Return every path delivered until wanted was, failing after seconds."""
+    found: set[Path] = set()
+    deadline = time.monotonic() + seconds
+    while wanted not in found:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{wanted} not seen; seen {sorted(found)}"
+        try:
+            found |= batches.get(timeout=left)
+        except queue.Empty:
+            continue
+    return found
+
+
+def quiet(batches: queue.Queue[set[Path]], seconds: float = 0.6) -> set[Path]:
+    """Return whatever is delivered within seconds."""
+    found: set[Path] = set()
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            found |= batches.get(timeout=left)
+        except queue.Empty:
+            break
+    return found
+
+
+def test_the_watcher_sees_an_edit_an_addition_and_a_deletion(watched) -> None:
+    root, batches = watched
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    assert seen(batches, root / INCIDENT) <= {root / INCIDENT}
+    added = root / "content/incidents/2022-05-09-example-new.md"
+    added.write_text((root / INCIDENT).read_text(encoding="utf-8"), encoding="utf-8")
+    seen(batches, added)
+    (root / OTHER_INCIDENT).unlink()
+    seen(batches, root / OTHER_INCIDENT)
+    edit(root, "site.yaml", "title: ", "title: The ")
+    seen(batches, root / "site.yaml")
+    (root / "templates/extra.html").write_text("{{ 1 }}", encoding="utf-8")
+    seen(batches, root / "templates/extra.html")
+    (root / "static/style.css").write_text("body { color: red; }\n", encoding="utf-8")
+    seen(batches, root / "static/style.css")
+
+
+def test_the_watcher_ignores_hidden_files_and_folders_and_what_is_not_watched(watched) -> None:
+    root, batches = watched
+    (root / "content/incidents/.2024-03-05-example-shooting.md.swp").write_text("swap", encoding="utf-8")
+    (root / "content/.drafts").mkdir()
+    (root / "content/.drafts/2024-01-01-x.md").write_text("draft", encoding="utf-8")
+    (root / "static/.DS_Store").write_bytes(b"\0")
+    (root / ".cache").mkdir(exist_ok=True)
+    (root / ".cache/anything").write_text("x", encoding="utf-8")
+    (root / "notes.txt").write_text("x", encoding="utf-8")
+    (root / "site").mkdir()
+    (root / "site/index.html").write_text("x", encoding="utf-8")
+    assert quiet(batches) == set()
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")  # and it still watches
+    assert seen(batches, root / INCIDENT) == {root / INCIDENT}
+
+
+def test_the_watcher_does_not_follow_linked_folders(watched, tmp_path: Path) -> None:
+    root, batches = watched
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = root / "content/incidents/linked"
+    os.symlink(elsewhere, link)
+    assert link in seen(batches, link)  # the link itself is a change: the loader reports it
+    (elsewhere / "2024-01-01-x.md").write_text("x", encoding="utf-8")
+    assert not [path for path in quiet(batches) if link in path.parents]
+
+
+def test_the_watcher_follows_a_folder_replaced_as_a_whole(watched) -> None:
+    root, batches = watched
+    shutil.rmtree(root / "static")
+    seen(batches, root / "static")
+    (root / "static").mkdir()
+    seen(batches, root / "static")
+    time.sleep(0.5)  # the new folder is watched once the watch of the project folder has started it again
+    (root / "static/new.css").write_text("p {}\n", encoding="utf-8")
+    seen(batches, root / "static/new.css")

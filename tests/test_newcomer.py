@@ -11,7 +11,7 @@ import pytest
 
 from kcrecord import cli
 from kcrecord.content.problems import Problem
-from kcrecord.engine.incremental import Outcome
+from kcrecord.engine.engine import Outcome
 from kcrecord.engine.pipeline import Project
 from kcrecord.preview.serve import Preview
 from tests.conftest import REPO

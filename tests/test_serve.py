@@ -6,6 +6,7 @@ import asyncio
 import http.client
 import json
 import os
+import subprocess
 import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +17,16 @@ import pytest
 from bs4 import BeautifulSoup
 from tornado.websocket import websocket_connect
 
+from kcrecord import cli
 from kcrecord.engine.pipeline import Project
-from kcrecord.preview.serve import RunningPreview, content_type, is_loopback, resolve, start_in_thread
+from kcrecord.preview.serve import (
+    RunningPreview,
+    content_type,
+    inject_livereload,
+    is_loopback,
+    resolve,
+    start_in_thread,
+)
 from tests.conftest import SMALL_SITE, copy_project
 
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
@@ -26,9 +35,11 @@ PAGE_FILE = "incidents/2024-03-05-example-shooting/index.html"
 PROTOCOL = "http://livereload.com/protocols/official-7"
 
 
-def _serve(root: Path) -> RunningPreview:
+def _serve(root: Path, search: bool = False) -> RunningPreview:
     (root.parent / "secret.txt").write_text("outside site/\n")
-    return start_in_thread(Project(root, root / "site"), interval=0.05)
+    (root / ".cache").mkdir(exist_ok=True)
+    (root / ".cache" / "secret.txt").write_text("outside site/\n")
+    return start_in_thread(Project(root, root / "site"), search=search)
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +111,8 @@ def test_links_work_at_the_root(server: RunningPreview) -> None:
 )
 def test_content_types(server: RunningPreview, name: str, expected: str) -> None:
     assert content_type(Path(name)) == expected
-    (server.preview.project.out / "types").mkdir(exist_ok=True)
-    (server.preview.project.out / "types" / name).write_text("x")
+    (server.preview.out / "types").mkdir(exist_ok=True)
+    (server.preview.out / "types" / name).write_text("x")
     status, headers, _ = get(server, f"/types/{name}")
     assert (status, headers["content-type"]) == (200, expected)
 
@@ -147,8 +158,8 @@ def test_paths_cannot_leave_site(server: RunningPreview, path: str) -> None:
 
 
 def test_symlinks_pointing_outside_are_not_followed(server: RunningPreview) -> None:
-    out = server.preview.project.out
-    os.symlink(out.parent.parent / "secret.txt", out / "leak.txt")
+    out = server.preview.out
+    os.symlink(out.parent.parent / "secret.txt", out / "leak.txt")  # .cache/secret.txt
     os.symlink(out.parent.parent, out / "up")
     for path in ("/leak.txt", "/up/secret.txt"):
         status, _, body = get(server, path)
@@ -238,10 +249,78 @@ def test_a_page_that_connects_late_catches_up(editable: RunningPreview, small_pr
     get(editable, INCIDENT_PAGE)  # served before the edit; its socket is not open yet
     path = small_project / INCIDENT
     path.write_text(path.read_text().replace("Officer fires at man", "Officer shoots at man"), encoding="utf-8")
-    wait_for(lambda: b"Officer shoots at man" in (editable.preview.project.out / PAGE_FILE).read_bytes())
+    wait_for(lambda: b"Officer shoots at man" in (editable.preview.out / PAGE_FILE).read_bytes())
     hello, message = _in_thread(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 5))
     assert hello["protocols"] == [PROTOCOL]
     assert message is not None and message["command"] == "reload"
     get(editable, INCIDENT_PAGE)  # now up to date: no reload
     _, message = _in_thread(_livereload_client(editable.port, editable.url + INCIDENT_PAGE[1:], 0.5))
     assert message is None
+
+
+def test_a_deleted_incident_is_removed_from_the_preview(editable: RunningPreview, small_project: Path) -> None:
+    other = "/incidents/2023-07-01-example-vehicle/"
+    assert get(editable, other)[0] == 200
+    (small_project / "content/incidents/2023-07-01-example-vehicle.md").unlink()
+    wait_for(lambda: get(editable, other)[0] == 404)
+    wait_for(lambda: editable.preview.builder.pending == 0)
+    assert b"2023-07-01-example-vehicle" not in get(editable, "/timeline/")[2]
+
+
+def test_the_preview_serves_its_own_folder_not_site(editable: RunningPreview, small_project: Path) -> None:
+    assert editable.preview.out == small_project / ".cache" / "preview" / "site"
+    assert not (small_project / "site").exists()
+    assert get(editable, INCIDENT_PAGE)[0] == 200
+
+
+def _git(root: Path, *args: str) -> None:
+    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
+    subprocess.run([*command, *args], cwd=root, check=True, capture_output=True)
+
+
+def test_preview_stamps_the_same_commit_as_make_site(small_project: Path) -> None:
+    _git(small_project, "init", "-q")
+    _git(small_project, "add", "-A")
+    _git(small_project, "commit", "-q", "-m", "fixture")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=small_project, capture_output=True, text=True)
+    commit = head.stdout.strip()
+    running = start_in_thread(Project(small_project, small_project / "site"), search=False)
+    try:
+        # make site, for the address the preview is served at (the pages' links depend on it)
+        assert (
+            cli.main(["--root", str(small_project), "build", "--quiet", "--no-search", "--base-url", running.url]) == 0
+        )
+        made = (small_project / "site" / "data" / "index.html").read_bytes()
+        assert commit.encode() in made
+        status, _, body = get(running, "/data/")
+        assert status == 200
+        assert inject_livereload(made) == body
+    finally:
+        running.stop()
+
+
+def test_preview_never_replaces_site(small_project: Path) -> None:
+    assert cli.main(["--root", str(small_project), "build", "--quiet"]) == 0
+    site = small_project / "site"
+    assert (site / "pagefind").is_dir()
+    before = {
+        p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in site.rglob("*") if p.is_file()
+    }
+    running = start_in_thread(Project(small_project, site), search=True)
+    try:
+        assert running.preview.search is not None and running.preview.search.wait(60)
+        assert running.preview.search.error == ""
+        assert (running.preview.out / "pagefind" / "pagefind.js").is_file()
+        assert get(running, "/pagefind/pagefind.js")[0] == 200  # the preview's /search/ has its own index
+        path = small_project / INCIDENT
+        path.write_text(path.read_text().replace("Officer fires at man", "Officer shoots at man"), encoding="utf-8")
+        wait_for(lambda: b"Officer shoots at man" in get(running, "/timeline/")[2])
+        wait_for(lambda: running.preview.builder.pending == 0)
+        assert running.preview.search.wait(60)
+        assert running.preview.search.runs >= 2  # indexed again after the edit
+    finally:
+        running.stop()
+    after = {
+        p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in site.rglob("*") if p.is_file()
+    }
+    assert after == before

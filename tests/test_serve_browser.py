@@ -22,7 +22,7 @@ HEADING_SAYS = "(text) => (document.querySelector('h1') || {}).textContent?.star
 @pytest.fixture
 def server(small_project: Path) -> Iterator[RunningPreview]:
     """Serve a copy of the small project that the test edits."""
-    running = start_in_thread(Project(small_project, small_project / "site"), interval=0.1)
+    running = start_in_thread(Project(small_project, small_project / "site"), search=False)
     yield running
     running.stop()
 

@@ -1,10 +1,14 @@
 """`make serve`: preview the site on 127.0.0.1:8000, rebuild what an edit affects and reload the browser.
 
 The server is a small tornado application (tornado comes with livereload): a handler that serves
-files from site/ only, the livereload.js client from the livereload package, and a websocket
-that speaks the livereload protocol so the open page reloads after each rebuild. While content
-or a template is broken, site/ keeps its last good state and every HTML page shows the problems
-instead, until the file is fixed.
+files from the preview's own folder (.cache/preview/site/, kcrecord/preview/builder.py; site/ is
+never touched), the livereload.js client from the livereload package, and a websocket that speaks
+the livereload protocol so the open pages whose files were written reload after each rebuild.
+The watcher (kcrecord/preview/watch.py) hands batches of changed paths to the server's loop; the
+builds run one at a time in a worker thread, so requests are answered meanwhile, and the search
+index is refreshed in the background once they settle (kcrecord/preview/search.py). While content
+or a template is broken, the preview folder keeps its last good state and every HTML page shows
+the problems instead, until the file is fixed.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import ipaddress
 import mimetypes
 import threading
 import time
+import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -26,8 +32,12 @@ from tornado.escape import json_decode, json_encode
 from tornado.ioloop import IOLoop
 
 from kcrecord.content.problems import ContentError
-from kcrecord.engine.incremental import Outcome, PreviewBuilder, Watcher
+from kcrecord.engine.engine import Outcome
 from kcrecord.engine.pipeline import Project
+from kcrecord.engine.write import OutputRefusedError
+from kcrecord.preview.builder import PreviewBuilder
+from kcrecord.preview.search import SearchRefresher
+from kcrecord.preview.watch import Watcher
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -45,14 +55,12 @@ CONTENT_TYPES = {
 }
 LIVERELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
 TEMPLATES = Path(__file__).resolve().parent / "serve_templates"
-POLL_INTERVAL = 0.3  # seconds from the end of one scan of the watched files to the next
-FINISH_DELAY = 0.3  # after reloading the open pages, let them load before the slower outputs are written
-FINISH_SLICE = 0.1  # seconds of pending work between chances to answer requests
+FINISH_DELAY = 0.2  # after reloading the edited page, let it load before the slower outputs are made
 Log = Callable[[str], None]
 
 
 def content_type(path: Path) -> str:
-    """Return the Content-Type header for a file in site/."""
+    """Return the Content-Type header for a file the preview serves."""
     known = CONTENT_TYPES.get(path.suffix.lower())
     if known:
         return known
@@ -74,7 +82,7 @@ def resolve(site_root: Path, url_path: str) -> Path | None:
     except (OSError, RuntimeError):
         return None
     if real != root and root not in real.parents:
-        return None  # an absolute path, or a symlink pointing outside site/
+        return None  # an absolute path, or a symlink pointing outside the served folder
     return real
 
 
@@ -89,82 +97,161 @@ def inject_livereload(html: bytes) -> bytes:
 class Preview:
     """The preview's state: the builder, the watcher, the latest outcome and the open browser pages."""
 
-    def __init__(self, project: Project, base_url: str, cache: Path | None, log: Log = print) -> None:
+    def __init__(
+        self,
+        project: Project,
+        base_url: str,
+        cache: Path | None = None,
+        log: Log = print,
+        commit: str | None = None,
+        search: bool = True,
+    ) -> None:
         self.project = project
-        self.builder = PreviewBuilder(project, base_url, cache)
-        self.watcher = Watcher(project.root)
+        self.builder = PreviewBuilder(project.root, base_url, cache if cache is not None else project.cache, commit)
+        self.out = self.builder.out  # the preview's own folder, never project.out (site/)
+        self.search = SearchRefresher(self.out, log) if search else None
+        self.watcher: Watcher | None = None
         self.log = log
         self.outcome = Outcome(True)
         self.sockets: set[LiveReloadSocket] = set()
-        self._started_pending = 0.0
+        self.loop: IOLoop | None = None
+        self._lock = threading.Lock()
+        self._early: set[Path] = set()  # changes seen before the loop runs
+        self._queued: set[Path] = set()
+        self._busy = False
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="preview-build")  # one build at a time
         # A page whose socket connects after a change missed that reload: these let it catch up.
         self.state = 0  # counts changes
         self.served: dict[str, int] = {}  # URL path of an HTML page -> state when it was served
-        self.written_at: dict[str, int] = {}  # file below site/ -> state when it was last written
+        self.written_at: dict[str, int] = {}  # file below the preview folder -> state when it was last written
         self.toggled_at = 0  # state when the error page appeared, changed or went away
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
         self._error_template = env.get_template("error.html")
 
+    # -- building --------------------------------------------------------------------------
+
     def build(self) -> Outcome:
-        """Build everything once, at start."""
-        self.outcome = self.builder.build()
+        """Build everything once, at start (the engine reuses what .cache/ holds)."""
+        try:
+            self.outcome = self.builder.build()
+        except OutputRefusedError:
+            raise  # the preview folder holds files the build did not write: run() says so and stops
+        except Exception:
+            self.outcome = self._guarded(self.builder.build)
         self._report(self.outcome, set())
+        if self.outcome.ok:
+            self._index(self.outcome.written)
         return self.outcome
 
-    def watch(self, interval: float) -> None:
-        """Scan for changes in a worker thread every interval seconds, so requests are answered meanwhile."""
-        loop = IOLoop.current()
+    def _guarded(self, action: Callable[..., Outcome], *args: object) -> Outcome:
+        """Run a build step; an unexpected error is shown like a template error, and the preview goes on."""
+        try:
+            return action(*args)
+        except OutputRefusedError as error:
+            return Outcome(False, error=str(error))
+        except Exception as error:
+            self.log(traceback.format_exc().rstrip())
+            return Outcome(False, error=f"the preview failed: {type(error).__name__}: {error} (see the terminal)")
 
-        async def scan() -> None:
-            try:
-                changed = await loop.run_in_executor(None, self.watcher.poll)
-                if changed:
-                    self.apply(changed)
-            finally:
-                loop.call_later(interval, scan)
+    def _index(self, written: list[str]) -> None:
+        if self.search is not None:
+            self.search.request(written)
 
-        loop.add_callback(scan)
+    # -- watching --------------------------------------------------------------------------
 
-    def poll(self) -> Outcome | None:
-        """Rebuild what changed since the last poll, then tell open pages to reload."""
-        changed = self.watcher.poll()
-        return self.apply(changed) if changed else None
+    def start_watching(self) -> None:
+        """Start the watcher; what it sees before attach() is kept for then."""
+        self.watcher = Watcher(self.project.root, self._seen)
+        self.watcher.start()
+
+    def attach(self, loop: IOLoop) -> None:
+        """Hand changes to loop from now on, starting with those seen before."""
+        with self._lock:
+            self.loop = loop
+            early, self._early = self._early, set()
+        if early:
+            loop.add_callback(self.changed, early)
+
+    def _seen(self, paths: set[Path]) -> None:
+        """Take a batch from the watcher's thread to the loop's."""
+        with self._lock:
+            loop = self.loop
+            if loop is None:
+                self._early |= paths
+                return
+        loop.add_callback(self.changed, paths)
+
+    def changed(self, paths: set[Path]) -> None:
+        """On the loop: queue changed paths, and start working them off unless that is under way."""
+        self._queued |= paths
+        if not self._busy:
+            self._busy = True
+            IOLoop.current().spawn_callback(self._work)
+
+    async def _work(self) -> None:
+        """Apply the queued changes one batch at a time in the build thread, then finish what they left."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._queued or self.builder.pending:
+                if self._queued:
+                    batch, self._queued = self._queued, set()
+                    outcome = await loop.run_in_executor(self._executor, self._guarded, self.builder.update, batch)
+                    self.applied(outcome, batch)
+                    continue
+                await asyncio.sleep(FINISH_DELAY)
+                if self._queued:
+                    continue  # a newer edit first: its own pages, then everything at once
+                started = time.perf_counter()
+                outcome = await loop.run_in_executor(self._executor, self._guarded, self.builder.finish)
+                self.finished(outcome, started)
+        finally:
+            self._busy = False
 
     def apply(self, changed: set[Path]) -> Outcome:
-        """Rebuild what the changed files affect, then tell open pages to reload."""
-        was_ok = self.outcome.ok
-        first = {self.page_file(socket.page) for socket in self.sockets}
-        self.outcome = self.builder.update(changed, first)
-        self._report(self.outcome, changed)
-        written = self.outcome.written
-        self.mark(written, not self.outcome.ok or not was_ok)
-        if not self.outcome.ok or not was_ok:
-            self.reload()  # show the problems, or the fixed page in their place
-        elif written:
-            self.reload_pages(written)
-        if self.builder.pending:
-            self._started_pending = time.perf_counter()
-            IOLoop.current().call_later(FINISH_DELAY, self.finish_step)
-        return self.outcome
+        """Rebuild what the changed files affect here and now (all of it), then tell open pages to reload."""
+        outcome = self._guarded(self.builder.update, changed, False)
+        self.applied(outcome, changed)
+        return outcome
 
-    def finish_step(self) -> None:
-        """Write a slice of the outputs an update left pending, reload the pages among them, and go on."""
-        if not self.builder.pending:
-            return
-        outcome = self.builder.finish(FINISH_SLICE)
-        self.mark(outcome.written, not outcome.ok)
+    def applied(self, outcome: Outcome, changed: set[Path]) -> None:
+        """Show an update's outcome: report it, reload the pages it wrote, or show the problems."""
+        was_ok = self.outcome.ok
+        self.outcome = outcome
+        self._report(outcome, changed)
+        self.mark(outcome.written, not outcome.ok or not was_ok)
+        if not outcome.ok or not was_ok:
+            self.reload()  # show the problems, or the fixed page in their place
+        elif outcome.written:
+            self.reload_pages(outcome.written)
+        if outcome.ok and not self.builder.pending:
+            self._index(outcome.written)
+
+    def finished(self, outcome: Outcome, started: float) -> None:
+        """Show what finishing a quick pass did."""
+        was_ok = self.outcome.ok
+        self.outcome = outcome
+        self.mark(outcome.written, not outcome.ok or not was_ok)
         if not outcome.ok:
-            self.outcome = outcome
             self._report(outcome, set())
             self.reload()
             return
-        if outcome.written:
+        if not was_ok:
+            self.reload()
+        elif outcome.written:
             self.reload_pages(outcome.written)
-        if self.builder.pending:
-            IOLoop.current().call_later(0.01, self.finish_step)
-        else:
-            seconds = time.perf_counter() - self._started_pending
-            self.log(f"  ... then the lists, feeds and downloads, in {seconds:.2f} s more.")
+        self._index(outcome.written)
+        seconds = time.perf_counter() - started
+        self.log(f"  ... then the lists, feeds and downloads, in {seconds:.2f} s more.")
+
+    def close(self) -> None:
+        """Stop the watcher, the build thread and the search index."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self.search is not None:
+            self.search.stop()
+
+    # -- reloading -------------------------------------------------------------------------
 
     def mark(self, written: list[str], toggled: bool) -> None:
         """Record a change: which files were written, and whether the error page changed."""
@@ -197,14 +284,13 @@ class Preview:
                 self.send(socket, "*")
 
     def page_file(self, url_path: str) -> str:
-        """Return the file below site/ that a page's URL path shows (404.html when there is none)."""
-        out = self.project.out
-        target = resolve(out, url_path)
+        """Return the file below the preview folder that a page's URL path shows (404.html when there is none)."""
+        target = resolve(self.out, url_path)
         if target is not None and target.is_dir():
             target = target / "index.html"
         if target is None or not target.is_file():
             return "404.html"
-        return target.relative_to(out.resolve()).as_posix()
+        return target.relative_to(self.out.resolve()).as_posix()
 
     def reload(self, path: str = "*") -> None:
         """Tell every open page to reload (only matching stylesheets when path is a .css file)."""
@@ -253,7 +339,7 @@ def _shown(path: Path, root: Path) -> str:
 
 
 class SiteHandler(web.RequestHandler):
-    """Serve files from site/ only, with the site's 404 page and the livereload client in every page."""
+    """Serve files from the preview folder only, with the site's 404 page and the livereload client in every page."""
 
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
@@ -266,7 +352,7 @@ class SiteHandler(web.RequestHandler):
         self.get(include_body=False)
 
     def get(self, include_body: bool = True) -> None:
-        out = self.preview.project.out
+        out = self.preview.out
         url_path = self.request.path
         target = resolve(out, url_path)
         if target is not None and target.is_dir():
@@ -331,7 +417,7 @@ class LiveReloadSocket(websocket.WebSocketHandler):
 
 
 def make_app(preview: Preview) -> web.Application:
-    """Return the tornado application: the livereload endpoints, then every other path from site/."""
+    """Return the tornado application: the livereload endpoints, then every other path from the preview folder."""
     return web.Application(
         [
             (r"/livereload", LiveReloadSocket, {"preview": preview}),
@@ -363,18 +449,26 @@ class RunningPreview:
         return f"http://127.0.0.1:{self.port}/"
 
     def stop(self) -> None:
-        """Stop the server and wait for its thread."""
+        """Stop the watcher and the server, and wait for their threads."""
+        if self.preview.watcher is not None:
+            self.preview.watcher.stop()
         self.loop.add_callback(self.loop.stop)
         self.thread.join(timeout=10)
+        self.preview.close()
 
 
 def start_in_thread(
-    project: Project, cache: Path | None = None, interval: float = 0.1, log: Log = lambda line: None
+    project: Project,
+    cache: Path | None = None,
+    log: Log = lambda line: None,
+    commit: str | None = None,
+    search: bool = True,
 ) -> RunningPreview:
-    """Build, then serve the project on 127.0.0.1 at a free port from a background thread."""
+    """Build, then serve the project on 127.0.0.1 at a free port from a background thread, watching for edits."""
     sockets = netutil.bind_sockets(0, "127.0.0.1")
     port = sockets[0].getsockname()[1]
-    preview = Preview(project, preview_url("127.0.0.1", port), cache, log)
+    preview = Preview(project, preview_url("127.0.0.1", port), cache, log, commit, search)
+    preview.start_watching()
     preview.build()
     started = threading.Event()
     holder: dict[str, IOLoop] = {}
@@ -385,7 +479,7 @@ def start_in_thread(
         holder["loop"] = loop
         server = httpserver.HTTPServer(make_app(preview))
         server.add_sockets(sockets)
-        preview.watch(interval)
+        preview.attach(loop)
         loop.add_callback(started.set)
         loop.start()
         server.stop()
@@ -407,7 +501,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run(project: Project, host: str, port: int, cache: Path | None, interval: float = POLL_INTERVAL) -> int:
+def run(project: Project, host: str, port: int, cache: Path | None = None) -> int:
     """Serve the preview until interrupted; return the exit status."""
     if not is_loopback(host):
         print(f"Warning: serving on {host}, so other machines can see the preview; use 127.0.0.1 to keep it local.")
@@ -418,11 +512,18 @@ def run(project: Project, host: str, port: int, cache: Path | None, interval: fl
         return 1
     url = preview_url(host, port)
     preview = Preview(project, url, cache)
-    preview.build()
+    preview.start_watching()  # before the first build, so an edit made during it is not missed
+    try:
+        preview.build()
+    except OutputRefusedError as error:
+        print(error)
+        preview.close()
+        return 1
     server = httpserver.HTTPServer(make_app(preview))
     server.add_sockets(sockets)
-    preview.watch(interval)
+    preview.attach(IOLoop.current())
     print(f"Serving {url} (livereload {livereload.__version__}); watching content/, templates/, static/, site.yaml.")
+    print(f"The preview is built in {_shown(preview.out, project.root)}/; site/ is left as make site wrote it.")
     print("Press Ctrl+C to stop.")
     try:
         IOLoop.current().start()
@@ -430,4 +531,5 @@ def run(project: Project, host: str, port: int, cache: Path | None, interval: fl
         print("\nStopped.")
     finally:
         server.stop()
+        preview.close()
     return 0

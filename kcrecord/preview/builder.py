@@ -1,0 +1,125 @@
+"""make serve's builds: the one engine (kcrecord/engine/engine.py), kept alive, building into the preview's own folder.
+
+The preview never writes site/: it builds into .cache/preview/site/ (PREVIEW_FOLDER below the
+cache folder) with the address it is served at as base URL, so `make site` output stays as
+`make site` left it. The engine keeps what it read and made in memory between updates: an update
+re-reads only the changed files, and makes and writes only the outputs they affect.
+
+When incident files changed, an update first makes just those incidents' own pages (the quick
+pass, so the page being edited reloads at once) and leaves the rest pending; finish() then
+makes everything else (the lists, feeds and downloads). Content problems come back in the
+outcome; a template error is turned into one too (`path:line: template: message`), with the
+preview folder left as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from kcrecord.content.load import ignored
+from kcrecord.engine.engine import Engine, Outcome
+from kcrecord.engine.template_errors import describe, raised_in_templates
+
+PREVIEW_FOLDER = Path("preview") / "site"
+
+
+def preview_folder(cache: Path) -> Path:
+    """Return the folder the preview builds into and serves from, below the cache folder."""
+    return cache / PREVIEW_FOLDER
+
+
+def incident_slug(root: Path, path: Path) -> str | None:
+    """Return the slug of the incident file at path (content/incidents/**.md), or None for any other path."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    if len(parts) < 3 or parts[:2] != ("content", "incidents") or path.suffix != ".md":
+        return None
+    if any(ignored(part) for part in parts):
+        return None
+    return path.stem
+
+
+class PreviewBuilder:
+    """Keep the preview folder up to date with the project, with one long-lived engine."""
+
+    def __init__(
+        self,
+        root: Path,
+        base_url: str | None = None,
+        cache: Path | None = None,
+        commit: str | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.root = root
+        self.cache = cache if cache is not None else root / ".cache"
+        self.out = preview_folder(self.cache)
+        self.engine = Engine(root, self.out, base_url, self.cache, search=False, workers=workers, commit=commit)
+        self._pending = False
+        self._read_everything = True  # until a run completes: the first build, or after an unexpected error
+
+    @property
+    def pending(self) -> int:
+        """Return 1 while a quick pass left outputs to finish(), else 0."""
+        return 1 if self._pending else 0
+
+    def build(self) -> Outcome:
+        """Read every file and bring the preview folder up to date."""
+        self._read_everything = True
+        return self._run(None, None)
+
+    def update(self, changed: Iterable[Path], quick: bool = True) -> Outcome:
+        """Bring the preview up to date after the given files changed.
+
+        With quick, when existing incident files are among them, make only those incidents' own
+        pages now and leave the rest for finish(); otherwise make everything affected.
+        """
+        changed = sorted(set(changed))
+        slugs = set()
+        if quick:
+            slugs = {slug for path in changed if (slug := incident_slug(self.root, path)) and path.is_file()}
+        if slugs:
+            return self._run(changed, slugs)
+        return self._run(changed, None)
+
+    def finish(self) -> Outcome:
+        """Make every output a quick pass left pending (nothing to do when none is)."""
+        if not self._pending:
+            return Outcome(False)
+        return self._run([], None)
+
+    def _run(self, changed: list[Path] | None, only: set[str] | None) -> Outcome:
+        if self._read_everything:
+            changed = None
+        elif changed:
+            changed = self._with_files_below(changed)
+        try:
+            outcome = self.engine.run(changed, only)
+        except Exception as error:
+            self._pending = False
+            if not raised_in_templates(error, self.root / "templates"):
+                self._read_everything = True  # what the engine kept may be half updated: read it all again
+                raise
+            self._read_everything = False
+            return Outcome(changed is None, error=describe(error, self.root / "templates", self.root))
+        self._read_everything = False
+        self._pending = only is not None and outcome.ok
+        return outcome
+
+    def _with_files_below(self, changed: list[Path]) -> list[Path]:
+        """Add the files the engine keeps below each changed folder (a folder moved or deleted as a whole)."""
+        root = self.root.resolve()
+        folders = set()
+        for path in changed:
+            try:
+                folders.add(path.resolve().relative_to(root).as_posix())
+            except ValueError:
+                continue
+        below = [
+            root / rel
+            for rel in self.engine.sources
+            if any(parent.as_posix() in folders for parent in Path(rel).parents)
+        ]
+        return changed + below
