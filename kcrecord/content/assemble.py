@@ -25,7 +25,7 @@ from kcrecord.content.history import Change
 from kcrecord.content.load import Content, SourceFile
 from kcrecord.content.markdown_render import MarkdownRenderer, RenderTooSlowError
 from kcrecord.content.problems import ContentError, Problem
-from kcrecord.content.recorded import Recorded, derived, set_reads
+from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, set_reads
 from kcrecord.content.validate import vocabularies_of
 from kcrecord.engine.deps import digest, note
 
@@ -46,6 +46,8 @@ class Config(Recorded):
     licence: dict
     vocab: dict[str, dict[str, str]]
     coverage: tuple[CoverageSource, ...] = ()  # what each source of records covers (site.yaml coverage)
+
+    identity_key: ClassVar[Any] = staticmethod(lambda config: "config")  # its settings are recorded one by one
 
     def __post_init__(self) -> None:
         reads = {name: {f"config:{name}": digest(repr(getattr(self, name)))} for name in self.__dataclass_fields__}
@@ -131,6 +133,8 @@ class Page(Recorded):
 class History(Recorded):
     """Each content file's commits (kcrecord/content/history.py); looking one up records history:<path>."""
 
+    identity_key: ClassVar[Any] = staticmethod(lambda history: "history")  # each lookup is recorded
+
     def __init__(self, changes: dict[str, tuple[Change, ...]]) -> None:
         object.__setattr__(self, "_changes", changes)
 
@@ -174,6 +178,8 @@ class Site(Recorded):
         kind, _, name = key.partition(":")
         if kind == "history":
             return self.history.fingerprint(name)
+        if kind == "derived":
+            return derived_fingerprint(self, name)
         reads = object.__getattribute__(self, "_reads")
         return reads.get(name if kind == "coll" else kind, {}).get(key, "")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
-from kcrecord.engine.deps import FRAMES, note_all, recording
+from kcrecord.engine.deps import FRAMES, digest, identity, note, recording
 
 T = TypeVar("T")
 
@@ -32,7 +32,7 @@ class Recorded:
 
     def identity_key(self) -> str:
         """Return the key naming this object's file (call it on the type: Incident.identity_key(x) notes nothing)."""
-        source = object.__getattribute__(self, "source")
+        source = self.__dict__.get("source")
         return "file:" + source.rel if source is not None else f"{type(self).__name__}:{id(self)}"
 
 
@@ -42,7 +42,13 @@ def set_reads(item: Recorded, default: dict[str, str], **special: dict[str, str]
 
 
 class derived(Generic[T]):  # noqa: N801 - used like cached_property
-    """A value worked out once from the object, replaying what it read into each reader's frame."""
+    """A site value worked out once from many objects, read as one key: derived:<name>.
+
+    Reading it records derived:<name> with a fingerprint of the value by identity (which
+    incidents, in which order; plain values as they are), not everything it was made from: a
+    page that reads the years depends on which incidents each year holds, and on what it then
+    reads of them, not on every word of every incident (early cutoff, as in Salsa).
+    """
 
     def __init__(self, func: Callable[[Any], T]) -> None:
         self.func = func
@@ -58,8 +64,17 @@ class derived(Generic[T]):  # noqa: N801 - used like cached_property
         store = obj.__dict__.setdefault("_derived", {})
         kept = store.get(self.name)
         if kept is None:
-            with recording() as frame:
+            with recording():  # what it reads is summed up by the value's fingerprint
                 value = self.func(obj)
-            kept = store[self.name] = (value, frame)
-        note_all(kept[1])
+            kept = store[self.name] = (value, digest(identity(value)))
+        note(f"derived:{self.name}", kept[1])
         return kept[0]  # type: ignore[no-any-return]
+
+
+def derived_fingerprint(obj: object, name: str) -> str:
+    """Return what derived:<name> is now on obj ('' when obj has no such value)."""
+    if not isinstance(getattr(type(obj), name, None), derived):
+        return ""
+    with recording():
+        getattr(obj, name)
+    return obj.__dict__["_derived"][name][1]  # type: ignore[no-any-return]

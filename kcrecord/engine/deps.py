@@ -27,8 +27,10 @@ as reading whatever it read.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
+import pickle
 from collections.abc import Iterator, Mapping
 
 FRAMES: list[dict[str, str]] = []
@@ -91,8 +93,16 @@ def identity(value: object, depth: int = 0) -> str:
     if isinstance(value, functools.partial):
         parts = [identity(value.func, depth + 1), identity(value.args, depth + 1), identity(value.keywords, depth + 1)]
         return "partial(" + ",".join(parts) + ")"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [identity(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)]
+        return f"{type(value).__qualname__}({','.join(fields)})"
     code = getattr(value, "__code__", None)
     if code is not None:  # a function: its name, and what its closure holds
         cells = [identity(cell.cell_contents, depth + 1) for cell in getattr(value, "__closure__", None) or ()]
         return f"{value.__module__}.{value.__qualname__}({','.join(cells)})"  # type: ignore[attr-defined]
-    return type(value).__qualname__
+    if type(value).__repr__ is not object.__repr__:
+        return f"{type(value).__qualname__}:{digest(repr(value))}"
+    try:
+        return f"{type(value).__qualname__}:{digest(pickle.dumps(value))}"
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return type(value).__qualname__

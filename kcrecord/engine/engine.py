@@ -174,8 +174,9 @@ class Engine:
             site,
             _file_digests(content),
             templates.fingerprints,
-            {r: d for r, (d, _) in static.items()},
+            {rel: fingerprint for rel, (fingerprint, _) in static.items()},
             lambda path: plans.get(path, ""),
+            self.fragments.memo_fingerprint,
         )
         self.fragments.begin(now)
         stale = self._stale(jobs, folder, now, plans)

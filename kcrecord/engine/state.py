@@ -22,6 +22,7 @@ from pathlib import Path
 from kcrecord.content.area import AREA_DIR
 from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
+from kcrecord.engine.deps import recording
 from kcrecord.outputs.fragments import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -104,12 +105,14 @@ class Now:
         templates: dict[str, str],
         static: dict[str, str],
         plans: Callable[[str], str],
+        memos: Callable[[str], str],
     ) -> None:
         self.site = site
         self.files = files
         self.templates = templates
         self.static = static
         self.plans = plans
+        self.memos = memos
         self._seen: dict[str, str] = {}
 
     def __call__(self, key: str) -> str:
@@ -124,8 +127,12 @@ class Now:
         site = self.site
         if kind == "file":
             return self.files.get(name, "")
-        if kind in ("coll", "commit", "history"):
-            return site.fingerprint(key)
+        if kind in ("coll", "commit", "history", "derived"):
+            with recording():  # working a derived value out again is not a read of whatever is being made
+                return site.fingerprint(key)
+        if kind == "memo":
+            with recording():
+                return self.memos(key)
         if kind == "config":
             reads = object.__getattribute__(site.config, "_reads")
             return reads.get(name, {}).get(key, "")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kcrecord.engine.deps import FRAMES, recording
+from kcrecord.engine.deps import FRAMES, digest, identity, note, recording
 
 T = TypeVar("T")
 
@@ -29,6 +29,7 @@ class Kept:
     value: Any
     frame: dict[str, str]
     checked: int = 0
+    fingerprint: str = ""  # a memo's value by identity: what its readers record (memo:<name>)
 
 
 class Fragments:
@@ -58,8 +59,24 @@ class Fragments:
         return self._use(f"{name}\0{type(incident).identity_key(incident)}", lambda: make(incident))
 
     def memo(self, name: str, inputs: Hashable, make: Callable[[], T]) -> T:
-        """Return make(), kept under name and inputs while what it read is unchanged."""
-        return self._use(f"{name}\0{inputs!r}", make)
+        """Return make(), kept under name and inputs while what it read is unchanged.
+
+        A reader records memo:<name> with the value's fingerprint, not all the memo read (a
+        value made from every incident would otherwise put every incident in each reader's frame).
+        """
+        key = f"memo:{name}\0{inputs!r}"
+        kept = self.kept.get(key)
+        if kept is None or not self._current(kept):
+            with recording() as frame:
+                value = make()
+            kept = self.kept[key] = Kept(value, frame, self.revision, digest(identity(value)))
+        note(key, kept.fingerprint)
+        return kept.value  # type: ignore[no-any-return]
+
+    def memo_fingerprint(self, key: str) -> str:
+        """Return what memo:<name> is now: its kept value's fingerprint while current, else '' (make it again)."""
+        kept = self.kept.get(key)
+        return kept.fingerprint if kept is not None and self._current(kept) else ""
 
     def _use(self, key: str, make: Callable[[], T]) -> T:
         kept = self.kept.get(key)
