@@ -76,7 +76,7 @@ def main() -> None:
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        site = build(project, search=not args.no_search)
+        site = build(project, search=not args.no_search).site
         if profiler:
             profiler.disable()
         build_seconds = time.perf_counter() - started

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         started = time.perf_counter()
         with progress:
-            site = build(
+            built = build(
                 project,
                 getattr(args, "base_url", None),
                 search=not getattr(args, "no_search", False),
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - started
         write_stats(seconds)
         print(
-            f"Built {len(site.incidents)} incidents, {len(site.agencies)} agencies, "
+            f"Built {built.incidents} incidents, {built.agencies} agencies, "
             f"{pages} pages into {_shown(project.out, root)} in {seconds:.2f} s."
         )
         return 0

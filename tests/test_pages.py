@@ -134,7 +134,7 @@ def test_draft_incidents_are_not_published(small_project: Path, write_file) -> N
     write_file(
         small_project, "content/incidents/2023-07-01-draft.md", text.replace("updated:", "draft: true\nupdated:")
     )
-    site = build(Project(small_project, small_project / "site"))
+    site = build(Project(small_project, small_project / "site")).site
     assert [i.slug for i in site.incidents] == ["2023-07-01-example-vehicle", "2024-03-05-example-shooting"]
     assert not (small_project / "site/incidents/2023-07-01-draft").exists()
 

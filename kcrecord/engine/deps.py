@@ -100,9 +100,12 @@ def identity(value: object, depth: int = 0) -> str:
     if code is not None:  # a function: its name, and what its closure holds
         cells = [identity(cell.cell_contents, depth + 1) for cell in getattr(value, "__closure__", None) or ()]
         return f"{value.__module__}.{value.__qualname__}({','.join(cells)})"  # type: ignore[attr-defined]
-    if type(value).__repr__ is not object.__repr__:
-        return f"{type(value).__qualname__}:{digest(repr(value))}"
+    return type(value).__qualname__  # an engine object (the Jinja environment, the memos): what it gives is recorded
+
+
+def value_fingerprint(value: object) -> str:
+    """Return a fingerprint of a kept value's content (a memo: data such as bytes, rows, the map's geography)."""
     try:
-        return f"{type(value).__qualname__}:{digest(pickle.dumps(value))}"
+        return digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     except (pickle.PicklingError, TypeError, AttributeError):
-        return type(value).__qualname__
+        return digest(identity(value))

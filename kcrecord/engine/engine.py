@@ -86,7 +86,7 @@ class Engine:
         self.search = search
         self.progress = progress
         self.workers = workers
-        self.state = load_state(cache, code_version())
+        self.state = load_state(cache, code_version(), out)
         self.fragments = Fragments(self.state.pieces)
         self.reader = CachedReader(cache)
         self.renderer = None
@@ -96,6 +96,7 @@ class Engine:
         self.commit: str | None = None
         self.fixed_commit = commit  # the commit to stamp instead of git's (tests)
         self.history: dict | None = None
+        self._changed = False  # whether the state has anything new to save
 
     # -- stages 1 and 2 --------------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class Engine:
                     found = checks.get(source.rel)
                     if found is None or found[0] != key:
                         found = (key, check_file(source, vocabularies, agency_ids))
+                        self._changed = True
                     kept[source.rel] = found
                     problems += found[1]
             self.state.checks = kept
@@ -205,7 +207,9 @@ class Engine:
         if self.search:
             with stage(self.progress, "Indexing for search"):
                 refresh_search(self.out, self.state, written)
-        save_state(self.cache, self.state)
+        if self._changed or rendered or written:
+            save_state(self.cache, self.state, self.out)
+        self._changed = False
         self.site = site
         return Outcome(
             changed is None, rendered_paths=rendered, written=written, site=site, seconds=time.perf_counter() - started

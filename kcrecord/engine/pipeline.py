@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kcrecord.content.assemble import Site
+from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.problems import ContentError
 from kcrecord.engine.engine import Engine, raise_problems
 from kcrecord.engine.progress import Progress
+from kcrecord.engine.state import code_version
+from kcrecord.engine.unchanged import Summary, forget, input_fingerprint, remember, unchanged
 from kcrecord.engine.write import check_target
+from kcrecord.outputs.search_index import BUNDLE
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,15 @@ def check(project: Project, progress: Progress | None = None) -> int:
     return sum(len(files) for files in content.files.values())
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a build made: the counts the command prints, and the site model when it was assembled."""
+
+    incidents: int
+    agencies: int
+    site: Site | None = None  # None when nothing had changed and nothing was loaded
+
+
 def build(
     project: Project,
     base_url: str | None = None,
@@ -53,23 +66,36 @@ def build(
     cache: bool = False,
     workers: int | None = None,
     commit: str | None = None,
-) -> Site:
+) -> Built:
     """Bring project.out up to date; nothing is written unless every file is valid.
 
     With cache (build.py build, unless --no-cache), what the build made is kept in the project's .cache/
     folder and the next build makes only what changed; without, the build starts cold and keeps nothing.
     """
     check_target(project.out, project.root)  # refuse an output folder the build may not replace, first
+    folder = project.cache if cache else None
+    inputs = None
+    if folder is not None:
+        stamp = commit or git_commit(project.root)
+        inputs = input_fingerprint(project.root, repr((base_url, search)), code_version(), stamp)
+        kept = unchanged(folder, project.out, inputs)
+        if kept is not None and (not search or (project.out / BUNDLE).is_dir()):
+            return Built(*kept.counts)
+        forget(folder, project.out)
     engine = Engine(
         project.root,
         project.out,
         base_url,
-        project.cache if cache else None,
+        folder,
         search=search,
         progress=progress,
         workers=workers,
         commit=commit,
     )
     outcome = raise_problems(engine.run())
-    assert outcome.site is not None
-    return outcome.site
+    site = outcome.site
+    assert site is not None
+    counts = (len(site.incidents), len(site.agencies))
+    if folder is not None and inputs is not None:
+        remember(folder, project.out, Summary(inputs, dict(engine.state.written), counts))
+    return Built(*counts, site)

@@ -22,11 +22,11 @@ from pathlib import Path
 from kcrecord.content.area import AREA_DIR
 from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
-from kcrecord.engine.deps import recording
+from kcrecord.engine.deps import digest, recording
 from kcrecord.outputs.fragments import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
-STATE_FILE = "engine/state.pickle"
+STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
 
 
@@ -66,12 +66,17 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def load_state(cache: Path | None, code: str) -> State:
-    """Return the state kept in the cache folder for this code version, or an empty one."""
+def state_file(cache: Path, out: Path) -> Path:
+    """Return the file that keeps the state of builds into out."""
+    return cache / STATE_FOLDER / f"{out.resolve().name}-{digest(str(out.resolve()))[:12]}.pickle"
+
+
+def load_state(cache: Path | None, code: str, out: Path) -> State:
+    """Return the state kept in the cache folder for builds into out with this code version, or an empty one."""
     if cache is None:
         return State(code=code)
     try:
-        with open(cache / STATE_FILE, "rb") as stream:
+        with open(state_file(cache, out), "rb") as stream:
             state = pickle.load(stream)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return State(code=code)
@@ -80,11 +85,11 @@ def load_state(cache: Path | None, code: str) -> State:
     return state
 
 
-def save_state(cache: Path | None, state: State) -> None:
+def save_state(cache: Path | None, state: State, out: Path) -> None:
     """Write the state to the cache folder through a temporary file (a cache that cannot be written is skipped)."""
     if cache is None:
         return
-    target = cache / STATE_FILE
+    target = state_file(cache, out)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".state-", dir=target.parent)

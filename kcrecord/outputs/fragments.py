@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kcrecord.engine.deps import FRAMES, digest, identity, note, recording
+from kcrecord.engine.deps import FRAMES, note, recording, value_fingerprint
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ class Fragments:
         if kept is None or not self._current(kept):
             with recording() as frame:
                 value = make()
-            kept = self.kept[key] = Kept(value, frame, self.revision, digest(identity(value)))
+            kept = self.kept[key] = Kept(value, frame, self.revision, value_fingerprint(value))
         note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
 

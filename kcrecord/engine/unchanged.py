@@ -1,0 +1,96 @@
+"""make site with nothing changed: one pass over the inputs' bytes decides, before anything is loaded.
+
+A build is a function of its inputs: every file the loader reads (content/, templates/, static/,
+site.yaml, by the loader's own rule), the code version, the settings (base URL, search index on
+or off) and the commit. After each build the cache folder keeps the fingerprint of those inputs,
+the size and time of every file written, and the counts the command prints. When the inputs
+have the same fingerprint and every written file is still as written, the output folder is
+already what a build would make, and nothing else is read.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kcrecord.content.load import project_files
+from kcrecord.engine.deps import digest
+from kcrecord.engine.state import STATE_FOLDER
+
+FOLDERS = ("content", "templates", "static")
+
+
+@dataclass
+class Summary:
+    """What the last build of an output folder was made from, wrote, and counted."""
+
+    inputs: str
+    written: dict[str, tuple[int, int]]
+    counts: tuple[int, int]  # incidents, agencies
+
+
+def input_fingerprint(root: Path, settings: str, code: str, commit: str) -> str | None:
+    """Return the fingerprint of everything a build reads, or None when a file cannot be read plainly."""
+    problems: list = []
+    parts = [settings, code, commit]
+    for folder in FOLDERS:
+        for path in project_files(root, folder, problems):
+            try:
+                parts.append(f"{path.relative_to(root).as_posix()}\0{digest(path.read_bytes())}")
+            except OSError:
+                return None
+    try:
+        parts.append(digest((root / "site.yaml").read_bytes()))
+    except OSError:
+        return None
+    return None if problems else digest("\n".join(parts))
+
+
+def _file(cache: Path, out: Path) -> Path:
+    out = out.resolve()
+    return cache / STATE_FOLDER / f"{out.name}-{digest(str(out))[:12]}.summary"
+
+
+def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
+    """Return the last build's summary when out is already what a build from these inputs makes."""
+    if inputs is None:
+        return None
+    try:
+        with open(_file(cache, out), "rb") as stream:
+            summary = pickle.load(stream)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(summary, Summary) or summary.inputs != inputs:
+        return None
+    for rel, kept in summary.written.items():
+        try:
+            info = os.stat(out / rel, follow_symlinks=False)
+        except OSError:
+            return None
+        if (info.st_size, info.st_mtime_ns) != kept:
+            return None
+    return summary
+
+
+def remember(cache: Path, out: Path, summary: Summary) -> None:
+    """Keep the summary of a build that succeeded (a cache folder that cannot be written is skipped)."""
+    target = _file(cache, out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".summary-", dir=target.parent)
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(summary, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, target)
+    except OSError:
+        return
+
+
+def forget(cache: Path, out: Path) -> None:
+    """Drop the summary: the next build looks at everything."""
+    try:
+        _file(cache, out).unlink()
+    except OSError:
+        return
