@@ -16,7 +16,9 @@ import hashlib
 import json
 import pickle
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import markdown
 import yaml
@@ -76,6 +78,32 @@ class CachedMarkdownRenderer:
         self._memory[memo] = html
         return html
 
+    def prefetch(self, requests: list[tuple[str, dict[str, str] | None, dict[str, object]]], mapper: Mapper) -> None:
+        """Render the requests (text, source numbers, options) not yet cached, with mapper (on every core).
+
+        A request that fails is left out: render() makes it again and reports the failure.
+        """
+        missing = []
+        for text, footnotes, options in requests:
+            notes = tuple((footnotes or {}).items())
+            settings = tuple(sorted(options.items()))
+            memo = (text, notes, settings)
+            if memo in self._memory:
+                continue
+            key = hashlib.sha256(
+                self._salt + json.dumps([text, notes, repr(settings)], ensure_ascii=False).encode()
+            ).hexdigest()
+            html = self._lookup(key)
+            if html is not None:
+                self._memory[memo] = html
+            else:
+                missing.append((memo, key, (self.base_path, text, footnotes, options)))
+        made = mapper(_render_request, [request for _memo, _key, request in missing])
+        for (memo, key, _request), html in zip(missing, made, strict=True):
+            if html is not None:
+                self._memory[memo] = html
+                self._store(key, html)
+
     def forget(self) -> None:
         """Drop the in-memory copies (the cache folder keeps its entries)."""
         self._memory.clear()
@@ -104,6 +132,17 @@ class CachedMarkdownRenderer:
                 self._db.execute("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", (key, html))
         except sqlite3.Error:
             self.close()
+
+
+Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+
+
+def _render_request(request: tuple[str, str, dict[str, str] | None, dict[str, object]]) -> str | None:
+    base_path, text, footnotes, options = request
+    try:
+        return MarkdownRenderer(base_path).render(text, footnotes, **options)
+    except Exception:  # noqa: BLE001 - rendered again in the build, which reports it
+        return None
 
 
 def _open(path: Path) -> sqlite3.Connection | None:
@@ -144,28 +183,50 @@ class CachedReader:
 
     def __call__(self, path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
         """Return the file's SourceFile and problems, parsing it only if its bytes are new."""
-        if self._db is None:
-            return read_source(path, root, kind)
+        found = self.cached(path, root, kind)
+        if found is not None:
+            return found
+        made = read_source(path, root, kind)
+        self.store(path, root, kind, made)
+        return made
+
+    def _key(self, path: Path, root: Path, kind: str) -> str | None:
         rel = path.relative_to(root).as_posix()
         raw, _refused = read_regular_file(path, rel)
         if raw is None:
-            return read_source(path, root, kind)  # reports why the file is refused
-        key = hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
+            return None  # read_source reports why the file is refused
+        return hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
+
+    def cached(self, path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]] | None:
+        """Return the file as parsed before from the same bytes, or None."""
+        if self._db is None:
+            return None
+        key = self._key(path, root, kind)
+        if key is None:
+            return None
         try:
             row = self._db.execute("SELECT data FROM parsed WHERE key = ?", (key,)).fetchone()
-            if row is not None:
-                source, found = pickle.loads(row[0])
-                self.hits += 1
-                return dataclasses.replace(source, path=path), found
-            self.misses += 1
-            source, found = read_source(path, root, kind)
-            with self._db:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", (key, pickle.dumps((source, found)))
-                )
-            return source, found
+            if row is None:
+                self.misses += 1
+                return None
+            source, found = pickle.loads(row[0])
         except (sqlite3.Error, pickle.PickleError, EOFError, AttributeError):
-            return read_source(path, root, kind)
+            return None
+        self.hits += 1
+        return dataclasses.replace(source, path=path), found
+
+    def store(self, path: Path, root: Path, kind: str, made: tuple[SourceFile, list[Problem]]) -> None:
+        """Keep a parsed file for the next build (the bytes are read again for the key)."""
+        if self._db is None:
+            return
+        key = self._key(path, root, kind)
+        if key is None or made[0].digest != hashlib.sha256(path.read_bytes()).hexdigest():
+            return  # refused, or changed since it was parsed: not kept
+        try:
+            with self._db:
+                self._db.execute("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", (key, pickle.dumps(made)))
+        except sqlite3.Error:
+            self.close()
 
     def close(self) -> None:
         """Close the cache database."""

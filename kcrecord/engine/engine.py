@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kcrecord.content.assemble import Site, assemble, read_config
+from kcrecord.content.citations import source_numbers
 from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.history import read_history
-from kcrecord.content.load import KINDS, Content, SourceFile, load_content, project_files
+from kcrecord.content.load import KINDS, Content, SourceFile, load_content, project_files, read_source
 from kcrecord.content.problems import ContentError, Problem
 from kcrecord.content.validate import agency_ids_of, base_url_problem, check_file, check_site, vocabularies_of
 from kcrecord.engine import parallel
@@ -110,6 +111,8 @@ class Engine:
                     self.sources.pop(path.resolve().relative_to(self.root.resolve()).as_posix(), None)
                 except ValueError:
                     continue
+        if changed is None:
+            self._read_ahead()
         total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md"))
         with stage(self.progress, "Reading content", total) as advance:
 
@@ -122,6 +125,25 @@ class Engine:
                 return kept
 
             return load_content(self.root, read)
+
+    def _read_ahead(self) -> None:
+        """Parse the content files the cache does not hold, on every core (a cold build's longest stage)."""
+        missing = []
+        for kind in KINDS:
+            for path in project_files(self.root, f"content/{kind}", []):
+                rel = path.relative_to(self.root).as_posix()
+                if path.suffix != ".md" or rel in self.sources:
+                    continue
+                found = self.reader.cached(path, self.root, kind)
+                if found is None:
+                    missing.append((path, kind))
+                else:
+                    self.sources[rel] = found
+        with stage(self.progress, "Parsing", len(missing)):
+            made = parallel.fork_map(self.workers)(_parse, [(path, self.root, kind) for path, kind in missing])
+        for (path, kind), result in zip(missing, made, strict=True):
+            self.sources[path.relative_to(self.root).as_posix()] = result
+            self.reader.store(path, self.root, kind, result)
 
     def check(self, content: Content) -> list[Problem]:
         """Return every problem: the whole-site checks, and each file's own (kept while what they read is unchanged)."""
@@ -224,6 +246,16 @@ class Engine:
             if commit != self.commit or self.history is None:
                 self.commit, self.history = commit, read_history(self.root)
             previous = self.site if self.site is not None and self.site.config.base_path == base_path else None
+            bodies = (
+                []
+                if previous is not None
+                else [
+                    (source.body, source_numbers(source.meta["sources"]), {"shift_headings": 1})
+                    for source in content.files["incidents"]
+                    if not source.meta.get("draft")
+                ]
+            )
+            self.renderer.prefetch(bodies, parallel.fork_map(self.workers))  # Markdown on every core
             return assemble(content, self.base_url, self.renderer, commit, previous, self.history)
 
     def _static_files(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
@@ -260,6 +292,10 @@ class Engine:
                     records.pop(job.path, None)  # made again next time, whatever was recorded
                 raise
         return [job.path for job in jobs]
+
+
+def _parse(request: tuple[Path, Path, str]) -> tuple[SourceFile, list[Problem]]:
+    return read_source(*request)
 
 
 def _file_digests(content: Content) -> dict[str, str]:

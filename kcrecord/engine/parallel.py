@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from kcrecord.engine.deps import recording
 from kcrecord.outputs.fragments import Fragments, Kept
@@ -21,6 +22,39 @@ CHUNK = 64
 
 _JOBS: list[Job] = []
 _FRAGMENTS: Fragments | None = None
+_CALL: tuple[Callable[[Any], Any], list[Any]] | None = None
+
+
+def worker_count(workers: int | None) -> int:
+    """Return how many processes to use: workers, or one per core; 1 where processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return workers if workers is not None else (os.cpu_count() or 1)
+
+
+def fork_map(workers: int | None) -> Callable[[Callable[[Any], Any], list[Any]], list[Any]]:
+    """Return map(function, items) on worker processes forked for the call (in this process for few items)."""
+
+    def mapped(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        count = worker_count(workers)
+        if count < 2 or len(items) < PARALLEL_FROM:
+            return [function(item) for item in items]
+        global _CALL
+        _CALL = (function, items)
+        chunks = [range(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
+        try:
+            with multiprocessing.get_context("fork").Pool(count) as pool:
+                return [result for part in pool.map(_call_chunk, chunks) for result in part]
+        finally:
+            _CALL = None
+
+    return mapped
+
+
+def _call_chunk(indexes: range) -> list[Any]:
+    assert _CALL is not None
+    function, items = _CALL
+    return [function(items[index]) for index in indexes]
 
 
 def make_one(job: Job) -> tuple[bytes, dict[str, str]]:
@@ -34,14 +68,37 @@ def make_one(job: Job) -> tuple[bytes, dict[str, str]]:
 def make_all(
     jobs: list[Job], fragments: Fragments, workers: int | None, advance: Callable[[], None]
 ) -> Iterator[tuple[str, bytes, dict[str, str]]]:
-    """Yield (path, bytes, frame) for every job, in the jobs' order."""
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if count < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    """Yield (path, bytes, frame) for every job: each incident's own outputs on every core, then the rest here.
+
+    The lists, downloads and feeds share each incident's pieces, so they are made in this process,
+    after the workers have sent back the pieces the incident pages made.
+    """
+    count = worker_count(workers)
+    own = [job for job in jobs if _own_output(job.path)]
+    if count < 2 or len(own) < PARALLEL_FROM:
         for job in jobs:
             data, frame = make_one(job)
             advance()
             yield job.path, data, frame
         return
+    yield from _in_workers(own, fragments, count, advance)
+    for job in jobs:
+        if not _own_output(job.path):
+            data, frame = make_one(job)
+            advance()
+            yield job.path, data, frame
+
+
+def _own_output(path: str) -> bool:
+    """Return True for an incident's own page or data file (incidents/<slug>/...), made from it alone."""
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == "incidents" and parts[1] != "page"
+
+
+def _in_workers(
+    jobs: list[Job], fragments: Fragments, count: int, advance: Callable[[], None]
+) -> Iterator[tuple[str, bytes, dict[str, str]]]:
+    """Yield what the workers made, each worker taking chunks of jobs in turn; keep the pieces they made."""
     global _JOBS, _FRAGMENTS
     _JOBS, _FRAGMENTS = jobs, fragments
     chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
@@ -50,8 +107,8 @@ def make_all(
         with context.Pool(count) as pool:
             for made, pieces in pool.imap(_make_chunk, chunks):
                 for key, kept in pieces.items():
-                    kept.checked = fragments.revision
-                    fragments.kept.setdefault(key, kept)
+                    kept.checked = fragments.revision  # made from this revision's inputs
+                    fragments.kept[key] = kept
                 for path, data, frame in made:
                     advance()
                     yield path, data, frame
