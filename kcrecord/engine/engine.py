@@ -273,7 +273,7 @@ class Engine:
         for job in jobs:
             plans[job.path] = job.plan_key()
             record = records.get(job.path)
-            if record is None or not now.current(record.frame) or not folder.unchanged_on_disk(job.path):
+            if record is None or not now.current(record.frame) or not folder.unchanged_on_disk(job.path, record.digest):
                 stale.append(job)
         return stale
 

@@ -39,16 +39,28 @@ class OutputFolder:
         recover(self.target)
         check_target(self.target, self.root)
 
-    def unchanged_on_disk(self, rel: str) -> bool:
-        """Return True when the file at rel has the size and time it had when the build wrote it."""
+    def unchanged_on_disk(self, rel: str, known_digest: str | None = None) -> bool:
+        """Return True when the file at rel is the one the build wrote: same size and time, or else same bytes.
+
+        The bytes are compared (with known_digest, the hash of what was written) when only the time
+        differs, as after a deploy cache restored the folder with coarser times.
+        """
         kept = self.written.get(rel)
-        if kept is None:
-            return False
         try:
             info = os.stat(self.target / rel, follow_symlinks=False)
         except OSError:
             return False
-        return (info.st_size, info.st_mtime_ns) == kept
+        if kept is not None and (info.st_size, info.st_mtime_ns) == kept:
+            return True
+        if known_digest is None or (kept is not None and info.st_size != kept[0]):
+            return False
+        try:
+            same = digest((self.target / rel).read_bytes()) == known_digest
+        except OSError:
+            return False
+        if same:
+            self.written[rel] = (info.st_size, info.st_mtime_ns)
+        return same
 
     def put(self, rel: str, data: bytes, known_digest: str | None = None) -> str:
         """Stage data for rel unless the file there already holds it; return the digest of data."""
