@@ -23,8 +23,9 @@ check: $(STAMP) ## validate content only; writes nothing (FORMAT=github for anno
 new: $(STAMP) ## start a new incident file (asks, or DATE=... CITY=... TITLE=...)
 	$(PY) build.py new $(if $(DATE),--date "$(DATE)") $(if $(CITY),--city "$(CITY)") $(if $(TITLE),--title "$(TITLE)")
 
-# Regenerate schemas/*.schema.json (the JSON Schemas for editors) from kcrecord/content/schema.py and site.yaml.
-schemas: $(STAMP) ## regenerate schemas/ after changing kcrecord/content/schema.py or a vocabulary
+# Regenerate schemas/*.schema.json (the JSON Schemas for editors) from the content model (kcrecord/content/schema.py,
+# incident_schema.py) and site.yaml.
+schemas: $(STAMP) ## regenerate schemas/ after changing the content model (kcrecord/content/schema.py, incident_schema.py) or a vocabulary
 	$(PY) -m kcrecord.content.json_schema
 
 test: $(STAMP) ## lint, check formatting and run every test

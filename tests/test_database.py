@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from kcrecord.engine.pipeline import Project, build
-from kcrecord.outputs.columns import TABLES
+from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.database import FTS_TABLE, PAGE_SIZE, describe
 from kcrecord.outputs.downloads import safe_cell
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES, db_tables

@@ -16,7 +16,8 @@ from kcrecord.content.assemble import assemble
 from kcrecord.content.load import load_content
 from kcrecord.engine.pipeline import Project, build
 from kcrecord.outputs import datapackage
-from kcrecord.outputs.columns import TABLES, Column
+from kcrecord.outputs.columns import Column
+from kcrecord.outputs.csv_tables import TABLES
 from tests.record_factory import generated_project
 
 

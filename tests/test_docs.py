@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kcrecord.content.schema import AGENCY_FIELDS, INCIDENT_FIELDS, PAGE_FIELDS, walk
+from kcrecord.content.field_model import walk
+from kcrecord.content.incident_schema import INCIDENT_FIELDS
+from kcrecord.content.schema import AGENCY_FIELDS, PAGE_FIELDS
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "content" / "pages" / "fields.md"

@@ -1,4 +1,4 @@
-"""The JSON Schemas agree with schema.py, the vocabularies and the build's own validator."""
+"""The JSON Schemas agree with the content model, the vocabularies and the build's own validator."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from kcrecord.content.field_model import Field, walk
+from kcrecord.content.incident_schema import INCIDENT_FIELDS
 from kcrecord.content.json_schema import SCHEMAS, document_schema, read_vocabularies, schema_files, to_json_value
 from kcrecord.content.load import load_content, read_source
-from kcrecord.content.schema import AGENCY_FIELDS, INCIDENT_FIELDS, Field, walk
+from kcrecord.content.schema import AGENCY_FIELDS
 from kcrecord.content.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent

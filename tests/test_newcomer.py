@@ -13,7 +13,7 @@ from kcrecord import cli
 from kcrecord.content.problems import Problem
 from kcrecord.engine.engine import Outcome
 from kcrecord.engine.pipeline import Project
-from kcrecord.preview.serve import Preview
+from kcrecord.preview.session import Preview
 from tests.conftest import REPO
 
 BAD_PRECISION = """---

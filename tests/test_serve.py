@@ -19,14 +19,8 @@ from tornado.websocket import websocket_connect
 
 from kcrecord import cli
 from kcrecord.engine.pipeline import Project
-from kcrecord.preview.serve import (
-    RunningPreview,
-    content_type,
-    inject_livereload,
-    is_loopback,
-    resolve,
-    start_in_thread,
-)
+from kcrecord.preview.serve import RunningPreview, is_loopback, start_in_thread
+from kcrecord.preview.site_files import content_type, inject_livereload, resolve
 from tests.conftest import SMALL_SITE, copy_project
 
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 
 from kcrecord.content import urls
+from kcrecord.content.field_model import Field
 from kcrecord.content.placeholders import has_placeholder, placeholder_message
 from kcrecord.content.problems import Problem
-from kcrecord.content.schema import Field
 from kcrecord.content.yaml_strict import Document, Trap, dotted
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# The same shape validate.py accepts as a citation: no '[' in a label, so the scan stays linear.
+# The same shape record_checks.py accepts as a citation: no '[' in a label, so the scan stays linear.
 CITATION = re.compile(r"\[\^([^\]\s[]+)\]")
 
 # The parts of an incident page that cite sources, in page order: (id of its heading, its name).

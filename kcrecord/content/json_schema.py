@@ -1,6 +1,6 @@
-"""JSON Schemas (draft 2020-12) for incident and agency front matter, generated from schema.py.
+"""JSON Schemas (draft 2020-12) for incident and agency front matter, generated from the content model.
 
-The content model in schema.py and the vocabularies in site.yaml stay the one source of
+The content model (schema.py, incident_schema.py) and the vocabularies in site.yaml stay the one source of
 truth: these schemas are derived from them, published under /data/ on the site and
 committed under schemas/ for editors. `make schemas` (python -m kcrecord.content.json_schema)
 rewrites the committed copies; a test fails when they are out of date.
@@ -15,8 +15,10 @@ from pathlib import Path
 
 from kcrecord.content import yaml_strict
 from kcrecord.content.check_fields import SLUG, TIME, URL
+from kcrecord.content.field_model import Field
+from kcrecord.content.incident_schema import INCIDENT_FIELDS
 from kcrecord.content.placeholders import MARKER
-from kcrecord.content.schema import AGENCY_FIELDS, INCIDENT_FIELDS, Field
+from kcrecord.content.schema import AGENCY_FIELDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from kcrecord.content.field_model import Field
 from kcrecord.content.load import SourceFile
 from kcrecord.content.problems import Problem
-from kcrecord.content.schema import Field
 
 MARKER = "REPLACE"
 PLACEHOLDER = re.compile(r"\bREPLACE\b")

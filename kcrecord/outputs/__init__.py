@@ -1,24 +1,6 @@
-"""The record packaged for data tools: a SQLite database for Datasette, and a Frictionless data package."""
+"""The outputs: everything the build makes from the site model, such as pages, feeds, maps, the CSV, JSON and
+GeoJSON downloads, the SQLite database and the data package, and the templates' context for each."""
 
-from __future__ import annotations
+from kcrecord.outputs.packaged import PACKAGED, package_files
 
-from kcrecord.content.assemble import Site
-from kcrecord.outputs.database import database_bytes, metadata_json
-from kcrecord.outputs.datapackage import datapackage_json
-from kcrecord.outputs.fragments import Fragments
-
-# The files below data/ that package the downloads, with their media types.
-PACKAGED = (
-    ("incidents.db", "application/vnd.sqlite3"),
-    ("metadata.json", "application/json"),
-    ("datapackage.json", "application/json"),
-)
-
-
-def package_files(site: Site, fragments: Fragments) -> dict[str, bytes]:
-    """Return data/incidents.db, its Datasette metadata.json and datapackage.json, mapped to their bytes."""
-    return {
-        "data/incidents.db": database_bytes(site, fragments),
-        "data/metadata.json": metadata_json(site),
-        "data/datapackage.json": datapackage_json(site),
-    }
+__all__ = ["PACKAGED", "package_files"]  # packaged.py's, kept here: readers.py imports them from the package

@@ -1,7 +1,7 @@
 """data/datapackage.json: the CSV downloads described as a Frictionless Tabular Data Package (v1).
 
 Each resource's fields come from the same Column definitions that write the CSV and the field
-dictionary (kcrecord/outputs/columns.py), with their keys from kcrecord/outputs/tables.py. A column
+dictionary (kcrecord/outputs/csv_tables.py), with their keys from kcrecord/outputs/tables.py. A column
 without a description stops the build, so no CSV column goes undocumented.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 from kcrecord.content.assemble import Site
-from kcrecord.outputs.columns import TABLES, Column, Table
+from kcrecord.outputs.columns import Column, Table
+from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.discovery import licence_url_of
 from kcrecord.outputs.tables import csv_keys
 
@@ -35,7 +36,7 @@ def field(column: Column, table: Table) -> dict:
     if not column.doc.strip():
         raise UndescribedColumnError(
             f"{table.filename}: column '{column.name}' has no description; write one in its Column "
-            "in kcrecord/outputs/columns.py (it is shown in the field dictionary and in datapackage.json)"
+            "in kcrecord/outputs/*_columns.py (it is shown in the field dictionary and in datapackage.json)"
         )
     spec: dict = {"name": column.name, "type": FIELD_TYPES[column.kind], "description": column.doc}
     if column.kind == "bool":

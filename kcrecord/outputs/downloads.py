@@ -1,6 +1,6 @@
 """The data downloads: CSV tables, the whole record as JSON, and GeoJSON of located incidents.
 
-Each CSV is written from a list of Column definitions (kcrecord/outputs/columns.py); the same list documents
+Each CSV is written from a list of Column definitions (kcrecord/outputs/csv_tables.py); the same list documents
 the file on the data page, so the field dictionary cannot drift from the files. Each incident's rows, JSON record
 and GeoJSON feature are written once as text and kept (kcrecord/outputs/fragments.py): a file is a join.
 """
@@ -15,7 +15,8 @@ from functools import partial
 
 from kcrecord.content.assemble import ROLE_ORDER, Agency, Incident, Site
 from kcrecord.content.coverage import source_key
-from kcrecord.outputs.columns import TABLES, Column, Table, incident_licence, outcome_count
+from kcrecord.outputs.columns import Column, Table, incident_licence, outcome_count
+from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.discovery import licence_url_of
 from kcrecord.outputs.formats import incident_record, jsonable
 from kcrecord.outputs.fragments import Fragments
@@ -27,7 +28,7 @@ __all__ = [
     "incident_licence",
     "outcome_count",
     "render_downloads",
-]  # columns.py's, kept here
+]  # columns.py's and csv_tables.py's, kept here (readers.py reads downloads.TABLES)
 
 # A text cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

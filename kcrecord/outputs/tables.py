@@ -1,6 +1,6 @@
 """The record as related tables: the CSV downloads' columns plus the tables only the database has.
 
-The columns are the ones kcrecord/outputs/columns.py defines for the CSVs (the field dictionary on the
+The columns are the ones kcrecord/outputs/csv_tables.py lists for the CSVs (the field dictionary on the
 data page is written from the same definitions); this module adds their keys, the columns and
 tables that do not fit in a CSV, and nothing else. The database (database.py) and the data package
 (datapackage.py) both read from here, so neither can describe a column the other lacks.
@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kcrecord.content.assemble import Incident, Site
-from kcrecord.outputs.columns import TABLES, Column, incident_licence
+from kcrecord.outputs.columns import Column, incident_licence
+from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.formats import jsonable
 
 

@@ -1,0 +1,24 @@
+"""The record packaged for data tools: a SQLite database for Datasette, and a Frictionless data package."""
+
+from __future__ import annotations
+
+from kcrecord.content.assemble import Site
+from kcrecord.outputs.database import database_bytes, metadata_json
+from kcrecord.outputs.datapackage import datapackage_json
+from kcrecord.outputs.fragments import Fragments
+
+# The files below data/ that package the downloads, with their media types.
+PACKAGED = (
+    ("incidents.db", "application/vnd.sqlite3"),
+    ("metadata.json", "application/json"),
+    ("datapackage.json", "application/json"),
+)
+
+
+def package_files(site: Site, fragments: Fragments) -> dict[str, bytes]:
+    """Return data/incidents.db, its Datasette metadata.json and datapackage.json, mapped to their bytes."""
+    return {
+        "data/incidents.db": database_bytes(site, fragments),
+        "data/metadata.json": metadata_json(site),
+        "data/datapackage.json": datapackage_json(site),
+    }
