@@ -119,15 +119,10 @@ def _in_workers(
 def _make_chunk(indexes: range) -> tuple[list[tuple[str, bytes, dict[str, str]]], dict[str, Kept]]:
     fragments = _FRAGMENTS
     assert fragments is not None
-    before = {key for key, kept in fragments.kept.items() if kept.checked == fragments.revision}
+    start = len(fragments.made)
     made = []
     for index in indexes:
         job = _JOBS[index]
         data, frame = make_one(job)
         made.append((job.path, data, frame))
-    new = {
-        key: kept for key, kept in fragments.kept.items() if kept.checked == fragments.revision and key not in before
-    }
-    for key in new:
-        before.add(key)
-    return made, new
+    return made, {key: fragments.kept[key] for key in fragments.made[start:] if key in fragments.kept}

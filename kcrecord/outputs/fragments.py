@@ -41,11 +41,13 @@ class Fragments:
             item.checked = 0  # kept by another process, whose revisions count from 1 too: check each again
         self.revision = 1
         self._now: Callable[[str], str] | None = None
+        self.made: list[str] = []  # keys of the values made, in order (worker processes send these back)
 
     def begin(self, fingerprint_of: Callable[[str], str]) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still."""
         self.revision += 1
         self._now = fingerprint_of
+        self.made.clear()
 
     def each(self, name: str, incidents: Iterable[Any], make: Callable[[Any], T]) -> list[T]:
         """Return each incident's piece called name, making it with make(incident) unless a current one is kept."""
@@ -70,6 +72,7 @@ class Fragments:
             with recording() as frame:
                 value = make()
             kept = self.kept[key] = Kept(value, frame, self.revision, value_fingerprint(value))
+            self.made.append(key)
         note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
 
@@ -84,6 +87,7 @@ class Fragments:
             with recording() as frame:
                 value = make()
             kept = self.kept[key] = Kept(value, frame, self.revision)
+            self.made.append(key)
         if FRAMES:
             FRAMES[-1].update(kept.frame)
         return kept.value  # type: ignore[no-any-return]
