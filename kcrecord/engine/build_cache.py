@@ -99,10 +99,17 @@ class CachedMarkdownRenderer:
             else:
                 missing.append((memo, key, (self.base_path, text, footnotes, options)))
         made = mapper(_render_request, [request for _memo, _key, request in missing])
+        rows = []
         for (memo, key, _request), html in zip(missing, made, strict=True):
             if html is not None:
                 self._memory[memo] = html
-                self._store(key, html)
+                rows.append((key, html))
+        if self._db is not None and rows:
+            try:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", rows)
+            except sqlite3.Error:
+                self.close()
 
     def forget(self) -> None:
         """Drop the in-memory copies (the cache folder keeps its entries)."""
@@ -216,15 +223,24 @@ class CachedReader:
         return dataclasses.replace(source, path=path), found
 
     def store(self, path: Path, root: Path, kind: str, made: tuple[SourceFile, list[Problem]]) -> None:
-        """Keep a parsed file for the next build (the bytes are read again for the key)."""
-        if self._db is None:
+        """Keep a parsed file for the next build."""
+        self.store_many([(path, kind, made)], root)
+
+    def store_many(self, items: list[tuple[Path, str, tuple[SourceFile, list[Problem]]]], root: Path) -> None:
+        """Keep parsed files for the next build, in one transaction (a file changed since it was parsed is not kept)."""
+        if self._db is None or not items:
             return
-        key = self._key(path, root, kind)
-        if key is None or made[0].digest != hashlib.sha256(path.read_bytes()).hexdigest():
-            return  # refused, or changed since it was parsed: not kept
+        rows = []
+        for path, kind, made in items:
+            rel = path.relative_to(root).as_posix()
+            raw, _refused = read_regular_file(path, rel)
+            if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
+                continue
+            key = hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
+            rows.append((key, pickle.dumps(made)))
         try:
             with self._db:
-                self._db.execute("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", (key, pickle.dumps(made)))
+                self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", rows)
         except sqlite3.Error:
             self.close()
 

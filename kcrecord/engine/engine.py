@@ -141,9 +141,11 @@ class Engine:
                     self.sources[rel] = found
         with stage(self.progress, "Parsing", len(missing)):
             made = parallel.fork_map(self.workers)(_parse, [(path, self.root, kind) for path, kind in missing])
-        for (path, kind), result in zip(missing, made, strict=True):
+        for (path, _kind), result in zip(missing, made, strict=True):
             self.sources[path.relative_to(self.root).as_posix()] = result
-            self.reader.store(path, self.root, kind, result)
+        self.reader.store_many(
+            [(path, kind, result) for (path, kind), result in zip(missing, made, strict=True)], self.root
+        )
 
     def check(self, content: Content) -> list[Problem]:
         """Return every problem: the whole-site checks, and each file's own (kept while what they read is unchanged)."""
@@ -153,16 +155,14 @@ class Engine:
             agency_ids = agency_ids_of(content)
             context = digest(repr((vocabularies, sorted(agency_ids), time.strftime("%Y-%m-%d"))))
             checks = self.state.checks
-            kept = {}
-            for kind in KINDS:
-                for source in content.files[kind]:
-                    key = f"{source.digest}\0{context}"
-                    found = checks.get(source.rel)
-                    if found is None or found[0] != key:
-                        found = (key, check_file(source, vocabularies, agency_ids))
-                        self._changed = True
-                    kept[source.rel] = found
-                    problems += found[1]
+            sources = [source for kind in KINDS for source in content.files[kind]]
+            todo = [s for s in sources if checks.get(s.rel, ("",))[0] != f"{s.digest}\0{context}"]
+            found = parallel.fork_map(self.workers)(lambda s: check_file(s, vocabularies, agency_ids), todo)
+            kept = {s.rel: checks[s.rel] for s in sources if s.rel in checks}
+            kept.update((s.rel, (f"{s.digest}\0{context}", made)) for s, made in zip(todo, found, strict=True))
+            self._changed = self._changed or bool(todo)
+            for source in sources:
+                problems += kept[source.rel][1]
             self.state.checks = kept
             return sorted(set(problems))
 

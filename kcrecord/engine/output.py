@@ -138,24 +138,20 @@ class OutputFolder:
 
     def _remove_others(self, keep: set[str]) -> list[str]:
         removed = []
-        if not self.target.is_dir():
-            return removed
-        for here, folders, files in os.walk(self.target, topdown=True):
-            base = Path(here)
-            rel_base = base.relative_to(self.target).as_posix()
-            if rel_base == ".":
+        top = str(self.target)
+        for here, folders, files in os.walk(top):
+            prefix = "" if here == top else here[len(top) + 1 :].replace(os.sep, "/") + "/"
+            if not prefix:
                 folders[:] = [name for name in folders if name != SEARCH_BUNDLE]
             for name in files:
-                rel = name if rel_base == "." else f"{rel_base}/{name}"
+                rel = prefix + name
                 if rel == MARKER or rel in keep:
                     continue
-                (base / name).unlink()
+                os.unlink(os.path.join(here, name))
                 self.written.pop(rel, None)
                 removed.append(rel)
-        for here, _folders, _files in os.walk(self.target, topdown=False):
-            folder = Path(here)
-            if folder != self.target and not any(folder.iterdir()):
-                folder.rmdir()
+        for rel in removed:
+            _remove_empty_parents(self.target / rel, self.target)
         return sorted(removed)
 
 

@@ -4,8 +4,8 @@ A build is a function of its inputs: every file the loader reads (content/, temp
 site.yaml, by the loader's own rule), the code version, the settings (base URL, search index on
 or off) and the commit. After each build the cache folder keeps the fingerprint of those inputs,
 the size and time of every file written, and the counts the command prints. When the inputs
-have the same fingerprint and every written file is still as written, the output folder is
-already what a build would make, and nothing else is read.
+have the same fingerprint and the output folder holds exactly the files written, each as
+written, it is already what a build would make, and nothing else is read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pathlib import Path
 from kcrecord.content.load import project_files
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import STATE_FOLDER
+from kcrecord.engine.write import MARKER
+from kcrecord.outputs.search_index import BUNDLE
 
 FOLDERS = ("content", "templates", "static")
 
@@ -65,14 +67,24 @@ def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
         return None
     if not isinstance(summary, Summary) or summary.inputs != inputs:
         return None
-    for rel, kept in summary.written.items():
-        try:
-            info = os.stat(out / rel, follow_symlinks=False)
-        except OSError:
-            return None
-        if (info.st_size, info.st_mtime_ns) != kept:
-            return None
-    return summary
+    top = str(out)
+    seen = 0
+    for here, folders, files in os.walk(top):
+        prefix = "" if here == top else here[len(top) + 1 :].replace(os.sep, "/") + "/"
+        if not prefix:
+            folders[:] = [name for name in folders if name != BUNDLE]
+        for name in files:
+            rel = prefix + name
+            if rel == MARKER:
+                continue
+            kept = summary.written.get(rel)
+            if kept is None:
+                return None  # a file the build did not write: the build removes it
+            info = os.stat(os.path.join(here, name), follow_symlinks=False)
+            if (info.st_size, info.st_mtime_ns) != kept:
+                return None
+            seen += 1
+    return summary if seen == len(summary.written) else None
 
 
 def remember(cache: Path, out: Path, summary: Summary) -> None:
