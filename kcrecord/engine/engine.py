@@ -27,7 +27,15 @@ from kcrecord.content.assemble import Site, assemble, read_config
 from kcrecord.content.citations import source_numbers
 from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.history import read_history
-from kcrecord.content.load import KINDS, Content, SourceFile, load_content, project_files, read_source
+from kcrecord.content.load import (
+    KINDS,
+    Content,
+    SourceFile,
+    load_content,
+    project_files,
+    read_regular_file,
+    read_source,
+)
 from kcrecord.content.problems import ContentError, Problem
 from kcrecord.content.validate import agency_ids_of, base_url_problem, check_file, check_site, vocabularies_of
 from kcrecord.engine import parallel
@@ -262,8 +270,9 @@ class Engine:
         found = {}
         folder = self.root / "static"
         for path in project_files(self.root, "static", []):
-            data = path.read_bytes()
-            found[path.relative_to(folder).as_posix()] = (digest(data), lambda data=data: data)
+            data, _refused = read_regular_file(path, path.relative_to(self.root).as_posix())
+            if data is not None:  # the loader reports a file that is not one (a link, a pipe)
+                found[path.relative_to(folder).as_posix()] = (digest(data), lambda data=data: data)
         return found
 
     def _stale(self, jobs: list[Job], folder: OutputFolder, now: Now, plans: dict[str, str]) -> list[Job]:

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from kcrecord.content.load import project_files
+from kcrecord.content.load import project_files, read_regular_file
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import STATE_FOLDER
 from kcrecord.engine.write import MARKER
@@ -35,19 +35,20 @@ class Summary:
 
 
 def input_fingerprint(root: Path, settings: str, code: str, commit: str) -> str | None:
-    """Return the fingerprint of everything a build reads, or None when a file cannot be read plainly."""
+    """Return the fingerprint of everything a build reads, or None when a file is not one the build reads plainly.
+
+    Files are read as the loader reads them (regular files only, no links, within the size limit),
+    so a hostile file falls through to the build, which says what is wrong with it.
+    """
     problems: list = []
     parts = [settings, code, commit]
-    for folder in FOLDERS:
-        for path in project_files(root, folder, problems):
-            try:
-                parts.append(f"{path.relative_to(root).as_posix()}\0{digest(path.read_bytes())}")
-            except OSError:
-                return None
-    try:
-        parts.append(digest((root / "site.yaml").read_bytes()))
-    except OSError:
-        return None
+    paths = [path for folder in FOLDERS for path in project_files(root, folder, problems)] + [root / "site.yaml"]
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        data, refused = read_regular_file(path, rel)
+        if data is None or refused is not None:
+            return None
+        parts.append(f"{rel}\0{digest(data)}")
     return None if problems else digest("\n".join(parts))
 
 

@@ -21,6 +21,7 @@ from kcrecord.content.assemble import ROLE_ORDER, Incident, Site
 from kcrecord.content.citations import citations_of
 from kcrecord.content.history import commit_url
 from kcrecord.content.json_schema import schema_files
+from kcrecord.content.load import project_files, read_regular_file
 from kcrecord.content.yaml_strict import NOT_XML
 from kcrecord.engine.deps import digest, identity, note
 from kcrecord.engine.progress import Progress, counting, stage
@@ -53,16 +54,12 @@ class TemplateSnapshot(jinja2.BaseLoader):
 def read_templates(folder: Path) -> dict[str, str]:
     """Return every template below folder by name (hidden files and editor backups left out)."""
     found = {}
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder).as_posix()
-            if path.is_file() and not path.is_symlink() and not _ignored_name(rel):
-                found[rel] = path.read_bytes().decode("utf-8")
+    for path in project_files(folder.parent, folder.name, []):  # the loader's rule: no links, no hidden files
+        rel = path.relative_to(folder).as_posix()
+        data, _refused = read_regular_file(path, rel)
+        if data is not None and not rel.endswith("~"):  # the loader reports what is not a plain file
+            found[rel] = data.decode("utf-8", "replace")  # and what is not UTF-8, before anything renders
     return found
-
-
-def _ignored_name(rel: str) -> bool:
-    return any(part.startswith(".") for part in rel.split("/")) or rel.endswith("~")
 
 
 class RecordingEnvironment(jinja2.Environment):
