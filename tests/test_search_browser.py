@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kcrecord.engine.pipeline import Project, build
-from kcrecord.outputs.render import format_date
+from kcrecord.outputs.formats import format_date
 from tests.conftest import SMALL_SITE, copy_project
 from tests.standards import axe_problems, require_axe, serve
 
