@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kcrecord.engine.deps import digest
+from kcrecord.engine.state import output_files
 from kcrecord.engine.write import MARKER, MARKER_TEXT, check_target, recover
 
 SEARCH_BUNDLE = "pagefind"  # written by the search index, beside the pages
@@ -138,18 +139,12 @@ class OutputFolder:
 
     def _remove_others(self, keep: set[str]) -> list[str]:
         removed = []
-        top = str(self.target)
-        for here, folders, files in os.walk(top):
-            prefix = "" if here == top else here[len(top) + 1 :].replace(os.sep, "/") + "/"
-            if not prefix:
-                folders[:] = [name for name in folders if name != SEARCH_BUNDLE]
-            for name in files:
-                rel = prefix + name
-                if rel == MARKER or rel in keep:
-                    continue
-                os.unlink(os.path.join(here, name))
-                self.written.pop(rel, None)
-                removed.append(rel)
+        for rel, path in list(output_files(self.target, SEARCH_BUNDLE)):
+            if rel == MARKER or rel in keep:
+                continue
+            os.unlink(path)
+            self.written.pop(rel, None)
+            removed.append(rel)
         for rel in removed:
             _remove_empty_parents(self.target / rel, self.target)
         return sorted(removed)

@@ -14,7 +14,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -89,15 +89,30 @@ def save_state(cache: Path | None, state: State, out: Path) -> None:
     """Write the state to the cache folder through a temporary file (a cache that cannot be written is skipped)."""
     if cache is None:
         return
-    target = state_file(cache, out)
+    keep_pickled(state_file(cache, out), state)
+
+
+def keep_pickled(target: Path, value: object) -> None:
+    """Pickle value into target through a temporary file; a cache folder that cannot be written is skipped."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".state-", dir=target.parent)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
     except OSError:
         return
+
+
+def output_files(out: Path, skip: str) -> Iterator[tuple[str, str]]:
+    """Yield (path below out, full path) for every file in out, leaving out the top-level folder skip."""
+    top = str(out)
+    for here, folders, files in os.walk(top):
+        prefix = "" if here == top else here[len(top) + 1 :].replace(os.sep, "/") + "/"
+        if not prefix:
+            folders[:] = [name for name in folders if name != skip]
+        for name in files:
+            yield prefix + name, os.path.join(here, name)
 
 
 class Now:

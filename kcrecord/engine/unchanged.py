@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from kcrecord.content.load import project_files, read_regular_file
 from kcrecord.engine.deps import digest
-from kcrecord.engine.state import STATE_FOLDER
+from kcrecord.engine.state import STATE_FOLDER, keep_pickled, output_files
 from kcrecord.engine.write import MARKER
 from kcrecord.outputs.search_index import BUNDLE
 
@@ -68,37 +67,23 @@ def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
         return None
     if not isinstance(summary, Summary) or summary.inputs != inputs:
         return None
-    top = str(out)
     seen = 0
-    for here, folders, files in os.walk(top):
-        prefix = "" if here == top else here[len(top) + 1 :].replace(os.sep, "/") + "/"
-        if not prefix:
-            folders[:] = [name for name in folders if name != BUNDLE]
-        for name in files:
-            rel = prefix + name
-            if rel == MARKER:
-                continue
-            kept = summary.written.get(rel)
-            if kept is None:
-                return None  # a file the build did not write: the build removes it
-            info = os.stat(os.path.join(here, name), follow_symlinks=False)
-            if (info.st_size, info.st_mtime_ns) != kept:
-                return None
-            seen += 1
+    for rel, path in output_files(out, BUNDLE):
+        if rel == MARKER:
+            continue
+        kept = summary.written.get(rel)
+        if kept is None:
+            return None  # a file the build did not write: the build removes it
+        info = os.stat(path, follow_symlinks=False)
+        if (info.st_size, info.st_mtime_ns) != kept:
+            return None
+        seen += 1
     return summary if seen == len(summary.written) else None
 
 
 def remember(cache: Path, out: Path, summary: Summary) -> None:
     """Keep the summary of a build that succeeded (a cache folder that cannot be written is skipped)."""
-    target = _file(cache, out)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".summary-", dir=target.parent)
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(summary, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, target)
-    except OSError:
-        return
+    keep_pickled(_file(cache, out), summary)
 
 
 def forget(cache: Path, out: Path) -> None:
