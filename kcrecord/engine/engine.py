@@ -41,7 +41,7 @@ from kcrecord.content.validate import agency_ids_of, base_url_problem, check_fil
 from kcrecord.engine import parallel
 from kcrecord.engine.build_cache import CachedReader, cached_renderer
 from kcrecord.engine.deps import digest
-from kcrecord.engine.jinja_cache import MemoryBytecodeCache
+from kcrecord.engine.jinja_cache import bytecode_cache
 from kcrecord.engine.output import OutputFolder
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.search import refresh_search
@@ -87,6 +87,7 @@ class Engine:
         progress: Progress | None = None,
         workers: int | None = None,
         commit: str | None = None,
+        save_every_run: bool = True,
     ) -> None:
         self.root = root
         self.out = out
@@ -99,13 +100,14 @@ class Engine:
         self.fragments = Fragments(self.state.pieces)
         self.reader = CachedReader(cache)
         self.renderer = None
-        self.bytecode = MemoryBytecodeCache()
+        self.bytecode = bytecode_cache(cache)  # compiled templates, shared with worker processes through .cache/
         self.sources: dict[str, tuple[SourceFile, list[Problem]]] = {}
         self.site: Site | None = None
         self.commit: str | None = None
         self.fixed_commit = commit  # the commit to stamp instead of git's (tests)
         self.history: dict | None = None
         self._changed = False  # whether the state has anything new to save
+        self.save_every_run = save_every_run  # False: only full runs save the state (the preview, between edits)
 
     # -- stages 1 and 2 --------------------------------------------------------------------
 
@@ -237,7 +239,7 @@ class Engine:
         if self.search:
             with stage(self.progress, "Indexing for search"):
                 refresh_search(self.out, self.state, written)
-        if self._changed or rendered or written:
+        if (self._changed or rendered or written) and (self.save_every_run or changed is None):
             save_state(self.cache, self.state, self.out)
         self._changed = False
         self.site = site
