@@ -123,7 +123,9 @@ class Engine:
                     continue
         if changed is None:
             self._read_ahead()
-        total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md"))
+        total = None  # counted only for a progress bar on a terminal
+        if self.progress is not None and self.progress.enabled:
+            total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md"))
         with stage(self.progress, "Reading content", total) as advance:
 
             def read(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
