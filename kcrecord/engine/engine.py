@@ -107,12 +107,57 @@ class Engine:
         self.fixed_commit = commit  # the commit to stamp instead of git's (tests)
         self.history: dict | None = None
         self._changed = False  # whether the state has anything new to save
+        self._last_load: tuple[Content, list[Problem]] | None = None
+        self._positions: dict[str, tuple[str, int]] = {}  # content file -> (kind, place) in the last load
         self.save_every_run = save_every_run  # False: only full runs save the state (the preview, between edits)
 
     # -- stages 1 and 2 --------------------------------------------------------------------
 
     def load(self, changed: Iterable[Path] | None = None) -> tuple[Content, list[Problem]]:
         """Read everything (changed None) or only the changed files again; return the content and its problems."""
+        if changed is not None:
+            changed = list(changed)
+            edited = self._edited_in_place(changed)
+            if edited is not None:
+                return edited
+        loaded = self._load_all(changed)
+        content = loaded[0]
+        self._last_load = (content, list(loaded[1]))
+        self._positions = {s.rel: (kind, n) for kind in KINDS for n, s in enumerate(content.files[kind])}
+        return loaded
+
+    def _edited_in_place(self, changed: list[Path]) -> tuple[Content, list[Problem]] | None:
+        """Return the last load with the changed files read again, when each is a content file that load read.
+
+        Anything else (a file added, removed or renamed, a folder, site.yaml, a template, a static
+        file) returns None, and the whole loader runs: it alone decides which files are content.
+        """
+        if self._last_load is None:
+            return None
+        content, problems = self._last_load
+        root = self.root.resolve()
+        edited: dict[str, Path] = {}
+        for path in changed:
+            try:
+                rel = path.resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                return None
+            full = self.root / rel
+            if rel not in self._positions or full.is_symlink() or not full.is_file():
+                return None
+            edited[rel] = full
+        files = {kind: list(sources) for kind, sources in content.files.items()}
+        found = [problem for problem in problems if problem.path not in edited]
+        for rel, full in edited.items():
+            kind, index = self._positions[rel]
+            source, file_problems = self.sources[rel] = self.reader(full, self.root, kind)
+            files[kind][index] = source
+            found += file_problems
+        content = Content(content.root, content.config, content.config_rel, files)
+        self._last_load = (content, found)
+        return content, list(found)
+
+    def _load_all(self, changed: list[Path] | None) -> tuple[Content, list[Problem]]:
         if changed is None:
             self.sources = {}
         else:
