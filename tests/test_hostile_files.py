@@ -102,5 +102,6 @@ def test_a_body_that_renders_too_slowly_is_a_problem_not_a_hang(
     page.write_text(page.read_text(encoding="utf-8") + "\n" + "A sentence with *emphasis*.\n\n" * 400)
     with pytest.raises(ContentError) as caught:
         build(Project(small_project, small_project / "site"), search=False)
-    assert any(p.path == "content/pages/about.md" and "took more than" in p.message for p in caught.value.problems)
+    # about.md's long body trips it; on a loaded machine a short body may trip the tiny limit first
+    assert any(p.field == "body" and "took more than" in p.message for p in caught.value.problems)
     assert not (small_project / "site").exists()

@@ -144,10 +144,14 @@ class CachedMarkdownRenderer:
 Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
 
 
+_RENDERERS: dict[str, MarkdownRenderer] = {}  # one per base path, in each worker process
+
+
 def _render_request(request: tuple[str, str, dict[str, str] | None, dict[str, object]]) -> str | None:
     base_path, text, footnotes, options = request
     try:
-        return MarkdownRenderer(base_path).render(text, footnotes, **options)
+        renderer = _RENDERERS.get(base_path) or _RENDERERS.setdefault(base_path, MarkdownRenderer(base_path))
+        return renderer.render(text, footnotes, **options)
     except Exception:  # noqa: BLE001 - rendered again in the build, which reports it
         return None
 
