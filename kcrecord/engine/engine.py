@@ -260,8 +260,12 @@ class Engine:
             self.fragments.memo_fingerprint,
         )
         self.fragments.begin(now)
-        stale = self._stale(jobs, folder, now, plans)
-        rendered = self._make(stale, folder)
+        stale, waiting = self._stale(jobs, folder, now, plans)
+        rendered = self._make(stale, folder, [])
+        for job in waiting:  # read only memos that changed: made again only if a memo's value did
+            record = self.state.records.get(job.path)
+            if record is None or not now.current(record.frame):
+                rendered += self._make([job], folder, rendered)
         if only is not None:
             written = folder.commit(set(self.state.written) | set(rendered), scan=False)
             return Outcome(
@@ -324,19 +328,35 @@ class Engine:
                 found[path.relative_to(folder).as_posix()] = (digest(data), lambda data=data: data)
         return found
 
-    def _stale(self, jobs: list[Job], folder: OutputFolder, now: Now, plans: dict[str, str]) -> list[Job]:
-        """Return the jobs whose output is missing, changed on disk, or read something that changed."""
-        stale = []
+    def _stale(
+        self, jobs: list[Job], folder: OutputFolder, now: Now, plans: dict[str, str]
+    ) -> tuple[list[Job], list[Job]]:
+        """Return the jobs to make (missing, changed on disk, or read something that changed), and those waiting.
+
+        A job whose only changed reads are memos waits: once the memos are made again from this
+        revision's inputs, it is made only if one of their values changed (early cutoff).
+        """
+        stale, waiting = [], []
         records = self.state.records
         for job in jobs:
             plans[job.path] = job.plan_key()
             record = records.get(job.path)
-            if record is None or not now.current(record.frame) or not folder.unchanged_on_disk(job.path, record.digest):
+            if record is None or not folder.unchanged_on_disk(job.path, record.digest):
                 stale.append(job)
-        return stale
+                continue
+            changed = [key for key, fingerprint in record.frame.items() if now(key) != fingerprint]
+            if changed and all(key.startswith("memo:") for key in changed):
+                waiting.append(job)
+            elif changed:
+                stale.append(job)
+        return stale, waiting
 
-    def _make(self, jobs: list[Job], folder: OutputFolder) -> list[str]:
-        """Make each job, recording what it reads, and stage its bytes; all or nothing on a template error."""
+    def _make(self, jobs: list[Job], folder: OutputFolder, done: list[str]) -> list[str]:
+        """Make each job, recording what it reads, and stage its bytes; all or nothing on a template error.
+
+        done lists the outputs this run made before: on an error their records go too, as their
+        staged files are dropped with the rest.
+        """
         records = self.state.records
         with stage(self.progress, "Rendering", len(jobs)) as advance:
             try:
@@ -346,8 +366,8 @@ class Engine:
                     records[path] = Record(made, frame)
             except BaseException:
                 folder.abandon()
-                for job in jobs:
-                    records.pop(job.path, None)  # made again next time, whatever was recorded
+                for path in done + [job.path for job in jobs]:
+                    records.pop(path, None)  # made again next time, whatever was recorded
                 raise
         return [job.path for job in jobs]
 

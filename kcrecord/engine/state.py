@@ -136,10 +136,15 @@ class Now:
         self._seen: dict[str, str] = {}
 
     def __call__(self, key: str) -> str:
-        """Return key's fingerprint now ('' when it names nothing that exists)."""
+        """Return key's fingerprint now ('' when it names nothing that exists).
+
+        A memo's is asked each time: it changes within a revision once the memo is made again.
+        """
         found = self._seen.get(key)
         if found is None:
-            found = self._seen[key] = self._work_out(key)
+            found = self._work_out(key)
+            if not key.startswith("memo:"):
+                self._seen[key] = found
         return found
 
     def _work_out(self, key: str) -> str:
