@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kcrecord.engine.write import MARKER, MARKER_TEXT, recover, swap_into_place, write_site
+from kcrecord.engine.output import OutputFolder
+from kcrecord.engine.write import MARKER, MARKER_TEXT, recover
 from tests.hostile import REPO, assert_refused, run_cli, tree_digest
 
 
@@ -147,17 +148,6 @@ def test_a_build_killed_while_writing_leaves_site_and_is_cleaned_up(small_projec
     assert "One more sentence." in (small_project / "site" / "incidents" / incident.stem / "index.html").read_text()
 
 
-def test_swap_keeps_no_window_without_a_site_after_recovery(tmp_path: Path) -> None:
-    target = tmp_path / "site"
-    for round_ in range(3):
-        fresh = tmp_path / f".site-new-{_dead_pid()}-{round_}"
-        fresh.mkdir()
-        (fresh / MARKER).write_bytes(MARKER_TEXT)
-        (fresh / "index.html").write_text(str(round_))
-        swap_into_place(fresh, target)
-        assert (target / "index.html").read_text() == str(round_)
-
-
 @pytest.mark.parametrize("out", ["/proc/kcrecord-test/site", "/sys/kernel/kcrecord-test-site"])
 def test_an_unwritable_output_is_one_line(small_project: Path, out: str) -> None:
     run = run_cli(small_project, "build", "--out", out)
@@ -174,11 +164,11 @@ def test_a_read_only_folder_is_one_line(small_project: Path, tmp_path: Path) -> 
     assert_refused(run, "could not write the site there", "Permission denied")
 
 
-def test_write_site_refuses_before_writing_anything(tmp_path: Path) -> None:
+def test_the_writer_refuses_before_writing_anything(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "thesis.tex").write_text("years of work")
     with pytest.raises(Exception, match="did not write"):
-        write_site({"index.html": b"x"}, tmp_path / "no-static", folder)
+        OutputFolder(folder, {}).prepare()
     assert (folder / "thesis.tex").read_text() == "years of work"
     assert [p.name for p in tmp_path.iterdir()] == ["mine"]

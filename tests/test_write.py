@@ -1,4 +1,4 @@
-"""The write stage: a fresh folder swapped in whole; failures leave site/ as it was."""
+"""The write stage: the output folder brought up to date in place; failures leave site/ as it was."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from kcrecord import cli
-from kcrecord.engine.write import MARKER, MARKER_TEXT, write_site
+from kcrecord.engine.output import OutputFolder
+from kcrecord.engine.write import MARKER, MARKER_TEXT
 
 
 def test_write_replaces_the_folder_whole(tmp_path: Path) -> None:
@@ -15,9 +16,12 @@ def test_write_replaces_the_folder_whole(tmp_path: Path) -> None:
     (target / "stale").mkdir(parents=True)
     (target / "stale" / "old.html").write_text("old")
     (target / MARKER).write_bytes(MARKER_TEXT)  # a site this tool built
-    write_site({"index.html": b"new"}, tmp_path / "no-static", target)
+    folder = OutputFolder(target, {})
+    folder.prepare()
+    folder.put("index.html", b"new")
+    assert folder.commit({"index.html"}) == ["index.html", "stale/old.html"]
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [MARKER, "index.html"]
-    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary folders left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folders left behind
 
 
 def test_template_error_leaves_site_untouched(small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,10 +1,11 @@
-"""Stage 5, write: put the rendered site in a fresh folder, then swap it into place.
+"""Which output folder the build may write, and cleaning up after a build that was killed.
 
-The swap only ever replaces a folder this tool wrote (it holds MARKER), an empty folder or
-a missing one: `--out content` or `--out .` is refused before anything is touched. A build
-killed part-way leaves `.site-new-<pid>-*` (and, between the two renames, `.site-old-<pid>-*`)
-beside the output; the next build removes them once their process has ended, and puts an old
-site back in place if the new one never arrived.
+The build only ever writes a folder this tool wrote (it holds MARKER), an empty folder or a
+missing one: `--out content` or `--out .` is refused before anything is touched
+(kcrecord/engine/output.py does the writing). A build killed part-way leaves its staging folder
+`.site-stage-<pid>-*` beside the output (and an older version of the tool `.site-new-*` or
+`.site-old-*`); the next build removes them once their process has ended, and puts an old site
+back in place if a swap of the older tool never finished.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 MARKER = ".kcrecord-site"
@@ -62,52 +61,6 @@ def is_our_build(folder: Path) -> bool:
         return not marker.is_symlink() and marker.is_file() and marker.read_bytes() == MARKER_TEXT
     except OSError:
         return False
-
-
-def write_site(
-    outputs: dict[str, bytes],
-    static: Path,
-    target: Path,
-    before_swap: Callable[[Path], None] | None = None,
-    root: Path | None = None,
-) -> None:
-    """Write outputs and static files to a new folder next to target, run before_swap on it, then replace target."""
-    target = target.resolve()
-    recover(target)
-    check_target(target, root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-{os.getpid()}-", dir=target.parent))
-    try:
-        (fresh / MARKER).write_bytes(MARKER_TEXT)
-        for rel, data in sorted(outputs.items()):
-            path = fresh / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        if static.is_dir():
-            shutil.copytree(static, fresh / "static", dirs_exist_ok=True)
-        fresh.chmod(0o755)
-        if before_swap is not None:
-            before_swap(fresh)  # e.g. the search index, which reads the written pages
-        swap_into_place(fresh, target)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-
-
-def swap_into_place(fresh: Path, target: Path) -> None:
-    """Replace target with fresh: rename the old folder aside, rename the new one in, delete the old.
-
-    Killed between the renames, the old site waits in `.<name>-old-<pid>-*`; recover() puts
-    it back at the next start.
-    """
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-{os.getpid()}-", dir=target.parent))
-        old.rmdir()
-        target.rename(old)
-    fresh.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def recover(target: Path) -> None:
