@@ -111,10 +111,6 @@ class CachedMarkdownRenderer:
             except sqlite3.Error:
                 self.close()
 
-    def forget(self) -> None:
-        """Drop the in-memory copies (the cache folder keeps its entries)."""
-        self._memory.clear()
-
     def close(self) -> None:
         """Close the cache database."""
         if self._db is not None:

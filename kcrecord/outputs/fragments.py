@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kcrecord.engine.deps import FRAMES, note, recording, value_fingerprint
+from kcrecord.engine.deps import note, note_all, recording, value_fingerprint
 
 T = TypeVar("T")
 
@@ -88,8 +88,7 @@ class Fragments:
                 value = make()
             kept = self.kept[key] = Kept(value, frame, self.revision)
             self.made.append(key)
-        if FRAMES:
-            FRAMES[-1].update(kept.frame)
+        note_all(kept.frame)
         return kept.value  # type: ignore[no-any-return]
 
     def _current(self, kept: Kept) -> bool:
