@@ -303,6 +303,21 @@ def test_nothing_changed_writes_nothing(preview) -> None:
     finish(builder)
 
 
+def test_an_update_that_makes_nothing_keeps_the_pieces_for_the_next_edit(preview) -> None:
+    """Pieces are checked when used: one not used by an update may be current and must stay kept."""
+    builder, changes, root = preview
+    pieces = set(builder.engine.fragments.kept)
+    path = root / INCIDENT
+    path.write_bytes(path.read_bytes())  # touched, same bytes: an update that makes nothing
+    assert builder.update(changes() | {path}, quick=False).rendered_paths == []
+    assert set(builder.engine.fragments.kept) == pieces
+    edit(root, OTHER_INCIDENT, "Officer", "An officer")
+    outcome = builder.update(changes(), quick=False)
+    assert outcome.ok and outcome.rendered_paths
+    made = builder.engine.fragments.made
+    assert made and all(OTHER_INCIDENT in key or key.startswith("memo:") for key in made), made
+
+
 def test_several_edits_then_a_fix_catch_up(preview, tmp_path: Path) -> None:
     builder, changes, root = preview
     edit(root, INCIDENT, "title: Officer fires", "title: Officer shoots")

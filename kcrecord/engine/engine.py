@@ -285,7 +285,7 @@ class Engine:
         with stage(self.progress, "Writing"):
             written = folder.commit(keep, scan=changed is None)
         self.state.records = {path: record for path, record in self.state.records.items() if path in keep}
-        self.fragments.forget_stale()
+        self.fragments.forget_gone(now.files)
         self.state.pieces = self.fragments.kept
         if self.search:
             with stage(self.progress, "Indexing for search"):

@@ -13,7 +13,7 @@ by `memo`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -103,6 +103,15 @@ class Fragments:
         kept.checked = self.revision
         return True
 
-    def forget_stale(self) -> None:
-        """Drop the values not found current in this revision (checked lazily: call after a whole update)."""
-        self.kept = {key: kept for key, kept in self.kept.items() if kept.checked == self.revision}
+    def forget_gone(self, files: Collection[str]) -> None:
+        """Drop the pieces of files that are gone (call after a whole update; files: every content file now).
+
+        Pieces are checked lazily, when used, so one not used in this revision may well be current:
+        it is kept (an update that makes nothing must not throw away what the next one needs).
+        A piece that is not current is made again when next used, whatever is kept.
+        """
+        self.kept = {
+            key: kept
+            for key, kept in self.kept.items()
+            if kept.checked == self.revision or key.startswith("memo:") or key.partition("\0file:")[2] in files
+        }

@@ -113,15 +113,15 @@ class PreviewBuilder:
     def _with_files_below(self, changed: list[Path]) -> list[Path]:
         """Add the files the engine keeps below each changed folder (a folder moved or deleted as a whole)."""
         root = self.root.resolve()
-        folders = set()
+        folders = []
         for path in changed:
+            if path.is_file() and not path.is_symlink():
+                continue  # a file, read again as it is: nothing of the engine's lies below it
             try:
-                folders.add(path.resolve().relative_to(root).as_posix())
+                folders.append(path.resolve().relative_to(root).as_posix() + "/")
             except ValueError:
                 continue
-        below = [
-            root / rel
-            for rel in self.engine.sources
-            if any(parent.as_posix() in folders for parent in Path(rel).parents)
-        ]
-        return changed + below
+        if not folders:
+            return changed
+        prefixes = tuple(folders)
+        return changed + [root / rel for rel in self.engine.sources if rel.startswith(prefixes)]
