@@ -89,6 +89,30 @@ def role_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     return [path], None
 
 
+def draft_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Keep an incident off the site with draft: true, or publish a draft again."""
+    path = rng.choice(_visible_incidents(root))
+    text = path.read_text(encoding="utf-8")
+    if "\ndraft: true\n" in text:
+        text = text.replace("\ndraft: true\n", "\n", 1)
+    else:
+        text = text.replace("\n", "\ndraft: true\n", 1)  # after the opening ---
+    path.write_text(text, encoding="utf-8")
+    return [path], None
+
+
+def time_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Give an incident another time of day (its place among the day's incidents), or none."""
+    path = rng.choice(_visible_incidents(root))
+    text = path.read_text(encoding="utf-8")
+    value = rng.choice(["00:05", "13:50", "23:59", None])
+    text = re.sub(r"(?m)^time: .*\n", "", text, count=1)
+    if value is not None:
+        text = text.replace("\ndate: ", f'\ntime: "{value}"\ndate: ', 1)
+    path.write_text(text, encoding="utf-8")
+    return [path], None
+
+
 def add_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     source = rng.choice(_visible_incidents(root))
     folder = root / "content" / "incidents" / rng.choice(["", "2022"])
@@ -228,6 +252,8 @@ EDITS: list[Edit] = [
     title_edit,
     date_edit,
     role_edit,
+    draft_edit,
+    time_edit,
     add_incident,
     delete_incident,
     rename_incident,

@@ -22,7 +22,7 @@ from kcrecord.engine import parallel
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.write import MARKER
 from tests.conftest import SMALL_SITE, copy_project
-from tests.engine_edits import EDITS, NEW_READS
+from tests.engine_edits import EDITS, NEW_READS, add_incident, agency_edit, body_edit, title_edit
 
 SEED = int(os.environ.get("KCRECORD_FUZZ_SEED", "20261130"))
 STEPS = int(os.environ.get("KCRECORD_FUZZ_STEPS", "24"))
@@ -87,7 +87,7 @@ def test_a_template_that_starts_reading_something_stays_fresh_at_later_edits(tmp
         path = root / "templates" / name
         path.write_text(path.read_text(encoding="utf-8").replace(anchor, new, 1), encoding="utf-8")
         assert engine.run([path]).ok
-        for edit in (EDITS[0], EDITS[1], EDITS[4], EDITS[8]):  # body, title, a new incident, an agency's name
+        for edit in (body_edit, title_edit, add_incident, agency_edit):
             changed, _ = edit(root, rng)
             assert engine.run(changed).ok
             want, _ = clean(root, tmp_path / "clean")

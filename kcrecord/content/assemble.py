@@ -1,231 +1,22 @@
-"""Stage 3, assemble: turn validated files into the site model the templates read."""
+"""Stage 3, assemble: turn validated files into the site model the templates read (kcrecord/content/site_model.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from functools import cached_property
 from operator import attrgetter
-from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from kcrecord.content.citations import source_numbers
-from kcrecord.content.coverage import (
-    CoverageSource,
-    SourceCount,
-    YearCoverage,
-    count_by_source,
-    covered_years,
-    is_reviewed,
-    read_coverage,
-    year_coverage,
-)
+from kcrecord.content.coverage import read_coverage
 from kcrecord.content.history import Change
 from kcrecord.content.load import Content, SourceFile
 from kcrecord.content.markdown_render import MarkdownRenderer, RenderTooSlowError
 from kcrecord.content.problems import ContentError, Problem
-from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, set_reads
+from kcrecord.content.recorded import set_reads
+from kcrecord.content.site_model import ROLE_ORDER, Agency, Config, History, Incident, Page, Site
 from kcrecord.content.validate import vocabularies_of
-from kcrecord.engine.deps import digest, note
+from kcrecord.engine.deps import digest
 
-ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
-
-
-@dataclass
-class Config(Recorded):
-    """Site settings from site.yaml; reading a setting records config:<setting> (kcrecord/engine/deps.py)."""
-
-    title: str
-    description: str
-    base_url: str
-    base_path: str
-    repository: str
-    branch: str
-    language: str
-    licence: dict
-    vocab: dict[str, dict[str, str]]
-    coverage: tuple[CoverageSource, ...] = ()  # what each source of records covers (site.yaml coverage)
-
-    identity_key: ClassVar[Any] = staticmethod(lambda config: "config")  # its settings are recorded one by one
-
-    def __post_init__(self) -> None:
-        reads = {name: {f"config:{name}": digest(repr(getattr(self, name)))} for name in self.__dataclass_fields__}
-        object.__setattr__(self, "_reads", {"": {}, **reads})
-
-    def label(self, vocabulary: str, value: str) -> str:
-        """Return the human label of a vocabulary value."""
-        return self.vocab.get(vocabulary, {}).get(value, value)
-
-
-@dataclass(eq=False)
-class Incident(Recorded):
-    """One published incident; reading it in any way records its file (see Recorded)."""
-
-    slug: str
-    meta: dict
-    body_html: str
-    source: SourceFile
-    agencies_by_role: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def date(self) -> dt.date:
-        """Return the incident's date."""
-        return self.meta["date"]
-
-    @cached_property  # read for every incident by each list and chart: kept, as meta never changes
-    def year(self) -> int:
-        """Return the incident's year."""
-        return self.date.year
-
-    @cached_property
-    def path(self) -> str:
-        """Return the page's path below the base, e.g. incidents/slug/."""
-        return f"incidents/{self.slug}/"
-
-    @cached_property
-    def agency_roles(self) -> list[tuple[str, str]]:
-        """Return (role, agency id) for each agency the incident names, in role order, each pair once."""
-        return [(role, agency) for role in ROLE_ORDER for agency in dict.fromkeys(self.agencies_by_role.get(role, []))]
-
-    @cached_property
-    def sort_key(self) -> tuple:
-        """Return the key that orders incidents by date, time and slug."""
-        return (self.date, self.meta.get("time") or "", self.slug)
-
-
-@dataclass(eq=False)
-class Agency(Recorded):
-    """One agency with its incidents grouped by role; its incidents and count record agency-incidents:<slug>."""
-
-    slug: str
-    meta: dict
-    body_html: str
-    source: SourceFile
-    incidents_by_role: dict[str, list[Incident]] = field(default_factory=dict)
-
-    @property
-    def path(self) -> str:
-        """Return the page's path below the base."""
-        return f"agencies/{self.slug}/"
-
-    @cached_property  # read by several outputs; an agency is not changed once assembled
-    def count(self) -> int:
-        """Return how many distinct incidents name this agency."""
-        return len({i.slug for group in self.incidents_by_role.values() for i in group})
-
-
-@dataclass(eq=False)
-class Page(Recorded):
-    """A plain Markdown page (about, methodology, ...)."""
-
-    slug: str
-    meta: dict
-    body_html: str
-    source: SourceFile
-
-    @property
-    def path(self) -> str:
-        """Return the page's path below the base."""
-        return f"{self.slug}/"
-
-
-class History(Recorded):
-    """Each content file's commits (kcrecord/content/history.py); looking one up records history:<path>."""
-
-    identity_key: ClassVar[Any] = staticmethod(lambda history: "history")  # each lookup is recorded
-
-    def __init__(self, changes: dict[str, tuple[Change, ...]]) -> None:
-        object.__setattr__(self, "_changes", changes)
-
-    def get(self, rel: str) -> tuple[Change, ...] | None:
-        """Return the commits that changed the file at rel, newest first, or None."""
-        changes = object.__getattribute__(self, "_changes").get(rel)
-        note(f"history:{rel}", digest(repr(changes)))
-        return changes
-
-    def fingerprint(self, rel: str) -> str:
-        """Return what history:<rel> is now."""
-        return digest(repr(object.__getattribute__(self, "_changes").get(rel)))
-
-
-@dataclass(eq=False)
-class Site(Recorded):
-    """Everything the templates need; iterating incidents, agencies or pages records coll:<name>."""
-
-    config: Config
-    incidents: list[Incident]  # published, oldest first
-    agencies: dict[str, Agency]
-    pages: list[Page]
-    commit: str = "unknown"  # the git commit built from, for the data's provenance
-    history: History = field(default_factory=lambda: History({}))  # file path -> its commits (history.py)
-
-    identity_key: ClassVar[Any] = staticmethod(lambda site: "site")
-
-    def __post_init__(self) -> None:
-        collections = {
-            "incidents": "\n".join(i.source.rel for i in self.incidents),
-            "agencies": "\n".join(a.source.rel for a in self.agencies.values()),
-            "pages": "\n".join(p.source.rel for p in self.pages),
-        }
-        reads: dict[str, dict[str, str]] = {"": {}, "commit": {"commit": self.commit}}
-        for name, text in collections.items():
-            reads[name] = {f"coll:{name}": digest(text)}
-        object.__setattr__(self, "_reads", reads)
-
-    def fingerprint(self, key: str) -> str:
-        """Return what a coll:, commit or history: key is now ('' when it names nothing)."""
-        kind, _, name = key.partition(":")
-        if kind == "history":
-            return self.history.fingerprint(name)
-        if kind == "derived":
-            return derived_fingerprint(self, name)
-        reads = object.__getattribute__(self, "_reads")
-        return reads.get(name if kind == "coll" else kind, {}).get(key, "")
-
-    @derived  # read several times by the timeline pages: kept, as the site is not changed once assembled
-    def years(self) -> dict[int, list[Incident]]:
-        """Return incidents grouped by year, newest year first."""
-        groups: dict[int, list[Incident]] = defaultdict(list)
-        for incident in self.incidents:
-            groups[incident.year].append(incident)
-        return {year: groups[year] for year in sorted(groups, reverse=True)}
-
-    @derived  # read by every incident page's search marks: worked out once, not per page
-    def shared_agency_names(self) -> frozenset[str]:
-        """Return the names more than one agency bears (a federal agency's offices in each state)."""
-        counts = Counter(str(agency.meta.get("name")) for agency in self.agencies.values())
-        return frozenset(name for name, count in counts.items() if count > 1)
-
-    @derived  # read by the home, data and review pages
-    def source_counts(self) -> tuple[SourceCount, ...]:
-        """Return how many incidents come from each source of records, reviewed or not, and their years."""
-        return count_by_source(self.config.coverage, (incident.meta for incident in self.incidents))
-
-    @derived
-    def waiting_review(self) -> list[Incident]:
-        """Return the imported incidents no curator has reviewed yet, longest waiting first (then by date)."""
-        waiting = [incident for incident in self.incidents if not is_reviewed(incident.meta)]
-        return sorted(waiting, key=lambda i: (i.meta["updated"], i.sort_key))
-
-    @derived
-    def year_span(self) -> list[int]:
-        """Return every year from the first recorded or covered to the last, newest first."""
-        years = set(self.years) | set(covered_years(self.config.coverage))
-        return list(range(max(years), min(years) - 1, -1)) if years else []
-
-    def year_coverage(self, year: int) -> YearCoverage:
-        """Return how completely the record's complete sources cover a year."""
-        return year_coverage(year, self.config.coverage)
-
-    def page(self, slug: str) -> Page | None:
-        """Return the plain page with this slug, if the content has one."""
-        return next((p for p in self.pages if p.slug == slug), None)
-
-    @property
-    def nav_pages(self) -> list[Page]:
-        """Return the pages that appear in the navigation, in order."""
-        return sorted((p for p in self.pages if "nav" in p.meta), key=lambda p: (p.meta["nav"], p.slug))
+__all__ = ["ROLE_ORDER", "Agency", "Config", "History", "Incident", "Page", "Site", "assemble", "read_config"]
 
 
 def read_config(content: Content, base_url: str | None = None) -> Config:
@@ -277,45 +68,147 @@ def assemble(
     """Build the site model from content that has passed validation.
 
     previous is a site assembled with the same settings (make serve passes the last one): an incident
-    whose SourceFile is the very same object as then is reused instead of being rendered again.
+    whose SourceFile is the very same object as then is reused instead of being rendered again, and
+    when only incidents were edited without changing their order, drafts or agencies, the lists
+    are taken from previous with the edited incidents swapped in (an edit costs no loop over
+    every incident's attributes).
     history maps an incident file's path to the commits that changed it (kcrecord/content/history.py).
     """
     config = read_config(content, base_url)
     renderer = renderer or MarkdownRenderer(config.base_path)
+    agencies = _agencies(content, renderer)
+    pages = _pages(content, renderer)
+    history_model = History(history or {})
+    if previous is not None:
+        edited = _swap_edited(content, config, renderer, previous, agencies)
+        if edited is not None:
+            incidents, drafts, index = edited
+            return _site(config, incidents, agencies, pages, commit, history_model, drafts, index)
     incidents = []
-    reuse = {id(incident.source): incident for incident in previous.incidents} if previous else {}
+    drafts = []
+    reuse = previous.__dict__["_index"]["by_source"] if previous is not None and "_index" in previous.__dict__ else {}
     for source in content.files["incidents"]:
         kept = reuse.get(id(source))
         if kept is not None and kept.source is source:
             incidents.append(kept)  # published then, from the very same file
-            continue
-        meta = source.meta
-        if meta.get("draft"):
-            continue
-        # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
-        html = _render(renderer, source, source_numbers(meta["sources"]), shift_headings=1)
-        incident = Incident(source.slug, meta, html, source)
-        reads = {f"file:{source.rel}": source.digest}
-        set_reads(incident, reads, body_html={**reads, "config:base_path": digest(repr(config.base_path))})
-        for entry in meta["agencies"]:
-            incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
-        incidents.append(incident)
+        elif source.meta.get("draft"):
+            drafts.append(source)
+        else:
+            incidents.append(_incident(source, renderer, config))
     incidents.sort(key=attrgetter("sort_key"))
-    agencies = {}
-    for source in sorted(content.files["agencies"], key=lambda s: s.slug):
-        notes = source_numbers(source.meta.get("sources", []))
-        agencies[source.slug] = agency = Agency(source.slug, source.meta, _render(renderer, source, notes), source)
-        set_reads(agency, {f"file:{source.rel}": source.digest})
     for incident in incidents:
         for role, agency_id in incident.agency_roles:
             agencies[agency_id].incidents_by_role.setdefault(role, []).append(incident)
     for agency in agencies.values():
         grouped = object.__getattribute__(agency, "incidents_by_role")
         by_role = {role: [i.source.rel for i in group] for role, group in grouped.items()}
-        key = {f"agency-incidents:{agency.slug}": digest(repr(by_role))}
-        set_reads(agency, {f"file:{agency.source.rel}": agency.source.digest}, incidents_by_role=key, count=key)
+        _agency_reads(agency, {f"agency-incidents:{agency.slug}": digest(repr(by_role))})
+    return _site(config, incidents, agencies, pages, commit, history_model, drafts)
+
+
+def _incident(source: SourceFile, renderer: MarkdownRenderer, config: Config) -> Incident:
+    meta = source.meta
+    # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
+    html = _render(renderer, source, source_numbers(meta["sources"]), shift_headings=1)
+    incident = Incident(source.slug, meta, html, source)
+    reads = {f"file:{source.rel}": source.digest}
+    set_reads(incident, reads, body_html={**reads, "config:base_path": digest(repr(config.base_path))})
+    for entry in meta["agencies"]:
+        incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
+    return incident
+
+
+def _agencies(content: Content, renderer: MarkdownRenderer) -> dict[str, Agency]:
+    agencies = {}
+    for source in sorted(content.files["agencies"], key=lambda s: s.slug):
+        notes = source_numbers(source.meta.get("sources", []))
+        agencies[source.slug] = agency = Agency(source.slug, source.meta, _render(renderer, source, notes), source)
+        set_reads(agency, {f"file:{source.rel}": source.digest})
+    return agencies
+
+
+def _agency_reads(agency: Agency, key: dict[str, str]) -> None:
+    """Say what reading agency records: its file, and for its incidents and count, which incidents name it."""
+    set_reads(agency, {f"file:{agency.source.rel}": agency.source.digest}, incidents_by_role=key, count=key)
+
+
+def _pages(content: Content, renderer: MarkdownRenderer) -> list[Page]:
     pages = [Page(s.slug, s.meta, _render(renderer, s), s) for s in content.files["pages"]]
     for item in pages:
         set_reads(item, {f"file:{item.source.rel}": item.source.digest})
     pages.sort(key=lambda p: p.slug)
-    return Site(config, incidents, agencies, pages, commit, History(history or {}))
+    return pages
+
+
+def _site(
+    config: Config,
+    incidents: list[Incident],
+    agencies: dict[str, Agency],
+    pages: list[Page],
+    commit: str,
+    history: History,
+    drafts: list[SourceFile],
+    index: dict[str, dict] | None = None,
+) -> Site:
+    site = Site(config, incidents, agencies, pages, commit, history)
+    if index is None:
+        sources = [object.__getattribute__(incident, "source") for incident in incidents]
+        index = {
+            "by_source": {id(source): incident for source, incident in zip(sources, incidents, strict=True)},
+            "by_rel": {source.rel: incident for source, incident in zip(sources, incidents, strict=True)},
+        }
+    index["drafts"] = {id(source): source for source in drafts}  # the sources are kept alive: ids stay unique
+    object.__setattr__(site, "_index", index)  # for the next assembly's edits (_swap_edited)
+    return site
+
+
+def _swap_edited(
+    content: Content, config: Config, renderer: MarkdownRenderer, previous: Site, agencies: dict[str, Agency]
+) -> tuple[list[Incident], list[SourceFile], dict[str, dict]] | None:
+    """Return previous's incidents with the edited ones swapped in, the drafts and the new index, or None.
+
+    None when more changed than incidents' text: then the whole assembly runs.
+
+    That is: a file added, removed or renamed, a draft published or unpublished, an incident
+    whose date, time or agencies changed (its place in the lists), or another set of agencies.
+    """
+    index = previous.__dict__.get("_index")
+    if index is None or set(agencies) != set(previous.agencies):
+        return None
+    by_source, by_rel, drafts_before = index["by_source"], index["by_rel"], index["drafts"]
+    drafts, swapped = [], {}
+    published = 0
+    for source in content.files["incidents"]:
+        kept = by_source.get(id(source))
+        if kept is not None and object.__getattribute__(kept, "source") is source:
+            published += 1
+            continue
+        if drafts_before.get(id(source)) is source:
+            drafts.append(source)
+            continue
+        old = by_rel.get(source.rel)
+        if old is None or source.meta.get("draft"):
+            return None
+        new = _incident(source, renderer, config)
+        old_roles = object.__getattribute__(old, "agencies_by_role")
+        if new.sort_key != old.sort_key or new.agencies_by_role != old_roles:
+            return None
+        swapped[id(old)] = new
+        published += 1
+    if published != len(previous.incidents):
+        return None
+    for slug, agency in agencies.items():
+        before = previous.agencies[slug]
+        agency.incidents_by_role = dict(object.__getattribute__(before, "incidents_by_role"))  # lists shared
+        _agency_reads(agency, object.__getattribute__(before, "_reads")["count"])
+    for old_id, new in swapped.items():  # a copy of each list that holds an edited incident, with it swapped in
+        for role, agency_id in new.agency_roles:
+            group = list(object.__getattribute__(agencies[agency_id], "incidents_by_role")[role])
+            group[[id(i) for i in group].index(old_id)] = new
+            agencies[agency_id].incidents_by_role[role] = group
+    new_index = {"by_source": dict(by_source), "by_rel": dict(by_rel)}
+    for new in swapped.values():
+        source = object.__getattribute__(new, "source")
+        del new_index["by_source"][id(object.__getattribute__(by_rel[source.rel], "source"))]
+        new_index["by_source"][id(source)] = new_index["by_rel"][source.rel] = new
+    return [swapped.get(id(i), i) for i in previous.incidents], drafts, new_index

@@ -9,7 +9,6 @@ recorded", and the pages say so.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -124,7 +123,7 @@ def source_key(meta: dict) -> str:
 
 
 def check_coverage(content: Content) -> list[Problem]:
-    """Check site.yaml's coverage section, and that every imported record lies inside its source's span."""
+    """Check site.yaml's coverage section (each record against it: kcrecord/content/record_coverage.py)."""
     doc = content.config
     if doc is None or not isinstance(doc.data, dict):
         return []
@@ -154,45 +153,7 @@ def check_coverage(content: Content) -> list[Problem]:
     for key in allowed:
         if key not in data and (key == CURATED or _used(content, key)):
             problem((), f"source '{key}' is missing; say what it covers (see the wapo and curated entries)")
-    _check_records_inside(content, read_coverage(data), problem)
-    problems += check_reviewed_text(content)
-    return problems
-
-
-NOT_REVIEWED = re.compile(r"\bnot\s+yet\s+(?:been\s+)?reviewed\b", re.IGNORECASE)  # the importer's words
-
-
-def check_reviewed_text(content: Content) -> list[Problem]:
-    """Report a record marked reviewed whose summary or text still says it is not yet reviewed."""
-    problems = []
-    for source in content.files.get("incidents", []):
-        imported = source.meta.get("imported")
-        if not isinstance(imported, dict) or imported.get("reviewed") is not True or source.doc is None:
-            continue
-        summary = source.meta.get("summary")
-        if isinstance(summary, str) and NOT_REVIEWED.search(summary):
-            problems.append(
-                Problem(
-                    source.rel,
-                    source.doc.line(("summary",)),
-                    "summary",
-                    "imported.reviewed is true but the summary still says it is not yet reviewed; "
-                    "write the summary in your own words from the sources you checked",
-                )
-            )
-        for number, line in enumerate(source.body.split("\n")):
-            if NOT_REVIEWED.search(line):
-                problems.append(
-                    Problem(
-                        source.rel,
-                        source.body_line + number,
-                        "body",
-                        "imported.reviewed is true but the text still says it is not yet reviewed; "
-                        "replace the importer's text with an account in your own words",
-                    )
-                )
-                break
-    return problems
+    return problems  # each imported record's place in its source's span: kcrecord/content/record_coverage.py
 
 
 COVERAGE_HELP = (
@@ -232,23 +193,6 @@ def _check_entry(key: str, entry: dict, problem: Report) -> None:
 
 def _used(content: Content, key: str) -> bool:
     return any(source_key(source.meta) == key for source in content.files.get("incidents", []))
-
-
-def _check_records_inside(content: Content, sources: tuple[CoverageSource, ...], problem: Report) -> None:
-    """Report an imported record dated outside its source's declared span (the span would then be wrong)."""
-    spans = {s.key: s for s in sources if s.is_complete}
-    for source in content.files.get("incidents", []):
-        meta = source.meta
-        span = spans.get(source_key(meta))
-        date = meta.get("date")
-        if span is None or not isinstance(date, dt.date):
-            continue
-        if not span.start <= date <= span.end:  # type: ignore[operator]
-            problem(
-                (span.key, "to" if date > span.end else "from"),  # type: ignore[operator]
-                f"{source.rel} was imported from {span.key} but is dated {date.isoformat()}, outside "
-                f"{span.start} to {span.end}; widen the span to the dataset's real first and last dates",
-            )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from kcrecord.content.incident_schema import INCIDENT_FIELDS
 from kcrecord.content.load import Content, SourceFile
 from kcrecord.content.problems import Problem
 from kcrecord.content.record_checks import check_agency, check_incident, check_page
+from kcrecord.content.record_coverage import Span, check_record, record_spans
 from kcrecord.content.schema import AGENCY_FIELDS, PAGE_FIELDS
 from kcrecord.content.yaml_strict import dotted
 
@@ -41,9 +42,10 @@ def validate(content: Content) -> list[Problem]:
     problems = check_site(content)
     vocabularies = vocabularies_of(content)
     agency_ids = agency_ids_of(content)
+    spans = record_spans(content)
     for kind in SPECS:
         for source in content.files[kind]:
-            problems += check_file(source, vocabularies, agency_ids)
+            problems += check_file(source, vocabularies, agency_ids, spans)
     return sorted(set(problems))
 
 
@@ -69,14 +71,19 @@ def check_site(content: Content) -> list[Problem]:
     return problems
 
 
-def check_file(source: SourceFile, vocabularies: dict[str, dict[str, str]], agency_ids: set[str]) -> list[Problem]:
-    """Return one file's own problems; they depend only on the file, the vocabularies, the agency ids and the date."""
+def check_file(
+    source: SourceFile, vocabularies: dict[str, dict[str, str]], agency_ids: set[str], spans: tuple[Span, ...] = ()
+) -> list[Problem]:
+    """Return one file's own problems.
+
+    They depend only on the file, the vocabularies, the agency ids, the coverage spans and the date.
+    """
     problems = check_body(source)
     if source.doc is None or not isinstance(source.doc.data, dict):
         return problems  # the loader already reported why
     Checker(source.rel, source.doc, vocabularies, problems).check_map(SPECS[source.kind], source.doc.data, ())
     if source.kind == "incidents":
-        problems += check_incident(source, agency_ids)
+        problems += check_incident(source, agency_ids) + check_record(source, spans)
     elif source.kind == "agencies":
         problems += check_agency(source, agency_ids)
     else:

@@ -37,6 +37,7 @@ from kcrecord.content.load import (
     read_source,
 )
 from kcrecord.content.problems import ContentError, Problem
+from kcrecord.content.record_coverage import record_spans
 from kcrecord.content.validate import agency_ids_of, base_url_problem, check_file, check_site, vocabularies_of
 from kcrecord.engine import parallel
 from kcrecord.engine.build_cache import CachedReader, cached_renderer
@@ -210,11 +211,12 @@ class Engine:
             problems = check_site(content)
             vocabularies = vocabularies_of(content)
             agency_ids = agency_ids_of(content)
-            context = digest(repr((vocabularies, sorted(agency_ids), time.strftime("%Y-%m-%d"))))
+            spans = record_spans(content)
+            context = digest(repr((vocabularies, sorted(agency_ids), spans, time.strftime("%Y-%m-%d"))))
             checks = self.state.checks
             sources = [source for kind in KINDS for source in content.files[kind]]
             todo = [s for s in sources if checks.get(s.rel, ("",))[0] != f"{s.digest}\0{context}"]
-            found = parallel.fork_map(self.workers)(lambda s: check_file(s, vocabularies, agency_ids), todo)
+            found = parallel.fork_map(self.workers)(lambda s: check_file(s, vocabularies, agency_ids, spans), todo)
             kept = {s.rel: checks[s.rel] for s in sources if s.rel in checks}
             kept.update((s.rel, (f"{s.digest}\0{context}", made)) for s, made in zip(todo, found, strict=True))
             self._changed = self._changed or bool(todo)
