@@ -55,3 +55,23 @@ def test_a_rebuild_after_an_edit_and_its_undoing_is_the_cold_build(tmp_path: Pat
     assert sorted(undone) == sorted(cold), "the rebuild wrote different files"
     differing = [rel for rel in cold if cold[rel] != undone[rel]]
     assert not differing, f"{len(differing)} files differ from the cold build: {differing[:20]}"
+
+
+def test_agencies_sharing_a_label_are_listed_in_one_order_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Ties between agencies of one label were left to a set's order, which changes with the hash seed."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    agencies = root / "content" / "agencies"
+    department = (agencies / "example-pd.md").read_text(encoding="utf-8")
+    sample = (root / "content" / "incidents" / "2024-03-05-example-shooting.md").read_text(encoding="utf-8")
+    for number, slug in enumerate(["north-pd", "south-pd", "east-pd", "west-pd"]):
+        name = slug.split("-")[0].capitalize()
+        text = department.replace("Example Police Department", f"{name} Police Department").replace("EPD", "PD")
+        (agencies / f"{slug}.md").write_text(text, encoding="utf-8")
+        incident = sample.replace("id: example-pd", f"id: {slug}").replace("lead: example-pd", f"lead: {slug}")
+        incident = incident.replace("Officer fires at man", f"Officer fires at man ({number})")
+        (root / "content" / "incidents" / f"2024-03-05-copy-{number}.md").write_text(incident, encoding="utf-8")
+    builds = [cli_build(root, tmp_path / seed / "site", seed) for seed in ("1", "2", "3", "4")]
+    pages = [{rel: data for rel, data in build.items() if not rel.startswith("pagefind/")} for build in builds]
+    assert b"PD (" in pages[0]["incidents/index.html"], "the agencies do not share a label: nothing is tested"
+    for other in pages[1:]:
+        assert [rel for rel in pages[0] if pages[0][rel] != other.get(rel)] == []

@@ -127,6 +127,7 @@ class Area:
     counties: list[County]
     _outline: list[tuple[Point, Point]] = field(default_factory=list, repr=False)
     _boxes: list[tuple[float, float, float, float]] = field(default_factory=list, repr=False)
+    _names: dict[tuple[str, str], County] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._boxes = [county.bbox for county in self.counties]
@@ -145,11 +146,10 @@ class Area:
 
     def county(self, name: str, state: str) -> County | None:
         """Return the area's county of that name in that state ('Jackson County' works too)."""
-        key = _county_key(name)
-        for county in self.counties:
-            if county.state == state.upper() and _county_key(county.name) == key:
-                return county
-        return None
+        if not self._names:  # the first county of each name and state, as a loop over them would find
+            for county in reversed(self.counties):
+                self._names[(county.state, _county_key(county.name))] = county
+        return self._names.get((state.upper(), _county_key(name)))
 
     def county_at(self, lon: float, lat: float) -> County | None:
         """Return the county the point is in, or None when it is outside the area."""

@@ -30,6 +30,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import io
 import pickle
 from collections.abc import Iterator, Mapping
 
@@ -104,7 +105,20 @@ def identity(value: object, depth: int = 0) -> str:
 
 
 def value_fingerprint(value: object) -> str:
-    """Return a fingerprint of a kept value's content (a memo: data such as bytes, rows, the map's geography)."""
+    """Return a fingerprint of a kept value's content (a memo: data such as bytes, rows, the map's geography).
+
+    The value is pickled without pickle's memo, so the bytes depend only on what it holds, not on
+    which of its equal strings happen to be one object (which differs between a process that
+    parsed the files and one that read them from the cache).
+    """
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: shared objects are written out each time
+    try:
+        pickler.dump(value)
+        return digest(stream.getvalue())
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, KeyError):
+        pass  # a value that refers to itself: pickled with the memo (the same bytes within one process)
     try:
         return digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     except (pickle.PicklingError, TypeError, AttributeError):

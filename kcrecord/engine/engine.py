@@ -41,6 +41,7 @@ from kcrecord.content.record_coverage import record_spans
 from kcrecord.content.validate import agency_ids_of, base_url_problem, check_file, check_site, vocabularies_of
 from kcrecord.engine import parallel
 from kcrecord.engine.build_cache import CachedReader, cached_renderer
+from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest
 from kcrecord.engine.jinja_cache import bytecode_cache
 from kcrecord.engine.output import OutputFolder
@@ -121,7 +122,8 @@ class Engine:
             edited = self._edited_in_place(changed)
             if edited is not None:
                 return edited
-        loaded = self._load_all(changed)
+        with collector_paused():  # the parsed files live to the end: the collector would walk them over and over
+            loaded = self._load_all(changed)
         content = loaded[0]
         self._last_load = (content, list(loaded[1]))
         self._positions = {s.rel: (kind, n) for kind in KINDS for n, s in enumerate(content.files[kind])}

@@ -48,7 +48,7 @@ class OutputFolder:
         """
         kept = self.written.get(rel)
         try:
-            info = os.stat(self.target / rel, follow_symlinks=False)
+            info = os.stat(os.path.join(self.target, rel), follow_symlinks=False)
         except OSError:
             return False
         if kept is not None and (info.st_size, info.st_mtime_ns) == kept:

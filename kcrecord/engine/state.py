@@ -22,6 +22,7 @@ from pathlib import Path
 from kcrecord.content.area import AREA_DIR
 from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
+from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, recording
 from kcrecord.outputs.fragments import Kept
 
@@ -76,7 +77,7 @@ def load_state(cache: Path | None, code: str, out: Path) -> State:
     if cache is None:
         return State(code=code)
     try:
-        with open(state_file(cache, out), "rb") as stream:
+        with open(state_file(cache, out), "rb") as stream, collector_paused():
             state = pickle.load(stream)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return State(code=code)
@@ -97,7 +98,7 @@ def keep_pickled(target: Path, value: object) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-        with os.fdopen(handle, "wb") as stream:
+        with os.fdopen(handle, "wb") as stream, collector_paused():
             pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
     except OSError:
@@ -156,8 +157,7 @@ class Now:
             with recording():  # working a derived value out again is not a read of whatever is being made
                 return site.fingerprint(key)
         if kind == "memo":
-            with recording():
-                return self.memos(key)
+            return self.memos(key)  # notes nothing: the kept memo's fingerprint, or "" when not current
         if kind == "config":
             reads = object.__getattribute__(site.config, "_reads")
             return reads.get(name, {}).get(key, "")

@@ -218,7 +218,8 @@ def totals(rows: Iterable[Row]) -> list[Total]:
 
 def filter_options(site: Site, rows: list[Row]) -> dict[str, list[tuple[str, str]]]:
     """Return each filter's choices as (value, label), only those some incident has."""
-    agencies = sorted({a for row in rows for a in row.agency_ids}, key=lambda a: agency_label(site, a).lower())
+    # By label, then id: a set's order differs from run to run, so ties must not be left to it.
+    agencies = sorted({a for row in rows for a in row.agency_ids}, key=lambda a: (agency_label(site, a).lower(), a))
     labels = [agency_label(site, a) for a in agencies]
     # Two agencies of one name (a federal agency's offices in each state) are told apart by their state.
     labels = [

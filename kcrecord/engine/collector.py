@@ -1,0 +1,25 @@
+"""Pausing Python's cycle collector while a build makes many objects that live to its end.
+
+Loading the state and the parsed files makes about a million objects at 10,000 incidents, none
+of them garbage; the cycle collector walks every tracked object again at each of its full
+passes, which tripled the time those loads took. Garbage without cycles is still freed at once
+while the collector is paused, and a collection runs as usual once it is resumed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector inside the block (nested blocks resume it only at the outermost end)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
