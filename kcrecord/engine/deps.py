@@ -77,7 +77,10 @@ def identity(value: object, depth: int = 0) -> str:
     """
     if depth > 6:
         return "…"
-    key = getattr(type(value), "identity_key", None)
+    kind = type(value)
+    if kind is str:  # the commonest, first
+        return repr(value) if len(value) < 80 else "s:" + digest(value)
+    key = getattr(kind, "identity_key", None)
     if key is not None:
         return key(value)
     if isinstance(value, str):
@@ -88,7 +91,7 @@ def identity(value: object, depth: int = 0) -> str:
         return repr(value)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return "[" + ",".join(identity(item, depth + 1) for item in items) + "]"
+        return "[" + ",".join([identity(item, depth + 1) for item in items]) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{identity(k, depth + 1)}:{identity(v, depth + 1)}" for k, v in value.items()) + "}"
     if isinstance(value, functools.partial):

@@ -2,13 +2,12 @@
 
 1. load: read site.yaml and every content file (kcrecord/content/load.py decides which files are
    content, for every command alike); a file not changed since the last update is not read again.
-2. check: the whole-site checks, and each file's own checks, kept while the file and what its
-   checks read (the vocabularies, the agency ids, the date) are unchanged.
+2. check: the whole-site checks, and each file's own checks, kept per file (and what they read).
 3. assemble the site model (Markdown comes from the cache folder).
-4. plan every output, then make only the outputs that are new or stale: an output is stale
-   when a key it read last time (kcrecord/engine/deps.py) has another fingerprint now, or when
-   its file in the output folder is not the one the build wrote. Making an output records what
-   it reads; large builds make outputs on every core (kcrecord/engine/parallel.py).
+4. plan every output, then make only those new or stale: stale when a key it read last time
+   (kcrecord/engine/deps.py; found through kcrecord/engine/read_index.py) has another fingerprint
+   now, or its file is not the one written. Making an output records what it reads; large builds
+   make outputs on every core (kcrecord/engine/parallel.py).
 5. write only the files whose bytes changed (kcrecord/engine/output.py), then refresh the
    search index when an HTML page changed (kcrecord/engine/search.py).
 
@@ -36,7 +35,7 @@ from kcrecord.content.load import (
     read_regular_file,
     read_source,
 )
-from kcrecord.content.problems import ContentError, Problem
+from kcrecord.content.problems import Problem
 from kcrecord.content.record_coverage import record_spans
 from kcrecord.content.validate import agency_ids_of, base_url_problem, check_file, check_site, vocabularies_of
 from kcrecord.engine import parallel
@@ -46,6 +45,7 @@ from kcrecord.engine.deps import digest
 from kcrecord.engine.jinja_cache import bytecode_cache
 from kcrecord.engine.output import OutputFolder
 from kcrecord.engine.progress import Progress, stage
+from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.search import refresh_search
 from kcrecord.engine.state import Now, Record, code_version, load_state, save_state
 from kcrecord.outputs.fragments import Fragments
@@ -100,6 +100,7 @@ class Engine:
         self.workers = workers
         self.state = load_state(cache, code_version(), out)
         self.fragments = Fragments(self.state.pieces)
+        self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
         self.reader = CachedReader(cache)
         self.renderer = None
         self.bytecode = bytecode_cache(cache)  # compiled templates, shared with worker processes through .cache/
@@ -264,7 +265,7 @@ class Engine:
             self.fragments.memo_fingerprint,
         )
         self.fragments.begin(now)
-        stale, waiting = self._stale(jobs, folder, now, plans)
+        stale, waiting = self._stale(jobs, folder, now, plans, check_disk=changed is None)
         rendered = self._make(stale, folder, [])
         for job in waiting:  # read only memos that changed: made again only if a memo's value did
             record = self.state.records.get(job.path)
@@ -333,23 +334,32 @@ class Engine:
         return found
 
     def _stale(
-        self, jobs: list[Job], folder: OutputFolder, now: Now, plans: dict[str, str]
+        self, jobs: list[Job], folder: OutputFolder, now: Now, plans: dict[str, str], check_disk: bool
     ) -> tuple[list[Job], list[Job]]:
         """Return the jobs to make (missing, changed on disk, or read something that changed), and those waiting.
 
         A job whose only changed reads are memos waits: once the memos are made again from this
         revision's inputs, it is made only if one of their values changed (early cutoff).
+        check_disk: also make the outputs whose file is not the one written (make site, and the
+        preview's first build: its updates follow its own writes into its own folder).
         """
         stale, waiting = [], []
         records = self.state.records
         for job in jobs:
             plans[job.path] = job.plan_key()
+        candidates = None  # a few jobs (the quick pass): their frames are read; else the index says which to read
+        if len(jobs) > len(records) // 10:
+            self.read_index.sync(records)
+            candidates = self.read_index.changed(now)
+        for job in jobs:
             record = records.get(job.path)
-            if record is None or not folder.unchanged_on_disk(job.path, record.digest):
+            if record is None or (check_disk and not folder.unchanged_on_disk(job.path, record.digest)):
                 stale.append(job)
                 continue
-            changed = [key for key, fingerprint in record.frame.items() if now(key) != fingerprint]
-            if changed and all(key.startswith("memo:") for key in changed):
+            if candidates is not None and job.path not in candidates:
+                continue
+            changed = changed_reads(record.frame, now)
+            if changed == "memos":
                 waiting.append(job)
             elif changed:
                 stale.append(job)
@@ -382,10 +392,3 @@ def _parse(request: tuple[Path, Path, str]) -> tuple[SourceFile, list[Problem]]:
 
 def _file_digests(content: Content) -> dict[str, str]:
     return {source.rel: source.digest for kind in KINDS for source in content.files[kind]}
-
-
-def raise_problems(outcome: Outcome) -> Outcome:
-    """Raise ContentError when the outcome has content problems; otherwise return it."""
-    if outcome.problems:
-        raise ContentError(outcome.problems)
-    return outcome

@@ -8,7 +8,7 @@ from pathlib import Path
 from kcrecord.content.assemble import Site
 from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.problems import ContentError
-from kcrecord.engine.engine import Engine, raise_problems
+from kcrecord.engine.engine import Engine, Outcome
 from kcrecord.engine.progress import Progress
 from kcrecord.engine.state import code_version
 from kcrecord.engine.unchanged import Summary, forget, input_fingerprint, remember, unchanged
@@ -99,3 +99,10 @@ def build(
     if folder is not None and inputs is not None:
         remember(folder, project.out, Summary(inputs, dict(engine.state.written), counts))
     return Built(*counts, site)
+
+
+def raise_problems(outcome: Outcome) -> Outcome:
+    """Raise ContentError when the outcome has content problems; otherwise return it."""
+    if outcome.problems:
+        raise ContentError(outcome.problems)
+    return outcome

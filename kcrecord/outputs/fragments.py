@@ -95,10 +95,11 @@ class Fragments:
         if kept.checked == self.revision:
             return True
         now = self._now
-        if now is None:
+        if now is None or kept.checked == -self.revision:  # found out of date in this revision already
             return False
         for key, fingerprint in kept.frame.items():
             if now(key) != fingerprint:
+                kept.checked = -self.revision  # a value made again replaces this Kept: the mark goes with it
                 return False
         kept.checked = self.revision
         return True
