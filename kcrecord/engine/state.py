@@ -10,6 +10,7 @@ cannot be read is a cold build, never an error.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -24,7 +25,7 @@ from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, recording
-from kcrecord.outputs.fragments import Kept
+from kcrecord.outputs.fragments import Kept, without_memo_values
 
 PACKAGE = Path(__file__).resolve().parents[1]
 STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
@@ -90,7 +91,7 @@ def save_state(cache: Path | None, state: State, out: Path) -> None:
     """Write the state to the cache folder through a temporary file (a cache that cannot be written is skipped)."""
     if cache is None:
         return
-    keep_pickled(state_file(cache, out), state)
+    keep_pickled(state_file(cache, out), dataclasses.replace(state, pieces=without_memo_values(state.pieces)))
 
 
 def keep_pickled(target: Path, value: object) -> None:
