@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kcrecord.content.load import MAX_FILE_BYTES
+from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
 from tests.hostile import run_cli
 
@@ -62,3 +64,52 @@ def test_a_file_changed_in_the_output_folder_is_made_again(small_project: Path) 
     build(small_project)
     assert files(site) == want
     assert (site / MARKER).is_file()
+
+
+def fingerprint(root: Path) -> str | None:
+    return input_fingerprint(root, "settings", "code", "commit")
+
+
+def test_the_inputs_fingerprint_follows_every_file_the_loader_reads_and_nothing_else(small_project: Path) -> None:
+    """make site's nothing-changed check reads what the loader reads: hidden files no, any other file yes."""
+    first = fingerprint(small_project)
+    assert first is not None and fingerprint(small_project) == first
+    (small_project / "content" / "incidents" / ".draft.md.swp").write_text("editor's swap file")
+    (small_project / "templates" / ".hidden").mkdir()
+    (small_project / "templates" / ".hidden" / "x.html").write_text("hidden")
+    assert fingerprint(small_project) == first  # hidden names are not content for any command
+    for rel in ("content/pages/notes.txt", "static/new.css", "templates/extra.html", "content/incidents/2022/x.md"):
+        path = small_project / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("new")
+        assert fingerprint(small_project) not in (None, first), rel
+        path.unlink()
+        assert fingerprint(small_project) == first, rel
+    site_yaml = small_project / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "\n")
+    assert fingerprint(small_project) != first
+
+
+def test_links_and_files_too_big_leave_the_decision_to_the_build(small_project: Path, tmp_path: Path) -> None:
+    """Anything the loader refuses makes the fingerprint None, so the build runs and reports it."""
+    outside = tmp_path / "outside.md"
+    outside.write_text("x")
+    link = small_project / "content" / "incidents" / "linked.md"
+    link.symlink_to(outside)
+    assert fingerprint(small_project) is None
+    link.unlink()
+    (small_project / "static" / "linked").symlink_to(tmp_path, target_is_directory=True)
+    assert fingerprint(small_project) is None
+    (small_project / "static" / "linked").unlink()
+    big = small_project / "content" / "pages" / "big.md"
+    big.write_bytes(b"x" * (MAX_FILE_BYTES + 1))
+    assert fingerprint(small_project) is None
+    big.unlink()
+    os.mkfifo(small_project / "static" / "pipe")
+    assert fingerprint(small_project) is None
+    (small_project / "static" / "pipe").unlink()
+    assert fingerprint(small_project) is not None
+    build(small_project)
+    link.symlink_to(outside)
+    run = run_cli(small_project, "build", "--no-search")
+    assert run.code != 0 and "linked.md" in run.err  # the build says what is wrong; nothing was taken as unchanged

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kcrecord.content.load import project_files, read_regular_file
+from kcrecord.content.load import MAX_FILE_BYTES, ignored
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import STATE_FOLDER, keep_pickled, output_files
 from kcrecord.engine.write import MARKER
@@ -36,19 +37,63 @@ class Summary:
 def input_fingerprint(root: Path, settings: str, code: str, commit: str) -> str | None:
     """Return the fingerprint of everything a build reads, or None when a file is not one the build reads plainly.
 
-    Files are read as the loader reads them (regular files only, no links, within the size limit),
-    so a hostile file falls through to the build, which says what is wrong with it.
+    The files are those the loader reads (hidden names left out), each read as a regular file
+    without following links; a link, a device, a pipe or a file over the size limit anywhere
+    returns None, and the build, which says what is wrong, runs instead.
     """
-    problems: list = []
     parts = [settings, code, commit]
-    paths = [path for folder in FOLDERS for path in project_files(root, folder, problems)] + [root / "site.yaml"]
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        data, refused = read_regular_file(path, rel)
-        if data is None or refused is not None:
+    found: list[tuple[str, str]] = []
+    for folder in FOLDERS:
+        files = _plain_files(os.path.join(root, folder), folder + "/")
+        if files is None:
+            return None
+        found += files
+    found.append(("site.yaml", os.path.join(root, "site.yaml")))
+    for rel, path in found:
+        data = _read_plain(path)
+        if data is None:
             return None
         parts.append(f"{rel}\0{digest(data)}")
-    return None if problems else digest("\n".join(parts))
+    return digest("\n".join(parts))
+
+
+def _plain_files(top: str, prefix: str) -> list[tuple[str, str]] | None:
+    """Return (path below the project, full path) of each file below top, sorted; None for a link or special file."""
+    if os.path.islink(top):
+        return None
+    found = []
+    folders = [(top, prefix)]
+    while folders:
+        here, rel = folders.pop()
+        try:
+            entries = list(os.scandir(here))
+        except FileNotFoundError:
+            continue  # no static/ folder, say
+        for entry in entries:
+            if ignored(entry.name):
+                continue
+            if entry.is_symlink():
+                return None
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, rel + entry.name + "/"))
+            elif entry.is_file(follow_symlinks=False):
+                found.append((rel + entry.name, entry.path))
+            else:
+                return None
+    return sorted(found)
+
+
+def _read_plain(path: str) -> bytes | None:
+    """Return a regular file's bytes (opened without following a link), or None for anything else or too big."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        data = handle.read(MAX_FILE_BYTES + 1)
+    return data if len(data) <= MAX_FILE_BYTES else None
 
 
 def _file(cache: Path, out: Path) -> Path:
