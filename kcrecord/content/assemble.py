@@ -83,7 +83,7 @@ def assemble(
         edited = _swap_edited(content, config, renderer, previous, agencies)
         if edited is not None:
             incidents, drafts, index = edited
-            return _site(config, incidents, agencies, pages, commit, history_model, drafts, index)
+            return _site(config, incidents, agencies, pages, commit, history_model, drafts, index, previous)
     incidents = []
     drafts = []
     reuse = previous.__dict__["_index"]["by_source"] if previous is not None and "_index" in previous.__dict__ else {}
@@ -149,8 +149,9 @@ def _site(
     history: History,
     drafts: list[SourceFile],
     index: dict[str, dict] | None = None,
+    same_incidents_as: Site | None = None,
 ) -> Site:
-    site = Site(config, incidents, agencies, pages, commit, history)
+    site = Site(config, incidents, agencies, pages, commit, history, same_incidents_as)
     if index is None:
         sources = [object.__getattribute__(incident, "source") for incident in incidents]
         index = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -156,17 +156,21 @@ class Site(Recorded):
     pages: list[Page]
     commit: str = "unknown"  # the git commit built from, for the data's provenance
     history: History = field(default_factory=lambda: History({}))  # file path -> its commits (history.py)
+    same_incidents_as: InitVar[Site | None] = None  # a site with the same incident files in the same order
 
     identity_key: ClassVar[Any] = staticmethod(lambda site: "site")
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, same_incidents_as: Site | None) -> None:
         get = object.__getattribute__  # working out what the site holds is not a read of each object
         collections = {
-            "incidents": "\n".join(get(i, "source").rel for i in self.incidents),
             "agencies": "\n".join(get(a, "source").rel for a in self.agencies.values()),
             "pages": "\n".join(get(p, "source").rel for p in self.pages),
         }
         reads: dict[str, dict[str, str]] = {"": {}, "commit": {"commit": self.commit}}
+        if same_incidents_as is not None:
+            reads["incidents"] = get(same_incidents_as, "_reads")["incidents"]
+        else:
+            collections["incidents"] = "\n".join(get(i, "source").rel for i in self.incidents)
         for name, text in collections.items():
             reads[name] = {f"coll:{name}": digest(text)}
         object.__setattr__(self, "_reads", reads)
