@@ -92,7 +92,7 @@ def split_front_matter(text: str, rel: str) -> tuple[str | None, str, int, list[
     )
 
 
-def read_regular_file(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
+def read_regular_file(path: Path | str, rel: str) -> tuple[bytes | None, Problem | None]:
     """Read a regular file of at most MAX_FILE_BYTES; refuse links, devices, pipes and bigger files.
 
     The file is opened without following a symbolic link and checked once open, so what is
@@ -101,7 +101,7 @@ def read_regular_file(path: Path, rel: str) -> tuple[bytes | None, Problem | Non
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
-        if path.is_symlink():
+        if os.path.islink(path):
             return None, Problem(rel, 1, "file", NOT_REGULAR)
         return None, Problem(rel, 1, "file", f"could not be read ({err.strerror})")
     with os.fdopen(descriptor, "rb") as handle:

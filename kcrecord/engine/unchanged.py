@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 import pickle
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kcrecord.content.load import MAX_FILE_BYTES, ignored
+from kcrecord.content.load import ignored, read_regular_file
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import STATE_FOLDER, keep_pickled, output_files
 from kcrecord.engine.write import MARKER
@@ -50,8 +49,8 @@ def input_fingerprint(root: Path, settings: str, code: str, commit: str) -> str 
         found += files
     found.append(("site.yaml", os.path.join(root, "site.yaml")))
     for rel, path in found:
-        data = _read_plain(path)
-        if data is None:
+        data, refused = read_regular_file(path, rel)  # as the loader reads it: a refusal is the build's to report
+        if data is None or refused is not None:
             return None
         parts.append(f"{rel}\0{digest(data)}")
     return digest("\n".join(parts))
@@ -81,19 +80,6 @@ def _plain_files(top: str, prefix: str) -> list[tuple[str, str]] | None:
             else:
                 return None
     return sorted(found)
-
-
-def _read_plain(path: str) -> bytes | None:
-    """Return a regular file's bytes (opened without following a link), or None for anything else or too big."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
-        data = handle.read(MAX_FILE_BYTES + 1)
-    return data if len(data) <= MAX_FILE_BYTES else None
 
 
 def _file(cache: Path, out: Path) -> Path:
