@@ -48,10 +48,14 @@ def test_the_cache_gives_the_bytes_of_a_cold_build_and_can_be_deleted_or_damaged
     warm = files(small_project / "site")
     build(small_project, "--no-cache", "--out", str(small_project / "cold"))
     assert files(small_project / "cold") == warm
-    for state in (small_project / ".cache" / "engine").iterdir():
+    kept = [path for path in (small_project / ".cache" / "engine").rglob("*") if path.is_file()]
+    assert any(path.suffix == ".db" for path in kept)  # the database's working copy (outputs/database_build.py)
+    for state in kept:
         state.write_bytes(b"not a pickle")  # damaged: a cold build, never an error
     build(small_project, "--out", str(small_project / "again"))
     assert files(small_project / "again") == warm
+    build(small_project)  # the same output folder: its state and working copy damaged
+    assert files(small_project / "site") == warm
 
 
 def test_a_file_changed_in_the_output_folder_is_made_again(small_project: Path) -> None:

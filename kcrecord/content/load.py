@@ -120,9 +120,9 @@ def read_regular_file(path: Path | str, rel: str) -> tuple[bytes | None, Problem
     return data, None
 
 
-def read_source(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
-    """Read one Markdown file with front matter."""
-    rel = path.relative_to(root).as_posix()
+def read_source(path: Path, root: Path, kind: str, rel: str | None = None) -> tuple[SourceFile, list[Problem]]:
+    """Read one Markdown file with front matter (rel: its path below root, when the caller has it)."""
+    rel = path.relative_to(root).as_posix() if rel is None else rel
     raw, refused = read_regular_file(path, rel)
     if raw is None:
         assert refused is not None
@@ -181,26 +181,36 @@ def project_files(root: Path, folder: str, problems: list[Problem]) -> list[Path
 
 def _entries(root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
     """Return every file under folder, sorted; a linked folder is reported, never followed."""
+    return [Path(full) for _rel, full in content_entries(root, folder, problems)]
+
+
+def content_entries(root: Path, folder: Path, problems: list[Problem]) -> list[tuple[str, str]]:
+    """Return (path below root, full path) of every file under folder, in the order of their Paths.
+
+    Paths are worked with as strings (10,000 pathlib objects and relative_to calls cost a second);
+    a linked folder is reported, never followed.
+    """
     if folder.is_symlink() or folder.parent.is_symlink():
         if folder.is_symlink():
             problems.append(Problem(folder.relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
         return []  # a linked content/ is reported once, by load_content
     if not folder.is_dir():
         return []
-    found: list[Path] = []
-    for here, folders, files in os.walk(folder, followlinks=False):
-        base = Path(here)
+    found: list[tuple[str, str]] = []
+    for here, folders, files in os.walk(str(folder), followlinks=False):
+        prefix = os.path.relpath(here, root).replace(os.sep, "/") + "/"  # once a folder, not once a file
         for name in list(folders):
             if ignored(name):
                 folders.remove(name)  # a hidden folder is not content, for every command alike
-            elif (base / name).is_symlink():
+            elif os.path.islink(os.path.join(here, name)):
                 folders.remove(name)
-                problems.append(Problem((base / name).relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
-        found += [base / name for name in files if not ignored(name)]
-    return sorted(found)
+                problems.append(Problem(prefix + name, 1, "file", NOT_REGULAR_FOLDER))
+        found += [(prefix + name, os.path.join(here, name)) for name in files if not ignored(name)]
+    found.sort(key=lambda entry: entry[0].split("/"))  # as Paths sort: part by part
+    return found
 
 
-Reader = Callable[[Path, Path, str], tuple[SourceFile, list[Problem]]]
+Reader = Callable[[Path, Path, str, str], tuple[SourceFile, list[Problem]]]  # path, root, kind, rel
 
 
 def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[Problem]]:
@@ -236,17 +246,15 @@ def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[
             elif folder == "templates":
                 problems += _template_text(path, rel)
     for kind in KINDS:
-        folder = root / "content" / kind
-        for path in _entries(root, folder, problems):
-            rel = path.relative_to(root).as_posix()
-            if path.suffix != ".md":
+        for rel, full in content_entries(root, root / "content" / kind, problems):
+            if not rel.endswith(".md"):
                 problems.append(
                     Problem(
                         rel, 1, "file", f"only .md files belong in content/{kind}/; rename it to end in .md or move it"
                     )
                 )
                 continue
-            source, file_problems = read(path, root, kind)
+            source, file_problems = read(Path(full), root, kind, rel)
             content.files[kind].append(source)
             problems += file_problems
     return content, problems

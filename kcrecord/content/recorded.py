@@ -32,7 +32,7 @@ class Recorded:
 
     def identity_key(self) -> str:
         """Return the key naming this object's file (call it on the type: Incident.identity_key(x) notes nothing)."""
-        source = self.__dict__.get("source")
+        source = object.__getattribute__(self, "__dict__").get("source")  # not through __getattribute__ above
         return "file:" + source.rel if source is not None else f"{type(self).__name__}:{id(self)}"
 
 

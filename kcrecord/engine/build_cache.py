@@ -23,7 +23,7 @@ from typing import Any
 import markdown
 import yaml
 
-from kcrecord.content import load, markdown_render, problems, yaml_strict
+from kcrecord.content import line_table, load, markdown_render, problems, yaml_strict
 from kcrecord.content.assemble import read_config
 from kcrecord.content.load import Content, SourceFile, read_regular_file, read_source
 from kcrecord.content.markdown_render import MarkdownRenderer
@@ -175,7 +175,7 @@ def reader_fingerprint() -> str:
     """Return a hash of the code that turns a file's bytes into a SourceFile and its problems."""
     digest = hashlib.sha256(CACHE_VERSION.encode())
     digest.update(yaml.__version__.encode())
-    for module in (load, yaml_strict, problems):
+    for module in (load, yaml_strict, line_table, problems):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 
@@ -188,56 +188,62 @@ class CachedReader:
         self._db = _open(folder / DATABASE) if folder is not None else None
         self.hits = self.misses = 0
 
-    def __call__(self, path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
+    def __call__(self, path: Path, root: Path, kind: str, rel: str | None = None) -> tuple[SourceFile, list[Problem]]:
         """Return the file's SourceFile and problems, parsing it only if its bytes are new."""
-        found = self.cached(path, root, kind)
+        rel = path.relative_to(root).as_posix() if rel is None else rel
+        found = self.cached_many([(rel, str(path), kind)]).get(rel)
         if found is not None:
             return found
-        made = read_source(path, root, kind)
-        self.store(path, root, kind, made)
+        made = read_source(path, root, kind, rel)
+        self.store_many([(path, root, kind, rel, made)])
         return made
 
-    def _key(self, path: Path, root: Path, kind: str) -> str | None:
-        rel = path.relative_to(root).as_posix()
-        raw, _refused = read_regular_file(path, rel)
+    def _key(self, rel: str, full: str, kind: str) -> str | None:
+        raw, _refused = read_regular_file(full, rel)
         if raw is None:
             return None  # read_source reports why the file is refused
         return hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
 
-    def cached(self, path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]] | None:
-        """Return the file as parsed before from the same bytes, or None."""
+    def cached_many(self, files: list[tuple[str, str, str]]) -> dict[str, tuple[SourceFile, list[Problem]]]:
+        """Return the files (rel, full path, kind) parsed before from the same bytes, by rel (the others left out)."""
         if self._db is None:
-            return None
-        key = self._key(path, root, kind)
-        if key is None:
-            return None
+            return {}
+        keys: dict[str, tuple[str, str]] = {}
+        for rel, full, kind in files:
+            key = self._key(rel, full, kind)
+            if key is not None:
+                keys[key] = (rel, full)
+        found: dict[str, tuple[SourceFile, list[Problem]]] = {}
+        wanted = list(keys)
         try:
-            row = self._db.execute("SELECT data FROM parsed WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                self.misses += 1
-                return None
-            source, found = pickle.loads(row[0])
+            for start in range(0, len(wanted), 500):  # SQLite takes at most 999 parameters in a statement
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                for key, data in self._db.execute(f"SELECT key, data FROM parsed WHERE key IN ({marks})", chunk):
+                    source, problems_found = pickle.loads(data)
+                    rel, full = keys[key]
+                    source.path = Path(full)  # kept without it: a Path is slow to unpickle
+                    found[rel] = (source, problems_found)
         except (sqlite3.Error, pickle.PickleError, EOFError, AttributeError):
-            return None
-        self.hits += 1
-        return dataclasses.replace(source, path=path), found
+            return {}
+        self.hits += len(found)
+        self.misses += len(keys) - len(found)
+        return found
 
-    def store(self, path: Path, root: Path, kind: str, made: tuple[SourceFile, list[Problem]]) -> None:
-        """Keep a parsed file for the next build."""
-        self.store_many([(path, kind, made)], root)
+    def store_many(self, items: list[tuple[Path, Path, str, str, tuple[SourceFile, list[Problem]]]]) -> None:
+        """Keep parsed files (path, root, kind, rel, result) for the next build, in one transaction.
 
-    def store_many(self, items: list[tuple[Path, str, tuple[SourceFile, list[Problem]]]], root: Path) -> None:
-        """Keep parsed files for the next build, in one transaction (a file changed since it was parsed is not kept)."""
+        A file changed since it was parsed is not kept.
+        """
         if self._db is None or not items:
             return
         rows = []
-        for path, kind, made in items:
-            rel = path.relative_to(root).as_posix()
+        for path, _root, kind, rel, made in items:
             raw, _refused = read_regular_file(path, rel)
             if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
                 continue
             key = hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
-            rows.append((key, pickle.dumps(made)))
+            rows.append((key, pickle.dumps((dataclasses.replace(made[0], path=None), made[1]))))
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", rows)

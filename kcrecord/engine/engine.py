@@ -30,6 +30,7 @@ from kcrecord.content.load import (
     KINDS,
     Content,
     SourceFile,
+    content_entries,
     load_content,
     project_files,
     read_regular_file,
@@ -47,7 +48,7 @@ from kcrecord.engine.output import OutputFolder
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.search import refresh_search
-from kcrecord.engine.state import Now, Record, code_version, load_state, save_state
+from kcrecord.engine.state import Now, Record, code_version, load_state, save_state, scratch_folder
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site
 
@@ -100,6 +101,7 @@ class Engine:
         self.workers = workers
         self.state = load_state(cache, code_version(), out)
         self.fragments = Fragments(self.state.pieces)
+        self.fragments.scratch = None if cache is None else scratch_folder(cache, out)
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
         self.reader = CachedReader(cache)
         self.renderer = None
@@ -177,11 +179,10 @@ class Engine:
             total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md"))
         with stage(self.progress, "Reading content", total) as advance:
 
-            def read(path: Path, root: Path, kind: str) -> tuple[SourceFile, list[Problem]]:
-                rel = path.relative_to(root).as_posix()
+            def read(path: Path, root: Path, kind: str, rel: str) -> tuple[SourceFile, list[Problem]]:
                 kept = self.sources.get(rel)
                 if kept is None:
-                    kept = self.sources[rel] = self.reader(path, root, kind)
+                    kept = self.sources[rel] = self.reader(path, root, kind, rel)
                 advance()
                 return kept
 
@@ -189,24 +190,20 @@ class Engine:
 
     def _read_ahead(self) -> None:
         """Parse the content files the cache does not hold, on every core (a cold build's longest stage)."""
-        missing = []
-        for kind in KINDS:
-            for path in project_files(self.root, f"content/{kind}", []):
-                rel = path.relative_to(self.root).as_posix()
-                if path.suffix != ".md" or rel in self.sources:
-                    continue
-                found = self.reader.cached(path, self.root, kind)
-                if found is None:
-                    missing.append((path, kind))
-                else:
-                    self.sources[rel] = found
+        wanted = [
+            (rel, full, kind)
+            for kind in KINDS
+            for rel, full in content_entries(self.root, self.root / "content" / kind, [])
+            if rel.endswith(".md") and rel not in self.sources
+        ]
+        found = self.reader.cached_many(wanted)
+        self.sources.update(found)
+        missing = [(Path(full), self.root, kind, rel) for rel, full, kind in wanted if rel not in found]
         with stage(self.progress, "Parsing", len(missing)):
-            made = parallel.fork_map(self.workers)(_parse, [(path, self.root, kind) for path, kind in missing])
-        for (path, _kind), result in zip(missing, made, strict=True):
-            self.sources[path.relative_to(self.root).as_posix()] = result
-        self.reader.store_many(
-            [(path, kind, result) for (path, kind), result in zip(missing, made, strict=True)], self.root
-        )
+            made = parallel.fork_map(self.workers)(_parse, missing)
+        for request, result in zip(missing, made, strict=True):
+            self.sources[request[3]] = result
+        self.reader.store_many([(*request, result) for request, result in zip(missing, made, strict=True)])
 
     def check(self, content: Content) -> list[Problem]:
         """Return every problem: the whole-site checks, and each file's own (kept while what they read is unchanged)."""

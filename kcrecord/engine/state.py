@@ -77,6 +77,11 @@ def state_file(cache: Path, out: Path) -> Path:
     return cache / STATE_FOLDER / f"{out.resolve().name}-{digest(str(out.resolve()))[:12]}.pickle"
 
 
+def scratch_folder(cache: Path, out: Path) -> Path:
+    """Return the folder where builds into out keep working files (the database's working copy)."""
+    return state_file(cache, out).with_suffix(".work")
+
+
 def load_state(cache: Path | None, code: str, out: Path) -> State:
     """Return the state kept in the cache folder for builds into out with this code version, or an empty one."""
     if cache is None:

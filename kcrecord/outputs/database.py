@@ -1,7 +1,7 @@
 """data/incidents.db: the record as a SQLite database, and data/metadata.json, which documents it for Datasette.
 
 The database is made in a temporary file with a fixed page size, rows inserted in the record's
-order, a full-text index over titles, summaries and narratives, and a VACUUM at the end; it holds
+order, a full-text index over titles, summaries and narratives, and a VACUUM INTO at the end; it holds
 no timestamps, so the same content (and the same SQLite library) always gives the same bytes.
 The settings a SQLite build may default otherwise (journal mode, auto-vacuum, text encoding) are
 set here, and secure_delete makes SQLite zero the unused space of every page, which otherwise
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -89,44 +88,74 @@ def table_values(table: DbTable, site: Site, fragments: Fragments) -> list[tuple
     return [values for rows in made for values in rows]
 
 
-def fill(connection: sqlite3.Connection, site: Site, fragments: Fragments) -> None:
-    """Create every table, insert the rows in the record's order, and index the incidents' text."""
-    connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-    connection.execute("PRAGMA encoding = 'UTF-8'")
-    connection.execute("PRAGMA auto_vacuum = NONE")
-    connection.execute("PRAGMA journal_mode = DELETE")  # not WAL, which marks the header (bytes 18 and 19)
-    connection.execute("PRAGMA secure_delete = ON")  # zero the unused space of pages, leftovers included
-    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    connection.execute("PRAGMA foreign_keys = ON")  # a row naming a missing incident or agency fails the build
-    connection.execute("BEGIN")
-    for table in db_tables():
-        for statement in create_statements(table):
-            connection.execute(statement)
-        marks = ", ".join("?" * len(table.columns))
-        insert = f"INSERT INTO {quoted(table.name)} ({_names(tuple(c.name for c in table.columns))}) VALUES ({marks})"
-        connection.executemany(insert, table_values(table, site, fragments))
+PRAGMAS = (
+    f"page_size = {PAGE_SIZE}",
+    "encoding = 'UTF-8'",
+    "auto_vacuum = NONE",
+    "journal_mode = DELETE",  # not WAL, which marks the header (bytes 18 and 19)
+    "secure_delete = ON",  # zero the unused space of pages, leftovers included
+    f"user_version = {SCHEMA_VERSION}",
+    "foreign_keys = ON",  # a row naming a missing incident or agency fails the build
+)
+
+
+def all_values(site: Site, fragments: Fragments) -> dict[str, list[tuple]]:
+    """Return every table's rows as stored, by table name, in the record's order."""
+    return {table.name: table_values(table, site, fragments) for table in db_tables()}
+
+
+def schema_statements() -> list[str]:
+    """Return the SQL that creates every table, index and the full-text index, in order."""
+    statements = [statement for table in db_tables() for statement in create_statements(table)]
     # Datasette finds the index by its content="incidents" option and searches it with ?_search=.
-    connection.execute(
+    statements.append(
         f"CREATE VIRTUAL TABLE {quoted(FTS_TABLE)} USING fts5({_names(FTS_COLUMNS)}, "
         f'content="{DATABASE}", content_rowid="rowid", tokenize="porter unicode61 remove_diacritics 2")'
     )
+    return statements
+
+
+def insert_statement(table_name: str, with_rowid: bool = False) -> str:
+    """Return the INSERT of one row of a table (its rowid first when with_rowid)."""
+    columns = next(table.columns for table in db_tables() if table.name == table_name)
+    names = _names(tuple(c.name for c in columns))
+    marks = ", ".join("?" * (len(columns) + with_rowid))
+    return f"INSERT INTO {quoted(table_name)} ({'rowid, ' if with_rowid else ''}{names}) VALUES ({marks})"
+
+
+def index_text(connection: sqlite3.Connection) -> None:
+    """Make the full-text index again from the incidents' rows, as one merged segment."""
     connection.execute(f"INSERT INTO {quoted(FTS_TABLE)} ({quoted(FTS_TABLE)}) VALUES ('rebuild')")
     connection.execute(f"INSERT INTO {quoted(FTS_TABLE)} ({quoted(FTS_TABLE)}) VALUES ('optimize')")
+
+
+def fill(connection: sqlite3.Connection, values: dict[str, list[tuple]]) -> None:
+    """Create every table, insert the rows in the record's order (rowids 1, 2, ...), and index the incidents' text."""
+    for pragma in PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute("BEGIN")
+    for statement in schema_statements():
+        connection.execute(statement)
+    for name, rows in values.items():
+        connection.executemany(insert_statement(name), rows)
+    index_text(connection)
     connection.execute("COMMIT")
-    connection.execute("VACUUM")
 
 
-def database_bytes(site: Site, fragments: Fragments | None = None) -> bytes:
-    """Return data/incidents.db, made in a temporary file that is then removed."""
-    fragments = Fragments() if fragments is None else fragments
-    with tempfile.TemporaryDirectory(prefix="kcrecord-db-") as folder:
-        path = Path(folder) / f"{DATABASE}.db"
-        connection = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
-        try:
-            fill(connection, site, fragments)
-        finally:
-            connection.close()
-        return path.read_bytes()
+def vacuumed(connection: sqlite3.Connection, folder: Path) -> bytes:
+    """Return the database as VACUUM INTO writes it: rows in rowid order, no free pages, a fresh header.
+
+    The copy depends only on what the database holds, not on how it came to hold it, so a
+    database patched row by row (kcrecord/outputs/database_build.py) gives the bytes of one made
+    from nothing.
+    """
+    target = folder / f"{DATABASE}-vacuumed.db"
+    target.unlink(missing_ok=True)
+    connection.execute("VACUUM INTO ?", (str(target),))
+    try:
+        return target.read_bytes()
+    finally:
+        target.unlink(missing_ok=True)
 
 
 def describe(column: Column) -> str:

@@ -101,9 +101,14 @@ def licence_counts(site: Site) -> list[dict]:
     return [entry for n, entry in enumerate(counts.values()) if n == 0 or entry["incidents"]]
 
 
-def about(site: Site, commit: str) -> dict:
+def kept_licence_counts(site: Site, fragments: Fragments) -> list[dict]:
+    """Return licence_counts, worked out once and kept while no incident changes (it reads every one)."""
+    return fragments.memo("licence-counts", (), lambda: licence_counts(site))
+
+
+def about(site: Site, commit: str, fragments: Fragments | None = None) -> dict:
     """Return the provenance block shared by the JSON files: title, licence (overall and each), commit."""
-    licences = licence_counts(site)
+    licences = licence_counts(site) if fragments is None else kept_licence_counts(site, fragments)
     mixed = sum(1 for entry in licences if entry["incidents"]) > 1
     overall = {key: licences[0][key] for key in ("name", "url")}
     if mixed:
@@ -214,7 +219,7 @@ def json_document(fields: dict[str, list[bytes]]) -> bytes:
 
 def whole_record_json(site: Site, commit: str, fragments: Fragments) -> bytes:
     """Return incidents.json: whole_record written out, each incident's record from fragments."""
-    fields = {key: [json_text(value, 1)] for key, value in about(site, commit).items()}
+    fields = {key: [json_text(value, 1)] for key, value in about(site, commit, fragments).items()}
     fields["incidents"] = json_list(fragments.each("json", site.incidents, partial(_incident_json, site)), 1)
     fields["agencies"] = json_list([_agency_json(agency, site, fragments) for agency in site.agencies.values()], 1)
     return json_document(fields)
@@ -236,7 +241,7 @@ def geojson_json(site: Site, commit: str, fragments: Fragments) -> bytes:
     return json_document(
         {
             "type": [json_text("FeatureCollection")],
-            "metadata": [json_text(about(site, commit), 1)],
+            "metadata": [json_text(about(site, commit, fragments), 1)],
             "features": json_list([text for text in features if text is not None], 1),
         }
     )

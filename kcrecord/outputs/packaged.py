@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kcrecord.content.assemble import Site
-from kcrecord.outputs.database import database_bytes, metadata_json
+from kcrecord.outputs.database import metadata_json
+from kcrecord.outputs.database_build import database_bytes
 from kcrecord.outputs.datapackage import datapackage_json
 from kcrecord.outputs.fragments import Fragments
 

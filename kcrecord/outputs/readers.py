@@ -75,7 +75,7 @@ def plan_readers(
         database_tables=EXTRA_TABLES,
         database_columns=EXTRA_COLUMNS,
         commit=site.commit,
-        licences=downloads.licence_counts(site),
+        licences=downloads.kept_licence_counts(site, fragments),
         dataset_ld=discovery.dataset_json_ld(
             site, [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]]
         ),
