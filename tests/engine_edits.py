@@ -113,6 +113,25 @@ def time_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     return [path], None
 
 
+COORDINATES = "latitude: 39.0997, longitude: -94.5786, coordinates_note: Placed at the block police named"
+
+
+def location_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Give an incident map coordinates, or take them away (the maps and the data page count located ones)."""
+    path = rng.choice(_visible_incidents(root))
+    text = path.read_text(encoding="utf-8")
+    if "latitude:" in text:
+        text = re.sub(r"(?m)^  (latitude|longitude|coordinates_note): .*\n", "", text)
+        text = text.replace(", " + COORDINATES, "")
+    elif re.search(r"(?m)^  precision: ", text):
+        block = "".join(f"\n  {part.strip()}" for part in COORDINATES.split(", "))
+        text = re.sub(r"(?m)^(  precision: .*)$", lambda match: match.group(1) + block, text, count=1)
+    else:
+        text = re.sub(r"(precision: [a-z-]+)\}", lambda match: f"{match.group(1)}, {COORDINATES}}}", text, count=1)
+    path.write_text(text, encoding="utf-8")
+    return [path], None
+
+
 def add_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     source = rng.choice(_visible_incidents(root))
     folder = root / "content" / "incidents" / rng.choice(["", "2022"])
@@ -254,6 +273,7 @@ EDITS: list[Edit] = [
     role_edit,
     draft_edit,
     time_edit,
+    location_edit,
     add_incident,
     delete_incident,
     rename_incident,

@@ -127,6 +127,13 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         root, INCIDENT, "  - {id: example-prosecutor, role: reviewing}\n", ""
     ),
     "incident added": _new_incident,
+    "incident gets coordinates (the data page counts it)": lambda root: edit(
+        root,
+        INCIDENT,
+        "  precision: address-block\n",
+        "  precision: address-block\n  latitude: 39.0997\n  longitude: -94.5786\n"
+        "  coordinates_note: Placed at the block named by police, not a house.\n",
+    ),
     "incident made a draft (its year empties)": lambda root: edit(
         root, OTHER_INCIDENT, "title: ", "draft: true\ntitle: "
     ),

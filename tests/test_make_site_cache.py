@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from kcrecord.content.load import MAX_FILE_BYTES
+from kcrecord.engine.kept_pieces import MEMOS, part_file, part_of
 from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
 from tests.hostile import run_cli
@@ -56,6 +57,21 @@ def test_the_cache_gives_the_bytes_of_a_cold_build_and_can_be_deleted_or_damaged
     assert files(small_project / "again") == warm
     build(small_project)  # the same output folder: its state and working copy damaged
     assert files(small_project / "site") == warm
+
+
+def test_an_edit_to_one_incident_writes_its_part_of_the_kept_pieces_and_the_memos(small_project: Path) -> None:
+    build(small_project)
+    folders = list((small_project / ".cache" / "engine").glob("*.pieces"))
+    assert len(folders) == 1
+    before = times(folders[0])
+    assert len(before) > 3  # the fixture's incidents fall in several parts
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    incident.write_text(incident.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    build(small_project)
+    after = times(folders[0])
+    rewritten = {rel for rel in after if after[rel] != before.get(rel)}
+    own = part_file(Path(), part_of(f"x\0file:content/incidents/{incident.name}")).name
+    assert rewritten == {own, part_file(Path(), MEMOS).name}
 
 
 def test_a_file_changed_in_the_output_folder_is_made_again(small_project: Path) -> None:

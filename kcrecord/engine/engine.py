@@ -251,8 +251,7 @@ class Engine:
         site = self._assemble(content)
         templates = TemplateSnapshot(self.root / "templates")
         static = self._static_files()
-        jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
-        plans: dict[str, str] = {}
+        plans: dict[str, str] = {}  # filled by _stale, once every output is planned
         now = Now(
             site,
             _file_digests(content),
@@ -261,7 +260,8 @@ class Engine:
             lambda path: plans.get(path, ""),
             self.fragments.memo_fingerprint,
         )
-        self.fragments.begin(now)
+        self.fragments.begin(now)  # before planning: a planner that uses kept pieces finds them current
+        jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
         stale, waiting = self._stale(jobs, folder, now, plans, check_disk=changed is None)
         rendered = self._make(stale, folder, [])
         for job in waiting:  # read only memos that changed: made again only if a memo's value did

@@ -25,7 +25,8 @@ from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, recording
-from kcrecord.outputs.fragments import Kept, without_memo_values
+from kcrecord.engine.kept_pieces import load_pieces, save_pieces
+from kcrecord.outputs.fragments import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
 STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
@@ -55,6 +56,8 @@ class State:
     pieces: dict[str, Kept] = field(default_factory=dict)
     checks: dict[str, tuple[str, list[Problem]]] = field(default_factory=dict)  # rel -> (key, its problems)
     search: str = ""  # fingerprint of the HTML pages the search index was made from
+    saved_parts: dict[int, dict[str, Kept]] = field(default_factory=dict, repr=False, compare=False)
+    """The pieces' parts as loaded or last saved (kcrecord/engine/kept_pieces.py); never pickled."""
 
 
 def code_version() -> str:
@@ -93,14 +96,26 @@ def load_state(cache: Path | None, code: str, out: Path) -> State:
         return State(code=code)
     if not isinstance(state, State) or state.code != code:
         return State(code=code)
+    state.pieces, state.saved_parts = load_pieces(pieces_folder(cache, out), code)
     return state
 
 
 def save_state(cache: Path | None, state: State, out: Path) -> None:
-    """Write the state to the cache folder through a temporary file (a cache that cannot be written is skipped)."""
+    """Write the state to the cache folder through temporary files (a cache that cannot be written is skipped).
+
+    The pieces go into their parts, of which only those that changed are written.
+    """
     if cache is None:
         return
-    keep_pickled(state_file(cache, out), dataclasses.replace(state, pieces=without_memo_values(state.pieces)))
+    state.saved_parts = save_pieces(
+        pieces_folder(cache, out), state.code, state.pieces, state.saved_parts, keep_pickled
+    )
+    keep_pickled(state_file(cache, out), dataclasses.replace(state, pieces={}, saved_parts={}))
+
+
+def pieces_folder(cache: Path, out: Path) -> Path:
+    """Return the folder that keeps the pieces of builds into out, in parts."""
+    return state_file(cache, out).with_suffix(".pieces")
 
 
 def keep_pickled(target: Path, value: object) -> None:
