@@ -17,6 +17,8 @@ from kcrecord.content.validate import validate
 from kcrecord.engine.deps import note
 from kcrecord.outputs import downloads
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.incident_data import incident_data, piece_makers
+from kcrecord.outputs.packaged import package_files
 from kcrecord.preview.builder import PreviewBuilder
 from tests.conftest import SMALL_SITE, copy_project
 from tests.test_incremental import BASE, INCIDENT, Changes, assert_same_tree, clean_build, edit, finish, tree
@@ -165,3 +167,16 @@ def test_list_items_that_read_an_agency_are_made_again_when_it_changes(small_pro
     # The agency's page is rendered again (it reads the agency); its list items are pieces, made again too.
     assert page.read_text(encoding="utf-8").count("(Example City Police)") == shown
     assert "(Example Police Department)" not in page.read_text(encoding="utf-8")
+
+
+def test_downloads_from_each_incidents_pieces_made_together_equal_those_made_one_by_one(located_project: Path) -> None:
+    site = site_of(located_project)
+    one_by_one = downloads.render_downloads(site, COMMIT, Fragments())
+    one_by_one.update(package_files(site, Fragments()))
+    fragments = Fragments()
+    pieces = incident_data(site, fragments)
+    assert len(pieces) == len(site.incidents) and set(pieces[0]) == set(piece_makers(site))
+    together = downloads.render_downloads(site, COMMIT, fragments, pieces)
+    together.update(package_files(site, fragments, pieces))
+    assert together == one_by_one
+    assert len([key for key in fragments.kept if not key.startswith("memo:")]) == len(site.incidents)  # one each

@@ -16,6 +16,7 @@ import json
 import sqlite3
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs.columns import Column, incident_licence
@@ -75,16 +76,25 @@ def row_values(columns: tuple[Column, ...], rows: list[dict]) -> list[tuple]:
     return [tuple(sql_value(column.get(row), column.kind) for column in columns) for row in rows]
 
 
-def _incident_values(table: DbTable, site: Site, incident: Incident) -> list[tuple]:
+def incident_values(table: DbTable, site: Site, incident: Incident) -> list[tuple]:
+    """Return an incident's rows in the table (which has incident_rows), as stored."""
     assert table.incident_rows is not None
     return row_values(table.columns, table.incident_rows(incident, site))
 
 
-def table_values(table: DbTable, site: Site, fragments: Fragments) -> list[tuple]:
-    """Return the table's rows as stored; an incident's rows are made once, then kept (outputs/fragments.py)."""
+def table_values(
+    table: DbTable, site: Site, fragments: Fragments, pieces: list[dict[str, Any]] | None = None
+) -> list[tuple]:
+    """Return the table's rows as stored; an incident's rows are made once, then kept (outputs/fragments.py).
+
+    pieces: each incident's download pieces by name (kcrecord/outputs/incident_data.py), when made together.
+    """
     if table.incident_rows is None:
         return row_values(table.columns, table.rows(site))
-    made = fragments.each(f"db:{table.name}", site.incidents, partial(_incident_values, table, site))
+    name = f"db:{table.name}"
+    if pieces is not None:
+        return [values for piece in pieces for values in piece[name]]
+    made = fragments.each(name, site.incidents, partial(incident_values, table, site))
     return [values for rows in made for values in rows]
 
 
@@ -99,9 +109,9 @@ PRAGMAS = (
 )
 
 
-def all_values(site: Site, fragments: Fragments) -> dict[str, list[tuple]]:
+def all_values(site: Site, fragments: Fragments, pieces: list[dict[str, Any]] | None = None) -> dict[str, list[tuple]]:
     """Return every table's rows as stored, by table name, in the record's order."""
-    return {table.name: table_values(table, site, fragments) for table in db_tables()}
+    return {table.name: table_values(table, site, fragments, pieces) for table in db_tables()}
 
 
 def schema_statements() -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from kcrecord.content.assemble import Site
 from kcrecord.engine.deps import digest
@@ -39,10 +40,10 @@ from kcrecord.outputs.fragments import Fragments
 Values = dict[str, list[tuple]]
 
 
-def database_bytes(site: Site, fragments: Fragments | None = None) -> bytes:
+def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[dict[str, Any]] | None = None) -> bytes:
     """Return data/incidents.db: patched from the kept working copy when there is one, else made from nothing."""
     fragments = Fragments() if fragments is None else fragments
-    values = all_values(site, fragments)
+    values = all_values(site, fragments, pieces)
     if fragments.scratch is not None:
         made = kept_database(fragments.scratch, values)
         if made is not None:
@@ -113,11 +114,10 @@ def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple]) -
 
     Raises sqlite3.Error (a missing table, rowids not 1, 2, ...) when the table cannot be patched.
     """
-    held = connection.execute(f"SELECT rowid, * FROM {quoted(name)} ORDER BY rowid").fetchall()
-    for number, row in enumerate(held, 1):
-        if row[0] != number:
-            raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
-    old = [row[1:] for row in held]
+    count, first, last = connection.execute(f"SELECT count(*), min(rowid), max(rowid) FROM {quoted(name)}").fetchone()
+    if count and (first, last) != (1, count):  # rowids are distinct: 1 to count means 1, 2, ... count
+        raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
+    old = connection.execute(f"SELECT * FROM {quoted(name)} ORDER BY rowid").fetchall()
     if old == rows:
         return False
     start = 0

@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from kcrecord.content.assemble import ROLE_ORDER, Agency, Incident, Site
 from kcrecord.content.coverage import source_key
@@ -61,14 +62,26 @@ def csv_lines(table: Table, rows: list[dict], header: bool = False) -> str:
     return buffer.getvalue()
 
 
-def write_csv(table: Table, site: Site, fragments: Fragments | None = None) -> bytes:
+Pieces = list[dict[str, Any]]
+"""Each incident's download pieces by name (kcrecord/outputs/incident_data.py), or None to use one piece per name."""
+
+
+def write_csv(table: Table, site: Site, fragments: Fragments | None = None, pieces: Pieces | None = None) -> bytes:
     """Return the table as CSV bytes (UTF-8, a header row); an incident's rows are written once, then kept."""
     if table.incident_rows is None:
         return csv_lines(table, table.rows(site), header=True).encode("utf-8")
-    fragments = Fragments() if fragments is None else fragments
-    lines = partial(_incident_lines, table, table.incident_rows, site)
     header = csv_lines(table, [], header=True).encode("utf-8")
-    return header + b"".join(fragments.each(f"csv:{table.filename}", site.incidents, lines))
+    name = f"csv:{table.filename}"
+    if pieces is not None:
+        return header + b"".join([piece[name] for piece in pieces])
+    fragments = Fragments() if fragments is None else fragments
+    return header + b"".join(fragments.each(name, site.incidents, csv_piece(table, site)))
+
+
+def csv_piece(table: Table, site: Site) -> Callable[[Incident], bytes]:
+    """Return the maker of an incident's lines in the table (which has incident_rows)."""
+    assert table.incident_rows is not None
+    return partial(_incident_lines, table, table.incident_rows, site)
 
 
 def _incident_lines(
@@ -217,10 +230,15 @@ def json_document(fields: dict[str, list[bytes]]) -> bytes:
     return b"".join(parts)
 
 
-def whole_record_json(site: Site, commit: str, fragments: Fragments) -> bytes:
+def whole_record_json(site: Site, commit: str, fragments: Fragments, pieces: Pieces | None = None) -> bytes:
     """Return incidents.json: whole_record written out, each incident's record from fragments."""
     fields = {key: [json_text(value, 1)] for key, value in about(site, commit, fragments).items()}
-    fields["incidents"] = json_list(fragments.each("json", site.incidents, partial(_incident_json, site)), 1)
+    records = (
+        [piece["json"] for piece in pieces]
+        if pieces is not None
+        else fragments.each("json", site.incidents, partial(incident_json, site))
+    )
+    fields["incidents"] = json_list(records, 1)
     fields["agencies"] = json_list([_agency_json(agency, site, fragments) for agency in site.agencies.values()], 1)
     return json_document(fields)
 
@@ -231,13 +249,18 @@ def _agency_json(agency: Agency, site: Site, fragments: Fragments) -> bytes:
     return fragments.memo(f"agency-json:{agency.slug}", slugs, lambda: json_text(agency_record(agency, site), 2))
 
 
-def _incident_json(site: Site, incident: Incident) -> bytes:
+def incident_json(site: Site, incident: Incident) -> bytes:
+    """Return an incident's record as incidents.json holds it."""
     return json_text(incident_record(incident, site), 2)
 
 
-def geojson_json(site: Site, commit: str, fragments: Fragments) -> bytes:
+def geojson_json(site: Site, commit: str, fragments: Fragments, pieces: Pieces | None = None) -> bytes:
     """Return incidents.geojson: geojson written out, each incident's feature from fragments."""
-    features = fragments.each("geojson", site.incidents, partial(_feature_json, site))
+    features = (
+        [piece["geojson"] for piece in pieces]
+        if pieces is not None
+        else fragments.each("geojson", site.incidents, partial(feature_json, site))
+    )
     return json_document(
         {
             "type": [json_text("FeatureCollection")],
@@ -247,14 +270,17 @@ def geojson_json(site: Site, commit: str, fragments: Fragments) -> bytes:
     )
 
 
-def _feature_json(site: Site, incident: Incident) -> bytes | None:
+def feature_json(site: Site, incident: Incident) -> bytes | None:
+    """Return a located incident's feature as incidents.geojson holds it; None when it has no coordinates."""
     return json_text(feature(incident, site), 2) if located(incident) else None
 
 
-def render_downloads(site: Site, commit: str, fragments: Fragments | None = None) -> dict[str, bytes]:
+def render_downloads(
+    site: Site, commit: str, fragments: Fragments | None = None, pieces: Pieces | None = None
+) -> dict[str, bytes]:
     """Return every download file under data/, mapped to its bytes."""
     fragments = Fragments() if fragments is None else fragments
-    out = {f"data/{table.filename}": write_csv(table, site, fragments) for table in TABLES}
-    out["data/incidents.json"] = whole_record_json(site, commit, fragments)
-    out["data/incidents.geojson"] = geojson_json(site, commit, fragments)
+    out = {f"data/{table.filename}": write_csv(table, site, fragments, pieces) for table in TABLES}
+    out["data/incidents.json"] = whole_record_json(site, commit, fragments, pieces)
+    out["data/incidents.geojson"] = geojson_json(site, commit, fragments, pieces)
     return out

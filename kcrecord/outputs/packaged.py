@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kcrecord.content.assemble import Site
 from kcrecord.outputs.database import metadata_json
 from kcrecord.outputs.database_build import database_bytes
@@ -16,10 +18,10 @@ PACKAGED = (
 )
 
 
-def package_files(site: Site, fragments: Fragments) -> dict[str, bytes]:
+def package_files(site: Site, fragments: Fragments, pieces: list[dict[str, Any]] | None = None) -> dict[str, bytes]:
     """Return data/incidents.db, its Datasette metadata.json and datapackage.json, mapped to their bytes."""
     return {
-        "data/incidents.db": database_bytes(site, fragments),
+        "data/incidents.db": database_bytes(site, fragments, pieces),
         "data/metadata.json": metadata_json(site),
         "data/datapackage.json": datapackage_json(site),
     }

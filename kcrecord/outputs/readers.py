@@ -12,6 +12,7 @@ import markupsafe
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs import PACKAGED, discovery, downloads, package_files
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.incident_data import incident_data
 from kcrecord.outputs.incident_table import plan_incident_table
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
 
@@ -55,8 +56,9 @@ def plan_readers(
     """Add the data, search, feed, sitemap and robots.txt outputs through plan_site's helpers."""
 
     def make_files() -> dict[str, bytes]:
-        made = downloads.render_downloads(site, site.commit, fragments)
-        made.update(package_files(site, fragments))  # the database and the data package: the same rows
+        pieces = incident_data(site, fragments)  # each incident's CSV lines, JSON, GeoJSON and rows, kept as one
+        made = downloads.render_downloads(site, site.commit, fragments, pieces)
+        made.update(package_files(site, fragments, pieces))  # the database and the data package: the same rows
         return made
 
     def files() -> dict[str, bytes]:
