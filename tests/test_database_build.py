@@ -81,7 +81,12 @@ def test_a_patched_working_copy_gives_the_bytes_of_a_database_made_from_nothing(
     for step in range(8):
         history.append(random_edit(root, rng, step))
         values, fresh = values_and_fresh(root)
-        patched = database_build._patched(copy, values)  # noqa: SLF001 - the patch itself, never the fallback
+        if step % 3 == 2:  # the rows the copy holds are read from it
+            patched = database_build._patched(copy, values)  # noqa: SLF001 - the patch itself, never the fallback
+        else:  # after a step of its own, the rows this process left in the copy are used, not read
+            held = database_build._HELD.get(copy)  # noqa: SLF001
+            assert (held is not None and held[0] == database_build.stamp(copy)) == (step % 3 != 0 or step == 0)
+            patched = database_build.kept_database(scratch, values)
         assert patched is not None, history
         assert patched == fresh, history
 
@@ -129,3 +134,14 @@ def test_a_damaged_working_copy_is_made_again(tmp_path: Path, damage: str) -> No
         db.close()
     assert database_build.kept_database(scratch, values) == fresh
     assert database_build._patched(copy, values) == fresh  # noqa: SLF001 - made again, it patches cleanly
+
+
+def test_rows_remembered_by_the_process_are_not_trusted_once_the_copy_changed(tmp_path: Path) -> None:
+    root = generated_project(tmp_path / "project", 6)
+    scratch = tmp_path / "scratch"
+    values, fresh = values_and_fresh(root)
+    assert database_build.kept_database(scratch, values) == fresh
+    with sqlite3.connect(database_build.working_copy(scratch)) as db:  # another process changes a row
+        db.execute("UPDATE incidents SET title = 'Changed behind its back' WHERE rowid = 1")
+    db.close()
+    assert database_build.kept_database(scratch, values) == fresh

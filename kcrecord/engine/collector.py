@@ -4,7 +4,7 @@ Loading the state and the parsed files makes about a million objects at 10,000 i
 of them garbage; the cycle collector walks every tracked object again at each of its full
 passes, which tripled the time those loads took. make site and make check pause it for the
 whole command (kcrecord/cli.py): 3 s of 14 s after one edit at 10,000 incidents, with the same
-peak memory; the preview pauses it while it loads. Garbage without cycles is still freed at
+peak memory; the preview pauses it for each update (and collects after). Garbage without cycles is still freed at
 once while the collector is paused, and a collection runs as usual once it is resumed.
 """
 

@@ -58,20 +58,37 @@ def working_copy(folder: Path) -> Path:
     return folder / f"{DATABASE}-{signature}.db"
 
 
+_HELD: dict[Path, tuple[tuple, Values]] = {}
+"""Working copy -> (its stamp, the rows it holds), as this process last left it (the preview's next edit)."""
+
+
+def stamp(path: Path) -> tuple:
+    """Return what changes whenever the file does: size, time, inode, SQLite's change counter (bytes 24-27)."""
+    status = path.stat()
+    with open(path, "rb") as stream:
+        header = stream.read(28)
+    return (status.st_size, status.st_mtime_ns, status.st_ino, header[24:28])
+
+
 def kept_database(folder: Path, values: Values) -> bytes | None:
     """Return the database made by patching folder's working copy (made there when missing); None if unusable."""
     path = working_copy(folder)
+    held = _HELD.pop(path, None)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for other in folder.glob(f"{DATABASE}-*.db"):
             if other != path:
                 other.unlink()  # a working copy of another schema: made by this module, never used again
+        made = None
         if path.exists():
-            made = _patched(path, values)
-            if made is not None:
-                return made
-            path.unlink()
-        return _made_from_nothing(path, values)
+            rows = held[1] if held is not None and held[0] == stamp(path) else None
+            made = _patched(path, values, rows)
+            if made is None:
+                path.unlink()
+        if made is None:
+            made = _made_from_nothing(path, values)
+        _HELD[path] = (stamp(path), values)
+        return made
     except (OSError, sqlite3.Error):
         return None
 
@@ -85,8 +102,11 @@ def _made_from_nothing(path: Path, values: Values) -> bytes:
         connection.close()
 
 
-def _patched(path: Path, values: Values) -> bytes | None:
-    """Patch the working copy at path to hold values and return its VACUUM INTO copy; None when it cannot be."""
+def _patched(path: Path, values: Values, held: Values | None = None) -> bytes | None:
+    """Patch the working copy at path to hold values and return its VACUUM INTO copy; None when it cannot be.
+
+    held: the rows the copy holds, when known without reading them (else each table is read).
+    """
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA locking_mode = EXCLUSIVE")  # held to the end: no other build patches it meanwhile
@@ -96,7 +116,7 @@ def _patched(path: Path, values: Values) -> bytes | None:
         connection.execute("PRAGMA defer_foreign_keys = ON")  # rows are checked at COMMIT, not between changes
         changed = False
         for name, rows in values.items():
-            changed = _patch_table(connection, name, rows) or changed
+            changed = _patch_table(connection, name, rows, None if held is None else held.get(name)) or changed
         if changed:
             index_text(connection)
         connection.execute("COMMIT")
@@ -109,15 +129,20 @@ def _patched(path: Path, values: Values) -> bytes | None:
         connection.close()
 
 
-def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple]) -> bool:
+def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple], held: list[tuple] | None) -> bool:
     """Make the table hold rows with rowids 1, 2, ...; return True when anything changed.
 
-    Raises sqlite3.Error (a missing table, rowids not 1, 2, ...) when the table cannot be patched.
+    held: the rows the table holds, when known. Raises sqlite3.Error (a missing table, rowids
+    not 1, 2, ...) when the table cannot be patched.
     """
-    count, first, last = connection.execute(f"SELECT count(*), min(rowid), max(rowid) FROM {quoted(name)}").fetchone()
-    if count and (first, last) != (1, count):  # rowids are distinct: 1 to count means 1, 2, ... count
-        raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
-    old = connection.execute(f"SELECT * FROM {quoted(name)} ORDER BY rowid").fetchall()
+    if held is not None:
+        old = held
+    else:
+        query = f"SELECT count(*), min(rowid), max(rowid) FROM {quoted(name)}"
+        count, first, last = connection.execute(query).fetchone()
+        if count and (first, last) != (1, count):  # rowids are distinct: 1 to count means 1, 2, ... count
+            raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
+        old = connection.execute(f"SELECT * FROM {quoted(name)} ORDER BY rowid").fetchall()
     if old == rows:
         return False
     start = 0

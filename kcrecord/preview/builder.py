@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kcrecord.content.load import ignored
+from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.engine import Engine, Outcome
 from kcrecord.engine.template_errors import describe, raised_in_templates
 
@@ -98,7 +99,8 @@ class PreviewBuilder:
         elif changed:
             changed = self._with_files_below(changed)
         try:
-            outcome = self.engine.run(changed, only)
+            with collector_paused():  # its full passes walk the engine's million objects; it runs after
+                outcome = self.engine.run(changed, only)
         except Exception as error:
             self._pending = False
             if not raised_in_templates(error, self.root / "templates"):
