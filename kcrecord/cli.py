@@ -19,7 +19,6 @@ from kcrecord.engine import template_errors
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.pipeline import Project, build, check
 from kcrecord.engine.progress import Progress
-from kcrecord.engine.state import output_files
 from kcrecord.engine.write import OutputRefusedError
 from kcrecord.importers import wapo_cli
 from kcrecord.outputs import review
@@ -95,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress=progress,
                 cache=not getattr(args, "no_cache", False),
             )
-        pages = sum(1 for rel, _ in output_files(project.out, "") if rel.endswith(".html"))
+        pages = built.pages
         seconds = time.perf_counter() - started
         write_stats(seconds)
         print(

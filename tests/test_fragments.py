@@ -14,7 +14,7 @@ import pytest
 from kcrecord.content.assemble import Site, assemble
 from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
-from kcrecord.engine.deps import note
+from kcrecord.engine.deps import identity, note
 from kcrecord.outputs import downloads
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import incident_data, piece_makers
@@ -180,3 +180,16 @@ def test_downloads_from_each_incidents_pieces_made_together_equal_those_made_one
     together.update(package_files(site, fragments, pieces))
     assert together == one_by_one
     assert len([key for key in fragments.kept if not key.startswith("memo:")]) == len(site.incidents)  # one each
+
+
+def test_a_plans_fingerprint_of_a_list_of_incidents_is_each_incidents_key(located_project: Path) -> None:
+    site = site_of(located_project)
+    incidents = list(site.incidents)
+    items = ",".join(identity(incident, 1) for incident in incidents)
+    assert identity(incidents) == identity(tuple(incidents)) == f"[{items}]"
+    mixed = [*incidents, "a title", 3]
+    assert identity(mixed) == "[" + ",".join(identity(item, 1) for item in mixed) + "]"
+    deep: object = incidents
+    for _ in range(8):  # past the depth limit, the items are left out whatever they are
+        deep = [deep]
+    assert identity(deep).count("file:") == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from kcrecord.content.load import MAX_FILE_BYTES
@@ -133,3 +134,13 @@ def test_links_and_files_too_big_leave_the_decision_to_the_build(small_project: 
     link.symlink_to(outside)
     run = run_cli(small_project, "build", "--no-search")
     assert run.code != 0 and "linked.md" in run.err  # the build says what is wrong; nothing was taken as unchanged
+
+
+def test_the_page_count_printed_is_the_html_pages_in_the_output_folder(small_project: Path) -> None:
+    site = small_project / "site"
+    for _ in range(2):  # a build, then one with nothing changed (from the summary kept in .cache/)
+        run = run_cli(small_project, "build", "--no-search")
+        assert run.code == 0, run.err
+        printed = re.search(r"(\d+) pages into", run.out)
+        assert printed is not None, run.out
+        assert int(printed.group(1)) == len(list(site.rglob("*.html"))) > 10

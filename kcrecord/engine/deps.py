@@ -89,6 +89,11 @@ def identity(value: object, depth: int = 0) -> str:
         return "b:" + digest(value)
     if value is None or isinstance(value, (bool, int, float)):
         return repr(value)
+    if (kind is list or kind is tuple) and value and depth < 6:  # the commonest: model objects of one kind
+        first = type(value[0])
+        key = getattr(first, "identity_key", None)
+        if key is not None and all(type(item) is first for item in value):
+            return "[" + ",".join([key(item) for item in value]) + "]"  # what identity() gives each of them
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
         return "[" + ",".join([identity(item, depth + 1) for item in items]) + "]"

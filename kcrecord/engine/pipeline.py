@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,12 @@ class Built:
     incidents: int
     agencies: int
     site: Site | None = None  # None when nothing had changed and nothing was loaded
+    pages: int = 0  # HTML files in the output folder
+
+
+def html_pages(written: Iterable[str]) -> int:
+    """Return how many of the files a build wrote (its output folder, which is the tool's) are HTML pages."""
+    return sum(1 for path in written if path.endswith(".html"))
 
 
 def build(
@@ -80,7 +87,7 @@ def build(
         inputs = input_fingerprint(project.root, repr((base_url, search)), code_version(), stamp)
         kept = unchanged(folder, project.out, inputs)
         if kept is not None and (not search or (project.out / BUNDLE).is_dir()):
-            return Built(*kept.counts)
+            return Built(*kept.counts, pages=html_pages(kept.written))
         forget(folder, project.out)
     engine = Engine(
         project.root,
@@ -98,7 +105,7 @@ def build(
     counts = (len(site.incidents), len(site.agencies))
     if folder is not None and inputs is not None:
         remember(folder, project.out, Summary(inputs, dict(engine.state.written), counts))
-    return Built(*counts, site)
+    return Built(*counts, site, pages=html_pages(engine.state.written))
 
 
 def raise_problems(outcome: Outcome) -> Outcome:
