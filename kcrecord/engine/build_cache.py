@@ -83,7 +83,7 @@ class CachedMarkdownRenderer:
 
         A request that fails is left out: render() makes it again and reports the failure.
         """
-        missing = []
+        wanted: dict[str, tuple[tuple, tuple]] = {}  # key -> (memo, request)
         for text, footnotes, options in requests:
             notes = tuple((footnotes or {}).items())
             settings = tuple(sorted(options.items()))
@@ -93,11 +93,15 @@ class CachedMarkdownRenderer:
             key = hashlib.sha256(
                 self._salt + json.dumps([text, notes, repr(settings)], ensure_ascii=False).encode()
             ).hexdigest()
-            html = self._lookup(key)
+            wanted[key] = (memo, (self.base_path, text, footnotes, options))
+        found = self._lookup_many(list(wanted))
+        missing = []
+        for key, (memo, request) in wanted.items():
+            html = found.get(key)
             if html is not None:
                 self._memory[memo] = html
             else:
-                missing.append((memo, key, (self.base_path, text, footnotes, options)))
+                missing.append((memo, key, request))
         made = mapper(_render_request, [request for _memo, _key, request in missing])
         rows = []
         for (memo, key, _request), html in zip(missing, made, strict=True):
@@ -116,6 +120,21 @@ class CachedMarkdownRenderer:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+    def _lookup_many(self, keys: list[str]) -> dict[str, str]:
+        """Return the HTML the cache holds for each of keys (in statements of 500 keys)."""
+        found: dict[str, str] = {}
+        if self._db is None:
+            return found
+        try:
+            for start in range(0, len(keys), 500):  # SQLite takes at most 999 parameters in a statement
+                chunk = keys[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found.update(self._db.execute(f"SELECT key, html FROM rendered WHERE key IN ({marks})", chunk))
+        except sqlite3.Error:
+            self.close()  # an unreadable cache is only slower, never wrong
+            return {}
+        return found
 
     def _lookup(self, key: str) -> str | None:
         if self._db is None:
