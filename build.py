@@ -5,4 +5,4 @@ import sys
 from kcrecord.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(ending=True))

@@ -16,12 +16,20 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cycle collector inside the block (nested blocks resume it only at the outermost end)."""
+def collector_paused(freeze_after: bool = False) -> Iterator[None]:
+    """Pause the cycle collector inside the block (nested blocks resume it only at the outermost end).
+
+    freeze_after: for a command that ends with the block. The objects made while the collector
+    was paused all count as new to it, so the first collection after it resumes walks every one
+    (0.8 s after a one-edit build at 10,000 incidents); frozen (gc.freeze), they are left out of
+    every later collection. Never for a process that goes on (the preview): their garbage would stay.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze_after:
+            gc.freeze()
         if was_enabled:
             gc.enable()
