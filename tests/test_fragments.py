@@ -193,3 +193,16 @@ def test_a_plans_fingerprint_of_a_list_of_incidents_is_each_incidents_key(locate
     for _ in range(8):  # past the depth limit, the items are left out whatever they are
         deep = [deep]
     assert identity(deep).count("file:") == 0
+
+
+def test_a_memo_used_with_other_inputs_is_dropped_and_one_not_used_is_kept() -> None:
+    fragments = Fragments()
+    fragments.begin(lambda key: "")
+    fragments.memo("agency-json:x", ("a", "b"), lambda: 1)
+    fragments.memo("record-totals", (), lambda: 2)
+    fragments.forget_gone(set())
+    fragments.begin(lambda key: "")
+    fragments.memo("agency-json:x", ("a",), lambda: 3)  # the agency lost an incident
+    fragments.forget_gone(set())
+    assert sorted(key.split("\0")[0] for key in fragments.kept) == ["memo:agency-json:x", "memo:record-totals"]
+    assert fragments.memo("agency-json:x", ("a",), lambda: 4) == 3

@@ -133,12 +133,21 @@ class Fragments:
 
         Pieces are checked lazily, when used, so one not used in this revision may well be current:
         it is kept (an update that makes nothing must not throw away what the next one needs).
-        A piece that is not current is made again when next used, whatever is kept.
+        A piece that is not current is made again when next used, whatever is kept. A memo kept
+        for other inputs than those its name was used with in this revision (an agency's old list
+        of incidents) is dropped too: a long preview session would otherwise keep one for each.
         """
+        revision = self.revision
+        used = {
+            key.partition("\0")[0]
+            for key, kept in self.kept.items()
+            if key.startswith("memo:") and kept.checked == revision
+        }
         self.kept = {
             key: kept
             for key, kept in self.kept.items()
-            if kept.checked == self.revision or key.startswith("memo:") or key.partition("\0file:")[2] in files
+            if kept.checked == revision
+            or (key.partition("\0")[0] not in used if key.startswith("memo:") else key.partition("\0file:")[2] in files)
         }
 
 
