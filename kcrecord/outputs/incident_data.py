@@ -1,8 +1,8 @@
 """Each incident's download pieces made together: its lines in each CSV, its JSON record, its GeoJSON
 feature and its rows in each database table, kept as one piece (kcrecord/outputs/fragments.py).
 
-The downloads were joined from 19 pieces per incident, one per file or table; at 10,000 incidents
-looking up and checking 190,000 kept pieces took longer than joining them. As one piece each,
+The downloads were joined from 12 pieces per incident, one per file or table; at 10,000 incidents
+looking up and checking 120,000 kept pieces took longer than joining them. As one piece each,
 an incident's download data is looked up, checked and saved once, and made again in one go when
 the incident (or anything else it read) changes. The bytes are those of the pieces made one by
 one (tests/test_fragments.py compares them).
