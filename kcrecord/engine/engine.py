@@ -213,16 +213,15 @@ class Engine:
             agency_ids = agency_ids_of(content)
             spans = record_spans(content)
             context = digest(repr((vocabularies, sorted(agency_ids), spans, time.strftime("%Y-%m-%d"))))
-            checks = self.state.checks
+            checks = self.state.checks  # rel -> ((digest, context), problems), changed in place
             sources = [source for kind in KINDS for source in content.files[kind]]
-            todo = [s for s in sources if checks.get(s.rel, ("",))[0] != f"{s.digest}\0{context}"]
+            todo = [s for s in sources if checks.get(s.rel, _NOT_CHECKED)[0] != (s.digest, context)]
             found = parallel.fork_map(self.workers)(lambda s: check_file(s, vocabularies, agency_ids, spans), todo)
-            kept = {s.rel: checks[s.rel] for s in sources if s.rel in checks}
-            kept.update((s.rel, (f"{s.digest}\0{context}", made)) for s, made in zip(todo, found, strict=True))
+            checks.update((s.rel, ((s.digest, context), made)) for s, made in zip(todo, found, strict=True))
+            if len(checks) != len(sources):  # files gone (each file now is in checks)
+                self.state.checks = checks = {s.rel: checks[s.rel] for s in sources}
             self._changed = self._changed or bool(todo)
-            for source in sources:
-                problems += kept[source.rel][1]
-            self.state.checks = kept
+            problems += [problem for source in sources for problem in checks[source.rel][1]]
             return sorted(set(problems))
 
     # -- a whole run -----------------------------------------------------------------------
@@ -381,6 +380,9 @@ class Engine:
                     records.pop(path, None)  # made again next time, whatever was recorded
                 raise
         return [job.path for job in jobs]
+
+
+_NOT_CHECKED = ((), [])
 
 
 def _parse(request: tuple[Path, Path, str]) -> tuple[SourceFile, list[Problem]]:

@@ -54,7 +54,7 @@ class State:
     records: dict[str, Record] = field(default_factory=dict)
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     pieces: dict[str, Kept] = field(default_factory=dict)
-    checks: dict[str, tuple[str, list[Problem]]] = field(default_factory=dict)  # rel -> (key, its problems)
+    checks: dict[str, tuple[tuple[str, str], list[Problem]]] = field(default_factory=dict)  # rel -> (key, problems)
     search: str = ""  # fingerprint of the HTML pages the search index was made from
     saved_parts: dict[int, dict[str, Kept]] = field(default_factory=dict, repr=False, compare=False)
     """The pieces' parts as loaded or last saved (kcrecord/engine/kept_pieces.py); never pickled."""
