@@ -25,7 +25,7 @@ from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, recording
-from kcrecord.engine.kept_pieces import load_pieces, save_pieces
+from kcrecord.engine.kept_pieces import Parts, load_pieces, save_pieces
 from kcrecord.outputs.fragments import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ class State:
     pieces: dict[str, Kept] = field(default_factory=dict)
     checks: dict[str, tuple[tuple[str, str], list[Problem]]] = field(default_factory=dict)  # rel -> (key, problems)
     search: str = ""  # fingerprint of the HTML pages the search index was made from
-    saved_parts: dict[int, dict[str, Kept]] = field(default_factory=dict, repr=False, compare=False)
+    saved_parts: Parts = field(default_factory=dict, repr=False, compare=False)
     """The pieces' parts as loaded or last saved (kcrecord/engine/kept_pieces.py); never pickled."""
 
 

@@ -16,11 +16,10 @@ import json
 import sqlite3
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs.columns import Column, incident_licence
-from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.fragments import Fragments, Pieces
 from kcrecord.outputs.tables import DbTable, db_tables
 
 DATABASE = "incidents"  # the file's stem: Datasette names the database after it
@@ -82,9 +81,7 @@ def incident_values(table: DbTable, site: Site, incident: Incident) -> list[tupl
     return row_values(table.columns, table.incident_rows(incident, site))
 
 
-def table_values(
-    table: DbTable, site: Site, fragments: Fragments, pieces: list[dict[str, Any]] | None = None
-) -> list[tuple]:
+def table_values(table: DbTable, site: Site, fragments: Fragments, pieces: Pieces | None = None) -> list[tuple]:
     """Return the table's rows as stored; an incident's rows are made once, then kept (outputs/fragments.py).
 
     pieces: each incident's download pieces by name (kcrecord/outputs/incident_data.py), when made together.
@@ -109,7 +106,7 @@ PRAGMAS = (
 )
 
 
-def all_values(site: Site, fragments: Fragments, pieces: list[dict[str, Any]] | None = None) -> dict[str, list[tuple]]:
+def all_values(site: Site, fragments: Fragments, pieces: Pieces | None = None) -> dict[str, list[tuple]]:
     """Return every table's rows as stored, by table name, in the record's order."""
     return {table.name: table_values(table, site, fragments, pieces) for table in db_tables()}
 
@@ -159,7 +156,7 @@ def vacuumed(connection: sqlite3.Connection, folder: Path) -> bytes:
     database patched row by row (kcrecord/outputs/database_build.py) gives the bytes of one made
     from nothing.
     """
-    target = folder / f"{DATABASE}-vacuumed.db"
+    target = folder / f"{DATABASE}.vacuumed"
     target.unlink(missing_ok=True)
     connection.execute("VACUUM INTO ?", (str(target),))
     try:

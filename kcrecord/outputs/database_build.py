@@ -20,7 +20,6 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from kcrecord.content.assemble import Site
 from kcrecord.engine.deps import digest
@@ -35,12 +34,12 @@ from kcrecord.outputs.database import (
     schema_statements,
     vacuumed,
 )
-from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.fragments import Fragments, Pieces
 
 Values = dict[str, list[tuple]]
 
 
-def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[dict[str, Any]] | None = None) -> bytes:
+def database_bytes(site: Site, fragments: Fragments | None = None, pieces: Pieces | None = None) -> bytes:
     """Return data/incidents.db: patched from the kept working copy when there is one, else made from nothing."""
     fragments = Fragments() if fragments is None else fragments
     values = all_values(site, fragments, pieces)

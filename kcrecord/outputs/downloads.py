@@ -12,7 +12,6 @@ import io
 import json
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from kcrecord.content.assemble import ROLE_ORDER, Agency, Incident, Site
 from kcrecord.content.coverage import source_key
@@ -20,7 +19,7 @@ from kcrecord.outputs.columns import Column, Table, incident_licence, outcome_co
 from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.discovery import licence_url_of
 from kcrecord.outputs.formats import incident_record, jsonable
-from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.fragments import Fragments, Pieces
 
 __all__ = [
     "TABLES",
@@ -60,10 +59,6 @@ def csv_lines(table: Table, rows: list[dict], header: bool = False) -> str:
     for row in rows:
         writer.writerow([safe_cell(column.get(row), column.kind) for column in table.columns])
     return buffer.getvalue()
-
-
-Pieces = list[dict[str, Any]]
-"""Each incident's download pieces by name (kcrecord/outputs/incident_data.py), or None to use one piece per name."""
 
 
 def write_csv(table: Table, site: Site, fragments: Fragments | None = None, pieces: Pieces | None = None) -> bytes:

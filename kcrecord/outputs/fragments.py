@@ -22,6 +22,9 @@ from kcrecord.engine.deps import FRAMES, note, note_all, recording, value_finger
 
 T = TypeVar("T")
 
+Pieces = list[dict[str, Any]]
+"""Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
+
 
 @dataclass
 class Kept:

@@ -17,8 +17,8 @@ from typing import Any
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.database import incident_values
-from kcrecord.outputs.downloads import Pieces, csv_piece, feature_json, incident_json
-from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.downloads import csv_piece, feature_json, incident_json
+from kcrecord.outputs.fragments import Fragments, Pieces
 from kcrecord.outputs.tables import db_tables
 
 

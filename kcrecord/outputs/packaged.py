@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kcrecord.content.assemble import Site
 from kcrecord.outputs.database import metadata_json
 from kcrecord.outputs.database_build import database_bytes
 from kcrecord.outputs.datapackage import datapackage_json
-from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.fragments import Fragments, Pieces
 
 # The files below data/ that package the downloads, with their media types.
 PACKAGED = (
@@ -18,7 +16,7 @@ PACKAGED = (
 )
 
 
-def package_files(site: Site, fragments: Fragments, pieces: list[dict[str, Any]] | None = None) -> dict[str, bytes]:
+def package_files(site: Site, fragments: Fragments, pieces: Pieces | None = None) -> dict[str, bytes]:
     """Return data/incidents.db, its Datasette metadata.json and datapackage.json, mapped to their bytes."""
     return {
         "data/incidents.db": database_bytes(site, fragments, pieces),
