@@ -24,6 +24,7 @@ from kcrecord.outputs.map_marks import (
     is_approximate,
     locator_map,
     place_marks,
+    spot_of,
 )
 from kcrecord.outputs.maps import (
     APPROXIMATE_RADIUS_KM,
@@ -208,7 +209,7 @@ def test_a_city_level_location_is_never_drawn_as_a_point(geography) -> None:
         if rng.random() < 0.3:
             location["coordinates_precision"] = rng.choice(["not-available", "block", "intersection"])
         incidents.append(incident(n, **location))
-    marks, missing, outside = place_marks(incidents, outline)
+    marks, missing, outside = place_marks([spot_of(i, geography) for i in incidents], outline)
     assert not missing and not outside
     assert sum(mark.count for mark in marks) == len(incidents)
     by_spot = {}
@@ -230,14 +231,14 @@ def test_a_circle_is_a_few_km_across_on_every_frame(geography) -> None:
     item = incident(1, latitude=39.1, longitude=-94.58)
     for name in ("area", "core"):
         outline = geography.outline(name)
-        (mark,), _, _ = place_marks([item], outline)
+        (mark,), _, _ = place_marks([spot_of(item, geography)], outline)
         assert mark.r / outline.frame.units_per_km == pytest.approx(APPROXIMATE_RADIUS_KM, abs=0.1)
 
 
 def test_incidents_at_one_spot_share_a_mark_and_are_counted(geography) -> None:
     items = [incident(n, latitude=39.1, longitude=-94.58) for n in range(3)]
     items.append(incident(3, latitude=39.1, longitude=-94.58, precision="intersection", coordinates_precision="block"))
-    marks, _, _ = place_marks(items, geography.outline("area"))
+    marks, _, _ = place_marks([spot_of(i, geography) for i in items], geography.outline("area"))
     assert sorted((mark.approximate, mark.count) for mark in marks) == [(False, 1), (True, 3)]
     assert marks[0].approximate  # areas are drawn first, so the point stays on top
 
@@ -249,7 +250,7 @@ def test_the_text_alternative_counts_what_is_drawn_and_what_is_not(geography) ->
         incident(3, county="Clay"),  # no coordinates
         incident(4, latitude=41.0, longitude=-90.0),  # far outside the area
     ]
-    drawn = incident_map(items, geography, geography.outline("area"), "map-test", "recorded")
+    drawn = incident_map([spot_of(i, geography) for i in items], geography.outline("area"), "map-test", "recorded")
     assert (drawn.total, drawn.approximate, drawn.exact, drawn.no_coordinates, drawn.outside) == (4, 1, 1, 1, 1)
     assert "2 incidents of 4 drawn: 1 as approximate circles" in drawn.description
     assert "1 incident has no coordinates" in drawn.description
@@ -314,7 +315,7 @@ def test_a_map_of_ten_thousand_incidents_stays_under_its_budget(geography) -> No
             fields.update(precision="address-block", coordinates_precision="block")
         items.append(incident(n, **fields))
     outline = geography.outline("area")
-    drawn = incident_map(items, geography, outline, "map-test", "recorded")
+    drawn = incident_map([spot_of(i, geography) for i in items], outline, "map-test", "recorded")
     assert sum(mark.count for mark in drawn.marks) == drawn.shown == len(items) - drawn.outside
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPO / "templates"), autoescape=True)
     env.globals["url"] = lambda path="": "/kc-police-record/" + path

@@ -39,6 +39,9 @@ def test_changed_equals_a_scan_of_every_frame_through_random_updates(seed: int) 
         index.sync(records)
         now = {key: rng.choice("abc") for key in KEYS if rng.random() < 0.9}
         assert index.changed(lambda key, now=now: now.get(key, "")) == scan(records, now)
+        fresh = ReadIndex()
+        fresh.sync(records)
+        assert index._by_key == fresh._by_key  # nothing left behind by records replaced in place
 
 
 def test_a_record_made_again_with_fewer_reads_is_found_by_its_new_frame_only() -> None:

@@ -134,16 +134,20 @@ class History(Recorded):
 
     def __init__(self, changes: dict[str, tuple[Change, ...]]) -> None:
         object.__setattr__(self, "_changes", changes)
+        object.__setattr__(self, "_fingerprints", {})  # rel -> fingerprint, worked out once
 
     def get(self, rel: str) -> tuple[Change, ...] | None:
         """Return the commits that changed the file at rel, newest first, or None."""
-        changes = object.__getattribute__(self, "_changes").get(rel)
-        note(f"history:{rel}", digest(repr(changes)))
-        return changes
+        note(f"history:{rel}", self.fingerprint(rel))
+        return object.__getattribute__(self, "_changes").get(rel)  # type: ignore[no-any-return]
 
     def fingerprint(self, rel: str) -> str:
         """Return what history:<rel> is now."""
-        return digest(repr(object.__getattribute__(self, "_changes").get(rel)))
+        known = object.__getattribute__(self, "_fingerprints")
+        found = known.get(rel)
+        if found is None:
+            found = known[rel] = digest(repr(object.__getattribute__(self, "_changes").get(rel)))
+        return found  # type: ignore[no-any-return]
 
 
 @dataclass(eq=False)

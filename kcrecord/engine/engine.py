@@ -45,6 +45,7 @@ from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest
 from kcrecord.engine.jinja_cache import bytecode_cache
 from kcrecord.engine.output import OutputFolder
+from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.search import refresh_search
@@ -103,6 +104,7 @@ class Engine:
         self.fragments = Fragments(self.state.pieces)
         self.fragments.scratch = None if cache is None else scratch_folder(cache, out)
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
+        self.plan_keys = PlanKeys()  # kept while what the planner hands each output is the same
         self.reader = CachedReader(cache)
         self.renderer = None
         self.bytecode = bytecode_cache(cache)  # compiled templates, shared with worker processes through .cache/
@@ -256,7 +258,7 @@ class Engine:
             _file_digests(content),
             templates.fingerprints,
             {rel: fingerprint for rel, (fingerprint, _) in static.items()},
-            lambda path: plans.get(path, ""),
+            plans,
             self.fragments.memo_fingerprint,
         )
         self.fragments.begin(now)  # before planning: a planner that uses kept pieces finds them current
@@ -286,6 +288,7 @@ class Engine:
         with stage(self.progress, "Writing"):
             written = folder.commit(keep, scan=changed is None)
         self.state.records = {path: record for path, record in self.state.records.items() if path in keep}
+        self.plan_keys.keep_only(keep)
         self.fragments.forget_gone(now.files)
         self.state.pieces = self.fragments.kept
         if self.search:
@@ -342,7 +345,7 @@ class Engine:
         stale, waiting = [], []
         records = self.state.records
         for job in jobs:
-            plans[job.path] = job.plan_key()
+            plans[job.path] = self.plan_keys(job)
         candidates = None  # a few jobs (the quick pass): their frames are read; else the index says which to read
         if len(jobs) > len(records) // 10:
             self.read_index.sync(records)

@@ -30,14 +30,26 @@ class ReadIndex:
         """Index the records added or replaced since the last call, and forget the ones removed."""
         indexed = self._indexed
         for path in [path for path in indexed if path not in records]:
-            self._remove(path, indexed.pop(path))
+            self._remove(path, indexed.pop(path).frame)
+        by_key = self._by_key
         for path, record in records.items():
             known = indexed.get(path)
             if known is record:
                 continue
             if known is not None:
-                self._remove(path, known)
-            self._add(path, record)
+                self._replace(path, known.frame, record.frame)
+                indexed[path] = record
+                continue
+            for key, fingerprint in record.frame.items():  # one loop: a first sync indexes 20,000 frames
+                by_fingerprint = by_key.get(key)
+                if by_fingerprint is None:
+                    by_key[key] = {fingerprint: {path}}
+                    continue
+                paths = by_fingerprint.get(fingerprint)
+                if paths is None:
+                    by_fingerprint[fingerprint] = {path}
+                else:
+                    paths.add(path)
             indexed[path] = record
 
     def changed(self, now: Callable[[str], str]) -> set[str]:
@@ -45,26 +57,34 @@ class ReadIndex:
         found: set[str] = set()
         for key, by_fingerprint in self._by_key.items():
             current = now(key)
+            if len(by_fingerprint) == 1 and current in by_fingerprint:
+                continue  # the commonest: every reader saw what the key is now
             for fingerprint, paths in by_fingerprint.items():
                 if fingerprint != current:
                     found |= paths
         return found
 
-    def _add(self, path: str, record: Record) -> None:
+    def _replace(self, path: str, old: dict[str, str], new: dict[str, str]) -> None:
+        """Index path's new frame in place of its old one, touching only the reads that differ.
+
+        An output made again after one edit (a list of 10,000 incidents) reads what it read
+        before but for a key or two.
+        """
+        self._remove(path, {key: fingerprint for key, fingerprint in old.items() if new.get(key) != fingerprint})
         by_key = self._by_key
-        for key, fingerprint in record.frame.items():
-            by_fingerprint = by_key.get(key)
-            if by_fingerprint is None:
-                by_fingerprint = by_key[key] = {}
+        for key, fingerprint in new.items():
+            if old.get(key) == fingerprint:
+                continue
+            by_fingerprint = by_key.setdefault(key, {})
             paths = by_fingerprint.get(fingerprint)
             if paths is None:
                 by_fingerprint[fingerprint] = {path}
             else:
                 paths.add(path)
 
-    def _remove(self, path: str, record: Record) -> None:
+    def _remove(self, path: str, frame: dict[str, str]) -> None:
         by_key = self._by_key
-        for key, fingerprint in record.frame.items():
+        for key, fingerprint in frame.items():
             by_fingerprint = by_key[key]
             paths = by_fingerprint[fingerprint]
             paths.discard(path)

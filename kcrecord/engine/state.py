@@ -150,7 +150,7 @@ class Now:
         files: dict[str, str],
         templates: dict[str, str],
         static: dict[str, str],
-        plans: Callable[[str], str],
+        plans: dict[str, str],
         memos: Callable[[str], str],
     ) -> None:
         self.site = site
@@ -159,7 +159,7 @@ class Now:
         self.static = static
         self.plans = plans
         self.memos = memos
-        self._seen: dict[str, str] = {}
+        self._seen: dict[str, str] = {"file:" + rel: fingerprint for rel, fingerprint in files.items()}
 
     def __call__(self, key: str) -> str:
         """Return key's fingerprint now ('' when it names nothing that exists).
@@ -178,7 +178,11 @@ class Now:
         site = self.site
         if kind == "file":
             return self.files.get(name, "")
-        if kind in ("coll", "commit", "history", "derived"):
+        if kind == "plan":
+            return self.plans.get(name, "")
+        if kind == "history":  # looked up without a read of the site (10,000 keys: no recording frame each)
+            return object.__getattribute__(site, "history").fingerprint(name)  # type: ignore[no-any-return]
+        if kind in ("coll", "commit", "derived"):
             with recording():  # working a derived value out again is not a read of whatever is being made
                 return site.fingerprint(key)
         if kind == "memo":
@@ -193,8 +197,6 @@ class Now:
             return self.templates.get(name, "")
         if kind == "static":
             return self.static.get(name, "")
-        if kind == "plan":
-            return self.plans(name)
         return "\0unknown key"
 
     def current(self, frame: dict[str, str]) -> bool:

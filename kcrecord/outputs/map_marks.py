@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kcrecord.content.area import Point
 from kcrecord.content.assemble import Incident
@@ -106,6 +107,25 @@ def county_of(incident: Incident, geography: Geography) -> tuple[str, bool]:
     return (found.label, True) if found else (NOT_RECORDED, False)
 
 
+class Spot(NamedTuple):
+    """What the maps need of one incident: worked out once per incident and kept (a piece of each map)."""
+
+    point: Point | None  # (longitude, latitude), or None when the record has no coordinates
+    approximate: bool  # drawn as an area (see is_approximate)
+    county: str  # as county_of gives it
+    inferred: bool  # the county was worked out from the coordinates
+    named: bool  # the record names a county
+    title: str  # the mark's tooltip when the incident has a mark of its own
+
+
+def spot_of(incident: Incident, geography: Geography) -> Spot:
+    """Return where the maps draw the incident and how, and the county the text counts it in."""
+    location = incident.meta["location"]
+    county, inferred = county_of(incident, geography)
+    named = bool(location.get("county"))
+    return Spot(coordinates(incident), is_approximate(location), county, inferred, named, _mark_title(incident))
+
+
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -114,27 +134,27 @@ def _mark_title(incident: Incident) -> str:
     return f"{incident.meta['date'].isoformat()}: {incident.meta['title']}"
 
 
-def place_marks(incidents: Iterable[Incident], outline: Outline) -> tuple[list[Mark], list[Incident], list[Incident]]:
+def place_marks(spots: Iterable[Spot], outline: Outline) -> tuple[list[Mark], list[Spot], list[Spot]]:
     """Return the marks of the incidents inside the frame, those with no coordinates, and those outside the frame."""
     frame = outline.frame
     # Never smaller than a few units, so the circle stays visible (and still reads as an area) on a small locator.
     radius = max(round(APPROXIMATE_RADIUS_KM * frame.units_per_km, 1), MIN_AREA_RADIUS)
-    spots: dict[tuple[float, float, bool], list[Incident]] = {}
+    at: dict[tuple[float, float, bool], list[Spot]] = {}
     missing, outside = [], []
-    for incident in incidents:
-        point = coordinates(incident)
+    for spot in spots:
+        point = spot.point
         if point is None:
-            missing.append(incident)
+            missing.append(spot)
             continue
         if not frame.contains(*point):
-            outside.append(incident)
+            outside.append(spot)
             continue
         x, y = frame.project(*point)
-        spots.setdefault((round(x, 1), round(y, 1), is_approximate(incident.meta["location"])), []).append(incident)
-    if len(spots) > MAX_MARKS:
-        placed = _merge_areas(spots, radius)
+        at.setdefault((round(x, 1), round(y, 1), spot.approximate), []).append(spot)
+    if len(at) > MAX_MARKS:
+        placed = _merge_areas(at, radius)
     else:
-        placed = [(x, y, radius, approximate, group) for (x, y, approximate), group in spots.items()]
+        placed = [(x, y, radius, approximate, group) for (x, y, approximate), group in at.items()]
     marks = [
         Mark(
             round(x, 1),
@@ -151,16 +171,16 @@ def place_marks(incidents: Iterable[Incident], outline: Outline) -> tuple[list[M
     return marks, missing, outside
 
 
-def _group_title(group: list[Incident], outline: Outline) -> str:
+def _group_title(group: list[Spot], outline: Outline) -> str:
     if len(group) == 1:
-        return _mark_title(group[0])
-    spots = {tuple(round(v, 1) for v in outline.frame.project(*coordinates(i))) for i in group}  # type: ignore[misc]
-    return f"{len(group)} incidents {'at this spot' if len(spots) == 1 else 'within a few km'}"
+        return group[0].title
+    places = {tuple(round(v, 1) for v in outline.frame.project(*spot.point)) for spot in group}  # type: ignore[misc]
+    return f"{len(group)} incidents {'at this spot' if len(places) == 1 else 'within a few km'}"
 
 
 def _merge_areas(
-    spots: dict[tuple[float, float, bool], list[Incident]], radius: float
-) -> list[tuple[float, float, float, bool, list[Incident]]]:
+    spots: dict[tuple[float, float, bool], list[Spot]], radius: float
+) -> list[tuple[float, float, float, bool, list[Spot]]]:
     """Merge approximate areas in square cells, doubling the cell until at most MAX_MARKS areas are left.
 
     So a map of many incidents stays small. A merged circle is centred on its incidents' mean
@@ -171,7 +191,7 @@ def _merge_areas(
     points = [(x, y, radius, False, group) for (x, y, approximate), group in spots.items() if not approximate]
     cell = 2 * radius  # a circle's width: neighbours that overlap anyway share one
     while True:
-        cells: dict[tuple[int, int], list[tuple[float, float, list[Incident]]]] = {}
+        cells: dict[tuple[int, int], list[tuple[float, float, list[Spot]]]] = {}
         for x, y, group in areas:
             cells.setdefault((math.floor(x / cell), math.floor(y / cell)), []).append((x, y, group))
         if len(cells) <= MAX_MARKS or len(cells) == 1:
@@ -187,21 +207,18 @@ def _merge_areas(
     return merged + points
 
 
-def incident_map(
-    incidents: list[Incident], geography: Geography, outline: Outline, map_id: str, subject: str
-) -> IncidentMap:
-    """Return the map of incidents in outline's frame; subject completes '... incidents {subject}'."""
-    marks, missing, outside = place_marks(incidents, outline)
+def incident_map(spots: list[Spot], outline: Outline, map_id: str, subject: str) -> IncidentMap:
+    """Return the map of the incidents' spots in outline's frame; subject completes '... incidents {subject}'."""
+    marks, missing, outside = place_marks(spots, outline)
     approximate = sum(mark.count for mark in marks if mark.approximate)
     exact = sum(mark.count for mark in marks if not mark.approximate)
-    not_shown = {id(incident) for incident in missing + outside}
+    not_shown = {id(spot) for spot in missing + outside}
     shown_by: Counter[str] = Counter()
     hidden_by: Counter[str] = Counter()
     from_coordinates = 0
-    for incident in incidents:
-        county, inferred = county_of(incident, geography)
-        (hidden_by if id(incident) in not_shown else shown_by)[county] += 1
-        from_coordinates += inferred
+    for spot in spots:
+        (hidden_by if id(spot) in not_shown else shown_by)[spot.county] += 1
+        from_coordinates += spot.inferred
     names = sorted(set(shown_by) | set(hidden_by), key=lambda name: (name == NOT_RECORDED, name))
     rows = tuple(CountyRow(name, shown_by[name], hidden_by[name]) for name in names)
     whole = outline.frame.name == "area"
@@ -209,7 +226,7 @@ def incident_map(
     parts = [
         f"{'The 14 counties of the Kansas City area' if whole else 'The central counties of the Kansas City area'} "
         "and the Missouri-Kansas state line, with "
-        f"{_plural(approximate + exact, 'incident', 'incidents')} of {len(incidents)} drawn: "
+        f"{_plural(approximate + exact, 'incident', 'incidents')} of {len(spots)} drawn: "
         f"{approximate} as approximate circles about {APPROXIMATE_RADIUS_KM * 2:g} km across "
         f"(location known to the city only) and {exact} as points."
     ]
@@ -224,7 +241,7 @@ def incident_map(
         map_id,
         outline,
         tuple(marks),
-        len(incidents),
+        len(spots),
         approximate,
         exact,
         len(missing),
@@ -238,8 +255,9 @@ def incident_map(
 
 def locator_map(incident: Incident, geography: Geography, outline: Outline) -> IncidentMap:
     """Return the small locator of one incident; with no coordinates, its county is shaded instead."""
-    marks, missing, outside = place_marks([incident], outline)
-    county, _inferred = county_of(incident, geography)
+    spot = spot_of(incident, geography)
+    marks, missing, outside = place_marks([spot], outline)
+    county = spot.county
     highlight = ""
     if marks and marks[0].approximate:
         how = (
@@ -252,7 +270,7 @@ def locator_map(incident: Incident, geography: Geography, outline: Outline) -> I
         how = "The incident's coordinates lie outside the area, so no mark is drawn."
     else:
         how = "The record has no coordinates for the incident, so no mark is drawn."
-        highlight = dict(outline.counties).get(county, "") if incident.meta["location"].get("county") else ""
+        highlight = dict(outline.counties).get(county, "") if spot.named else ""
         if highlight:
             how += f" {county.split(',')[0]} County, where the record places it, is shaded."
     title = "Where it happened, in the Kansas City area"

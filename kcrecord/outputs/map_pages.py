@@ -15,7 +15,7 @@ import markupsafe
 
 from kcrecord.content.assemble import Incident
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.map_marks import coordinates, incident_map, locator_map
+from kcrecord.outputs.map_marks import Spot, incident_map, locator_map, spot_of
 from kcrecord.outputs.maps import CORE_BOX, FRAMES, Geography, Outline, load_geography
 
 TEMPLATE = "_map.html"
@@ -45,10 +45,10 @@ def outline_files(env: jinja2.Environment, fragments: Fragments) -> dict[str, Ca
     return files
 
 
-def fits_core(incidents: list[Incident]) -> bool:
+def fits_core(spots: list[Spot]) -> bool:
     """Return True when every incident with coordinates lies well inside the core frame (and one does)."""
     west, south, east, north = CORE_BOX
-    points = [point for point in map(coordinates, incidents) if point is not None]
+    points = [spot.point for spot in spots if spot.point is not None]
     margin = 0.03  # degrees: room for an approximate circle's edge
     return bool(points) and all(
         west + margin <= lon <= east - margin and south + margin <= lat <= north - margin for lon, lat in points
@@ -65,8 +65,9 @@ def area_map(
 ) -> markupsafe.Markup:
     """Return the map of incidents (closer in when zoom and they all fit the core) with its key and county table."""
     incidents = list({incident.slug: incident for incident in incidents}.values())  # once each, whatever its roles
-    name = "core" if zoom and fits_core(incidents) else "area"
-    data = incident_map(incidents, geography(fragments), outline(fragments, name), map_id, subject)
+    spots = fragments.each("map-spot", incidents, lambda incident: spot_of(incident, geography(fragments)))
+    name = "core" if zoom and fits_core(spots) else "area"
+    data = incident_map(spots, outline(fragments, name), map_id, subject)
     return markupsafe.Markup(env.get_template(TEMPLATE).module.incident_map(data))  # type: ignore[attr-defined]
 
 

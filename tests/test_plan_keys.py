@@ -1,0 +1,81 @@
+"""A kept plan key is always the key the plan has now (kcrecord/engine/plan_keys.py)."""
+
+from __future__ import annotations
+
+import functools
+import random
+from types import SimpleNamespace
+
+import pytest
+
+from kcrecord.content.recorded import Recorded
+from kcrecord.engine.plan_keys import PlanKeys, plain_parts
+from kcrecord.outputs.render import Job
+
+
+class Model(Recorded):
+    """A model object known by its file, as incidents, agencies and pages are."""
+
+    def __init__(self, rel: str) -> None:
+        object.__setattr__(self, "source", SimpleNamespace(rel=rel))
+
+
+def render_data(*args: object) -> bytes:
+    return b""
+
+
+def render_other(*args: object) -> bytes:
+    return b"other"
+
+
+def closure(value: list[str]):  # a function whose cells can change
+    def render() -> bytes:
+        return repr(value).encode()
+
+    return render
+
+
+def plan(rng: random.Random, models: list[Model], lists: list[list[object]]) -> tuple:
+    """Return a random plan of the kinds the planner makes, some with lists or closures (never kept)."""
+    kind = rng.randrange(5)
+    title = rng.choice(["A title", "Another title", "x" * 90, "x" * 91])
+    if kind == 0:
+        return ("incident.html", "incidents/a/", {"incident": rng.choice(models), "title": title})
+    if kind == 1:
+        func = rng.choice([render_data, render_other])
+        return (functools.partial(func, rng.choice(models), rng.choice(models), title),)
+    if kind == 2:
+        return ("timeline_year.html", "timeline/2020/", {"incidents": rng.choice(lists), "title": title})
+    if kind == 3:
+        return (closure(rng.choice(lists)),)  # type: ignore[arg-type]
+    return ("page.html", "about/", {"page": rng.choice(models), "title": title, "n": rng.choice([3, 10**6])})
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_kept_key_equals_the_plans_key_through_random_replans(seed: int) -> None:
+    rng = random.Random(seed)
+    models = [Model(f"content/incidents/{n}.md") for n in range(4)]
+    lists: list[list[object]] = [[models[0]], [models[1], models[2]]]
+    keys = PlanKeys()
+    for _step in range(200):
+        change = rng.random()
+        if change < 0.2:  # an edited incident: a new object for the same file, or another file
+            models[rng.randrange(len(models))] = Model(f"content/incidents/{rng.randrange(6)}.md")
+        elif change < 0.4:  # a list changed in place (the same object holds other incidents)
+            chosen = rng.choice(lists)
+            chosen.append(rng.choice(models)) if rng.random() < 0.5 or not chosen else chosen.pop()
+        path = rng.choice(["a", "b", "c"])
+        job = Job(path, lambda: b"", plan(rng, models, lists))
+        assert keys(job) == job.plan_key()
+    keys.keep_only({"a"})
+    assert set(keys._kept) <= {"a"}
+
+
+def test_only_plans_of_strings_models_and_plain_functions_are_kept() -> None:
+    model = Model("content/incidents/a.md")
+    assert plain_parts(("t.html", "p/", {"incident": model, "title": "T"})) is not None
+    assert plain_parts((functools.partial(render_data, model, "x"),)) is not None
+    assert plain_parts(("t.html", "p/", {"incidents": [model]})) is None  # a list can change in place
+    assert plain_parts((closure(["x"]),)) is None
+    assert plain_parts((functools.partial(closure(["x"])),)) is None
+    assert plain_parts((functools.partial(len, "x"),)) is None  # a builtin
