@@ -2,15 +2,18 @@
 
 kcrecord/outputs/database_build.py claims that patching the kept working copy (the rows between
 the first and last difference deleted and inserted again with their rowids, the text indexed
-again, VACUUM INTO) gives the same file as a build from nothing. The claim is driven here with
-seeded random sequences of edits to a generated project: incidents added, removed, retitled,
-moved to another date (which reorders every table after them) and given more or fewer people.
+again, VACUUM INTO) gives the same file as a build from nothing, whether it finds the differences
+from the list of blocks it left beside the copy or by reading the copy's rows. The claim is driven
+here with seeded random sequences of edits to a generated project: incidents added, removed,
+retitled, moved to another date (which reorders every table after them) and given more or fewer
+people; and blocks given new tokens for the same rows (a piece made again).
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,20 +22,29 @@ from kcrecord.content.assemble import assemble
 from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
 from kcrecord.outputs import database_build
-from kcrecord.outputs.database import all_values
+from kcrecord.outputs.database import all_blocks
 from kcrecord.outputs.fragments import Fragments
 from tests.record_factory import generated_project, incident_text
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-def values_and_fresh(root: Path) -> tuple[dict[str, list[tuple]], bytes]:
-    """Return the project's database rows and the database made from nothing."""
+def values_and_fresh(root: Path, rng: random.Random | None = None) -> tuple[database_build.Blocks, bytes]:
+    """Return the project's database rows in blocks and the database made from nothing.
+
+    With rng, some blocks get a new token for the same rows, as a piece made again has.
+    """
     content, problems = load_content(root)
     problems += validate(content)
     assert problems == []
     site = assemble(content, commit=COMMIT)
-    return all_values(site, Fragments()), database_build.database_bytes(site, Fragments())
+    blocks = all_blocks(site, Fragments())
+    if rng is not None:
+        blocks = {
+            name: [(f"new-{rng.random()}" if rng.random() < 0.3 else token, rows) for token, rows in runs]
+            for name, runs in blocks.items()
+        }
+    return blocks, database_build.database_bytes(site, Fragments())
 
 
 def generated(root: Path) -> list[Path]:
@@ -80,25 +92,35 @@ def test_a_patched_working_copy_gives_the_bytes_of_a_database_made_from_nothing(
     history = []
     for step in range(8):
         history.append(random_edit(root, rng, step))
-        values, fresh = values_and_fresh(root)
-        if step % 3 == 2:  # the rows the copy holds are read from it
+        values, fresh = values_and_fresh(root, rng)
+        if step % 3 == 2:  # the rows the copy holds are read from it (and the list beside it goes stale)
             patched = database_build._patched(copy, values)  # noqa: SLF001 - the patch itself, never the fallback
-        else:  # after a step of its own, the rows this process left in the copy are used, not read
-            held = database_build._HELD.get(copy)  # noqa: SLF001
-            assert (held is not None and held[0] == database_build.stamp(copy)) == (step % 3 != 0 or step == 0)
+        else:  # after a build of its own, the list of blocks it left is used, no row read
+            assert (database_build.read_held(copy) is not None) == (step % 3 != 0 or step == 0)
             patched = database_build.kept_database(scratch, values)
         assert patched is not None, history
         assert patched == fresh, history
 
 
-def test_the_patch_rewrites_only_the_rows_that_changed(tmp_path: Path) -> None:
-    root = generated_project(tmp_path / "project", 12)
+def test_with_the_list_of_blocks_no_row_is_read(tmp_path: Path) -> None:
+    root = generated_project(tmp_path / "project", 8)
     scratch = tmp_path / "scratch"
     values, _fresh = values_and_fresh(root)
     database_build.kept_database(scratch, values)
-    path = generated(root)[5]
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " One more sentence.\n", encoding="utf-8")
+    path = generated(root)[3]
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Generated", "title: Renamed", 1), "utf-8")
     values, fresh = values_and_fresh(root)
+    statements = traced_statements(lambda: database_build.kept_database(scratch, values), fresh)
+    assert not [s for s in statements if s.startswith(("SELECT *", "SELECT count(*)"))], statements
+    database_build.held_file(database_build.working_copy(scratch)).write_bytes(b"garbage")
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Renamed", "title: Again", 1), "utf-8")
+    values, fresh = values_and_fresh(root)
+    statements = traced_statements(lambda: database_build.kept_database(scratch, values), fresh)
+    assert [s for s in statements if s.startswith("SELECT * FROM")], statements  # an unreadable list: rows read
+
+
+def traced_statements(build: Callable[[], bytes | None], fresh: bytes) -> list[str]:
+    """Return the SQL statements build() ran, checking that it gives fresh."""
     statements: list[str] = []
     connect = sqlite3.connect
 
@@ -109,9 +131,21 @@ def test_the_patch_rewrites_only_the_rows_that_changed(tmp_path: Path) -> None:
 
     database_build.sqlite3.connect = traced  # type: ignore[assignment]
     try:
-        assert database_build.kept_database(scratch, values) == fresh
+        assert build() == fresh
     finally:
         database_build.sqlite3.connect = connect
+    return statements
+
+
+def test_the_patch_rewrites_only_the_rows_that_changed(tmp_path: Path) -> None:
+    root = generated_project(tmp_path / "project", 12)
+    scratch = tmp_path / "scratch"
+    values, _fresh = values_and_fresh(root)
+    database_build.kept_database(scratch, values)
+    path = generated(root)[5]
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " One more sentence.\n", encoding="utf-8")
+    values, fresh = values_and_fresh(root)
+    statements = traced_statements(lambda: database_build.kept_database(scratch, values), fresh)
     inserts = [s for s in statements if s.startswith("INSERT INTO") and "VALUES ('" not in s]
     assert len(inserts) == 1 and inserts[0].startswith('INSERT INTO "incidents"'), inserts
 
@@ -136,7 +170,7 @@ def test_a_damaged_working_copy_is_made_again(tmp_path: Path, damage: str) -> No
     assert database_build._patched(copy, values) == fresh  # noqa: SLF001 - made again, it patches cleanly
 
 
-def test_rows_remembered_by_the_process_are_not_trusted_once_the_copy_changed(tmp_path: Path) -> None:
+def test_the_list_of_blocks_is_not_trusted_once_the_copy_changed(tmp_path: Path) -> None:
     root = generated_project(tmp_path / "project", 6)
     scratch = tmp_path / "scratch"
     values, fresh = values_and_fresh(root)

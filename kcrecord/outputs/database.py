@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from kcrecord.content.assemble import Incident, Site
+from kcrecord.engine.deps import digest
 from kcrecord.outputs.columns import Column, incident_licence
 from kcrecord.outputs.fragments import Fragments, Pieces
 from kcrecord.outputs.tables import DbTable, db_tables
@@ -81,18 +82,29 @@ def incident_values(table: DbTable, site: Site, incident: Incident) -> list[tupl
     return row_values(table.columns, table.incident_rows(incident, site))
 
 
-def table_values(table: DbTable, site: Site, fragments: Fragments, pieces: Pieces | None = None) -> list[tuple]:
-    """Return the table's rows as stored; an incident's rows are made once, then kept (outputs/fragments.py).
+Block = tuple[str, list[tuple]]
+"""A run of a table's rows (one incident's, or a whole small table's) and a token that names them.
+
+Two blocks with one token hold the same rows: an incident's download piece draws its token
+when it is made (kcrecord/outputs/incident_data.py), other blocks are named by a hash of their
+rows. kcrecord/outputs/database_build.py compares tokens to find what changed without reading
+or comparing the rows themselves.
+"""
+
+
+def table_blocks(table: DbTable, site: Site, fragments: Fragments, pieces: Pieces | None = None) -> list[Block]:
+    """Return the table's rows as stored, in blocks; an incident's rows are made once, then kept (fragments.py).
 
     pieces: each incident's download pieces by name (kcrecord/outputs/incident_data.py), when made together.
     """
     if table.incident_rows is None:
-        return row_values(table.columns, table.rows(site))
+        rows = row_values(table.columns, table.rows(site))
+        return [(digest(repr(rows)), rows)]
     name = f"db:{table.name}"
     if pieces is not None:
-        return [values for piece in pieces for values in piece[name]]
+        return [(piece["token"], piece[name]) for piece in pieces]
     made = fragments.each(name, site.incidents, partial(incident_values, table, site))
-    return [values for rows in made for values in rows]
+    return [(digest(repr(rows)), rows) for rows in made]
 
 
 PRAGMAS = (
@@ -106,9 +118,19 @@ PRAGMAS = (
 )
 
 
+def all_blocks(site: Site, fragments: Fragments, pieces: Pieces | None = None) -> dict[str, list[Block]]:
+    """Return every table's rows as stored, in blocks, by table name, in the record's order."""
+    return {table.name: table_blocks(table, site, fragments, pieces) for table in db_tables()}
+
+
 def all_values(site: Site, fragments: Fragments, pieces: Pieces | None = None) -> dict[str, list[tuple]]:
     """Return every table's rows as stored, by table name, in the record's order."""
-    return {table.name: table_values(table, site, fragments, pieces) for table in db_tables()}
+    return flattened(all_blocks(site, fragments, pieces))
+
+
+def flattened(blocks: dict[str, list[Block]]) -> dict[str, list[tuple]]:
+    """Return each table's rows, its blocks joined."""
+    return {name: [row for _token, rows in runs for row in rows] for name, runs in blocks.items()}
 
 
 def schema_statements() -> list[str]:

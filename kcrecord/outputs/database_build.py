@@ -3,20 +3,28 @@
 A build from nothing creates the tables, inserts every row (rowids 1, 2, ... in the record's
 order), indexes the text and copies the result out with VACUUM INTO. When the engine gives the
 fragments a scratch folder (the cache folder's engine/ part), that working copy is kept there and
-the next build patches it instead: for each table it reads the rows the copy holds, finds the
-first and last that differ from the rows wanted now, deletes those and inserts the new ones
-with the same rowids; then it indexes the text again and copies out with VACUUM INTO. The copy
-depends only on what the working database holds (rows in rowid order, the schema, the header
-settings), which the patch makes equal to what a build from nothing inserts, so the bytes are
-the same (tests/test_database_build.py checks it on random sequences of changes). The diff is
-taken against the rows the copy actually holds, never against a record of what was written, so
-a copy left by an interrupted build is only patched further; one that cannot be read, or holds
-rowids out of order, is made again from nothing. Its name carries a hash of the schema and the
-SQLite version, so other code never patches it.
+the next build patches it instead: for each table it finds the first and last rows that differ
+from the rows wanted now, deletes those and inserts the new ones with the same rowids; then it
+indexes the text again and copies out with VACUUM INTO. The copy depends only on what the
+working database holds (rows in rowid order, the schema, the header settings), which the patch
+makes equal to what a build from nothing inserts, so the bytes are the same
+(tests/test_database_build.py checks it on random sequences of changes).
+
+What the copy holds is known in one of two ways. Beside it, each build leaves a list of the
+blocks it wrote (database.Block: each incident's rows, named by a token) with the copy's stamp
+(size, time, inode, SQLite's change counter) taken once the rows were committed. While the
+copy's stamp is that one, the blocks say what it holds, and the patch compares tokens: no row is
+read or compared, and the rows of incidents that did not change are never touched. Otherwise (no
+list, a copy changed since, an interrupted build) the patch reads the rows the copy actually
+holds and compares them with the rows wanted. A copy that cannot be read, or holds rowids out of
+order, is made again from nothing. Its name carries a hash of the schema and the SQLite version,
+so other code never patches it.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -26,8 +34,10 @@ from kcrecord.engine.deps import digest
 from kcrecord.outputs.database import (
     DATABASE,
     PRAGMAS,
-    all_values,
+    Block,
+    all_blocks,
     fill,
+    flattened,
     index_text,
     insert_statement,
     quoted,
@@ -36,19 +46,20 @@ from kcrecord.outputs.database import (
 )
 from kcrecord.outputs.fragments import Fragments, Pieces
 
-Values = dict[str, list[tuple]]
+Blocks = dict[str, list[Block]]
+Held = dict[str, list[tuple[str, int]]]  # table -> (token, number of rows) of each block the copy holds
 
 
 def database_bytes(site: Site, fragments: Fragments | None = None, pieces: Pieces | None = None) -> bytes:
     """Return data/incidents.db: patched from the kept working copy when there is one, else made from nothing."""
     fragments = Fragments() if fragments is None else fragments
-    values = all_values(site, fragments, pieces)
+    blocks = all_blocks(site, fragments, pieces)
     if fragments.scratch is not None:
-        made = kept_database(fragments.scratch, values)
+        made = kept_database(fragments.scratch, blocks)
         if made is not None:
             return made
     with tempfile.TemporaryDirectory(prefix="kcrecord-db-") as folder:
-        return _made_from_nothing(Path(folder) / f"{DATABASE}.db", values)
+        return _made_from_nothing(Path(folder) / f"{DATABASE}.db", blocks)
 
 
 def working_copy(folder: Path) -> Path:
@@ -57,8 +68,9 @@ def working_copy(folder: Path) -> Path:
     return folder / f"{DATABASE}-{signature}.db"
 
 
-_HELD: dict[Path, tuple[tuple, Values]] = {}
-"""Working copy -> (its stamp, the rows it holds), as this process last left it (the preview's next edit)."""
+def held_file(copy: Path) -> Path:
+    """Return the file that lists the blocks the working copy holds, with the copy's stamp."""
+    return copy.with_suffix(".blocks")
 
 
 def stamp(path: Path) -> tuple:
@@ -69,42 +81,60 @@ def stamp(path: Path) -> tuple:
     return (status.st_size, status.st_mtime_ns, status.st_ino, header[24:28])
 
 
-def kept_database(folder: Path, values: Values) -> bytes | None:
+def read_held(copy: Path) -> Held | None:
+    """Return the blocks the working copy holds, when the list beside it was left with the copy as it is now."""
+    try:
+        with open(held_file(copy), "rb") as stream:
+            kept_stamp, held = pickle.load(stream)
+        return held if kept_stamp == stamp(copy) and isinstance(held, dict) else None
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
+def _keep_held(copy: Path, blocks: Blocks) -> None:
+    held = {name: [(token, len(rows)) for token, rows in runs] for name, runs in blocks.items()}
+    handle, temporary = tempfile.mkstemp(prefix=".blocks-", dir=copy.parent)
+    with os.fdopen(handle, "wb") as stream:
+        pickle.dump((stamp(copy), held), stream, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, held_file(copy))
+
+
+def kept_database(folder: Path, blocks: Blocks) -> bytes | None:
     """Return the database made by patching folder's working copy (made there when missing); None if unusable."""
     path = working_copy(folder)
-    held = _HELD.pop(path, None)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for other in folder.glob(f"{DATABASE}-*.db"):
-            if other != path:
-                other.unlink()  # a working copy of another schema: made by this module, never used again
+        ours = (f"{DATABASE}-*.db", f"{DATABASE}-*.blocks", ".blocks-*")
+        for other in [found for pattern in ours for found in folder.glob(pattern)]:
+            if other.stem != path.stem:
+                other.unlink()  # another schema's copy, or a list left half written: made here, never used again
         made = None
         if path.exists():
-            rows = held[1] if held is not None and held[0] == stamp(path) else None
-            made = _patched(path, values, rows)
+            made = _patched(path, blocks, read_held(path))
             if made is None:
                 path.unlink()
         if made is None:
-            made = _made_from_nothing(path, values)
-        _HELD[path] = (stamp(path), values)
+            held_file(path).unlink(missing_ok=True)
+            made = _made_from_nothing(path, blocks)
+        _keep_held(path, blocks)
         return made
     except (OSError, sqlite3.Error):
         return None
 
 
-def _made_from_nothing(path: Path, values: Values) -> bytes:
+def _made_from_nothing(path: Path, blocks: Blocks) -> bytes:
     connection = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
     try:
-        fill(connection, values)
+        fill(connection, flattened(blocks))
         return vacuumed(connection, path.parent)
     finally:
         connection.close()
 
 
-def _patched(path: Path, values: Values, held: Values | None = None) -> bytes | None:
-    """Patch the working copy at path to hold values and return its VACUUM INTO copy; None when it cannot be.
+def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> bytes | None:
+    """Patch the working copy at path to hold blocks and return its VACUUM INTO copy; None when it cannot be.
 
-    held: the rows the copy holds, when known without reading them (else each table is read).
+    held: the blocks the copy holds, when known without reading them (else each table is read).
     """
     connection = sqlite3.connect(path, isolation_level=None)
     try:
@@ -114,8 +144,12 @@ def _patched(path: Path, values: Values, held: Values | None = None) -> bytes | 
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("PRAGMA defer_foreign_keys = ON")  # rows are checked at COMMIT, not between changes
         changed = False
-        for name, rows in values.items():
-            changed = _patch_table(connection, name, rows, None if held is None else held.get(name)) or changed
+        for name, runs in blocks.items():
+            before = None if held is None else held.get(name)
+            if before is not None:
+                changed = _patch_blocks(connection, name, runs, before) or changed
+            else:
+                changed = _patch_table(connection, name, [row for _token, rows in runs for row in rows]) or changed
         if changed:
             index_text(connection)
         connection.execute("COMMIT")
@@ -128,20 +162,44 @@ def _patched(path: Path, values: Values, held: Values | None = None) -> bytes | 
         connection.close()
 
 
-def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple], held: list[tuple] | None) -> bool:
-    """Make the table hold rows with rowids 1, 2, ...; return True when anything changed.
+def _patch_blocks(connection: sqlite3.Connection, name: str, runs: list[Block], held: list[tuple[str, int]]) -> bool:
+    """Make the table hold runs' rows, knowing it holds the blocks held; return True when anything changed."""
+    count = min(len(runs), len(held))
+    first = 0
+    while first < count and runs[first][0] == held[first][0]:
+        first += 1
+    if first == len(runs) == len(held):
+        return False
+    start = sum(number for _token, number in held[:first])  # rows before the first block that differs
+    new_end, old_end = len(runs), len(held)
+    if sum(len(rows) for _token, rows in runs) == sum(number for _token, number in held):
+        while new_end > first and old_end > first and runs[new_end - 1][0] == held[old_end - 1][0]:
+            new_end, old_end = new_end - 1, old_end - 1  # the same blocks at the end: their rows stay
+    removed_to = start + sum(number for _token, number in held[first:old_end])  # to the end when counts differ
+    rows = [row for _token, block in runs[first:new_end] for row in block]
+    _replace_rows(connection, name, start, removed_to, rows)
+    return True
 
-    held: the rows the table holds, when known. Raises sqlite3.Error (a missing table, rowids
-    not 1, 2, ...) when the table cannot be patched.
+
+def _replace_rows(connection: sqlite3.Connection, name: str, start: int, removed_to: int, rows: list[tuple]) -> None:
+    """Delete the rows with rowids start+1 to removed_to and insert rows with rowids from start+1."""
+    connection.execute(f"DELETE FROM {quoted(name)} WHERE rowid > ? AND rowid <= ?", (start, removed_to))
+    connection.executemany(
+        insert_statement(name, with_rowid=True),
+        [(number, *row) for number, row in enumerate(rows, start + 1)],
+    )
+
+
+def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple]) -> bool:
+    """Make the table hold rows with rowids 1, 2, ..., reading the rows it holds; return True when anything changed.
+
+    Raises sqlite3.Error (a missing table, rowids not 1, 2, ...) when the table cannot be patched.
     """
-    if held is not None:
-        old = held
-    else:
-        query = f"SELECT count(*), min(rowid), max(rowid) FROM {quoted(name)}"
-        count, first, last = connection.execute(query).fetchone()
-        if count and (first, last) != (1, count):  # rowids are distinct: 1 to count means 1, 2, ... count
-            raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
-        old = connection.execute(f"SELECT * FROM {quoted(name)} ORDER BY rowid").fetchall()
+    query = f"SELECT count(*), min(rowid), max(rowid) FROM {quoted(name)}"
+    count, first, last = connection.execute(query).fetchone()
+    if count and (first, last) != (1, count):  # rowids are distinct: 1 to count means 1, 2, ... count
+        raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
+    old = connection.execute(f"SELECT * FROM {quoted(name)} ORDER BY rowid").fetchall()
     if old == rows:
         return False
     start = 0
@@ -154,9 +212,5 @@ def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple], h
     else:  # rows added or removed: every row after the first difference moves
         end = len(rows)
     removed_to = end if len(old) == len(rows) else len(old)
-    connection.execute(f"DELETE FROM {quoted(name)} WHERE rowid > ? AND rowid <= ?", (start, removed_to))
-    connection.executemany(
-        insert_statement(name, with_rowid=True),
-        [(number, *row) for number, row in enumerate(rows[start:end], start + 1)],
-    )
+    _replace_rows(connection, name, start, removed_to, rows[start:end])
     return True

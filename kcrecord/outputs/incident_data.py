@@ -5,11 +5,14 @@ The downloads were joined from 12 pieces per incident, one per file or table; at
 looking up and checking 120,000 kept pieces took longer than joining them. As one piece each,
 an incident's download data is looked up, checked and saved once, and made again in one go when
 the incident (or anything else it read) changes. The bytes are those of the pieces made one by
-one (tests/test_fragments.py compares them).
+one (tests/test_fragments.py compares them). Each piece also draws a random token when it is made,
+which names its database rows (database.Block): the database's patch finds the incidents made
+again by their tokens, without comparing rows.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -40,6 +43,8 @@ def incident_data(site: Site, fragments: Fragments) -> Pieces:
     makers = piece_makers(site)
 
     def make(incident: Incident) -> dict[str, Any]:
-        return {name: maker(incident) for name, maker in makers.items()}
+        made = {name: maker(incident) for name, maker in makers.items()}
+        made["token"] = os.urandom(12).hex()  # names these rows for the database's patch (database.Block)
+        return made
 
     return fragments.each("data", site.incidents, make)
