@@ -104,7 +104,7 @@ class Engine:
         self.fragments = Fragments(self.state.pieces)
         self.fragments.scratch = None if cache is None else scratch_folder(cache, out)
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
-        self.plan_keys = PlanKeys()  # kept while what the planner hands each output is the same
+        self.plan_keys = PlanKeys(self.state.plan_keys)  # kept while what the planner hands each output is the same
         self.reader = CachedReader(cache)
         self.renderer = None
         self.bytecode = bytecode_cache(cache)  # compiled templates, shared with worker processes through .cache/
@@ -289,6 +289,7 @@ class Engine:
             written = folder.commit(keep, scan=changed is None)
         self.state.records = {path: record for path, record in self.state.records.items() if path in keep}
         self.plan_keys.keep_only(keep)
+        self.state.plan_keys = self.plan_keys.kept
         self.fragments.forget_gone(now.files)
         self.state.pieces = self.fragments.kept
         if self.search:
