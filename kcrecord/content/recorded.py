@@ -36,6 +36,15 @@ class Recorded:
         return "file:" + source.rel if source is not None else f"{type(self).__name__}:{id(self)}"
 
 
+def slug_of(item: Recorded) -> str:
+    """Return item's slug without noting a read of its file.
+
+    Only for items taken from a list whose read noted which files it holds (coll:<name>,
+    agency-incidents:<slug>): the slug is the file's name, so that key covers it.
+    """
+    return object.__getattribute__(item, "slug")  # type: ignore[no-any-return]
+
+
 def set_reads(item: Recorded, default: dict[str, str], **special: dict[str, str]) -> None:
     """Say what reading item records: default for most attributes, special ones by name."""
     object.__setattr__(item, "_reads", {"": default, **special})

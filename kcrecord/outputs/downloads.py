@@ -15,6 +15,7 @@ from functools import partial
 
 from kcrecord.content.assemble import ROLE_ORDER, Agency, Incident, Site
 from kcrecord.content.coverage import source_key
+from kcrecord.content.recorded import slug_of
 from kcrecord.outputs.columns import Column, Table, incident_licence, outcome_count
 from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.discovery import licence_url_of
@@ -89,7 +90,8 @@ def agency_record(agency: Agency, site: Site) -> dict:
     """Return an agency as plain data: its front matter plus id, URL and incident counts."""
     record = {"id": agency.slug, "url": site.config.base_url + agency.path}
     record.update(jsonable(agency.meta))  # type: ignore[arg-type]
-    record["incidents"] = {role: [i.slug for i in agency.incidents_by_role.get(role, [])] for role in ROLE_ORDER}
+    by_role = agency.incidents_by_role  # notes which incidents name the agency, by role: their slugs are known
+    record["incidents"] = {role: [slug_of(i) for i in by_role.get(role, [])] for role in ROLE_ORDER}
     return record
 
 
@@ -239,9 +241,8 @@ def whole_record_json(site: Site, commit: str, fragments: Fragments, pieces: Pie
 
 
 def _agency_json(agency: Agency, site: Site, fragments: Fragments) -> bytes:
-    """Return the agency's record as written in incidents.json, kept while its incidents stay the same."""
-    slugs = tuple(tuple(i.slug for i in agency.incidents_by_role.get(role, [])) for role in ROLE_ORDER)
-    return fragments.memo(f"agency-json:{agency.slug}", slugs, lambda: json_text(agency_record(agency, site), 2))
+    """Return the agency's record as written in incidents.json, kept while it and the list of its incidents stay."""
+    return fragments.memo(f"agency-json:{agency.slug}", (), lambda: json_text(agency_record(agency, site), 2))
 
 
 def incident_json(site: Site, incident: Incident) -> bytes:

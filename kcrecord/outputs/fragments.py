@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kcrecord.engine.deps import FRAMES, note, note_all, recording, value_fingerprint
+from kcrecord.engine.deps import FRAMES, digest, note, note_all, recording, value_fingerprint
 
 T = TypeVar("T")
 
@@ -87,18 +87,23 @@ class Fragments:
         """Return the incident's piece called name, making it with make(incident) unless a current one is kept."""
         return self._use(f"{name}\0{type(incident).identity_key(incident)}", lambda: make(incident))
 
-    def memo(self, name: str, inputs: Hashable, make: Callable[[], T]) -> T:
+    def memo(self, name: str, inputs: Hashable, make: Callable[[], T], by_reads: bool = False) -> T:
         """Return make(), kept under name and inputs while what it read is unchanged.
 
         A reader records memo:<name> with the value's fingerprint, not all the memo read (a
         value made from every incident would otherwise put every incident in each reader's frame).
+        The fingerprint is a hash of the value, so a memo made again with the same value leaves its
+        readers current; by_reads: a hash of what it read instead, for a value too large to hash
+        each time (the downloads, about 60 MB at 10,000 incidents) whose readers are cheap to make
+        again (the same reads give the same value, so this is never wrong, only less sparing).
         """
         key = f"memo:{name}\0{inputs!r}"
         kept = self.kept.get(key)
         if kept is None or kept.dropped or not self._current(kept):
             with recording() as frame:
                 value = make()
-            kept = self.kept[key] = Kept(value, frame, self.revision, value_fingerprint(value))
+            fingerprint = digest(repr(sorted(frame.items()))) if by_reads else value_fingerprint(value)
+            kept = self.kept[key] = Kept(value, frame, self.revision, fingerprint)
             self.made.append(key)
         note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]

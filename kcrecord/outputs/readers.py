@@ -62,7 +62,7 @@ def plan_readers(
         return made
 
     def files() -> dict[str, bytes]:
-        return fragments.memo("downloads", (), make_files)
+        return fragments.memo("downloads", (), make_files, by_reads=True)  # its readers only pick a file of it
 
     for name, _media in DOWNLOADS + PACKAGED:
         output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"))
