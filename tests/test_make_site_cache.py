@@ -144,3 +144,26 @@ def test_the_page_count_printed_is_the_html_pages_in_the_output_folder(small_pro
         printed = re.search(r"(\d+) pages into", run.out)
         assert printed is not None, run.out
         assert int(printed.group(1)) == len(list(site.rglob("*.html"))) > 10
+
+
+def test_after_an_edit_make_site_reads_each_unchanged_content_file_once(small_project: Path, monkeypatch) -> None:
+    """The fingerprint of the inputs reads every file; the engine looks their parses up by those hashes."""
+    from kcrecord.engine import build_cache
+    from kcrecord.engine.pipeline import Project
+    from kcrecord.engine.pipeline import build as make_site
+
+    project = Project(small_project, small_project / "site")
+    make_site(project, search=False, cache=True)
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    incident.write_text(incident.read_text(encoding="utf-8").replace("title: ", "title: Edited, ", 1))
+    read_again: list[str] = []
+    real = build_cache.read_regular_file
+
+    def counted(path, rel):  # type: ignore[no-untyped-def]
+        read_again.append(rel)
+        return real(path, rel)
+
+    monkeypatch.setattr(build_cache, "read_regular_file", counted)
+    make_site(project, search=False, cache=True)
+    assert set(read_again) == {incident.relative_to(small_project).as_posix()}  # parsed, then kept for next time
+    assert "Edited, " in (small_project / "site" / "index.html").read_text(encoding="utf-8")

@@ -28,6 +28,7 @@ from kcrecord.content.assemble import read_config
 from kcrecord.content.load import Content, SourceFile, read_regular_file, read_source
 from kcrecord.content.markdown_render import MarkdownRenderer
 from kcrecord.content.problems import Problem
+from kcrecord.engine.deps import digest
 
 CACHE_VERSION = "1"
 DATABASE = "markdown.sqlite3"
@@ -206,6 +207,7 @@ class CachedReader:
         self._salt = reader_fingerprint().encode()
         self._db = _open(folder / DATABASE) if folder is not None else None
         self.hits = self.misses = 0
+        self.known: dict[str, str] = {}  # rel -> digest(bytes), as make site's look at the inputs read them, used once
 
     def __call__(self, path: Path, root: Path, kind: str, rel: str | None = None) -> tuple[SourceFile, list[Problem]]:
         """Return the file's SourceFile and problems, parsing it only if its bytes are new."""
@@ -218,10 +220,17 @@ class CachedReader:
         return made
 
     def _key(self, rel: str, full: str, kind: str) -> str | None:
-        raw, _refused = read_regular_file(full, rel)
-        if raw is None:
-            return None  # read_source reports why the file is refused
-        return hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
+        hashed = self.known.pop(rel, None)  # read a moment ago, for the inputs' fingerprint: the same snapshot
+        if hashed is None:
+            raw, _refused = read_regular_file(full, rel)
+            if raw is None:
+                return None  # read_source reports why the file is refused
+            hashed = digest(raw)
+        return self._entry(kind, rel, hashed)
+
+    def _entry(self, kind: str, rel: str, hashed: str) -> str:
+        """Return the key of the file's parse: the reader's code, its kind and path, and the hash of its bytes."""
+        return hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0{hashed}".encode()).hexdigest()
 
     def cached_many(self, files: list[tuple[str, str, str]]) -> dict[str, tuple[SourceFile, list[Problem]]]:
         """Return the files (rel, full path, kind) parsed before from the same bytes, by rel (the others left out)."""
@@ -261,7 +270,7 @@ class CachedReader:
             raw, _refused = read_regular_file(path, rel)
             if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
                 continue
-            key = hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0".encode() + raw).hexdigest()
+            key = self._entry(kind, rel, digest(raw))
             rows.append((key, pickle.dumps((dataclasses.replace(made[0], path=None), made[1]))))
         try:
             with self._db:

@@ -92,6 +92,7 @@ class Engine:
         workers: int | None = None,
         commit: str | None = None,
         save_every_run: bool = True,
+        inputs: dict[str, str] | None = None,
     ) -> None:
         self.root = root
         self.out = out
@@ -106,6 +107,7 @@ class Engine:
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
         self.plan_keys = PlanKeys(self.state.plan_keys)  # kept while what the planner hands each output is the same
         self.reader = CachedReader(cache)
+        self.reader.known = dict(inputs or {})  # each file's hash as make site's fingerprint of the inputs read it
         self.renderer = None
         self.bytecode = bytecode_cache(cache)  # compiled templates, shared with worker processes through .cache/
         self.sources: dict[str, tuple[SourceFile, list[Problem]]] = {}

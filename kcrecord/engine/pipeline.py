@@ -82,9 +82,10 @@ def build(
     check_target(project.out, project.root)  # refuse an output folder the build may not replace, first
     folder = project.cache if cache else None
     inputs = None
+    digests: dict[str, str] = {}  # each input file's hash, as the fingerprint read it (the engine reads none again)
     if folder is not None:
         stamp = commit or git_commit(project.root)
-        inputs = input_fingerprint(project.root, repr((base_url, search)), code_version(), stamp)
+        inputs = input_fingerprint(project.root, repr((base_url, search)), code_version(), stamp, digests)
         kept = unchanged(folder, project.out, inputs)
         if kept is not None and (not search or (project.out / BUNDLE).is_dir()):
             return Built(*kept.counts, pages=html_pages(kept.written))
@@ -98,6 +99,7 @@ def build(
         progress=progress,
         workers=workers,
         commit=commit,
+        inputs=digests if inputs is not None else None,
     )
     outcome = raise_problems(engine.run())
     site = outcome.site

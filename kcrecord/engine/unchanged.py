@@ -33,12 +33,16 @@ class Summary:
     counts: tuple[int, int]  # incidents, agencies
 
 
-def input_fingerprint(root: Path, settings: str, code: str, commit: str) -> str | None:
+def input_fingerprint(
+    root: Path, settings: str, code: str, commit: str, digests: dict[str, str] | None = None
+) -> str | None:
     """Return the fingerprint of everything a build reads, or None when a file is not one the build reads plainly.
 
     The files are those the loader reads (hidden names left out), each read as a regular file
     without following links; a link, a device, a pipe or a file over the size limit anywhere
-    returns None, and the build, which says what is wrong, runs instead.
+    returns None, and the build, which says what is wrong, runs instead. digests, when given,
+    gets the hash of each file's bytes by its path below root: the build that follows looks its
+    parsed files up by them instead of reading every file a second time (build_cache.CachedReader).
     """
     parts = [settings, code, commit]
     found: list[tuple[str, str]] = []
@@ -52,7 +56,10 @@ def input_fingerprint(root: Path, settings: str, code: str, commit: str) -> str 
         data, refused = read_regular_file(path, rel)  # as the loader reads it: a refusal is the build's to report
         if data is None or refused is not None:
             return None
-        parts.append(f"{rel}\0{digest(data)}")
+        hashed = digest(data)
+        parts.append(f"{rel}\0{hashed}")
+        if digests is not None:
+            digests[rel] = hashed
     return digest("\n".join(parts))
 
 
