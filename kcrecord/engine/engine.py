@@ -178,9 +178,8 @@ class Engine:
                     continue
         if changed is None:
             self._read_ahead()
-        total = None  # counted only for a progress bar on a terminal
-        if self.progress is not None and self.progress.enabled:
-            total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md"))
+        bar = self.progress is not None and self.progress.enabled  # counted only for a progress bar on a terminal
+        total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md")) if bar else None
         with stage(self.progress, "Reading content", total) as advance:
 
             def read(path: Path, root: Path, kind: str, rel: str) -> tuple[SourceFile, list[Problem]]:
@@ -347,6 +346,8 @@ class Engine:
         """
         stale, waiting = [], []
         records = self.state.records
+        if check_disk:
+            folder.scan()  # one look at every output file, for this check and for commit's clean-up
         for job in jobs:
             plans[job.path] = self.plan_keys(job)
         candidates = None  # a few jobs (the quick pass): their frames are read; else the index says which to read

@@ -11,6 +11,7 @@ the next build compares every file with what it should be.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -34,6 +35,11 @@ class OutputFolder:
         self._stage: Path | None = None
         self._staged: list[str] = []
         self.changed: list[str] = []
+        self._listing: dict[str, tuple[int, int]] | None = None  # every file's (size, mtime_ns), from scan()
+
+    def scan(self) -> None:
+        """Look at every file in the folder once: unchanged_on_disk and commit's clean-up then use what was seen."""
+        self._listing = listing(self.target, SEARCH_BUNDLE)
 
     def prepare(self) -> None:
         """Clean up after killed builds and refuse a folder the build may not replace."""
@@ -47,20 +53,26 @@ class OutputFolder:
         differs, as after a deploy cache restored the folder with coarser times.
         """
         kept = self.written.get(rel)
-        try:
-            info = os.stat(os.path.join(self.target, rel), follow_symlinks=False)
-        except OSError:
+        if self._listing is not None:
+            seen = self._listing.get(rel)
+        else:
+            try:
+                info = os.stat(os.path.join(self.target, rel), follow_symlinks=False)
+                seen = (info.st_size, info.st_mtime_ns)
+            except OSError:
+                seen = None
+        if seen is None:
             return False
-        if kept is not None and (info.st_size, info.st_mtime_ns) == kept:
+        if seen == kept:
             return True
-        if known_digest is None or (kept is not None and info.st_size != kept[0]):
+        if known_digest is None or (kept is not None and seen[0] != kept[0]):
             return False
         try:
             same = digest((self.target / rel).read_bytes()) == known_digest
         except OSError:
             return False
         if same:
-            self.written[rel] = (info.st_size, info.st_mtime_ns)
+            self.written[rel] = seen
         return same
 
     def put(self, rel: str, data: bytes, known_digest: str | None = None) -> str:
@@ -114,6 +126,7 @@ class OutputFolder:
                 _remove_empty_parents(self.target / rel, self.target)
             changed += gone
         self._staged = []
+        self._listing = None
         self.changed = changed
         return changed
 
@@ -139,15 +152,43 @@ class OutputFolder:
 
     def _remove_others(self, keep: set[str]) -> list[str]:
         removed = []
-        for rel, path in list(output_files(self.target, SEARCH_BUNDLE)):
+        if self._listing is not None:  # seen by scan() at the start: the build itself adds only files in keep
+            present = [(rel, os.path.join(self.target, rel)) for rel in self._listing]
+        else:
+            present = list(output_files(self.target, SEARCH_BUNDLE))
+        for rel, path in present:
             if rel == MARKER or rel in keep:
                 continue
-            os.unlink(path)
+            with contextlib.suppress(FileNotFoundError):  # gone since the scan
+                os.unlink(path)
             self.written.pop(rel, None)
             removed.append(rel)
         for rel in removed:
             _remove_empty_parents(self.target / rel, self.target)
         return sorted(removed)
+
+
+def listing(top: Path, skip: str) -> dict[str, tuple[int, int]]:
+    """Return (size, mtime_ns) of every file below top by its path there, leaving out the top-level folder skip."""
+    found: dict[str, tuple[int, int]] = {}
+    folders = [(str(top), "")]
+    while folders:
+        here, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(here))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if prefix or entry.name != skip:
+                    folders.append((entry.path, prefix + entry.name + "/"))
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            found[prefix + entry.name] = (info.st_size, info.st_mtime_ns)
+    return found
 
 
 def _remove_empty_parents(path: Path, top: Path) -> None:
