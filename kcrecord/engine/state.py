@@ -160,7 +160,7 @@ class Now:
         self.static = static
         self.plans = plans
         self.memos = memos
-        self._seen: dict[str, str] = {"file:" + rel: fingerprint for rel, fingerprint in files.items()}
+        self._seen: dict[str, str] = {}
 
     def __call__(self, key: str) -> str:
         """Return key's fingerprint now ('' when it names nothing that exists).
