@@ -3,7 +3,7 @@
 At 10,000 incidents the pieces (kcrecord/outputs/fragments.py) are about 100 MB pickled, and
 pickling them all took 1.4-1.8 s of a one-edit build. A piece's key names the file it belongs to
 (`list-item\\0file:content/incidents/x.md`), so the pieces are kept in PARTS parts by a hash of
-that file, and the memos (kept without their values) in one more. A part whose pieces are the
+that file, and the memos (the downloads without their value) in one more. A part whose pieces are the
 very objects it was loaded or saved with is not written again: an edit to one incident writes one
 part of the 32, and the memos. Each part carries the code version; a part that cannot be read,
 or is from other code, is left out, and its pieces are made again when used (every piece carries

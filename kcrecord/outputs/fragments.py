@@ -35,10 +35,11 @@ class Kept:
     checked: int = 0
     fingerprint: str = ""  # a memo's value by identity: what its readers record (memo:<name>)
     dropped: bool = False  # a memo kept without its value (made again when used; its fingerprint still holds)
+    heavy: bool = False  # a memo fingerprinted by its reads (memo(by_reads=True)): its value is not saved
 
     def __reduce__(self) -> tuple:
         """Pickle as a plain tuple (a third faster to save and load than a dataclass's dict); checked starts at 0."""
-        return (Kept, (self.value, self.frame, 0, self.fingerprint, self.dropped))
+        return (Kept, (self.value, self.frame, 0, self.fingerprint, self.dropped, self.heavy))
 
 
 class Fragments:
@@ -103,7 +104,7 @@ class Fragments:
             with recording() as frame:
                 value = make()
             fingerprint = digest(repr(sorted(frame.items()))) if by_reads else value_fingerprint(value)
-            kept = self.kept[key] = Kept(value, frame, self.revision, fingerprint)
+            kept = self.kept[key] = Kept(value, frame, self.revision, fingerprint, heavy=by_reads)
             self.made.append(key)
         note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
@@ -160,13 +161,15 @@ class Fragments:
 
 
 def without_memo_values(kept: dict[str, Kept]) -> dict[str, Kept]:
-    """Return the kept values with each memo's value left out (what the cache folder keeps).
+    """Return the kept values with each heavy memo's value left out (what the cache folder keeps).
 
-    A memo's value is made from everything else (the downloads alone are 67 MB at 10,000
-    incidents); its fingerprint and frame are kept, so its readers stay current while it is,
-    and it is made again when something uses it.
+    The downloads are 67 MB at 10,000 incidents and take longer to save and load than to make
+    from their kept pieces; their fingerprint and frame are kept, so their readers stay current
+    while they are, and they are made again when something uses them. The other memos (the
+    area's geography and outlines, the schemas, the totals) are a few KB and are kept whole, so a
+    build after an edit does not make them again.
     """
     return {
-        key: Kept(None, item.frame, 0, item.fingerprint, dropped=True) if key.startswith("memo:") else item
+        key: Kept(None, item.frame, 0, item.fingerprint, dropped=True, heavy=True) if item.heavy else item
         for key, item in kept.items()
     }
