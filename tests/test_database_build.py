@@ -102,13 +102,18 @@ def test_a_patched_working_copy_gives_the_bytes_of_a_database_made_from_nothing(
         assert patched == fresh, history
 
 
-def test_with_the_list_of_blocks_no_row_is_read(tmp_path: Path) -> None:
-    root = generated_project(tmp_path / "project", 8)
+def kept_then_edited(tmp_path: Path, count: int, index: int, edit: Callable[[str], str]) -> tuple[Path, Path, Path]:
+    """Keep a working copy of a generated project's database, then edit one incident; return root, scratch, file."""
+    root = generated_project(tmp_path / "project", count)
     scratch = tmp_path / "scratch"
-    values, _fresh = values_and_fresh(root)
-    database_build.kept_database(scratch, values)
-    path = generated(root)[3]
-    path.write_text(path.read_text(encoding="utf-8").replace("title: Generated", "title: Renamed", 1), "utf-8")
+    database_build.kept_database(scratch, values_and_fresh(root)[0])
+    path = generated(root)[index]
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return root, scratch, path
+
+
+def test_with_the_list_of_blocks_no_row_is_read(tmp_path: Path) -> None:
+    root, scratch, path = kept_then_edited(tmp_path, 8, 3, lambda t: t.replace("title: Generated", "title: Renamed", 1))
     values, fresh = values_and_fresh(root)
     statements = traced_statements(lambda: database_build.kept_database(scratch, values), fresh)
     assert not [s for s in statements if s.startswith(("SELECT *", "SELECT count(*)"))], statements
@@ -138,12 +143,7 @@ def traced_statements(build: Callable[[], bytes | None], fresh: bytes) -> list[s
 
 
 def test_the_patch_rewrites_only_the_rows_that_changed(tmp_path: Path) -> None:
-    root = generated_project(tmp_path / "project", 12)
-    scratch = tmp_path / "scratch"
-    values, _fresh = values_and_fresh(root)
-    database_build.kept_database(scratch, values)
-    path = generated(root)[5]
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " One more sentence.\n", encoding="utf-8")
+    root, scratch, _path = kept_then_edited(tmp_path, 12, 5, lambda t: t.rstrip("\n") + " One more sentence.\n")
     values, fresh = values_and_fresh(root)
     statements = traced_statements(lambda: database_build.kept_database(scratch, values), fresh)
     inserts = [s for s in statements if s.startswith("INSERT INTO") and "VALUES ('" not in s]

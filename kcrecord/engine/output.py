@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kcrecord.engine.deps import digest
-from kcrecord.engine.state import output_files
+from kcrecord.engine.state import listing
 from kcrecord.engine.write import MARKER, MARKER_TEXT, check_target, recover
 
 SEARCH_BUNDLE = "pagefind"  # written by the search index, beside the pages
@@ -152,43 +152,18 @@ class OutputFolder:
 
     def _remove_others(self, keep: set[str]) -> list[str]:
         removed = []
-        if self._listing is not None:  # seen by scan() at the start: the build itself adds only files in keep
-            present = [(rel, os.path.join(self.target, rel)) for rel in self._listing]
-        else:
-            present = list(output_files(self.target, SEARCH_BUNDLE))
-        for rel, path in present:
+        # seen by scan() at the start, when it ran: the build itself adds only files in keep
+        present = self._listing if self._listing is not None else listing(self.target, SEARCH_BUNDLE)
+        for rel in list(present):
             if rel == MARKER or rel in keep:
                 continue
             with contextlib.suppress(FileNotFoundError):  # gone since the scan
-                os.unlink(path)
+                os.unlink(os.path.join(self.target, rel))
             self.written.pop(rel, None)
             removed.append(rel)
         for rel in removed:
             _remove_empty_parents(self.target / rel, self.target)
         return sorted(removed)
-
-
-def listing(top: Path, skip: str) -> dict[str, tuple[int, int]]:
-    """Return (size, mtime_ns) of every file below top by its path there, leaving out the top-level folder skip."""
-    found: dict[str, tuple[int, int]] = {}
-    folders = [(str(top), "")]
-    while folders:
-        here, prefix = folders.pop()
-        try:
-            entries = list(os.scandir(here))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if prefix or entry.name != skip:
-                    folders.append((entry.path, prefix + entry.name + "/"))
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            found[prefix + entry.name] = (info.st_size, info.st_mtime_ns)
-    return found
 
 
 def _remove_empty_parents(path: Path, top: Path) -> None:

@@ -15,7 +15,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -131,15 +131,27 @@ def keep_pickled(target: Path, value: object) -> None:
         return
 
 
-def output_files(out: Path, skip: str) -> Iterator[tuple[str, str]]:
-    """Yield (path below out, full path) for every file in out, leaving out the top-level folder skip."""
-    top = str(out)
-    for here, folders, files in os.walk(top):
-        prefix = "" if here == top else here[len(top) + 1 :].replace(os.sep, "/") + "/"
-        if not prefix:
-            folders[:] = [name for name in folders if name != skip]
-        for name in files:
-            yield prefix + name, os.path.join(here, name)
+def listing(top: Path, skip: str) -> dict[str, tuple[int, int]]:
+    """Return (size, mtime_ns) of every file below top by its path there, leaving out the top-level folder skip."""
+    found: dict[str, tuple[int, int]] = {}
+    folders = [(str(top), "")]
+    while folders:
+        here, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(here))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if prefix or entry.name != skip:
+                    folders.append((entry.path, prefix + entry.name + "/"))
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            found[prefix + entry.name] = (info.st_size, info.st_mtime_ns)
+    return found
 
 
 class Now:

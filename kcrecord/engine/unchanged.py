@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kcrecord.content.load import ignored, read_regular_file
 from kcrecord.engine.deps import digest
-from kcrecord.engine.state import STATE_FOLDER, keep_pickled, output_files
+from kcrecord.engine.state import STATE_FOLDER, keep_pickled, listing
 from kcrecord.engine.write import MARKER
 from kcrecord.outputs.search_index import BUNDLE
 
@@ -106,14 +106,13 @@ def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
     if not isinstance(summary, Summary) or summary.inputs != inputs:
         return None
     seen = 0
-    for rel, path in output_files(out, BUNDLE):
+    for rel, found in listing(out, BUNDLE).items():  # (size, mtime_ns) of each file
         if rel == MARKER:
             continue
         kept = summary.written.get(rel)
         if kept is None:
             return None  # a file the build did not write: the build removes it
-        info = os.stat(path, follow_symlinks=False)
-        if (info.st_size, info.st_mtime_ns) != kept:
+        if found != kept:
             return None
         seen += 1
     return summary if seen == len(summary.written) else None

@@ -123,11 +123,6 @@ def all_blocks(site: Site, fragments: Fragments, pieces: Pieces | None = None) -
     return {table.name: table_blocks(table, site, fragments, pieces) for table in db_tables()}
 
 
-def all_values(site: Site, fragments: Fragments, pieces: Pieces | None = None) -> dict[str, list[tuple]]:
-    """Return every table's rows as stored, by table name, in the record's order."""
-    return flattened(all_blocks(site, fragments, pieces))
-
-
 def flattened(blocks: dict[str, list[Block]]) -> dict[str, list[tuple]]:
     """Return each table's rows, its blocks joined."""
     return {name: [row for _token, rows in runs for row in rows] for name, runs in blocks.items()}
