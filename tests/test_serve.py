@@ -310,8 +310,9 @@ def test_preview_never_replaces_site(small_project: Path) -> None:
         path.write_text(path.read_text().replace("Officer fires at man", "Officer shoots at man"), encoding="utf-8")
         wait_for(lambda: b"Officer shoots at man" in get(running, "/timeline/")[2])
         wait_for(lambda: running.preview.builder.pending == 0)
+        # The refresh is asked for once the update is shown, a moment after pending drops to 0: wait for it.
+        wait_for(lambda: running.preview.search.runs >= 2, seconds=60)  # indexed again after the edit
         assert running.preview.search.wait(60)
-        assert running.preview.search.runs >= 2  # indexed again after the edit
     finally:
         running.stop()
     after = {
