@@ -10,8 +10,9 @@ from kcrecord.content.assemble import Site
 from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.problems import ContentError
 from kcrecord.engine.engine import Engine, Outcome
+from kcrecord.engine.input_hashes import INPUT_HASHES, KnownHashes
 from kcrecord.engine.progress import Progress
-from kcrecord.engine.state import code_version
+from kcrecord.engine.state import STATE_FOLDER, code_version
 from kcrecord.engine.unchanged import Summary, forget, input_fingerprint, remember, unchanged
 from kcrecord.engine.write import check_target
 from kcrecord.outputs.search_index import BUNDLE
@@ -85,7 +86,9 @@ def build(
     digests: dict[str, str] = {}  # each input file's hash, as the fingerprint read it (the engine reads none again)
     if folder is not None:
         stamp = commit or git_commit(project.root)
-        inputs = input_fingerprint(project.root, repr((base_url, search)), code_version(), stamp, digests)
+        known = KnownHashes(folder / STATE_FOLDER / INPUT_HASHES)  # files not written since are not read again
+        inputs = input_fingerprint(project.root, repr((base_url, search)), code_version(), stamp, digests, known)
+        known.save()
         kept = unchanged(folder, project.out, inputs)
         if kept is not None and (not search or (project.out / BUNDLE).is_dir()):
             return Built(*kept.counts, pages=html_pages(kept.written))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kcrecord.content.load import ignored, read_regular_file
 from kcrecord.engine.deps import digest
+from kcrecord.engine.input_hashes import KnownHashes, Status, status_of
 from kcrecord.engine.state import STATE_FOLDER, keep_pickled, listing
 from kcrecord.engine.write import MARKER
 from kcrecord.outputs.search_index import BUNDLE
@@ -34,7 +35,12 @@ class Summary:
 
 
 def input_fingerprint(
-    root: Path, settings: str, code: str, commit: str, digests: dict[str, str] | None = None
+    root: Path,
+    settings: str,
+    code: str,
+    commit: str,
+    digests: dict[str, str] | None = None,
+    known: KnownHashes | None = None,
 ) -> str | None:
     """Return the fingerprint of everything a build reads, or None when a file is not one the build reads plainly.
 
@@ -43,28 +49,38 @@ def input_fingerprint(
     returns None, and the build, which says what is wrong, runs instead. digests, when given,
     gets the hash of each file's bytes by its path below root: the build that follows looks its
     parsed files up by them instead of reading every file a second time (build_cache.CachedReader).
+    known: the hashes the last build took; a file whose status is unchanged is not read again
+    (kcrecord/engine/input_hashes.py), and known gets this build's.
     """
+    known = KnownHashes(None) if known is None else known
     parts = [settings, code, commit]
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, Status | None]] = []
     for folder in FOLDERS:
         files = _plain_files(os.path.join(root, folder), folder + "/")
         if files is None:
             return None
         found += files
-    found.append(("site.yaml", os.path.join(root, "site.yaml")))
-    for rel, path in found:
-        data, refused = read_regular_file(path, rel)  # as the loader reads it: a refusal is the build's to report
-        if data is None or refused is not None:
-            return None
-        hashed = digest(data)
+    site_yaml = os.path.join(root, "site.yaml")
+    try:
+        found.append(("site.yaml", site_yaml, status_of(os.lstat(site_yaml))))
+    except OSError:
+        return None
+    for rel, path, status in found:
+        hashed = known.get(rel, status)
+        if hashed is None:
+            data, refused = read_regular_file(path, rel)  # as the loader reads it: a refusal is the build's to report
+            if data is None or refused is not None:
+                return None
+            hashed = digest(data)
+            known.put(rel, status, hashed)
         parts.append(f"{rel}\0{hashed}")
         if digests is not None:
             digests[rel] = hashed
     return digest("\n".join(parts))
 
 
-def _plain_files(top: str, prefix: str) -> list[tuple[str, str]] | None:
-    """Return (path below the project, full path) of each file below top, sorted; None for a link or special file."""
+def _plain_files(top: str, prefix: str) -> list[tuple[str, str, Status | None]] | None:
+    """Return (path below the project, full path, status) of each file below top, sorted; None for a link, a pipe..."""
     if os.path.islink(top):
         return None
     found = []
@@ -83,7 +99,11 @@ def _plain_files(top: str, prefix: str) -> list[tuple[str, str]] | None:
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, rel + entry.name + "/"))
             elif entry.is_file(follow_symlinks=False):
-                found.append((rel + entry.name, entry.path))
+                try:
+                    status = status_of(entry.stat(follow_symlinks=False))
+                except FileNotFoundError:
+                    status = None  # gone since the folder was listed: read_regular_file says so
+                found.append((rel + entry.name, entry.path, status))
             else:
                 return None
     return sorted(found)
