@@ -39,8 +39,12 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def clean(root: Path, out: Path) -> tuple[dict[str, bytes] | None, list]:
-    """Build from nothing into out; return its files, or None and the problems."""
-    outcome = Engine(root, out, search=False, commit=COMMIT).run()
+    """Build from nothing into out, in this process alone; return its files, or None and the problems.
+
+    One process: the builds compared with it make their outputs in worker processes, the incident
+    pages there while the lists and downloads are made in the engine's own (kcrecord/engine/parallel.py).
+    """
+    outcome = Engine(root, out, search=False, commit=COMMIT, workers=1).run()
     return (None, outcome.problems) if outcome.problems else (tree(out), [])
 
 

@@ -68,10 +68,13 @@ def make_one(job: Job) -> tuple[bytes, dict[str, str]]:
 def make_all(
     jobs: list[Job], fragments: Fragments, workers: int | None, advance: Callable[[], None]
 ) -> Iterator[tuple[str, bytes, dict[str, str]]]:
-    """Yield (path, bytes, frame) for every job: each incident's own outputs on every core, then the rest here.
+    """Yield (path, bytes, frame) for every job: each incident's own outputs on every core, the rest here meanwhile.
 
     The lists, downloads and feeds share each incident's pieces, so they are made in this process,
-    after the workers have sent back the pieces the incident pages made.
+    while the workers make the incident pages (which make other pieces: their maps); the pieces
+    the workers send back are kept as if made here. A piece or memo made on both sides has the same
+    value and frame either way (a piece is a function of what it reads), so which copy is kept
+    does not matter.
     """
     count = worker_count(workers)
     own = [job for job in jobs if _own_output(job.path)]
@@ -81,12 +84,8 @@ def make_all(
             advance()
             yield job.path, data, frame
         return
-    yield from _in_workers(own, fragments, count, advance)
-    for job in jobs:
-        if not _own_output(job.path):
-            data, frame = make_one(job)
-            advance()
-            yield job.path, data, frame
+    rest = [job for job in jobs if not _own_output(job.path)]
+    yield from _in_workers(own, rest, fragments, count, advance)
 
 
 def _own_output(path: str) -> bool:
@@ -96,16 +95,21 @@ def _own_output(path: str) -> bool:
 
 
 def _in_workers(
-    jobs: list[Job], fragments: Fragments, count: int, advance: Callable[[], None]
+    jobs: list[Job], rest: list[Job], fragments: Fragments, count: int, advance: Callable[[], None]
 ) -> Iterator[tuple[str, bytes, dict[str, str]]]:
-    """Yield what the workers made, each worker taking chunks of jobs in turn; keep the pieces they made."""
+    """Yield what the workers made, each worker taking chunks of jobs in turn, and rest made here meanwhile."""
     global _JOBS, _FRAGMENTS
     _JOBS, _FRAGMENTS = jobs, fragments
     chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     context = multiprocessing.get_context("fork")
     try:
         with context.Pool(count) as pool:
-            for made, pieces in pool.imap(_make_chunk, chunks):
+            results = pool.imap(_make_chunk, chunks)  # the pool's threads gather them while this process works
+            for job in rest:
+                data, frame = make_one(job)
+                advance()
+                yield job.path, data, frame
+            for made, pieces in results:
                 for key, kept in pieces.items():
                     kept.checked = fragments.revision  # made from this revision's inputs
                     fragments.kept[key] = kept
