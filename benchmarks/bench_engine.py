@@ -416,7 +416,7 @@ def main() -> int:
                 stage_text = ", ".join(f"{name} {value:.2f} s" for name, value in stages.items())
                 print(
                     f"- {names[key]}: {stats.get('seconds', 0):.2f} s, self peak {stats.get('self_peak_mb', 0):.0f} MB,"
-                    f" children peak {stats.get('children_peak_mb', 0):.0f} MB"
+                    f" children peak {stats.get('children_peak_mb', 0):.0f} MB (forked: counts shared pages)"
                     + (f"; stages: {stage_text}" if stage_text else "")
                 )
         else:

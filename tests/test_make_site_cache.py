@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 from kcrecord.content.load import MAX_FILE_BYTES
 from kcrecord.engine.kept_pieces import MEMOS, part_file, part_of
+from kcrecord.engine.state import LEFT_AFTER, keep_pickled
 from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
 from tests.hostile import run_cli
@@ -170,3 +172,21 @@ def test_after_an_edit_make_site_reads_each_unchanged_content_file_once(small_pr
     make_site(project, search=False, cache=True)
     assert set(read_again) == {incident.relative_to(small_project).as_posix()}  # parsed, then kept for next time
     assert "Edited, " in (small_project / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_temporary_file_left_by_a_killed_build_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    """keep_pickled writes through `.<name>-*` temporaries; one an hour old was left by a build that was killed."""
+    target = tmp_path / "engine" / "build.summary"
+    target.parent.mkdir()
+    left = target.parent / f".{target.name}-killed"
+    left.write_bytes(b"")
+    old = time.time() - LEFT_AFTER - 60
+    os.utime(left, (old, old))
+    writing = target.parent / f".{target.name}-another-build-writing-now"
+    writing.write_bytes(b"")
+    other = target.parent / ".other.pickle-killed"  # another target's: its own next write removes it
+    other.write_bytes(b"")
+    os.utime(other, (old, old))
+    keep_pickled(target, {"a": 1})
+    assert target.is_file() and not left.exists()
+    assert writing.exists() and other.exists()

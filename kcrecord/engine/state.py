@@ -11,10 +11,12 @@ cannot be read is a cold build, never an error.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -29,6 +31,7 @@ from kcrecord.engine.kept_pieces import Parts, load_pieces, save_pieces
 from kcrecord.outputs.fragments import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
+LEFT_AFTER = 3600  # seconds: a temporary file of the cache folder older than this was left by a build killed
 STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
 
@@ -120,13 +123,21 @@ def pieces_folder(cache: Path, out: Path) -> Path:
 
 
 def keep_pickled(target: Path, value: object) -> None:
-    """Pickle value into target through a temporary file; a cache folder that cannot be written is skipped."""
+    """Pickle value into target through a temporary file; a cache folder that cannot be written is skipped.
+
+    A temporary file left by a build that was killed while writing it is removed by the next
+    write of the same target, once it is LEFT_AFTER seconds old (no write takes that long).
+    """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
         with os.fdopen(handle, "wb") as stream, collector_paused():
             pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
+        left = time.time() - LEFT_AFTER
+        for other in target.parent.glob(f".{glob.escape(target.name)}-*"):
+            if other.stat().st_mtime < left:
+                other.unlink()
     except OSError:
         return
 
