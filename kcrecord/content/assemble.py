@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from operator import attrgetter
 from urllib.parse import urlsplit
 
@@ -16,7 +17,18 @@ from kcrecord.content.site_model import ROLE_ORDER, Agency, Config, History, Inc
 from kcrecord.content.validate import vocabularies_of
 from kcrecord.engine.deps import digest
 
-__all__ = ["ROLE_ORDER", "Agency", "Config", "History", "Incident", "Page", "Site", "assemble", "read_config"]
+__all__ = [
+    "ROLE_ORDER",
+    "Agency",
+    "Config",
+    "History",
+    "Incident",
+    "Page",
+    "Site",
+    "assemble",
+    "incidents_named",
+    "read_config",
+]
 
 
 def read_config(content: Content, base_url: str | None = None) -> Config:
@@ -64,6 +76,7 @@ def assemble(
     commit: str = "unknown",
     previous: Site | None = None,
     history: dict[str, tuple[Change, ...]] | None = None,
+    edited: list[SourceFile] | None = None,
 ) -> Site:
     """Build the site model from content that has passed validation.
 
@@ -73,6 +86,8 @@ def assemble(
     are taken from previous with the edited incidents swapped in (an edit costs no loop over
     every incident's attributes).
     history maps an incident file's path to the commits that changed it (kcrecord/content/history.py).
+    edited: when the caller knows them, the incident files read again since previous was assembled,
+    every other file being the very object it was then (and site.yaml too); only these are looked at.
     """
     config = read_config(content, base_url)
     renderer = renderer or MarkdownRenderer(config.base_path)
@@ -80,9 +95,9 @@ def assemble(
     pages = _pages(content, renderer)
     history_model = History(history or {})
     if previous is not None:
-        edited = _swap_edited(content, config, renderer, previous, agencies)
-        if edited is not None:
-            incidents, drafts, index = edited
+        swapped = _swap_edited(content, config, renderer, previous, agencies, edited)
+        if swapped is not None:
+            incidents, drafts, index = swapped
             return _site(config, incidents, agencies, pages, commit, history_model, drafts, index, previous)
     incidents = []
     drafts = []
@@ -157,6 +172,7 @@ def _site(
         index = {
             "by_source": {id(source): incident for source, incident in zip(sources, incidents, strict=True)},
             "by_rel": {source.rel: incident for source, incident in zip(sources, incidents, strict=True)},
+            "by_slug": {source.slug: incident for source, incident in zip(sources, incidents, strict=True)},
         }
     index["drafts"] = {id(source): source for source in drafts}  # the sources are kept alive: ids stay unique
     object.__setattr__(site, "_index", index)  # for the next assembly's edits (_swap_edited)
@@ -164,7 +180,12 @@ def _site(
 
 
 def _swap_edited(
-    content: Content, config: Config, renderer: MarkdownRenderer, previous: Site, agencies: dict[str, Agency]
+    content: Content,
+    config: Config,
+    renderer: MarkdownRenderer,
+    previous: Site,
+    agencies: dict[str, Agency],
+    edited: list[SourceFile] | None = None,
 ) -> tuple[list[Incident], list[SourceFile], dict[str, dict]] | None:
     """Return previous's incidents with the edited ones swapped in, the drafts and the new index, or None.
 
@@ -179,13 +200,17 @@ def _swap_edited(
     by_source, by_rel, drafts_before = index["by_source"], index["by_rel"], index["drafts"]
     drafts, swapped = [], {}
     published = 0
-    for source in content.files["incidents"]:
+    if edited is not None:  # every other incident file is the very object previous was assembled from
+        drafts = list(drafts_before.values())
+        published = len(previous.incidents) - sum(1 for source in edited if source.rel in by_rel)
+    for source in content.files["incidents"] if edited is None else edited:
         kept = by_source.get(id(source))
         if kept is not None and object.__getattribute__(kept, "source") is source:
             published += 1
             continue
         if drafts_before.get(id(source)) is source:
-            drafts.append(source)
+            if edited is None:
+                drafts.append(source)
             continue
         old = by_rel.get(source.rel)
         if old is None or source.meta.get("draft"):
@@ -207,9 +232,15 @@ def _swap_edited(
             group = list(object.__getattribute__(agencies[agency_id], "incidents_by_role")[role])
             group[[id(i) for i in group].index(old_id)] = new
             agencies[agency_id].incidents_by_role[role] = group
-    new_index = {"by_source": dict(by_source), "by_rel": dict(by_rel)}
+    new_index = {"by_source": dict(by_source), "by_rel": dict(by_rel), "by_slug": dict(index["by_slug"])}
     for new in swapped.values():
         source = object.__getattribute__(new, "source")
         del new_index["by_source"][id(object.__getattribute__(by_rel[source.rel], "source"))]
-        new_index["by_source"][id(source)] = new_index["by_rel"][source.rel] = new
+        new_index["by_source"][id(source)] = new_index["by_rel"][source.rel] = new_index["by_slug"][source.slug] = new
     return [swapped.get(id(i), i) for i in previous.incidents], drafts, new_index
+
+
+def incidents_named(site: Site, slugs: Collection[str]) -> list[Incident]:
+    """Return the published incidents with these slugs, in the site's order (looked up, not searched for)."""
+    by_slug = site.__dict__["_index"]["by_slug"] if "_index" in site.__dict__ else {i.slug: i for i in site.incidents}
+    return sorted((by_slug[slug] for slug in set(slugs) if slug in by_slug), key=attrgetter("sort_key"))

@@ -1,8 +1,10 @@
 """The one build engine: make site, make check and make serve all run these stages.
 
-1. load: read site.yaml and every content file (kcrecord/content/load.py decides which files are
-   content, for every command alike); a file not changed since the last update is not read again.
-2. check: the whole-site checks, and each file's own checks, kept per file (and what they read).
+1. load (kcrecord/engine/loading.py): read site.yaml and every content file (kcrecord/content/load.py
+   decides which files are content, for every command alike); a file not changed since the last
+   update is not read again, and the files read again in place are logged for the stages below.
+2. check (kcrecord/engine/checks.py): the whole-site checks, and each file's own checks, kept per
+   file (and what they read); after in-place edits only the edited files are looked at.
 3. assemble the site model (Markdown comes from the cache folder).
 4. plan every output, then make only those new or stale: stale when a key it read last time
    (kcrecord/engine/deps.py; found through kcrecord/engine/read_index.py) has another fingerprint
@@ -30,20 +32,17 @@ from kcrecord.content.load import (
     KINDS,
     Content,
     SourceFile,
-    content_entries,
-    load_content,
     project_files,
     read_regular_file,
-    read_source,
 )
 from kcrecord.content.problems import Problem
-from kcrecord.content.record_coverage import record_spans
-from kcrecord.content.validate import agency_ids_of, base_url_problem, check_file, check_site, vocabularies_of
+from kcrecord.content.validate import base_url_problem
 from kcrecord.engine import parallel
 from kcrecord.engine.build_cache import CachedReader, cached_renderer
-from kcrecord.engine.collector import collector_paused
+from kcrecord.engine.checks import Checker
 from kcrecord.engine.deps import digest
 from kcrecord.engine.jinja_cache import bytecode_cache
+from kcrecord.engine.loading import Loader
 from kcrecord.engine.output import OutputFolder
 from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
@@ -108,124 +107,54 @@ class Engine:
         self.plan_keys = PlanKeys(self.state.plan_keys)  # kept while what the planner hands each output is the same
         self.reader = CachedReader(cache)
         self.reader.known = dict(inputs or {})  # each file's hash as make site's fingerprint of the inputs read it
+        self.loader = Loader(root, self.reader, workers, progress)  # stage 1 (kcrecord/engine/loading.py)
+        self.edits = self.loader.edits  # which files each load read again in place (kcrecord/engine/edit_log.py)
         self.renderer = None
         self.bytecode = bytecode_cache(cache)  # compiled templates, shared with worker processes through .cache/
-        self.sources: dict[str, tuple[SourceFile, list[Problem]]] = {}
         self.site: Site | None = None
         self.commit: str | None = None
         self.fixed_commit = commit  # the commit to stamp instead of git's (tests)
         self.history: dict | None = None
         self._changed = False  # whether the state has anything new to save
-        self._last_load: tuple[Content, list[Problem]] | None = None
-        self._positions: dict[str, tuple[str, int]] = {}  # content file -> (kind, place) in the last load
         self.save_every_run = save_every_run  # False: only full runs save the state (the preview, between edits)
+        self.checker = Checker()
+        self._checked_at: int | None = None  # the load each stage last worked from (EditLog numbers)
+        self._digests_at: int | None = None
+        self._digests: dict[str, str] = {}
+        self._site_at: int | None = None
 
     # -- stages 1 and 2 --------------------------------------------------------------------
 
     def load(self, changed: Iterable[Path] | None = None) -> tuple[Content, list[Problem]]:
         """Read everything (changed None) or only the changed files again; return the content and its problems."""
-        if changed is not None:
-            changed = list(changed)
-            edited = self._edited_in_place(changed)
-            if edited is not None:
-                return edited
-        with collector_paused():  # the parsed files live to the end: the collector would walk them over and over
-            loaded = self._load_all(changed)
-        content = loaded[0]
-        self._last_load = (content, list(loaded[1]))
-        self._positions = {s.rel: (kind, n) for kind in KINDS for n, s in enumerate(content.files[kind])}
-        return loaded
-
-    def _edited_in_place(self, changed: list[Path]) -> tuple[Content, list[Problem]] | None:
-        """Return the last load with the changed files read again, when each is a content file that load read.
-
-        Anything else (a file added, removed or renamed, a folder, site.yaml, a template, a static
-        file) returns None, and the whole loader runs: it alone decides which files are content.
-        """
-        if self._last_load is None:
-            return None
-        content, problems = self._last_load
-        root = self.root.resolve()
-        edited: dict[str, Path] = {}
-        for path in changed:
-            try:
-                rel = path.resolve().relative_to(root).as_posix()
-            except (ValueError, OSError):
-                return None
-            full = self.root / rel
-            if rel not in self._positions or full.is_symlink() or not full.is_file():
-                return None
-            edited[rel] = full
-        files = {kind: list(sources) for kind, sources in content.files.items()}
-        found = [problem for problem in problems if problem.path not in edited]
-        for rel, full in edited.items():
-            kind, index = self._positions[rel]
-            source, file_problems = self.sources[rel] = self.reader(full, self.root, kind)
-            files[kind][index] = source
-            found += file_problems
-        content = Content(content.root, content.config, content.config_rel, files)
-        self._last_load = (content, found)
-        return content, list(found)
-
-    def _load_all(self, changed: list[Path] | None) -> tuple[Content, list[Problem]]:
-        if changed is None:
-            self.sources = {}
-        else:
-            for path in changed:
-                try:
-                    self.sources.pop(path.resolve().relative_to(self.root.resolve()).as_posix(), None)
-                except ValueError:
-                    continue
-        if changed is None:
-            self._read_ahead()
-        bar = self.progress is not None and self.progress.enabled  # counted only for a progress bar on a terminal
-        total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md")) if bar else None
-        with stage(self.progress, "Reading content", total) as advance:
-
-            def read(path: Path, root: Path, kind: str, rel: str) -> tuple[SourceFile, list[Problem]]:
-                kept = self.sources.get(rel)
-                if kept is None:
-                    kept = self.sources[rel] = self.reader(path, root, kind, rel)
-                advance()
-                return kept
-
-            return load_content(self.root, read)
-
-    def _read_ahead(self) -> None:
-        """Parse the content files the cache does not hold, on every core (a cold build's longest stage)."""
-        wanted = [
-            (rel, full, kind)
-            for kind in KINDS
-            for rel, full in content_entries(self.root, self.root / "content" / kind, [])
-            if rel.endswith(".md") and rel not in self.sources
-        ]
-        found = self.reader.cached_many(wanted)
-        self.sources.update(found)
-        missing = [(Path(full), self.root, kind, rel) for rel, full, kind in wanted if rel not in found]
-        with stage(self.progress, "Parsing", len(missing)):
-            made = parallel.fork_map(self.workers)(_parse, missing)
-        for request, result in zip(missing, made, strict=True):
-            self.sources[request[3]] = result
-        self.reader.store_many([(*request, result) for request, result in zip(missing, made, strict=True)])
+        return self.loader.load(changed)
 
     def check(self, content: Content) -> list[Problem]:
         """Return every problem: the whole-site checks, and each file's own (kept while what they read is unchanged)."""
         with stage(self.progress, "Checking"):
-            problems = check_site(content)
-            vocabularies = vocabularies_of(content)
-            agency_ids = agency_ids_of(content)
-            spans = record_spans(content)
-            context = digest(repr((vocabularies, sorted(agency_ids), spans, time.strftime("%Y-%m-%d"))))
-            checks = self.state.checks  # rel -> ((digest, context), problems), changed in place
-            sources = [source for kind in KINDS for source in content.files[kind]]
-            todo = [s for s in sources if checks.get(s.rel, _NOT_CHECKED)[0] != (s.digest, context)]
-            found = parallel.fork_map(self.workers)(lambda s: check_file(s, vocabularies, agency_ids, spans), todo)
-            checks.update((s.rel, ((s.digest, context), made)) for s, made in zip(todo, found, strict=True))
-            if len(checks) != len(sources):  # files gone (each file now is in checks)
-                self.state.checks = checks = {s.rel: checks[s.rel] for s in sources}
-            self._changed = self._changed or bool(todo)
-            problems += [problem for source in sources for problem in checks[source.rel][1]]
-            return sorted(set(problems))
+            edited = self.edits.since(self._checked_at)
+            sources = None if edited is None else [self.loader.source(content, rel) for rel in sorted(edited)]
+            mapper = parallel.fork_map(self.workers)
+            problems, self.state.checks, made = self.checker.check(content, self.state.checks, sources, mapper)
+            self._changed = self._changed or made
+            self._checked_at = self.edits.version
+            return problems
+
+    @property
+    def sources(self) -> dict[str, tuple[SourceFile, list[Problem]]]:
+        """Return each content file read, parsed, with its problems, by its path below the project."""
+        return self.loader.sources
+
+    def _file_digests(self, content: Content) -> dict[str, str]:
+        """Return each content file's hash by its path (after in-place edits, the last ones with theirs changed)."""
+        edited = self.edits.since(self._digests_at)
+        if edited is None:
+            self._digests = {source.rel: source.digest for kind in KINDS for source in content.files[kind]}
+        else:
+            self._digests = dict(self._digests)
+            self._digests.update((rel, self.loader.source(content, rel).digest) for rel in edited)
+        self._digests_at = self.edits.version
+        return self._digests
 
     # -- a whole run -----------------------------------------------------------------------
 
@@ -256,7 +185,7 @@ class Engine:
         plans: dict[str, str] = {}  # filled by _stale, once every output is planned
         now = Now(
             site,
-            _file_digests(content),
+            self._file_digests(content),
             templates.fingerprints,
             {rel: fingerprint for rel, (fingerprint, _) in static.items()},
             plans,
@@ -299,7 +228,7 @@ class Engine:
         if (self._changed or rendered or written) and (self.save_every_run or changed is None):
             save_state(self.cache, self.state, self.out)
         self._changed = False
-        self.site = site
+        self.site, self._site_at = site, self.edits.version
         return Outcome(
             changed is None, rendered_paths=rendered, written=written, site=site, seconds=time.perf_counter() - started
         )
@@ -313,6 +242,16 @@ class Engine:
             if commit != self.commit or self.history is None:
                 self.commit, self.history = commit, read_history(self.root)
             previous = self.site if self.site is not None and self.site.config.base_path == base_path else None
+            edited = None if previous is None else self.edits.since(self._site_at)  # read again since previous
+            incidents = (
+                None
+                if edited is None
+                else [
+                    self.loader.source(content, rel)
+                    for rel in sorted(edited)
+                    if self.loader.positions[rel][0] == "incidents"
+                ]
+            )
             bodies = (
                 []
                 if previous is not None
@@ -323,7 +262,7 @@ class Engine:
                 ]
             )
             self.renderer.prefetch(bodies, parallel.fork_map(self.workers))  # Markdown on every core
-            return assemble(content, self.base_url, self.renderer, commit, previous, self.history)
+            return assemble(content, self.base_url, self.renderer, commit, previous, self.history, incidents)
 
     def _static_files(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
         found = {}
@@ -387,14 +326,3 @@ class Engine:
                     records.pop(path, None)  # made again next time, whatever was recorded
                 raise
         return [job.path for job in jobs]
-
-
-_NOT_CHECKED = ((), [])
-
-
-def _parse(request: tuple[Path, Path, str]) -> tuple[SourceFile, list[Problem]]:
-    return read_source(*request)
-
-
-def _file_digests(content: Content) -> dict[str, str]:
-    return {source.rel: source.digest for kind in KINDS for source in content.files[kind]}

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from kcrecord.content.assemble import ROLE_ORDER, Incident, Site
+from kcrecord.content.assemble import ROLE_ORDER, Incident, Site, incidents_named
 from kcrecord.content.citations import citations_of
 from kcrecord.content.history import commit_url
 from kcrecord.content.json_schema import schema_files
@@ -180,7 +180,7 @@ def plan_site(
         jobs.append(Job(path, xml_safe(render) if path.endswith(".xml") else render, (render,)))
 
     if only_incidents is not None:
-        for incident in _only(site.incidents, only_incidents):
+        for incident in incidents_named(site, only_incidents):
             page(incident.path, "incident.html", incident=incident, title=incident.meta["title"])
             output(incident.path + "incident.json", partial(incident_json, incident, site))
         return jobs
@@ -217,10 +217,6 @@ def xml_safe(render: Callable[[], bytes]) -> Callable[[], bytes]:
         return NOT_XML.sub("", render().decode("utf-8", "surrogatepass")).encode("utf-8")
 
     return safe
-
-
-def _only(incidents: list[Incident], slugs: Collection[str]) -> list[Incident]:
-    return [incident for incident in incidents if incident.slug in slugs]
 
 
 def incident_json(incident: Incident, site: Site) -> bytes:

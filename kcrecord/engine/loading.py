@@ -1,0 +1,132 @@
+"""Stage 1, load: read site.yaml and every content file, or after an edit only the files that changed.
+
+kcrecord/content/load.py decides which files are content, for every command alike; the parsed
+files come from the cache folder when it holds them (kcrecord/engine/build_cache.py), and a
+cold build parses the rest on every core. A file changed in place (an edit in the preview) is
+read again alone, into a copy of the last load; what each load read again is logged
+(kcrecord/engine/edit_log.py) for the stages that redo only those files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from kcrecord.content.load import KINDS, Content, SourceFile, content_entries, load_content, read_source
+from kcrecord.content.problems import Problem
+from kcrecord.engine import parallel
+from kcrecord.engine.build_cache import CachedReader
+from kcrecord.engine.collector import collector_paused
+from kcrecord.engine.edit_log import EditLog
+from kcrecord.engine.progress import Progress, stage
+
+
+class Loader:
+    """Load a project's content, keeping each file read (as parsed) and the last load for the next."""
+
+    def __init__(self, root: Path, reader: CachedReader, workers: int | None, progress: Progress | None) -> None:
+        self.root = root
+        self.reader = reader
+        self.workers = workers
+        self.progress = progress
+        self.sources: dict[str, tuple[SourceFile, list[Problem]]] = {}
+        self.edits = EditLog()
+        self.positions: dict[str, tuple[str, int]] = {}  # content file -> (kind, place) in the last load
+        self._last_load: tuple[Content, list[Problem]] | None = None
+
+    def source(self, content: Content, rel: str) -> SourceFile:
+        """Return the content file rel of content (the last load, or one made from it in place)."""
+        kind, index = self.positions[rel]
+        return content.files[kind][index]
+
+    def load(self, changed: Iterable[Path] | None = None) -> tuple[Content, list[Problem]]:
+        """Read everything (changed None) or only the changed files again; return the content and its problems."""
+        if changed is not None:
+            changed = list(changed)
+            edited = self._edited_in_place(changed)
+            if edited is not None:
+                return edited
+        self.edits.whole()
+        with collector_paused():  # the parsed files live to the end: the collector would walk them over and over
+            loaded = self._load_all(changed)
+        content = loaded[0]
+        self._last_load = (content, list(loaded[1]))
+        self.positions = {s.rel: (kind, n) for kind in KINDS for n, s in enumerate(content.files[kind])}
+        return loaded
+
+    def _edited_in_place(self, changed: list[Path]) -> tuple[Content, list[Problem]] | None:
+        """Return the last load with the changed files read again, when each is a content file that load read.
+
+        Anything else (a file added, removed or renamed, a folder, site.yaml, a template, a static
+        file) returns None, and the whole loader runs: it alone decides which files are content.
+        """
+        if self._last_load is None:
+            return None
+        content, problems = self._last_load
+        root = self.root.resolve()
+        edited: dict[str, Path] = {}
+        for path in changed:
+            try:
+                rel = path.resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                return None
+            full = self.root / rel
+            if rel not in self.positions or full.is_symlink() or not full.is_file():
+                return None
+            edited[rel] = full
+        files = {kind: list(sources) for kind, sources in content.files.items()}
+        found = [problem for problem in problems if problem.path not in edited]
+        for rel, full in edited.items():
+            kind, index = self.positions[rel]
+            source, file_problems = self.sources[rel] = self.reader(full, self.root, kind)
+            files[kind][index] = source
+            found += file_problems
+        content = Content(content.root, content.config, content.config_rel, files)
+        self._last_load = (content, found)
+        self.edits.edited(edited)
+        return content, list(found)
+
+    def _load_all(self, changed: list[Path] | None) -> tuple[Content, list[Problem]]:
+        if changed is None:
+            self.sources = {}
+        else:
+            for path in changed:
+                try:
+                    self.sources.pop(path.resolve().relative_to(self.root.resolve()).as_posix(), None)
+                except ValueError:
+                    continue
+        if changed is None:
+            self._read_ahead()
+        bar = self.progress is not None and self.progress.enabled  # counted only for a progress bar on a terminal
+        total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md")) if bar else None
+        with stage(self.progress, "Reading content", total) as advance:
+
+            def read(path: Path, root: Path, kind: str, rel: str) -> tuple[SourceFile, list[Problem]]:
+                kept = self.sources.get(rel)
+                if kept is None:
+                    kept = self.sources[rel] = self.reader(path, root, kind, rel)
+                advance()
+                return kept
+
+            return load_content(self.root, read)
+
+    def _read_ahead(self) -> None:
+        """Parse the content files the cache does not hold, on every core (a cold build's longest stage)."""
+        wanted = [
+            (rel, full, kind)
+            for kind in KINDS
+            for rel, full in content_entries(self.root, self.root / "content" / kind, [])
+            if rel.endswith(".md") and rel not in self.sources
+        ]
+        found = self.reader.cached_many(wanted)
+        self.sources.update(found)
+        missing = [(Path(full), self.root, kind, rel) for rel, full, kind in wanted if rel not in found]
+        with stage(self.progress, "Parsing", len(missing)):
+            made = parallel.fork_map(self.workers)(_parse, missing)
+        for request, result in zip(missing, made, strict=True):
+            self.sources[request[3]] = result
+        self.reader.store_many([(*request, result) for request, result in zip(missing, made, strict=True)])
+
+
+def _parse(request: tuple[Path, Path, str]) -> tuple[SourceFile, list[Problem]]:
+    return read_source(*request)

@@ -1,0 +1,84 @@
+"""The checks after in-place edits look only at the edited files, and find what checking everything finds."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from kcrecord.content.problems import Problem
+from kcrecord.engine.edit_log import KEPT, EditLog
+from kcrecord.engine.engine import Engine
+from tests.conftest import SMALL_SITE, copy_project
+
+
+def everything_checked(root: Path, out: Path) -> list[Problem]:
+    engine = Engine(root, out, search=False)
+    content, problems = engine.load()
+    return sorted(set(problems + engine.check(content)))
+
+
+def _edit(path: Path, original: str, rng: random.Random) -> None:
+    """Rewrite path in place: as it was, unreadable, with a bad value, or readable with another body."""
+    kind = rng.choice(["restore", "unreadable", "bad date", "unknown agency", "body"])
+    if kind == "restore":
+        text = original
+    elif kind == "unreadable":
+        text = original.replace("title:", "title: [unclosed", 1)
+    elif kind == "bad date":
+        text = original.replace("date: 20", "date: 19", 1).replace("\ndate: 19", "\ndate: 1899-02-30\n#", 1)
+    elif kind == "unknown agency":
+        text = original.replace("id: example-pd", "id: no-such-agency", 1)
+    else:
+        text = original + f"\nAnother line {rng.randrange(1000)}.\n"
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_in_place_edits_are_checked_like_a_whole_load(tmp_path: Path, seed: int) -> None:
+    """Edits, breaks and fixes of single files, two of which share a slug, against a fresh engine each step.
+
+    A file that shares its slug adds or removes the "slug used twice" problem by becoming
+    unreadable or readable again, so the whole-site checks are made again for it.
+    """
+    rng = random.Random(seed)
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    incidents = sorted((root / "content" / "incidents").glob("*.md"))
+    twin = root / "content" / "incidents" / "2024" / incidents[0].name
+    twin.parent.mkdir()
+    twin.write_text(incidents[0].read_text(encoding="utf-8"), encoding="utf-8")
+    files = [*incidents, twin, *sorted((root / "content" / "agencies").glob("*.md"))]
+    originals = {path: path.read_text(encoding="utf-8") for path in files}
+    engine = Engine(root, tmp_path / "out", search=False)
+    content, problems = engine.load()
+    assert sorted(set(problems + engine.check(content))) == everything_checked(root, tmp_path / "fresh")
+    for step in range(25):
+        edited = rng.sample(files, rng.choice([1, 1, 2]))
+        for path in edited:
+            _edit(path, originals[path], rng)
+        seen = engine.edits.version
+        content, problems = engine.load(edited)
+        assert engine.edits.since(seen) == {path.relative_to(root).as_posix() for path in edited}  # read in place
+        got = sorted(set(problems + engine.check(content)))
+        assert got == everything_checked(root, tmp_path / "fresh"), (seed, step, [p.name for p in edited])
+
+
+def test_the_edit_log_says_what_was_read_again_since_a_load() -> None:
+    log = EditLog()
+    assert log.since(None) is None
+    first = log.whole()
+    assert log.since(first) == set()
+    one = log.edited(["a.md"])
+    log.edited(["b.md", "c.md"])
+    assert log.since(first) == {"a.md", "b.md", "c.md"}
+    assert log.since(one) == {"b.md", "c.md"}
+    assert log.since(log.version) == set()
+    assert log.since(log.version + 1) is None  # a load the log never made
+    log.whole()
+    assert log.since(one) is None  # a whole load came between
+    seen = log.version
+    for number in range(KEPT + 1):
+        log.edited([f"{number}.md"])
+    assert log.since(seen) is None  # further behind than the log remembers
+    assert log.since(log.version - 1) == {f"{KEPT}.md"}
