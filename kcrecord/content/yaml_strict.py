@@ -26,8 +26,14 @@ MAX_NUMBER_CHARACTERS = 50
 """A longer number is refused before Python converts it (conversion of huge numbers is slow or refused)."""
 MAX_DEPTH = 16
 """Deepest nesting of lists and groups accepted; content needs four levels at most."""
-# Cheap signs that a text might hold anchors, aliases or deep nesting; only then are its
-# events read one by one (libyaml composes recursively and crashes at ~100,000 levels).
+# Cheap signs that a text might hold anchors, aliases or nesting too deep to compose; only then
+# are its events read one by one before composing (libyaml composes recursively and crashes at
+# ~100,000 levels). An anchor or alias is `&` or `*` and a name at the start of a node: at the
+# start of the text or after a space, a line break, a bracket, a comma or a colon (`AT&T` and
+# `a & b` are text; tests/test_yaml_prechecks.py holds the search to every anchor libyaml reads).
+# Nesting deeper than MAX_DEPTH that composes safely is refused while the values are built.
+_ANCHOR_OR_ALIAS = re.compile(r"[&*](?<![^\s\[\]{},:][&*])[^\s\[\]{},]")
+MAX_FLOW_OPENINGS = 1000  # brackets: fewer cannot nest deep enough to harm the composer
 _DEEP_INDENT = re.compile(r"^[ \t]{48,}\S", re.MULTILINE)
 _COMPACT_NESTING = re.compile(r"(?:[-?:][ \t]+){4,}")
 # Characters XML 1.0 cannot hold (feed.xml, sitemap.xml): C0 controls but tab, newline and
@@ -137,9 +143,19 @@ def _pair(match: re.Match[str]) -> str:
 
 
 def _build(
-    node: yaml.Node, path: Path, offset: int, lines: dict[Path, int], problems: list[Problem], where: str
+    node: yaml.Node,
+    path: Path,
+    offset: int,
+    lines: dict[Path, int],
+    problems: list[Problem],
+    where: str,
+    depth: int = 0,
 ) -> object:
     lines[path] = node.start_mark.line + offset
+    if not isinstance(node, yaml.ScalarNode):
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _TooDeepError(lines[path])
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(node)
         if isinstance(value, str) and NOT_XML.search(value):
@@ -149,7 +165,7 @@ def _build(
                 return NOT_XML.sub("", value)
         return value
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, path + (i,), offset, lines, problems, where) for i, child in enumerate(node.value)]
+        return [_build(child, path + (i,), offset, lines, problems, where, depth) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         result: dict[str, object] = {}
         first_line: dict[str, int] = {}
@@ -176,7 +192,7 @@ def _build(
                 )
                 continue
             first_line[key] = key_line
-            result[key] = _build(value_node, path + (key,), offset, lines, problems, where)
+            result[key] = _build(value_node, path + (key,), offset, lines, problems, where, depth)
             lines[path + (key,)] = key_line
         return result
     return None  # pragma: no cover - aliases are resolved by the composer
@@ -210,9 +226,8 @@ def unwritable_text(value: str) -> str:
 def _structure_problem(text: str, where: str, offset: int) -> Problem | None:
     """Refuse anchors and aliases (`&a`, `*a`), and nesting deeper than MAX_DEPTH, before composing."""
     suspicious = (
-        "&" in text
-        or "*" in text
-        or text.count("[") + text.count("{") > MAX_DEPTH
+        _ANCHOR_OR_ALIAS.search(text)
+        or text.count("[") + text.count("{") > MAX_FLOW_OPENINGS
         or _DEEP_INDENT.search(text)
         or _COMPACT_NESTING.search(text)
     )
@@ -234,18 +249,26 @@ def _structure_problem(text: str, where: str, offset: int) -> Problem | None:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return Problem(
-                        where,
-                        line,
-                        "front matter",
-                        f"nested more than {MAX_DEPTH} levels deep; no field needs more than a few "
-                        "levels: check the indentation and the [ ] and { } brackets",
-                    )
+                    return _too_deep(where, line)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
         return None  # composing reports the error with its line
     return None
+
+
+def _too_deep(where: str, line: int) -> Problem:
+    return Problem(
+        where,
+        line,
+        "front matter",
+        f"nested more than {MAX_DEPTH} levels deep; no field needs more than a few "
+        "levels: check the indentation and the [ ] and { } brackets",
+    )
+
+
+class _TooDeepError(Exception):
+    """A list or group nested deeper than MAX_DEPTH, found while building values; args: its line."""
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -282,7 +305,10 @@ def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[
     lines: dict[Path, int] = {}
     if node is None:
         return Document({}, lines), problems
-    data = _build(node, (), offset, lines, problems, where)
+    try:
+        data = _build(node, (), offset, lines, problems, where)
+    except _TooDeepError as deep:
+        return None, [_too_deep(where, deep.args[0])]
     return Document(data, lines), problems
 
 
