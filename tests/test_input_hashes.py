@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import time
 from pathlib import Path
@@ -147,3 +148,22 @@ def test_make_site_keeps_the_hashes_and_still_sees_each_edit(small_project: Path
     about.write_text(about.read_text(encoding="utf-8").replace("\n---\n", "\n---\nJust edited.\n", 1))
     assert run_cli(small_project, "build", "--no-search").code == 0
     assert "Just edited." in (small_project / "site" / "about" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_damaged_hashes_file_means_reading_every_file(small_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the file holds, the fingerprint is that of reading everything, and no error is raised."""
+    monkeypatch.setattr(input_hashes, "RACY_NS", -(10**12))
+    kept = small_project / ".cache" / "hashes.pickle"
+    kept.parent.mkdir()
+    want = fingerprint(small_project)
+    about = "content/pages/about.md"
+    for damaged in ({about: 5}, {about: (None, "x", "y")}, {about: ((), 1, 2)}, [1, 2], b"not a pickle"):
+        kept.write_bytes(damaged if isinstance(damaged, bytes) else pickle.dumps(damaged))
+        assert fingerprint(small_project, KnownHashes(kept)) == want
+    known = KnownHashes(kept)
+    fingerprint(small_project, known)
+    known.save()
+    status, _hash, taken = pickle.loads(kept.read_bytes())[about]
+    for damaged_entry in ((status, 123, taken), (status, "a hash", "when")):
+        kept.write_bytes(pickle.dumps({about: damaged_entry}))
+        assert fingerprint(small_project, KnownHashes(kept)) == want

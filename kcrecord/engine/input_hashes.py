@@ -58,7 +58,9 @@ class KnownHashes:
         if status is None:
             return None
         kept = self.kept.get(rel)
-        if kept is None or kept[0] != status or max(status[1], status[2]) + RACY_NS >= kept[2]:
+        if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == status and isinstance(kept[2], int)):
+            return None  # not kept, another status, or not what this code keeps (a damaged cache is not an error)
+        if max(status[1], status[2]) + RACY_NS >= kept[2] or not isinstance(kept[1], str):
             return None
         self.now[rel] = kept
         return kept[1]
