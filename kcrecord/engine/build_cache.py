@@ -209,9 +209,11 @@ class CachedReader:
         self.hits = self.misses = 0
         self.known: dict[str, str] = {}  # rel -> digest(bytes), as make site's look at the inputs read them, used once
 
-    def __call__(self, path: Path, root: Path, kind: str, rel: str | None = None) -> tuple[SourceFile, list[Problem]]:
+    def __call__(
+        self, path: Path | str, root: Path, kind: str, rel: str | None = None
+    ) -> tuple[SourceFile, list[Problem]]:
         """Return the file's SourceFile and problems, parsing it only if its bytes are new."""
-        rel = path.relative_to(root).as_posix() if rel is None else rel
+        rel = Path(path).relative_to(root).as_posix() if rel is None else rel
         found = self.cached_many([(rel, str(path), kind)]).get(rel)
         if found is not None:
             return found
@@ -250,7 +252,7 @@ class CachedReader:
                 for key, data in self._db.execute(f"SELECT key, data FROM parsed WHERE key IN ({marks})", chunk):
                     source, problems_found = pickle.loads(data)
                     rel, full = keys[key]
-                    source.path = Path(full)  # kept without it: a Path is slow to unpickle
+                    source.location = full  # kept without it; made a Path only if asked for (SourceFile.path)
                     found[rel] = (source, problems_found)
         except (sqlite3.Error, pickle.PickleError, EOFError, AttributeError):
             return {}
@@ -271,7 +273,7 @@ class CachedReader:
             if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
                 continue
             key = self._entry(kind, rel, digest(raw))
-            rows.append((key, pickle.dumps((dataclasses.replace(made[0], path=None), made[1]))))
+            rows.append((key, pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))))
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", rows)

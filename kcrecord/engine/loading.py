@@ -101,7 +101,7 @@ class Loader:
         total = sum(1 for kind in KINDS for _ in (self.root / "content" / kind).rglob("*.md")) if bar else None
         with stage(self.progress, "Reading content", total) as advance:
 
-            def read(path: Path, root: Path, kind: str, rel: str) -> tuple[SourceFile, list[Problem]]:
+            def read(path: str, root: Path, kind: str, rel: str) -> tuple[SourceFile, list[Problem]]:
                 kept = self.sources.get(rel)
                 if kept is None:
                     kept = self.sources[rel] = self.reader(path, root, kind, rel)
