@@ -30,8 +30,12 @@ Status = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, devi
 
 
 def status_of(info: os.stat_result) -> Status | None:
-    """Return what identifies a regular file's content for the next build; None for anything else."""
-    if not stat.S_ISREG(info.st_mode):
+    """Return what identifies a regular file's content for the next build; None for anything else.
+
+    None on Windows too, where st_ctime is the time the file was made, not last changed: a rewrite
+    that put the modification time back would not be seen, so every file is read there.
+    """
+    if not stat.S_ISREG(info.st_mode) or os.name == "nt":
         return None
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
