@@ -12,6 +12,17 @@ from kcrecord.engine.edit_log import KEPT, EditLog
 from kcrecord.engine.engine import Engine
 from tests.conftest import SMALL_SITE, copy_project
 
+IMPORTED = "imported: {source: mpv, id: '1', dataset_version: 2024-01-01, reviewed: true}"
+
+
+def with_an_uncovered_import_source(root: Path) -> None:
+    """Name an import source in site.yaml's vocabularies but not in its coverage (an error once an incident uses it)."""
+    site_yaml = root / "site.yaml"
+    text = site_yaml.read_text(encoding="utf-8")
+    line = "    wapo: The Washington Post, Fatal Force (data-police-shootings)\n"
+    assert line in text
+    site_yaml.write_text(text.replace(line, line + "    mpv: Mapping Police Violence\n"), encoding="utf-8")
+
 
 def everything_checked(root: Path, out: Path) -> list[Problem]:
     engine = Engine(root, out, search=False)
@@ -21,8 +32,10 @@ def everything_checked(root: Path, out: Path) -> list[Problem]:
 
 def _edit(path: Path, original: str, rng: random.Random) -> None:
     """Rewrite path in place: as it was, unreadable, with a bad value, or readable with another body."""
-    kind = rng.choice(["restore", "unreadable", "bad date", "unknown agency", "body"])
-    if kind == "restore":
+    kind = rng.choice(["restore", "unreadable", "bad date", "unknown agency", "body", "import source"])
+    if kind == "import source":  # site.yaml's coverage lacks it: a whole-site problem made by an incident
+        text = original.replace("\ntitle:", f"\n{IMPORTED}\ntitle:", 1)
+    elif kind == "restore":
         text = original
     elif kind == "unreadable":
         text = original.replace("title:", "title: [unclosed", 1)
@@ -40,10 +53,12 @@ def test_in_place_edits_are_checked_like_a_whole_load(tmp_path: Path, seed: int)
     """Edits, breaks and fixes of single files, two of which share a slug, against a fresh engine each step.
 
     A file that shares its slug adds or removes the "slug used twice" problem by becoming
-    unreadable or readable again, so the whole-site checks are made again for it.
+    unreadable or readable again, and an incident that names an import source site.yaml's
+    coverage lacks adds a problem to site.yaml: the whole-site checks read every file.
     """
     rng = random.Random(seed)
     root = copy_project(SMALL_SITE, tmp_path / "project")
+    with_an_uncovered_import_source(root)
     incidents = sorted((root / "content" / "incidents").glob("*.md"))
     twin = root / "content" / "incidents" / "2024" / incidents[0].name
     twin.parent.mkdir()
@@ -82,3 +97,19 @@ def test_the_edit_log_says_what_was_read_again_since_a_load() -> None:
         log.edited([f"{number}.md"])
     assert log.since(seen) is None  # further behind than the log remembers
     assert log.since(log.version - 1) == {f"{KEPT}.md"}
+
+
+def test_an_incident_edited_in_place_can_make_a_whole_site_problem(tmp_path: Path) -> None:
+    """Coverage asks which import sources the incidents use: the preview reports it, and its fix, like a clean build."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    with_an_uncovered_import_source(root)
+    preview = Engine(root, tmp_path / "preview", search=False)
+    assert preview.run().ok
+    incident = root / "content" / "incidents" / "2024-03-05-example-shooting.md"
+    original = incident.read_text(encoding="utf-8")
+    incident.write_text(original.replace("\ntitle:", f"\n{IMPORTED}\ntitle:", 1), encoding="utf-8")
+    got = preview.run([incident]).problems
+    assert got == everything_checked(root, tmp_path / "fresh") != []
+    assert any(problem.path == "site.yaml" and "mpv" in problem.message for problem in got)
+    incident.write_text(original, encoding="utf-8")
+    assert preview.run([incident]).ok
