@@ -18,10 +18,17 @@ from kcrecord.content import yaml_strict
 
 PIECES = ["&a", "*a", "&", "*", "a", "b: ", ": ", "- ", "? ", "[", "]", "{", "}", ", ", ",", " ", "  ", "\n", "\n  ",
           '"', "'", "#", "!t ", "AT&T", "x*y", "1", "2024-01-01", "--- ", "<<: ", "\t", "[&a", "{*a", ",&é",
-          "&a-b", ":&a", '"a":', "-\t"]  # fmt: skip
+          "&a-b", ":&a", '"a":', "-\t", "\ufeff", "\n\ufeff&a"]  # fmt: skip
 # An anchor or alias in each place libyaml reads one.
 PLACES = ["&a 1", "a: &a 1", "a:\t&a 1", "- &x\n  b: 1", "[&a 1]", "[1,&a 2]", "{&a a: 1}", "{a: *b}",
-          "a: !t &a 1", "--- &a 1", "? &a k\n: v", '{"a":&x 1}', "a:\n  &b\n  c: 1", "- *a", "a: [*a]"]  # fmt: skip
+          "a: !t &a 1", "--- &a 1", "? &a k\n: v", '{"a":&x 1}', "a:\n  &b\n  c: 1", "- *a", "a: [*a]",
+          "a:\n\ufeff&x 1", "a: 1\nb:\n\ufeff*x"]  # fmt: skip
+DEEP = "[" * 17 + "1" + "]" * 17
+# Nesting past MAX_DEPTH where the values are not built from libyaml's nodes alone: in a key, before
+# an error or in a second document, and deep enough that composing again in pure Python (for an
+# error's message) would recurse past Python's limit.
+DEEP_PLACES = ["? " + DEEP + "\n: v", "{" + DEEP + ": 1}", "a: " + DEEP + "\nb: c: d", "a: 1\n--- " + DEEP,
+               "a: " + DEEP + "\n--- 2", "title: " + "[" * 900 + "1" + "]" * 899, "a: " + "{b: " * 600]  # fmt: skip
 
 
 def random_text(rng: random.Random) -> str:
@@ -69,6 +76,7 @@ def test_reading_events_only_on_a_sign_gives_what_reading_them_always_gives(
     texts += ["a: " + "[" * depth + "1" + "]" * depth for depth in (15, 16, 17, 40)]
     texts += ["a: " + "{b: " * depth + "1" + "}" * depth for depth in (15, 16, 17, 40)]
     texts += ["a:\n" + "  - " * depth + "x" for depth in (3, 15, 16, 17)]
+    texts += DEEP_PLACES
     now = [_outcome(text) for text in texts]
     monkeypatch.setattr(yaml_strict, "_ANCHOR_OR_ALIAS", re.compile(""))  # a sign everywhere: always read
     always = [_outcome(text) for text in texts]
@@ -81,3 +89,9 @@ def _outcome(text: str) -> tuple:
     if document is None:
         return None, problems
     return repr(document.data), document.lines, problems
+
+
+@pytest.mark.parametrize("text", DEEP_PLACES)
+def test_nesting_too_deep_is_refused_wherever_it_is(text: str) -> None:
+    document, problems = yaml_strict.load(text, "x.md")
+    assert document is None and [problem.message[:26] for problem in problems] == ["nested more than 16 levels"]

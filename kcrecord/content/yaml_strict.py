@@ -29,10 +29,11 @@ MAX_DEPTH = 16
 # Cheap signs that a text might hold anchors, aliases or nesting too deep to compose; only then
 # are its events read one by one before composing (libyaml composes recursively and crashes at
 # ~100,000 levels). An anchor or alias is `&` or `*` and a name at the start of a node: at the
-# start of the text or after a space, a line break, a bracket, a comma or a colon (`AT&T` and
-# `a & b` are text; tests/test_yaml_prechecks.py holds the search to every anchor libyaml reads).
+# start of the text or after a space, a line break, a byte order mark (libyaml skips one), a
+# bracket, a comma or a colon (`AT&T` and `a & b` are text; tests/test_yaml_prechecks.py holds
+# the search to every anchor libyaml reads).
 # Nesting deeper than MAX_DEPTH that composes safely is refused while the values are built.
-_ANCHOR_OR_ALIAS = re.compile(r"[&*](?<![^\s\[\]{},:][&*])[^\s\[\]{},]")
+_ANCHOR_OR_ALIAS = re.compile(r"[&*](?<![^\s\[\]{},:\ufeff][&*])[^\s\[\]{},]")
 MAX_FLOW_OPENINGS = 1000  # brackets: fewer cannot nest deep enough to harm the composer
 _DEEP_INDENT = re.compile(r"^[ \t]{48,}\S", re.MULTILINE)
 _COMPACT_NESTING = re.compile(r"(?:[-?:][ \t]+){4,}")
@@ -172,6 +173,7 @@ def _build(
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + offset
             if not isinstance(key_node, yaml.ScalarNode):
+                _refuse_deep(key_node, depth, offset)  # nesting in a key counts too, as in the events
                 problems.append(
                     Problem(where, key_line, _dotted(path) or "front matter", "a field name must be plain text")
                 )
@@ -196,6 +198,18 @@ def _build(
             lines[path + (key,)] = key_line
         return result
     return None  # pragma: no cover - aliases are resolved by the composer
+
+
+def _refuse_deep(node: yaml.Node, depth: int, offset: int) -> None:
+    """Raise _TooDeepError at the first list or group below node (in the text's order) nested past MAX_DEPTH."""
+    if isinstance(node, yaml.ScalarNode):
+        return
+    depth += 1
+    if depth > MAX_DEPTH:
+        raise _TooDeepError(node.start_mark.line + offset)
+    children = node.value if isinstance(node, yaml.SequenceNode) else [part for pair in node.value for part in pair]
+    for child in children:
+        _refuse_deep(child, depth, offset)
 
 
 def _dotted(path: Path) -> str:
@@ -223,16 +237,21 @@ def unwritable_text(value: str) -> str:
     )
 
 
-def _structure_problem(text: str, where: str, offset: int) -> Problem | None:
-    """Refuse anchors and aliases (`&a`, `*a`), and nesting deeper than MAX_DEPTH, before composing."""
-    suspicious = (
+def _suspicious(text: str) -> bool:
+    """Return True when text shows a sign of an anchor or alias, or of nesting deep enough to harm the composer."""
+    return bool(
         _ANCHOR_OR_ALIAS.search(text)
         or text.count("[") + text.count("{") > MAX_FLOW_OPENINGS
         or _DEEP_INDENT.search(text)
         or _COMPACT_NESTING.search(text)
     )
-    if not suspicious:
-        return None
+
+
+def _structure_problem(text: str, where: str, offset: int) -> Problem | None:
+    """Refuse anchors and aliases (`&a`, `*a`), and nesting deeper than MAX_DEPTH, from the text's events.
+
+    libyaml reads the events one by one, without recursion, up to the first error.
+    """
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     depth = 0
     try:
@@ -271,27 +290,40 @@ class _TooDeepError(Exception):
     """A list or group nested deeper than MAX_DEPTH, found while building values; args: its line."""
 
 
-def _compose(text: str) -> yaml.Node | None:
+class _RefusedError(Exception):
+    """The text's events show an anchor, an alias or nesting too deep; args: the problem."""
+
+
+def _compose(text: str, where: str, offset: int, events_read: bool) -> yaml.Node | None:
     """Compose YAML into nodes, with libyaml when it is installed."""
     # libyaml is about ten times faster. On an error, compose again in pure Python so the
-    # message and its line are the ones the tests pin and contributors are shown.
+    # message and its line are the ones the tests pin and contributors are shown; that composer
+    # recurses, so the events are read first when they were not (an anchor or nesting too deep
+    # before the error is reported as reading them first would: and 900 brackets cannot crash it).
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
             return yaml.compose(text, Loader=fast)
         except yaml.YAMLError:
             pass
+    if not events_read:
+        refused = _structure_problem(text, where, offset)
+        if refused is not None:
+            raise _RefusedError(refused)
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[Problem]]:
     """Parse YAML text; offset is the file line of the text's first line (1-based)."""
     problems: list[Problem] = []
-    refused = _structure_problem(text, where, offset)
+    events_read = _suspicious(text)
+    refused = _structure_problem(text, where, offset) if events_read else None
     if refused is not None:
         return None, [refused]
     try:
-        node = _compose(text)
+        node = _compose(text, where, offset, events_read)
+    except _RefusedError as error:
+        return None, [error.args[0]]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         if err.context_mark is not None and err.context == "while scanning a quoted scalar":
