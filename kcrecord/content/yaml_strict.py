@@ -297,9 +297,10 @@ class _RefusedError(Exception):
 def _compose(text: str, where: str, offset: int, events_read: bool) -> yaml.Node | None:
     """Compose YAML into nodes, with libyaml when it is installed."""
     # libyaml is about ten times faster. On an error, compose again in pure Python so the
-    # message and its line are the ones the tests pin and contributors are shown; that composer
-    # recurses, so the events are read first when they were not (an anchor or nesting too deep
-    # before the error is reported as reading them first would: and 900 brackets cannot crash it).
+    # message and its line are the ones the tests pin and contributors are shown. That composer
+    # recurses, so the events are read first if they were not: an anchor, or nesting too deep,
+    # before the error is reported as when they are read first, and 900 brackets cannot make it
+    # recurse past Python's limit.
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
