@@ -45,14 +45,12 @@ class Checker:
         spans = record_spans(content)
         context = digest(repr((vocabularies, sorted(agency_ids), spans, time.strftime("%Y-%m-%d"))))
         site_problems = check_site(content)
-        if edited is None or context != self.context:
-            sources = [source for kind in KINDS for source in content.files[kind]]
-        else:
-            sources = edited
+        whole = edited is None or context != self.context  # every file is looked at
+        sources = [source for kind in KINDS for source in content.files[kind]] if whole else edited
         todo = [s for s in sources if checks.get(s.rel, _NOT_CHECKED)[0] != (s.digest, context)]
         found = mapper(lambda s: check_file(s, vocabularies, agency_ids, spans), todo)
         checks.update((s.rel, ((s.digest, context), made)) for s, made in zip(todo, found, strict=True))
-        if edited is None or context != self.context:
+        if whole:
             if len(checks) != len(sources):  # files gone (each file now is in checks)
                 checks = {s.rel: checks[s.rel] for s in sources}
             self.with_problems = {s.rel: checks[s.rel][1] for s in sources if checks[s.rel][1]}
