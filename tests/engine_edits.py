@@ -34,6 +34,13 @@ NEW_READS = [
         "{{ site.agencies[id].meta.name }} {% endfor %}</small>\n",
     ),
     ("home.html", "{% block content %}", "{% block content %}<p class='fuzz'>{{ site.pages|length }} pages</p>"),
+    # A list item, or a list itself, that starts reading an incident's body: a body edit then changes them.
+    ("_macros.html", "  <li>\n", "  <li>\n    <small class='fuzz'>{{ incident.source.body|length }}</small>\n"),
+    (
+        "timeline_year.html",
+        "{% block content %}",
+        "{% block content %}<p class='fuzz'>{% for i in incidents %}{{ i.body_html|length }} {% endfor %}</p>",
+    ),
 ]
 
 

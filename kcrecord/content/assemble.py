@@ -126,8 +126,9 @@ def _incident(source: SourceFile, renderer: MarkdownRenderer, config: Config) ->
     # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
     html = _render(renderer, source, source_numbers(meta["sources"]), shift_headings=1)
     incident = Incident(source.slug, meta, html, source)
-    reads = {f"file:{source.rel}": source.digest}
-    set_reads(incident, reads, body_html={**reads, "config:base_path": digest(repr(config.base_path))})
+    whole = {f"file:{source.rel}": source.digest}  # its body is read through these two
+    body_html = {**whole, "config:base_path": digest(repr(config.base_path))}
+    set_reads(incident, {f"front:{source.rel}": source.front_digest}, body_html=body_html, source=whole)
     for entry in meta["agencies"]:
         incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
     return incident

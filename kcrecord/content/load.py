@@ -38,6 +38,7 @@ class SourceFile:
     body: str
     body_line: int  # file line of the body's first line
     digest: str  # hash of the raw bytes, for caching
+    front_digest: str = ""  # hash of the front matter's text: what an incident's fields are made from
 
     @property
     def path(self) -> Path:
@@ -161,7 +162,8 @@ def read_source(path: Path | str, root: Path, kind: str, rel: str | None = None)
             problems.append(
                 Problem(rel, 2, "front matter", "expected fields as 'name: value' lines between the '---' lines")
             )
-    return SourceFile(kind, path, rel, path.stem, doc, body, body_line, digest), problems
+    front_digest = hashlib.blake2b(b"\0" if front is None else front.encode("utf-8"), digest_size=16).hexdigest()
+    return SourceFile(kind, path, rel, path.stem, doc, body, body_line, digest, front_digest), problems
 
 
 def _template_text(path: Path, rel: str) -> list[Problem]:

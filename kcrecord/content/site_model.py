@@ -57,7 +57,7 @@ class Config(Recorded):
 
 @dataclass(eq=False)
 class Incident(Recorded):
-    """One published incident; reading it in any way records its file (see Recorded)."""
+    """One published incident: reading its fields records its front matter, its body and source its file (Recorded)."""
 
     slug: str
     meta: dict

@@ -8,7 +8,9 @@ that comes back maps each key read to the fingerprint it had then. The unit is u
 while every key still has that fingerprint (kcrecord/engine/state.py says what each key is now).
 
 Keys:
-  file:<path>               a content file's bytes (an incident, agency or page read in any way)
+  file:<path>               a content file's bytes (an agency or page read in any way; an incident's body or source)
+  front:<path>              an incident's front matter as text (its fields: title, date, agencies, ...)
+  piece:<name>\0file:<path> a kept piece of an incident (its list item, its download rows), by its value
   coll:incidents|agencies|pages   which files are published, in order (a page that iterates them)
   config:<setting>          one setting of site.yaml, as the templates see it (title, vocab, ...)
   agency-incidents:<slug>   which incidents name an agency, by role (its page and its count)
@@ -19,9 +21,10 @@ Keys:
   history:<path>            the commits that changed a content file
   plan:<output>             what the planner gave an output: its template and context, by identity
 
-Units nest: a unit computed while another records has its own frame, and the memo that keeps
-it replays that frame into every unit that uses it (`note_all`), so using a kept value counts
-as reading whatever it read.
+Units nest: a unit computed while another records has its own frame. A unit that uses a kept
+piece or memo records the piece's or memo's fingerprint, which stays the same while its value
+does (kcrecord/outputs/fragments.py), not everything the piece read: an edit that leaves the
+piece as it was leaves its readers current (early cutoff).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import functools
 import hashlib
 import io
 import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 FRAMES: list[dict[str, str]] = []
 """The frames being recorded, innermost last (one update at a time: the engine holds a lock)."""
@@ -42,12 +45,6 @@ def note(key: str, fingerprint: str) -> None:
     """Record that the unit being computed read key, which has this fingerprint now."""
     if FRAMES:
         FRAMES[-1][key] = fingerprint
-
-
-def note_all(frame: Mapping[str, str]) -> None:
-    """Record every read of a kept unit as a read of the unit being computed."""
-    if FRAMES:
-        FRAMES[-1].update(frame)
 
 
 @contextlib.contextmanager

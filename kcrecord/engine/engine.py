@@ -121,6 +121,7 @@ class Engine:
         self._checked_at: int | None = None  # the load each stage last worked from (EditLog numbers)
         self._digests_at: int | None = None
         self._digests: dict[str, str] = {}
+        self._fronts: dict[str, str] = {}
         self._site_at: int | None = None
 
     # -- stages 1 and 2 --------------------------------------------------------------------
@@ -145,16 +146,20 @@ class Engine:
         """Return each content file read, parsed, with its problems, by its path below the project."""
         return self.loader.sources
 
-    def _file_digests(self, content: Content) -> dict[str, str]:
-        """Return each content file's hash by its path (after in-place edits, the last ones with theirs changed)."""
+    def _file_digests(self, content: Content) -> tuple[dict[str, str], dict[str, str]]:
+        """Return each content file's hash and its front matter's by path (after in-place edits, updated for those)."""
         edited = self.edits.since(self._digests_at)
         if edited is None:
-            self._digests = {source.rel: source.digest for kind in KINDS for source in content.files[kind]}
+            every = [source for kind in KINDS for source in content.files[kind]]
+            self._digests = {source.rel: source.digest for source in every}
+            self._fronts = {source.rel: source.front_digest for source in every}
         else:
-            self._digests = dict(self._digests)
-            self._digests.update((rel, self.loader.source(content, rel).digest) for rel in edited)
+            self._digests, self._fronts = dict(self._digests), dict(self._fronts)
+            for rel in edited:
+                source = self.loader.source(content, rel)
+                self._digests[rel], self._fronts[rel] = source.digest, source.front_digest
         self._digests_at = self.edits.version
-        return self._digests
+        return self._digests, self._fronts
 
     # -- a whole run -----------------------------------------------------------------------
 
@@ -183,15 +188,18 @@ class Engine:
         templates = TemplateSnapshot(self.root / "templates")
         static = self._static_files()
         plans: dict[str, str] = {}  # filled by _stale, once every output is planned
+        files, fronts = self._file_digests(content)
         now = Now(
             site,
-            self._file_digests(content),
+            files,
             templates.fingerprints,
             {rel: fingerprint for rel, (fingerprint, _) in static.items()},
             plans,
             self.fragments.memo_fingerprint,
+            self.fragments.piece_fingerprint,
+            fronts,
         )
-        self.fragments.begin(now)  # before planning: a planner that uses kept pieces finds them current
+        self.fragments.begin(now, now.known)  # before planning: a planner that uses kept pieces finds them current
         jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
         stale, waiting = self._stale(jobs, folder, now, plans, check_disk=changed is None)
         rendered = self._make(stale, folder, [])

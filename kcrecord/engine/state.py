@@ -176,6 +176,8 @@ class Now:
         static: dict[str, str],
         plans: dict[str, str],
         memos: Callable[[str], str],
+        pieces: Callable[[str], str] | None = None,
+        fronts: dict[str, str] | None = None,
     ) -> None:
         self.site = site
         self.files = files
@@ -183,18 +185,23 @@ class Now:
         self.static = static
         self.plans = plans
         self.memos = memos
-        self._seen: dict[str, str] = {}
+        self.pieces = pieces
+        self.fronts = fronts or {}
+        self.known: dict[str, str] = {}  # what each key asked for is now, but memos and pieces
 
     def __call__(self, key: str) -> str:
         """Return key's fingerprint now ('' when it names nothing that exists).
 
-        A memo's is asked each time: it changes within a revision once the memo is made again.
+        A memo's or a piece's is asked each time: it changes within a revision once the memo is
+        made again, or once a piece that could not be made ahead is made by its reader.
         """
-        found = self._seen.get(key)
+        found = self.known.get(key)
         if found is None:
+            if key.startswith("piece:"):  # the commonest not kept: ten for each incident
+                return self.pieces(key[6:]) if self.pieces is not None else ""
             found = self._work_out(key)
             if not key.startswith("memo:"):
-                self._seen[key] = found
+                self.known[key] = found
         return found
 
     def _work_out(self, key: str) -> str:
@@ -202,6 +209,8 @@ class Now:
         site = self.site
         if kind == "file":
             return self.files.get(name, "")
+        if kind == "front":
+            return self.fronts.get(name, "")
         if kind == "plan":
             return self.plans.get(name, "")
         if kind == "history":  # looked up without a read of the site (10,000 keys: no recording frame each)

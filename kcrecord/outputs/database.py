@@ -20,7 +20,7 @@ from pathlib import Path
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.engine.deps import digest
 from kcrecord.outputs.columns import Column, incident_licence
-from kcrecord.outputs.fragments import Fragments, Pieces
+from kcrecord.outputs.fragments import TOKEN, Fragments, Pieces
 from kcrecord.outputs.tables import DbTable, db_tables
 
 DATABASE = "incidents"  # the file's stem: Datasette names the database after it
@@ -102,7 +102,7 @@ def table_blocks(table: DbTable, site: Site, fragments: Fragments, pieces: Piece
         return [(digest(repr(rows)), rows)]
     name = f"db:{table.name}"
     if pieces is not None:
-        return [(piece["token"], piece[name]) for piece in pieces]
+        return [(piece[TOKEN], piece[name]) for piece in pieces]
     made = fragments.each(name, site.incidents, partial(incident_values, table, site))
     return [(digest(repr(rows)), rows) for rows in made]
 

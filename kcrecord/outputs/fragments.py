@@ -3,24 +3,42 @@
 The timeline, the agency pages, the feed, the sitemap and the downloads hold one piece per
 incident: its list item, its CSV rows, its JSON record, its GeoJSON feature, its sitemap entry.
 Each piece is made once, inside its own recording frame (kcrecord/engine/deps.py), and kept
-with that frame. Whoever uses a kept piece reads what the piece read: the frame is replayed
-into theirs. At the next update (make serve) or the next build (make site, through the cache
-folder) a kept piece is used again only while every key in its frame still has the fingerprint
-it had, which the engine checks with `begin(fingerprint_of)`; otherwise it is made again.
+with that frame and a fingerprint. Whoever uses a kept piece records piece:<name>\0<file> with
+that fingerprint, not what the piece read. At the next update (make serve) or the next build
+(make site, through the cache folder) a kept piece is used again only while every key in its
+frame still has the fingerprint it had, which the engine checks with `begin(fingerprint_of)`;
+otherwise it is made again.
+
+Early cutoff, as Salsa backdates a query: a piece made again with the same value keeps its
+fingerprint, so its readers stay current (an edit to an incident's body leaves its list items
+as they were, and the lists are not made again). To learn that before deciding which outputs
+are stale, the engine asks `piece_fingerprint(key)`, which makes a piece that is not current
+again with the maker its planner registered for that name (`register`); a piece with no maker
+registered in this revision, or past MAX_AHEAD of them, counts as changed, so its readers are made.
 Values computed from many incidents (the totals, the map's geography) are kept the same way
-by `memo`.
+by `memo`, fingerprinted by their value.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kcrecord.engine.deps import FRAMES, digest, note, note_all, recording, value_fingerprint
+from kcrecord.engine.deps import FRAMES, digest, note, recording, value_fingerprint
 
 T = TypeVar("T")
+
+NONCE = os.urandom(8).hex()
+"""Starts every fingerprint of a piece this process makes (worker processes forked from it share it)."""
+TOKEN = "token"
+"""A key of a piece's value that names it and is not part of what it holds (kcrecord/outputs/incident_data.py)."""
+MAX_AHEAD = 256
+"""Pieces made again in a revision to learn their fingerprint before their readers run: past this, a
+reader is made again instead (an edit to a template every piece reads would otherwise make 10,000
+pieces one by one here, not on every core with the outputs that read them)."""
 
 Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
@@ -33,7 +51,7 @@ class Kept:
     value: Any
     frame: dict[str, str]
     checked: int = 0
-    fingerprint: str = ""  # a memo's value by identity: what its readers record (memo:<name>)
+    fingerprint: str = ""  # what its readers record (memo:<name>, piece:<name>\0<file>): a token of its value
     dropped: bool = False  # a memo kept without its value (made again when used; its fingerprint still holds)
     heavy: bool = False  # a memo fingerprinted by its reads (memo(by_reads=True)): its value is not saved
 
@@ -51,14 +69,39 @@ class Fragments:
             item.checked = 0  # kept by another process, whose revisions count from 1 too: check each again
         self.revision = 1
         self._now: Callable[[str], str] | None = None
+        self._known: dict[str, str] = {}
         self.made: list[str] = []  # keys of the values made, in order (worker processes send these back)
         self.scratch: Path | None = None  # a folder where a builder may keep working files between builds
+        self.makers: dict[str, Callable[[Any], Any]] = {}  # each piece's maker by name, registered by the planners
+        self._incidents: list[Any] = []
+        self._by_identity: dict[str, Any] | None = None
+        self._ahead = 0  # pieces made in this revision by piece_fingerprint
 
-    def begin(self, fingerprint_of: Callable[[str], str]) -> None:
-        """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still."""
+    def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
+        """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
+
+        known: the keys fingerprint_of has worked out so far in this revision, filled as it goes
+        (looked up first: 100,000 pieces ask about 600,000 keys). The makers registered in the
+        previous revision are forgotten: they read its site.
+        """
         self.revision += 1
         self._now = fingerprint_of
+        self._known = {} if known is None else known
         self.made.clear()
+        self.makers = {}
+        self._incidents, self._by_identity, self._ahead = [], None, 0
+
+    def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
+        """Register make as the maker of the pieces called name in this revision, and return it.
+
+        Whoever uses those pieces must pass this very maker (a piece is a function of what it
+        reads; this is how piece_fingerprint makes one again). incidents: where a piece's file
+        is looked up (the site's published incidents).
+        """
+        self.makers[name] = make
+        if incidents is not None and incidents is not self._incidents:
+            self._incidents, self._by_identity = incidents, None
+        return make
 
     def each(self, name: str, incidents: Iterable[Any], make: Callable[[Any], T]) -> list[T]:
         """Return each incident's piece called name, making it with make(incident) unless a current one is kept.
@@ -68,25 +111,65 @@ class Fragments:
         """
         kept_get = self.kept.get
         revision = self.revision
-        into = FRAMES[-1].update if FRAMES else None
+        into = FRAMES[-1] if FRAMES else None
         prefix = name + "\0"
         values = []
         for incident in incidents:
             key = prefix + type(incident).identity_key(incident)
             kept = kept_get(key)
             if kept is None or (kept.checked != revision and not self._current(kept)):
-                with recording() as frame:
-                    value = make(incident)
-                kept = self.kept[key] = Kept(value, frame, revision)
-                self.made.append(key)
+                kept = self._make(key, kept, make, incident)
             if into is not None:
-                into(kept.frame)
+                into["piece:" + key] = kept.fingerprint
             values.append(kept.value)
         return values
 
     def get(self, name: str, incident: Any, make: Callable[[Any], T]) -> T:
         """Return the incident's piece called name, making it with make(incident) unless a current one is kept."""
-        return self._use(f"{name}\0{type(incident).identity_key(incident)}", lambda: make(incident))
+        key = f"{name}\0{type(incident).identity_key(incident)}"
+        kept = self.kept.get(key)
+        if kept is None or not self._current(kept):
+            kept = self._make(key, kept, make, incident)
+        note("piece:" + key, kept.fingerprint)
+        return kept.value  # type: ignore[no-any-return]
+
+    def _make(self, key: str, old: Kept | None, make: Callable[[Any], Any], incident: Any) -> Kept:
+        """Make the piece key, keeping old's value and fingerprint when the new value is the same (early cutoff)."""
+        with recording() as frame:
+            value = make(incident)
+        if old is not None and not old.dropped and old.fingerprint and _same(old.value, value):
+            kept = Kept(old.value, frame, self.revision, old.fingerprint)  # the old value: its token still names it
+        else:
+            token = hash(frozenset(frame.items())) & 0xFFFFFFFFFFFFFFFF  # the same reads give the same value
+            kept = Kept(value, frame, self.revision, f"{NONCE}{token:016x}")
+        self.kept[key] = kept
+        self.made.append(key)
+        return kept
+
+    def piece_fingerprint(self, key: str) -> str:
+        """Return the fingerprint piece key has now, made again if it is not current; '' when it cannot tell.
+
+        '' (counted as changed) when no maker is registered for its name in this revision, its
+        incident is not published, MAX_AHEAD pieces were made here already, or its maker fails
+        (the output that uses it is made, and reports the error where outputs are made).
+        """
+        kept = self.kept.get(key)
+        if kept is not None and self._current(kept):
+            return kept.fingerprint
+        name, _, identity = key.partition("\0")
+        make = self.makers.get(name)
+        if make is None or self._ahead >= MAX_AHEAD:
+            return ""
+        if self._by_identity is None:
+            self._by_identity = {type(item).identity_key(item): item for item in self._incidents}
+        incident = self._by_identity.get(identity)
+        if incident is None:
+            return ""
+        self._ahead += 1
+        try:
+            return self._make(key, kept, make, incident).fingerprint
+        except Exception:  # noqa: BLE001 - the reader is made again, and its error reported there
+            return ""
 
     def memo(self, name: str, inputs: Hashable, make: Callable[[], T], by_reads: bool = False) -> T:
         """Return make(), kept under name and inputs while what it read is unchanged.
@@ -114,24 +197,16 @@ class Fragments:
         kept = self.kept.get(key)
         return kept.fingerprint if kept is not None and self._current(kept) else ""
 
-    def _use(self, key: str, make: Callable[[], T]) -> T:
-        kept = self.kept.get(key)
-        if kept is None or not self._current(kept):
-            with recording() as frame:
-                value = make()
-            kept = self.kept[key] = Kept(value, frame, self.revision)
-            self.made.append(key)
-        note_all(kept.frame)
-        return kept.value  # type: ignore[no-any-return]
-
     def _current(self, kept: Kept) -> bool:
         if kept.checked == self.revision:
             return True
         now = self._now
         if now is None or kept.checked == -self.revision:  # found out of date in this revision already
             return False
+        known = self._known.get
         for key, fingerprint in kept.frame.items():
-            if now(key) != fingerprint:
+            found = known(key)
+            if found != fingerprint and (found is not None or now(key) != fingerprint):
                 kept.checked = -self.revision  # a value made again replaces this Kept: the mark goes with it
                 return False
         kept.checked = self.revision
@@ -158,6 +233,14 @@ class Fragments:
             if kept.checked == revision
             or (key.partition("\0")[0] not in used if key.startswith("memo:") else key.partition("\0file:")[2] in files)
         }
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Return True when a piece made again holds what it held (its TOKEN aside), type for type."""
+    if isinstance(old, dict) and isinstance(new, dict) and TOKEN in old and TOKEN in new:
+        old = {key: value for key, value in old.items() if key != TOKEN}
+        new = {key: value for key, value in new.items() if key != TOKEN}
+    return value_fingerprint(old) == value_fingerprint(new)
 
 
 def without_memo_values(kept: dict[str, Kept]) -> dict[str, Kept]:

@@ -7,7 +7,8 @@ an incident's download data is looked up, checked and saved once, and made again
 the incident (or anything else it read) changes. The bytes are those of the pieces made one by
 one (tests/test_fragments.py compares them). Each piece also draws a random token when it is made,
 which names its database rows (database.Block): the database's patch finds the incidents made
-again by their tokens, without comparing rows.
+again by their tokens, without comparing rows. A piece made again with the same contents keeps
+its value, token included (early cutoff in kcrecord/outputs/fragments.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.database import incident_values
 from kcrecord.outputs.downloads import csv_piece, feature_json, incident_json
-from kcrecord.outputs.fragments import Fragments, Pieces
+from kcrecord.outputs.fragments import TOKEN, Fragments, Pieces
 from kcrecord.outputs.tables import db_tables
 
 
@@ -40,11 +41,22 @@ def piece_makers(site: Site) -> dict[str, Callable[[Incident], Any]]:
 
 def incident_data(site: Site, fragments: Fragments) -> Pieces:
     """Return each published incident's download pieces, by name, in the record's order."""
-    makers = piece_makers(site)
+    return fragments.each("data", site.incidents, data_maker(site))
 
-    def make(incident: Incident) -> dict[str, Any]:
-        made = {name: maker(incident) for name, maker in makers.items()}
-        made["token"] = os.urandom(12).hex()  # names these rows for the database's patch (database.Block)
-        return made
 
-    return fragments.each("data", site.incidents, make)
+def data_maker(site: Site) -> Callable[[Incident], dict[str, Any]]:
+    """Return the maker of an incident's download pieces made together (the piece called data)."""
+    return partial(_data_piece, piece_makers(site))
+
+
+def register_data_pieces(site: Site, fragments: Fragments) -> None:
+    """Register the makers of the downloads' pieces, as the downloads use them (kcrecord/outputs/fragments.py)."""
+    fragments.register("data", data_maker(site), site.incidents)
+    for name, make in piece_makers(site).items():
+        fragments.register(name, make)
+
+
+def _data_piece(makers: dict[str, Callable[[Incident], Any]], incident: Incident) -> dict[str, Any]:
+    made = {name: maker(incident) for name, maker in makers.items()}
+    made[TOKEN] = os.urandom(12).hex()  # names these rows for the database's patch (database.Block)
+    return made

@@ -295,16 +295,18 @@ def plan_incident_table(
     fragments: Fragments,
 ) -> None:
     """Add /incidents/, its numbered pages and incidents/index.json; give templates the record's totals."""
-    make = functools.partial(make_row, site)
+    make = fragments.register("table-row", functools.partial(make_row, site), site.incidents)
+
+    def html(incident: Incident) -> str:  # the macro is looked up inside the piece, so the piece records it
+        macro = env.get_template("_incident_table.html").module.incident_row  # type: ignore[attr-defined]
+        return macro(fragments.get("table-row", incident, make))  # type: ignore[no-any-return]
+
+    fragments.register("table-row-html", html)
 
     def rows(incidents: list[Incident]) -> list[Row]:
         return fragments.each("table-row", incidents, make)
 
     def row_html(incidents: list[Incident]) -> markupsafe.Markup:
-        def html(incident: Incident) -> str:  # the macro is looked up inside the piece, so the piece records it
-            macro = env.get_template("_incident_table.html").module.incident_row  # type: ignore[attr-defined]
-            return macro(fragments.get("table-row", incident, make))
-
         return markupsafe.Markup("".join(fragments.each("table-row-html", incidents, html)))
 
     def record_totals() -> list[Total]:  # made once, then kept while the rows are unchanged

@@ -65,7 +65,7 @@ def area_map(
 ) -> markupsafe.Markup:
     """Return the map of incidents (closer in when zoom and they all fit the core) with its key and county table."""
     incidents = list({incident.slug: incident for incident in incidents}.values())  # once each, whatever its roles
-    spots = fragments.each("map-spot", incidents, lambda incident: spot_of(incident, geography(fragments)))
+    spots = fragments.each("map-spot", incidents, functools.partial(map_spot, fragments))
     name = "core" if zoom and fits_core(spots) else "area"
     data = incident_map(spots, outline(fragments, name), map_id, subject)
     return markupsafe.Markup(env.get_template(TEMPLATE).module.incident_map(data))  # type: ignore[attr-defined]
@@ -73,9 +73,21 @@ def area_map(
 
 def locator(env: jinja2.Environment, fragments: Fragments, incident: Incident) -> markupsafe.Markup:
     """Return the small locator map of one incident."""
+    return markupsafe.Markup(fragments.get("map-locator", incident, functools.partial(locator_piece, env, fragments)))
 
-    def make(incident: Incident) -> str:
-        data = locator_map(incident, geography(fragments), outline(fragments, "locator"))
-        return str(env.get_template(TEMPLATE).module.locator_map(data))  # type: ignore[attr-defined]
 
-    return markupsafe.Markup(fragments.get("map-locator", incident, make))
+def map_spot(fragments: Fragments, incident: Incident) -> Spot:
+    """Return where an incident's mark goes on the maps (a piece: map-spot)."""
+    return spot_of(incident, geography(fragments))
+
+
+def locator_piece(env: jinja2.Environment, fragments: Fragments, incident: Incident) -> str:
+    """Return the small locator map of one incident as markup (a piece: map-locator)."""
+    data = locator_map(incident, geography(fragments), outline(fragments, "locator"))
+    return str(env.get_template(TEMPLATE).module.locator_map(data))  # type: ignore[attr-defined]
+
+
+def register_map_pieces(env: jinja2.Environment, fragments: Fragments) -> None:
+    """Register the makers of the maps' pieces, as the maps use them (kcrecord/outputs/fragments.py)."""
+    fragments.register("map-spot", functools.partial(map_spot, fragments))
+    fragments.register("map-locator", functools.partial(locator_piece, env, fragments))

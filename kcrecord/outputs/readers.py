@@ -12,7 +12,7 @@ import markupsafe
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs import PACKAGED, discovery, downloads, package_files
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.incident_data import incident_data
+from kcrecord.outputs.incident_data import incident_data, register_data_pieces
 from kcrecord.outputs.incident_table import plan_incident_table
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
 
@@ -92,13 +92,18 @@ def plan_readers(
         updated = entries[0].updated if entries else "1970-01-01T00:00:00Z"
         return env.get_template("feed.xml").render(entries=entries, updated=updated).encode("utf-8")
 
+    def url_entry(*args: object) -> str:  # looked up where it is used, so each piece records the template
+        return env.get_template("_sitemap.xml").module.url_entry(*args)  # type: ignore[no-any-return,attr-defined]
+
+    def incident_entry(incident: Incident) -> str:  # an incident page carries the date it last changed
+        return url_entry(site.config.base_url + incident.path, discovery.last_changed(incident).isoformat())
+
+    fragments.register("sitemap", incident_entry, site.incidents)
+    fragments.register("located", downloads.located)
+    fragments.register("last_changed", discovery.last_changed)
+    register_data_pieces(site, fragments)
+
     def sitemap() -> bytes:
-        def url_entry(*args: object) -> str:  # looked up where it is used, so each piece records the template
-            return env.get_template("_sitemap.xml").module.url_entry(*args)  # type: ignore[attr-defined]
-
-        def incident_entry(incident: Incident) -> str:  # an incident page carries the date it last changed
-            return url_entry(site.config.base_url + incident.path, discovery.last_changed(incident).isoformat())
-
         made = fragments.each("sitemap", site.incidents, incident_entry)
         kept = dict(zip((incident.path + "index.html" for incident in site.incidents), made, strict=True))
         entries = [

@@ -25,11 +25,11 @@ from kcrecord.content.load import project_files, read_regular_file
 from kcrecord.content.yaml_strict import NOT_XML
 from kcrecord.engine.deps import digest, identity, note
 from kcrecord.engine.progress import Progress, counting, stage
-from kcrecord.outputs.charts import year_type_chart
+from kcrecord.outputs.charts import chart_facts, year_type_chart
 from kcrecord.outputs.discovery import incident_json_ld, json_ld
 from kcrecord.outputs.formats import format_date, format_time, incident_record
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.map_pages import area_map, locator, outline_files
+from kcrecord.outputs.map_pages import area_map, locator, outline_files, register_map_pieces
 from kcrecord.outputs.readers import plan_readers
 
 
@@ -95,6 +95,9 @@ def make_environment(
     env.filters["date"] = format_date
     env.filters["time"] = format_time
     env.filters["json_ld"] = json_ld
+    item = fragments.register("incident_item", partial(incident_item, env), site.incidents)
+    register_map_pieces(env, fragments)
+    fragments.register("chart-facts", chart_facts)
     env.globals.update(
         site=site,
         config=config,
@@ -111,19 +114,22 @@ def make_environment(
         year_type_chart=lambda incidents, chart_id, subject: year_type_chart(
             incidents, config, chart_id, subject, fragments
         ),
-        incident_items=partial(incident_items, env, fragments),
+        incident_items=partial(incident_items, item, fragments),
         area_map=partial(area_map, env, fragments),
         locator_map=partial(locator, env, fragments),
     )
     return env
 
 
-def incident_items(env: jinja2.Environment, fragments: Fragments, incidents: Iterable[Incident]) -> markupsafe.Markup:
+def incident_item(env: jinja2.Environment, incident: Incident) -> str:
+    """Return an incident's list item (the macro is looked up inside the piece, so the piece records it)."""
+    return env.get_template("_macros.html").module.incident_item(incident)  # type: ignore[no-any-return,attr-defined]
+
+
+def incident_items(
+    item: Callable[[Incident], str], fragments: Fragments, incidents: Iterable[Incident]
+) -> markupsafe.Markup:
     """Return the list items of incidents, each rendered once by the incident_item macro in _macros.html."""
-
-    def item(incident: Incident) -> str:  # the macro is looked up inside the piece, so the piece records it
-        return env.get_template("_macros.html").module.incident_item(incident)  # type: ignore[attr-defined]
-
     return markupsafe.Markup("".join(fragments.each("incident_item", incidents, item)))
 
 

@@ -1,0 +1,197 @@
+"""Early cutoff: an edit that leaves an incident's fields and pieces as they were makes no list again.
+
+Readers of an incident's fields record its front matter (front:<path>), not its file; readers
+of a kept piece record the piece's fingerprint, which a piece made again with the same value
+keeps (kcrecord/outputs/fragments.py). These tests check that the cutoff happens, that it is
+sound (every registered maker makes what the outputs use; a body edit changes no field), and
+the engine's answers against a clean build after edits of either kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from pathlib import Path
+
+import pytest
+
+from kcrecord.content.assemble import Incident, Site
+from kcrecord.engine.deps import note, recording
+from kcrecord.engine.engine import Engine
+from kcrecord.outputs import fragments as fragments_module
+from kcrecord.outputs.fragments import Fragments, _same
+from tests.test_fragments import located_project, site_of  # noqa: F401 - a fixture
+from tests.test_incremental import BASE, INCIDENT, assert_same_tree, clean_build, edit, tree
+
+PAGE = "incidents/2024-03-05-example-shooting/index.html"
+LISTS = {
+    "index.html",
+    "timeline/index.html",
+    "timeline/2024/index.html",
+    "agencies/index.html",
+    "agencies/example-pd/index.html",
+    "incidents/index.html",
+    "feed.xml",
+    "sitemap.xml",
+}
+
+
+def engine_of(root: Path, out: Path, cache: Path) -> Engine:
+    return Engine(root, out, BASE, cache=cache, search=False, workers=1)
+
+
+def test_a_body_edit_makes_no_list_again_and_equals_a_clean_build(small_project: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    assert engine_of(small_project, out, cache).run().ok
+    edit(small_project, INCIDENT, "A second mention of the first source.", "Another mention of the first source.")
+    outcome = engine_of(small_project, out, cache).run()  # make site again: a new process reads the cache folder
+    assert outcome.ok
+    made = set(outcome.rendered_paths)
+    assert PAGE in made and PAGE in outcome.written
+    assert not made & LISTS, sorted(made & LISTS)
+    assert "data/incidents.db" in outcome.written  # the database holds each narrative
+    assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean"))
+
+
+def test_a_title_edit_makes_the_lists_that_show_it(small_project: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    assert engine_of(small_project, out, cache).run().ok
+    edit(small_project, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    outcome = engine_of(small_project, out, cache).run()
+    assert outcome.ok
+    assert {"index.html", "timeline/2024/index.html", "agencies/example-pd/index.html"} <= set(outcome.written)
+    assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean"))
+
+
+def test_every_registered_maker_makes_the_piece_its_readers_used(located_project: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Each kept piece, made again by the maker its planner registered, is the piece the outputs used.
+
+    The engine makes a piece ahead with the registered maker to learn whether its readers are
+    current; a registered maker that differs from the one an output passes would be unsound.
+    """
+    engine = engine_of(located_project, tmp_path / "site", tmp_path / "cache")
+    assert engine.run().ok
+    fragments = engine.fragments
+    assert engine.site is not None
+    by_identity = {Incident.identity_key(incident): incident for incident in engine.site.incidents}
+    names = set()
+    for key, kept in list(fragments.kept.items()):
+        if key.startswith("memo:"):
+            continue
+        name, _, identity = key.partition("\0")
+        names.add(name)
+        assert name in fragments.makers, f"no maker registered for the pieces called {name}"
+        with recording():
+            value = fragments.makers[name](by_identity[identity])
+        assert _same(kept.value, value), key
+    assert {"incident_item", "table-row", "table-row-html", "data", "sitemap", "map-locator"} <= names
+
+
+PUBLIC = [name for name in dir(Incident) if not name.startswith("_") and name != "identity_key"]
+FIELDS = [field.name for field in dataclasses.fields(Incident)]
+
+
+def fields_of(site: Site) -> dict[str, dict[str, object]]:
+    """Return every public attribute of every incident but its body and source, without recording reads."""
+    found = {}
+    for incident in site.incidents:
+        values = {name: getattr(incident, name) for name in [*FIELDS, *PUBLIC] if name not in ("body_html", "source")}
+        found[incident.slug] = values
+    return found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_body_edit_changes_no_field_that_records_the_front_matter(small_project: Path, seed: int) -> None:
+    """Reading its fields records front:<path>: sound only if nothing but body_html and source reads the body."""
+    rng = random.Random(seed)
+    path = small_project / INCIDENT
+    before = site_of(small_project)
+    fronts = {incident.slug: incident.source.front_digest for incident in before.incidents}
+    text = path.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n---\n")
+    lines = body.split("\n")
+    for _ in range(rng.randrange(1, 6)):
+        where = rng.randrange(len(lines) + 1)
+        line = rng.choice(["", "## A heading", "Another line.[^gazette-2024-03-06]", "- a list item", "> quoted"])
+        lines.insert(where, line)
+    path.write_text(head + "\n---\n" + "\n".join(lines), encoding="utf-8")
+    after = site_of(small_project)
+    assert fields_of(after) == fields_of(before)
+    assert {incident.slug: incident.source.front_digest for incident in after.incidents} == fronts
+    changed = [i.slug for i in after.incidents if i.source.digest != i.source.front_digest]
+    assert changed  # the file itself did change
+
+
+def test_a_front_matter_edit_changes_its_digest(small_project: Path) -> None:
+    before = {i.slug: i.source.front_digest for i in site_of(small_project).incidents}
+    edit(small_project, INCIDENT, "officers_fired: 1", "officers_fired: 2")
+    after = {i.slug: i.source.front_digest for i in site_of(small_project).incidents}
+    assert [slug for slug in after if after[slug] != before[slug]] == ["2024-03-05-example-shooting"]
+
+
+class Thing:
+    """An incident stand-in: a piece's key names its file."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def identity_key(self) -> str:
+        return f"file:{self.name}"
+
+
+def reader_of(fragments: Fragments, things: list[Thing], make) -> tuple[list[object], dict[str, str]]:  # noqa: ANN001
+    with recording() as frame:
+        values = fragments.each("piece", things, make)
+    return values, frame
+
+
+def test_a_piece_made_again_with_the_same_value_keeps_its_fingerprint() -> None:
+    inputs = {"file:a": "1", "file:b": "1"}
+    values = {"a": "A", "b": "B"}
+
+    def make(thing: Thing) -> str:
+        note(f"file:{thing.name}", inputs[f"file:{thing.name}"])
+        return values[thing.name]
+
+    things = [Thing("a"), Thing("b")]
+    fragments = Fragments()
+    fragments.begin(lambda key: inputs.get(key, ""))
+    _, frame = reader_of(fragments, things, make)
+    assert set(frame) == {"piece:piece\0file:a", "piece:piece\0file:b"}  # the pieces, not what they read
+    inputs["file:a"] = "2"  # an edit that leaves a's piece as it was
+    fragments.begin(lambda key: inputs.get(key, ""))
+    fragments.register("piece", make, things)
+    assert fragments.piece_fingerprint("piece\0file:a") == frame["piece:piece\0file:a"]
+    inputs["file:a"], values["a"] = "3", "A, edited"  # an edit that changes it
+    fragments.begin(lambda key: inputs.get(key, ""))
+    fragments.register("piece", make, things)
+    assert fragments.piece_fingerprint("piece\0file:a") not in ("", frame["piece:piece\0file:a"])
+    assert fragments.piece_fingerprint("piece\0file:b") == frame["piece:piece\0file:b"]  # current: not made again
+    assert reader_of(fragments, things, make)[0] == ["A, edited", "B"]
+
+
+def test_a_piece_that_cannot_be_made_ahead_counts_as_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = {f"file:{n}": "1" for n in range(5)}
+    things = [Thing(str(n)) for n in range(5)]
+
+    def make(thing: Thing) -> str:
+        note(f"file:{thing.name}", inputs[f"file:{thing.name}"])
+        if thing.name == "4":
+            raise ValueError("a maker that fails")
+        return thing.name
+
+    fragments = Fragments()
+    fragments.begin(lambda key: inputs.get(key, ""))
+    reader_of(fragments, things[:4], make)
+    inputs.update({key: "2" for key in inputs})
+    fragments.begin(lambda key: inputs.get(key, ""))
+    assert fragments.piece_fingerprint("piece\0file:0") == ""  # no maker registered in this revision
+    fragments.register("piece", make, things)
+    monkeypatch.setattr(fragments_module, "MAX_AHEAD", 2)
+    assert fragments.piece_fingerprint("piece\0file:0") != ""
+    assert fragments.piece_fingerprint("piece\0file:1") != ""
+    assert fragments.piece_fingerprint("piece\0file:2") == ""  # past MAX_AHEAD: its readers are made
+    fragments.begin(lambda key: inputs.get(key, ""))
+    fragments.register("piece", make, things)
+    assert fragments.piece_fingerprint("piece\0file:4") == ""  # its maker fails: reported where outputs are made
+    assert fragments.piece_fingerprint("piece\0file:9") == ""  # no such incident
