@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from kcrecord.content.load import MAX_FILE_BYTES
-from kcrecord.engine.kept_pieces import MEMOS, part_file, part_of
+from kcrecord.engine.kept_pieces import MEMOS, part_of
+from kcrecord.engine.parts import part_file
+from kcrecord.engine.state import record_part
 from kcrecord.engine.state import LEFT_AFTER, keep_pickled
 from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
@@ -75,6 +77,22 @@ def test_an_edit_to_one_incident_writes_its_part_of_the_kept_pieces_and_the_memo
     rewritten = {rel for rel in after if after[rel] != before.get(rel)}
     own = part_file(Path(), part_of(f"x\0file:content/incidents/{incident.name}")).name
     assert rewritten == {own, part_file(Path(), MEMOS).name}
+
+
+def test_an_edit_to_one_incidents_body_writes_its_records_part_and_the_downloads(small_project: Path) -> None:
+    """The lists' records (most of the state's bytes) are not written again when no list was made again."""
+    build(small_project)
+    folders = list((small_project / ".cache" / "engine").glob("*.records"))
+    assert len(folders) == 1
+    before = times(folders[0])
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    incident.write_text(incident.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    build(small_project)
+    after = times(folders[0])
+    rewritten = {rel for rel in after if after[rel] != before.get(rel)}
+    own = part_file(Path(), record_part(f"incidents/{incident.stem}/index.html")).name
+    assert rewritten == {own, part_file(Path(), record_part("data/incidents.db")).name}
+    assert record_part("index.html") != record_part("data/incidents.db") != record_part(f"incidents/{incident.stem}/")
 
 
 def test_a_file_changed_in_the_output_folder_is_made_again(small_project: Path) -> None:

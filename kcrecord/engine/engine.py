@@ -221,7 +221,9 @@ class Engine:
         for rel, (fingerprint, data) in static.items():
             known = records.get(f"static/{rel}")
             made = folder.put(f"static/{rel}", data(), known.digest if known else None)
-            records[f"static/{rel}"] = Record(made, {f"static:{rel}": fingerprint})
+            frame = {f"static:{rel}": fingerprint}
+            if known is None or known.digest != made or known.frame != frame:  # kept as is: its part is not saved again
+                records[f"static/{rel}"] = Record(made, frame)
         keep = {job.path for job in jobs} | {f"static/{rel}" for rel in static}
         with stage(self.progress, "Writing"):
             written = folder.commit(keep, scan=changed is None)

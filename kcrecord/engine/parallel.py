@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kcrecord.engine.deps import recording
+from kcrecord.engine.state import own_output
 from kcrecord.outputs.fragments import Fragments, Kept
 from kcrecord.outputs.render import Job
 
@@ -77,21 +78,15 @@ def make_all(
     does not matter.
     """
     count = worker_count(workers)
-    own = [job for job in jobs if _own_output(job.path)]
+    own = [job for job in jobs if own_output(job.path)]
     if count < 2 or len(own) < PARALLEL_FROM:
         for job in jobs:
             data, frame = make_one(job)
             advance()
             yield job.path, data, frame
         return
-    rest = [job for job in jobs if not _own_output(job.path)]
+    rest = [job for job in jobs if not own_output(job.path)]
     yield from _in_workers(own, rest, fragments, count, advance)
-
-
-def _own_output(path: str) -> bool:
-    """Return True for an incident's own page or data file (incidents/<slug>/...), made from it alone."""
-    parts = path.split("/")
-    return len(parts) == 3 and parts[0] == "incidents" and parts[1] != "page"
 
 
 def _in_workers(

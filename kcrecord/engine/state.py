@@ -17,6 +17,7 @@ import os
 import pickle
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -27,7 +28,8 @@ from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, recording
-from kcrecord.engine.kept_pieces import Parts, load_pieces, save_pieces
+from kcrecord.engine.kept_pieces import load_pieces, save_pieces
+from kcrecord.engine.parts import Parts, load_parts, save_parts
 from kcrecord.outputs.fragments import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -62,6 +64,8 @@ class State:
     plan_keys: dict[str, tuple[tuple, str]] = field(default_factory=dict)  # kcrecord/engine/plan_keys.py
     saved_parts: Parts = field(default_factory=dict, repr=False, compare=False)
     """The pieces' parts as loaded or last saved (kcrecord/engine/kept_pieces.py); never pickled."""
+    saved_records: Parts = field(default_factory=dict, repr=False, compare=False)
+    """The records' parts as loaded or last saved (record_part); never pickled."""
 
 
 def code_version() -> str:
@@ -101,25 +105,62 @@ def load_state(cache: Path | None, code: str, out: Path) -> State:
     if not isinstance(state, State) or state.code != code:
         return State(code=code)
     state.pieces, state.saved_parts = load_pieces(pieces_folder(cache, out), code)
+    state.records, state.saved_records = load_parts(records_folder(cache, out), code, RECORD_PARTS)
     return state
 
 
 def save_state(cache: Path | None, state: State, out: Path) -> None:
     """Write the state to the cache folder through temporary files (a cache that cannot be written is skipped).
 
-    The pieces go into their parts, of which only those that changed are written.
+    The pieces and the records go into their parts, of which only those that changed are written.
     """
     if cache is None:
         return
     state.saved_parts = save_pieces(
         pieces_folder(cache, out), state.code, state.pieces, state.saved_parts, keep_pickled
     )
-    keep_pickled(state_file(cache, out), dataclasses.replace(state, pieces={}, saved_parts={}))
+    state.saved_records = save_parts(
+        records_folder(cache, out),
+        state.code,
+        state.records,
+        state.saved_records,
+        keep_pickled,
+        record_part,
+        RECORD_PARTS,
+    )
+    rest = dataclasses.replace(state, records={}, pieces={}, saved_parts={}, saved_records={})
+    keep_pickled(state_file(cache, out), rest)
 
 
 def pieces_folder(cache: Path, out: Path) -> Path:
     """Return the folder that keeps the pieces of builds into out, in parts."""
     return state_file(cache, out).with_suffix(".pieces")
+
+
+def records_folder(cache: Path, out: Path) -> Path:
+    """Return the folder that keeps the records of builds into out, in parts (record_part)."""
+    return state_file(cache, out).with_suffix(".records")
+
+
+RECORD_PARTS = 34
+"""32 parts for the incidents' own outputs, by incident; one for the downloads (data/); one for the rest."""
+
+
+def record_part(path: str) -> int:
+    """Return the part an output's record is kept in: an edit to one incident's body writes two of them.
+
+    The lists' records are most of the bytes (a list of 10,000 incidents records 10,000 reads),
+    and after such an edit only the incident's own outputs and the downloads are made again.
+    """
+    if own_output(path):
+        return zlib.crc32(path.split("/")[1].encode("utf-8", "surrogatepass")) % 32
+    return 32 if path.startswith("data/") else 33
+
+
+def own_output(path: str) -> bool:
+    """Return True for an incident's own page or data file (incidents/<slug>/...), made from it alone."""
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == "incidents" and parts[1] != "page"
 
 
 def keep_pickled(target: Path, value: object) -> None:

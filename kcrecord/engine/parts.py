@@ -1,0 +1,73 @@
+"""A dict kept in the cache folder in parts, one file each: a build writes only the parts that changed.
+
+The engine's records and kept pieces (kcrecord/engine/state.py, kcrecord/engine/kept_pieces.py)
+are tens of MB pickled at 10,000 incidents, and an edit changes a few entries. Each entry goes
+to the part its key names (part_of), and a part whose entries are the very objects it was loaded
+or saved with is not written again (an entry is never changed in place once made: a new one
+replaces it). Each part carries the code version; a part that cannot be read, or is from other
+code, is left out, and its entries are made again (every entry carries what says whether it is
+current, so parts from two builds can be used together).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kcrecord.engine.collector import collector_paused
+
+Parts = dict[int, dict[str, Any]]
+
+
+def part_file(folder: Path, number: int) -> Path:
+    """Return the file that keeps one part."""
+    return folder / f"{number:02d}.pickle"
+
+
+def load_parts(folder: Path, code: str, count: int) -> tuple[dict[str, Any], Parts]:
+    """Return every entry kept in folder's count parts by this code version, and the parts as loaded."""
+    entries: dict[str, Any] = {}
+    parts: Parts = {}
+    with collector_paused():
+        for number in range(count):
+            try:
+                with open(part_file(folder, number), "rb") as stream:
+                    stored = pickle.load(stream)
+            except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                continue
+            if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == code):
+                continue
+            part = stored[1]
+            if isinstance(part, dict):
+                parts[number] = part
+                entries.update(part)
+    return entries, parts
+
+
+def save_parts(
+    folder: Path,
+    code: str,
+    entries: dict[str, Any],
+    saved: Parts,
+    keep: Callable[[Path, object], None],
+    part_of: Callable[[str], int],
+    count: int,
+    stored: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None,
+) -> Parts:
+    """Write the parts whose entries changed since saved (as loaded or last saved); return the parts now.
+
+    keep(target, value) writes one file (state.keep_pickled: through a temporary file, skipped
+    when the cache folder cannot be written). stored(number, part) gives what a part's file holds,
+    when not the part itself.
+    """
+    parts: Parts = {number: {} for number in range(count)}
+    for key, entry in entries.items():
+        parts[part_of(key)][key] = entry
+    for number, part in parts.items():
+        before = saved.get(number)
+        if before is not None and len(before) == len(part) and all(before.get(k) is v for k, v in part.items()):
+            continue
+        keep(part_file(folder, number), (code, part if stored is None else stored(number, part)))
+    return parts
