@@ -20,6 +20,7 @@ from kcrecord.engine.deps import note, recording
 from kcrecord.engine.engine import Engine
 from kcrecord.outputs import fragments as fragments_module
 from kcrecord.outputs.fragments import Fragments, _same
+from tests import test_engine_fuzz as fuzz
 from tests.test_fragments import located_project, site_of  # noqa: F401 - a fixture
 from tests.test_incremental import BASE, INCIDENT, assert_same_tree, clean_build, edit, tree
 
@@ -194,4 +195,17 @@ def test_a_piece_that_cannot_be_made_ahead_counts_as_changed(monkeypatch: pytest
     fragments.begin(lambda key: inputs.get(key, ""))
     fragments.register("piece", make, things)
     assert fragments.piece_fingerprint("piece\0file:4") == ""  # its maker fails: reported where outputs are made
+    assert fragments.piece_fingerprint("piece\0file:4") == ""  # and is not tried again in this revision
     assert fragments.piece_fingerprint("piece\0file:9") == ""  # no such incident
+    assert fragments.piece_fingerprint("piece\0file:0") != ""  # the failure used none of the budget
+    assert fragments.piece_fingerprint("piece\0file:1") != ""
+
+
+@pytest.mark.parametrize("ahead", [0, 1])
+def test_random_edits_equal_a_clean_build_with_few_pieces_made_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: int
+) -> None:
+    """The engine's fuzz test, with the pieces past MAX_AHEAD counted as changed (their readers made)."""
+    monkeypatch.setattr(fragments_module, "MAX_AHEAD", ahead)
+    monkeypatch.setattr(fuzz, "STEPS", 12)
+    fuzz.test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path, monkeypatch)

@@ -10,8 +10,7 @@ from pathlib import Path
 from kcrecord.content.load import MAX_FILE_BYTES
 from kcrecord.engine.kept_pieces import MEMOS, part_of
 from kcrecord.engine.parts import part_file
-from kcrecord.engine.state import record_part
-from kcrecord.engine.state import LEFT_AFTER, keep_pickled
+from kcrecord.engine.state import LEFT_AFTER, keep_pickled, record_part
 from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
 from tests.hostile import run_cli

@@ -1,11 +1,12 @@
-"""Model objects whose reads are recorded, and values derived from them that replay what they read.
+"""Model objects whose reads are recorded, and values derived from them read as one key.
 
-Reading any public attribute of an incident, agency or page notes its file (file:<path>, with
-the hash of its bytes) in the frame being recorded (kcrecord/engine/deps.py); a few attributes
-note something else: an incident's rendered body also depends on the base path its links point
-at, an agency's incidents on which files name it. Site values worked out from many objects
-(`derived`) are computed once in their own frame and replay that frame on every read, so a
-page that reads the timeline's years has read what the years were made from.
+Reading a public attribute of an agency or page notes its file (file:<path>, with the hash of
+its bytes) in the frame being recorded (kcrecord/engine/deps.py). An incident's fields note its
+front matter (front:<path>, kcrecord/content/assemble.py); its rendered body and its source note
+its file, the body also the base path its links point at; an agency's incidents note which files
+name it. Site values worked out from many objects (`derived`) are computed once in their own
+frame and read as derived:<name> with a fingerprint of the value by identity, so a page that
+reads the timeline's years depends on which incidents each year holds, not on their every word.
 """
 
 from __future__ import annotations

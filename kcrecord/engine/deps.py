@@ -10,7 +10,8 @@ while every key still has that fingerprint (kcrecord/engine/state.py says what e
 Keys:
   file:<path>               a content file's bytes (an agency or page read in any way; an incident's body or source)
   front:<path>              an incident's front matter as text (its fields: title, date, agencies, ...)
-  piece:<name>\0file:<path> a kept piece of an incident (its list item, its download rows), by its value
+  piece:<name>\0file:<path> a kept piece of an incident (its list item, its download rows): a token that
+                            a piece made again with the same value keeps
   coll:incidents|agencies|pages   which files are published, in order (a page that iterates them)
   config:<setting>          one setting of site.yaml, as the templates see it (title, vocab, ...)
   agency-incidents:<slug>   which incidents name an agency, by role (its page and its count)
@@ -22,9 +23,11 @@ Keys:
   plan:<output>             what the planner gave an output: its template and context, by identity
 
 Units nest: a unit computed while another records has its own frame. A unit that uses a kept
-piece or memo records the piece's or memo's fingerprint, which stays the same while its value
-does (kcrecord/outputs/fragments.py), not everything the piece read: an edit that leaves the
-piece as it was leaves its readers current (early cutoff).
+piece or memo records the piece's or memo's fingerprint (kcrecord/outputs/fragments.py), not
+everything it read. A piece made again with the same value keeps its fingerprint, and most
+memos are fingerprinted by their value, so an edit that leaves them as they were leaves their
+readers current (early cutoff); the downloads memo is fingerprinted by its reads (the pieces'
+fingerprints), too large to hash at every build.
 """
 
 from __future__ import annotations

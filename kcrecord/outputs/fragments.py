@@ -37,8 +37,9 @@ TOKEN = "token"
 """A key of a piece's value that names it and is not part of what it holds (kcrecord/outputs/incident_data.py)."""
 MAX_AHEAD = 256
 """Pieces made again in a revision to learn their fingerprint before their readers run: past this, a
-reader is made again instead (an edit to a template every piece reads would otherwise make 10,000
-pieces one by one here, not on every core with the outputs that read them)."""
+reader is made again instead, and makes the pieces it reads (an edit to a template every piece
+reads would otherwise make all 10,000 of a kind ahead, and the incident pages' own pieces one by
+one in the engine's process rather than in the worker processes that make those pages)."""
 
 Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
@@ -76,6 +77,7 @@ class Fragments:
         self._incidents: list[Any] = []
         self._by_identity: dict[str, Any] | None = None
         self._ahead = 0  # pieces made in this revision by piece_fingerprint
+        self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -90,6 +92,7 @@ class Fragments:
         self.made.clear()
         self.makers = {}
         self._incidents, self._by_identity, self._ahead = [], None, 0
+        self._failed = set()
 
     def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
         """Register make as the maker of the pieces called name in this revision, and return it.
@@ -140,7 +143,9 @@ class Fragments:
         if old is not None and not old.dropped and old.fingerprint and _same(old.value, value):
             kept = Kept(old.value, frame, self.revision, old.fingerprint)  # the old value: its token still names it
         else:
-            token = hash(frozenset(frame.items())) & 0xFFFFFFFFFFFFFFFF  # the same reads give the same value
+            # The same reads give the same value (but for a TOKEN, which names it): a piece made
+            # here and in a worker process from one revision's inputs gets one fingerprint.
+            token = hash(frozenset(frame.items())) & 0xFFFFFFFFFFFFFFFF
             kept = Kept(value, frame, self.revision, f"{NONCE}{token:016x}")
         self.kept[key] = kept
         self.made.append(key)
@@ -158,7 +163,7 @@ class Fragments:
             return kept.fingerprint
         name, _, identity = key.partition("\0")
         make = self.makers.get(name)
-        if make is None or self._ahead >= MAX_AHEAD:
+        if make is None or self._ahead >= MAX_AHEAD or key in self._failed:
             return ""
         if self._by_identity is None:
             self._by_identity = {type(item).identity_key(item): item for item in self._incidents}
@@ -169,6 +174,7 @@ class Fragments:
         try:
             return self._make(key, kept, make, incident).fingerprint
         except Exception:  # noqa: BLE001 - the reader is made again, and its error reported there
+            self._failed.add(key)
             return ""
 
     def memo(self, name: str, inputs: Hashable, make: Callable[[], T], by_reads: bool = False) -> T:
