@@ -58,7 +58,7 @@ def test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path: Path, m
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)  # make site's way makes its outputs in two worker processes
     rng = random.Random(SEED)
     root = copy_project(SMALL_SITE, tmp_path / "project")
-    preview = Engine(root, tmp_path / "preview", search=False, commit=COMMIT)
+    preview = Engine(root, tmp_path / "preview", search=False, commit=COMMIT, lasting=True)  # as make serve's
     assert preview.run().ok
     assert Engine(root, tmp_path / "site", cache=tmp_path / "cache", search=False, commit=COMMIT, workers=2).run().ok
     undo = None

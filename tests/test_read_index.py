@@ -8,6 +8,7 @@ import pytest
 
 from kcrecord.engine.read_index import ReadIndex
 from kcrecord.engine.state import Record
+from kcrecord.outputs.fragments import Kept
 
 KEYS = [f"file:{n}.md" for n in range(12)] + ["coll:incidents", "memo:totals\0()", "plan:index.html", "config:title"]
 
@@ -41,7 +42,7 @@ def test_changed_equals_a_scan_of_every_frame_through_random_updates(seed: int) 
         assert index.changed(lambda key, now=now: now.get(key, "")) == scan(records, now)
         fresh = ReadIndex()
         fresh.sync(records)
-        assert index._by_key == fresh._by_key  # nothing left behind by records replaced in place
+        assert (index._by_key, index._by_unit) == (fresh._by_key, fresh._by_unit)  # nothing left behind
 
 
 def test_a_record_made_again_with_fewer_reads_is_found_by_its_new_frame_only() -> None:
@@ -52,3 +53,69 @@ def test_a_record_made_again_with_fewer_reads_is_found_by_its_new_frame_only() -
     index.sync(records)
     assert index.changed(lambda key: {"file:x.md": "2", "file:y.md": "9"}.get(key, "")) == set()
     assert index.changed(lambda key: {"file:x.md": "3"}.get(key, "")) == {"a.html"}
+
+
+def kept(frame: dict[str, str], fingerprint: str) -> Kept:
+    return Kept(None, frame, 0, fingerprint)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> None:
+    """Pieces and memos indexed too (the preview): a unit is asked about only when it is a suspect.
+
+    The model: a unit whose reads (base keys, and other units' fingerprints) are all as
+    recorded has its kept fingerprint now; one with a changed read has either (made again with
+    the same value, or not); a unit read but not kept has ''. The outputs found must be those a
+    scan of every record's frame finds, through random updates that also replace units (made
+    again with another fingerprint, as the quick pass does) and drop them.
+    """
+    rng = random.Random(seed)
+    base = [f"file:{n}.md" for n in range(8)] + ["config:title"]
+    names = [f"p\0file:{n}.md" for n in range(6)] + ["memo:totals\0()"]
+    readers = {name: name if name.startswith("memo:") else "piece:" + name for name in names}
+    records: dict[str, Record] = {}
+    units: dict[str, Kept] = {}
+    index = ReadIndex()
+
+    def frame(own: str | None) -> dict[str, str]:
+        reads = {key: rng.choice("abc") for key in rng.sample(base, rng.randint(0, 3))}
+        below = names if own is None else names[: names.index(own)]  # units read units listed before them: no cycle
+        for name in rng.sample(below, min(len(below), rng.randint(0, 3))):
+            reads[readers[name]] = units[name].fingerprint if name in units and rng.random() < 0.8 else rng.choice("xy")
+        return reads
+
+    for _step in range(50):
+        for _ in range(rng.randint(1, 4)):
+            action = rng.random()
+            if action < 0.4:
+                records[f"out/{rng.randrange(10)}.html"] = Record("digest", frame(None))
+            elif action < 0.5:
+                records.pop(f"out/{rng.randrange(10)}.html", None)
+            elif action < 0.85:
+                name = rng.choice(names)
+                units[name] = kept(frame(name), rng.choice("xyz"))  # made (again)
+            else:
+                units.pop(rng.choice(names), None)
+        index.sync(records, units)
+        values = {key: rng.choice("abc") for key in base}
+        memo: dict[str, str] = {}
+
+        def now(key: str, values: dict = values, memo: dict = memo) -> str:
+            if key in values:
+                return values[key]
+            name = key if key.startswith("memo:") else key.removeprefix("piece:")
+            if name not in units:
+                return ""
+            if name not in memo:
+                unit = units[name]
+                same = all(now(k) == v for k, v in unit.frame.items())
+                memo[name] = unit.fingerprint if same else rng.choice([unit.fingerprint, "new"])
+            return memo[name]
+
+        told: list[set[str]] = []
+        got = index.changed(now, told.append)
+        want = {path for path, record in records.items() if any(now(k) != v for k, v in record.frame.items())}
+        assert got == want
+        assert len(told) == (1 if units else 0)  # with no unit kept, every key is asked about
+        for name in set(units) - (told[0] if told else set()):  # a unit not suspected is current
+            assert now(readers[name]) == units[name].fingerprint

@@ -92,6 +92,7 @@ class Engine:
         commit: str | None = None,
         save_every_run: bool = True,
         inputs: dict[str, str] | None = None,
+        lasting: bool = False,
     ) -> None:
         self.root = root
         self.out = out
@@ -117,6 +118,7 @@ class Engine:
         self.history: dict | None = None
         self._changed = False  # whether the state has anything new to save
         self.save_every_run = save_every_run  # False: only full runs save the state (the preview, between edits)
+        self.lasting = lasting  # one process runs update after update (the preview): the read index keeps the units
         self.checker = Checker()
         self._checked_at: int | None = None  # the load each stage last worked from (EditLog numbers)
         self._digests_at: int | None = None
@@ -301,8 +303,8 @@ class Engine:
             plans[job.path] = self.plan_keys(job)
         candidates = None  # a few jobs (the quick pass): their frames are read; else the index says which to read
         if len(jobs) > len(records) // 10:
-            self.read_index.sync(records)
-            candidates = self.read_index.changed(now)
+            self.read_index.sync(records, self.fragments.kept if self.lasting else None)
+            candidates = self.read_index.changed(now, self.fragments.suspect)
         for job in jobs:
             record = records.get(job.path)
             if record is None or (check_disk and not folder.unchanged_on_disk(job.path, record.digest)):

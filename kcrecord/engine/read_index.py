@@ -8,61 +8,144 @@ finding the outputs with a changed read costs one look-up per distinct key and f
 The answer is the same as reading every frame: an output is a candidate exactly when some key
 in its frame has another fingerprint now.
 
-The index follows the engine's records by identity: a record replaced, added or removed since
-the last look is indexed again (a Record and its frame are never changed once made).
+In the preview, which runs update after update in one process, the kept pieces and memos
+(kcrecord/outputs/fragments.py) are indexed too, a piece by its key (`name\0file:<path>`) and a
+memo by its (`memo:name\0inputs`), both holding a NUL that no output path holds. Their readers
+recorded their fingerprints (piece:<key>, memo:...), which change only when the unit is made
+again. A unit is a suspect when one of its own reads changed, when it recorded a unit's
+fingerprint that is not that unit's now, or when it reads a suspect; only suspects can have
+another fingerprint now, so only they are asked about (a piece is then made again to learn it,
+and keeps its fingerprint when its value is the same), and the others are current: checking
+every one of 90,000 units' frames at each update cost 0.5 s. The readers of a unit made again
+since they were made are found from the units the index saw replaced or read with another
+fingerprint (`_moved`, until every reader has the unit's), and a unit read but not kept is
+asked about (`_orphans`).
+`make site` runs once a process, where indexing every unit's frame costs more than checking them.
+
+The index follows the engine's records (and units) by identity: one replaced, added or removed
+since the last look is indexed again (a Record or a unit and its frame are never changed once made).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from kcrecord.engine.state import Record
+from kcrecord.outputs.fragments import Kept
+
+Framed = Record | Kept
+Table = dict[str, dict[str, set[str]]]
+UNIT_KEYS = ("piece:", "memo:")
 
 
 class ReadIndex:
-    """Key -> fingerprint -> output paths, kept in step with a dict of records."""
+    """Key -> fingerprint -> output paths (and units), kept in step with the records (and the units)."""
 
     def __init__(self) -> None:
-        self._by_key: dict[str, dict[str, set[str]]] = {}
-        self._indexed: dict[str, Record] = {}
+        self._by_key: Table = {}  # every key but the units' (piece:..., memo:...)
+        self._by_unit: Table = {}  # the units' keys, as their readers recorded them
+        self._indexed: dict[str, Framed] = {}
+        self._units = 0  # how many kept pieces and memos are indexed
+        self._moved: set[str] = set()  # units indexed anew, or read with another fingerprint, until all readers agree
+        self._orphans: set[str] = set()  # units' keys recorded by a reader, whose unit is not indexed
 
-    def sync(self, records: dict[str, Record]) -> None:
-        """Index the records added or replaced since the last call, and forget the ones removed."""
+    def sync(self, records: dict[str, Record], units: Mapping[str, Kept] | None = None) -> None:
+        """Index the records (and units: kept pieces and memos) added or replaced since the last call; drop the rest."""
         indexed = self._indexed
-        for path in [path for path in indexed if path not in records]:
+        units = {} if units is None else units
+        for path in [path for path in indexed if path not in (units if "\0" in path else records)]:
             self._remove(path, indexed.pop(path).frame)
-        by_key = self._by_key
-        for path, record in records.items():
+            if "\0" in path and _reader_key(path) in self._by_unit:
+                self._orphans.add(_reader_key(path))
+        self._add(records.items())
+        self._add(units.items(), units=True)
+        self._units = len(units)
+
+    def _add(self, items: Iterable[tuple[str, Framed]], units: bool = False) -> None:
+        indexed = self._indexed
+        for path, record in items:
             known = indexed.get(path)
             if known is record:
                 continue
             if known is not None:
                 self._replace(path, known.frame, record.frame)
-                indexed[path] = record
-                continue
-            for key, fingerprint in record.frame.items():  # one loop: a first sync indexes 20,000 frames
-                by_fingerprint = by_key.get(key)
-                if by_fingerprint is None:
-                    by_key[key] = {fingerprint: {path}}
-                    continue
-                paths = by_fingerprint.get(fingerprint)
-                if paths is None:
-                    by_fingerprint[fingerprint] = {path}
-                else:
-                    paths.add(path)
+            else:
+                self._insert(path, record.frame.items())
             indexed[path] = record
+            if units:
+                self._moved.add(path)
+                self._orphans.discard(_reader_key(path))
 
-    def changed(self, now: Callable[[str], str]) -> set[str]:
-        """Return the output paths that recorded some key with another fingerprint than now(key)."""
+    def _insert(self, path: str, reads: Iterable[tuple[str, str]]) -> None:
+        by_key, by_unit, indexed = self._by_key, self._by_unit, self._indexed
+        for key, fingerprint in reads:  # one loop: a first sync indexes 20,000 frames
+            table = by_key
+            if key.startswith(UNIT_KEYS):
+                table = by_unit
+                unit = indexed.get(_unit(key))
+                if isinstance(unit, Kept) and unit.fingerprint != fingerprint:
+                    self._moved.add(_unit(key))  # read as it was before: its readers are looked at
+            by_fingerprint = table.get(key)
+            if by_fingerprint is None:
+                table[key] = {fingerprint: {path}}
+                if table is by_unit and _unit(key) not in indexed:
+                    self._orphans.add(key)
+                continue
+            paths = by_fingerprint.get(fingerprint)
+            if paths is None:
+                by_fingerprint[fingerprint] = {path}
+            else:
+                paths.add(path)
+
+    def changed(self, now: Callable[[str], str], suspected: Callable[[set[str]], None] | None = None) -> set[str]:
+        """Return the output paths that recorded some key with another fingerprint than now(key).
+
+        With units indexed, a unit's key is asked about only when the unit is a suspect or not
+        kept (see above); suspected(suspects) is told which units are suspects before any is.
+        """
         found: set[str] = set()
-        for key, by_fingerprint in self._by_key.items():
-            current = now(key)
-            if len(by_fingerprint) == 1 and current in by_fingerprint:
-                continue  # the commonest: every reader saw what the key is now
-            for fingerprint, paths in by_fingerprint.items():
-                if fingerprint != current:
-                    found |= paths
-        return found
+        for table in (self._by_key,) if self._units else (self._by_key, self._by_unit):
+            for key, by_fingerprint in table.items():
+                current = now(key)
+                if len(by_fingerprint) == 1 and current in by_fingerprint:
+                    continue  # the commonest: every reader saw what the key is now
+                for fingerprint, paths in by_fingerprint.items():
+                    if fingerprint != current:
+                        found |= paths
+        if not self._units:
+            return found
+        for key in list(self._orphans):
+            if key in self._by_unit:
+                self._flag(key, now(key), found)
+        indexed = self._indexed
+        for unit in list(self._moved):  # readers that recorded another fingerprint than the unit has now
+            kept, key = indexed.get(unit), _reader_key(unit)
+            if not isinstance(kept, Kept) or key not in self._by_unit or self._flag(key, kept.fingerprint, found):
+                self._moved.discard(unit)  # every reader has its fingerprint (or none reads it)
+        suspects = {path for path in found if "\0" in path}
+        todo = list(suspects)
+        while todo:  # whatever reads a suspect, through any number of units, is one too
+            for paths in self._by_unit.get(_reader_key(todo.pop()), {}).values():
+                more = {path for path in paths if "\0" in path and path not in suspects}
+                suspects |= more
+                todo += more
+        if suspected is not None:
+            suspected(suspects)
+        for unit in suspects:
+            key = _reader_key(unit)
+            if key in self._by_unit:
+                self._flag(key, now(key), found)  # made again ahead if it has to be; the others are current
+        return {path for path in found if "\0" not in path}
+
+    def _flag(self, key: str, current: str, found: set[str]) -> bool:
+        """Add the readers of a unit's key that recorded another fingerprint than current; True when none did."""
+        by_fingerprint = self._by_unit[key]
+        if len(by_fingerprint) == 1 and current in by_fingerprint:
+            return True
+        for fingerprint, paths in by_fingerprint.items():
+            if fingerprint != current:
+                found |= paths
+        return False
 
     def _replace(self, path: str, old: dict[str, str], new: dict[str, str]) -> None:
         """Index path's new frame in place of its old one, touching only the reads that differ.
@@ -71,27 +154,19 @@ class ReadIndex:
         before but for a key or two.
         """
         self._remove(path, {key: fingerprint for key, fingerprint in old.items() if new.get(key) != fingerprint})
-        by_key = self._by_key
-        for key, fingerprint in new.items():
-            if old.get(key) == fingerprint:
-                continue
-            by_fingerprint = by_key.setdefault(key, {})
-            paths = by_fingerprint.get(fingerprint)
-            if paths is None:
-                by_fingerprint[fingerprint] = {path}
-            else:
-                paths.add(path)
+        self._insert(path, [(key, fingerprint) for key, fingerprint in new.items() if old.get(key) != fingerprint])
 
     def _remove(self, path: str, frame: dict[str, str]) -> None:
-        by_key = self._by_key
         for key, fingerprint in frame.items():
-            by_fingerprint = by_key[key]
+            table = self._by_unit if key.startswith(UNIT_KEYS) else self._by_key
+            by_fingerprint = table[key]
             paths = by_fingerprint[fingerprint]
             paths.discard(path)
             if not paths:
                 del by_fingerprint[fingerprint]
                 if not by_fingerprint:
-                    del by_key[key]
+                    del table[key]
+                    self._orphans.discard(key)
 
 
 def changed_reads(frame: dict[str, str], now: Callable[[str], str]) -> str:
@@ -103,3 +178,13 @@ def changed_reads(frame: dict[str, str], now: Callable[[str], str]) -> str:
                 return "other"
             found = "memos"
     return found
+
+
+def _unit(key: str) -> str:
+    """Return the unit a unit's key names: a memo by its own key, a piece by what follows piece:."""
+    return key if key.startswith("memo:") else key[6:]
+
+
+def _reader_key(unit: str) -> str:
+    """Return the key a unit's readers record: a memo's own key, piece:<key> for a piece."""
+    return unit if unit.startswith("memo:") else "piece:" + unit

@@ -233,13 +233,17 @@ class Now:
     def __call__(self, key: str) -> str:
         """Return key's fingerprint now ('' when it names nothing that exists).
 
-        A memo's or a piece's is asked each time: it changes within a revision once the memo is
-        made again, or once a piece that could not be made ahead is made by its reader.
+        A memo's is asked each time: it changes within a revision once the memo is made again.
+        A piece's is kept once known: a piece current in a revision is not made again in it; one
+        that could not be made ahead ('') is asked again, as its reader may have made it since.
         """
         found = self.known.get(key)
         if found is None:
-            if key.startswith("piece:"):  # the commonest not kept: ten for each incident
-                return self.pieces(key[6:]) if self.pieces is not None else ""
+            if key.startswith("piece:"):  # ten for each incident: kept once known (a current piece stays current)
+                found = self.pieces(key[6:]) if self.pieces is not None else ""
+                if found:
+                    self.known[key] = found
+                return found
             found = self._work_out(key)
             if not key.startswith("memo:"):
                 self.known[key] = found

@@ -78,6 +78,7 @@ class Fragments:
         self._by_identity: dict[str, Any] | None = None
         self._ahead = 0  # pieces made in this revision by piece_fingerprint
         self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
+        self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -92,7 +93,7 @@ class Fragments:
         self.made.clear()
         self.makers = {}
         self._incidents, self._by_identity, self._ahead = [], None, 0
-        self._failed = set()
+        self._failed, self.suspects = set(), None
 
     def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
         """Register make as the maker of the pieces called name in this revision, and return it.
@@ -120,7 +121,7 @@ class Fragments:
         for incident in incidents:
             key = prefix + type(incident).identity_key(incident)
             kept = kept_get(key)
-            if kept is None or (kept.checked != revision and not self._current(kept)):
+            if kept is None or (kept.checked != revision and not self._current(kept, key)):
                 kept = self._make(key, kept, make, incident)
             if into is not None:
                 into["piece:" + key] = kept.fingerprint
@@ -131,7 +132,7 @@ class Fragments:
         """Return the incident's piece called name, making it with make(incident) unless a current one is kept."""
         key = f"{name}\0{type(incident).identity_key(incident)}"
         kept = self.kept.get(key)
-        if kept is None or not self._current(kept):
+        if kept is None or not self._current(kept, key):
             kept = self._make(key, kept, make, incident)
         note("piece:" + key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
@@ -159,7 +160,7 @@ class Fragments:
         (the output that uses it is made, and reports the error where outputs are made).
         """
         kept = self.kept.get(key)
-        if kept is not None and self._current(kept):
+        if kept is not None and self._current(kept, key):
             return kept.fingerprint
         name, _, identity = key.partition("\0")
         make = self.makers.get(name)
@@ -189,7 +190,7 @@ class Fragments:
         """
         key = f"memo:{name}\0{inputs!r}"
         kept = self.kept.get(key)
-        if kept is None or kept.dropped or not self._current(kept):
+        if kept is None or kept.dropped or not self._current(kept, key):
             with recording() as frame:
                 value = make()
             fingerprint = digest(repr(sorted(frame.items()))) if by_reads else value_fingerprint(value)
@@ -201,14 +202,22 @@ class Fragments:
     def memo_fingerprint(self, key: str) -> str:
         """Return what memo:<name> is now: its kept value's fingerprint while current, else '' (make it again)."""
         kept = self.kept.get(key)
-        return kept.fingerprint if kept is not None and self._current(kept) else ""
+        return kept.fingerprint if kept is not None and self._current(kept, key) else ""
 
-    def _current(self, kept: Kept) -> bool:
+    def suspect(self, keys: set[str]) -> None:
+        """Say which kept pieces and memos alone may not be current in this revision (kcrecord/engine/read_index.py)."""
+        self.suspects = keys
+
+    def _current(self, kept: Kept, key: str = "") -> bool:
+        """Return True when every key kept's frame read has its fingerprint still (key: kept's own, for suspects)."""
         if kept.checked == self.revision:
             return True
         now = self._now
         if now is None or kept.checked == -self.revision:  # found out of date in this revision already
             return False
+        if key and self.suspects is not None and key not in self.suspects and kept.fingerprint:
+            kept.checked = self.revision  # none of its reads changed, nor of what they read
+            return True
         known = self._known.get
         for key, fingerprint in kept.frame.items():
             found = known(key)

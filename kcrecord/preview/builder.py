@@ -58,7 +58,15 @@ class PreviewBuilder:
         self.cache = cache if cache is not None else root / ".cache"
         self.out = preview_folder(self.cache)
         self.engine = Engine(
-            root, self.out, base_url, self.cache, search=False, workers=workers, commit=commit, save_every_run=False
+            root,
+            self.out,
+            base_url,
+            self.cache,
+            search=False,
+            workers=workers,
+            commit=commit,
+            save_every_run=False,
+            lasting=True,
         )  # the state is saved after full builds only: an edit's update does not write 100s of MB
         self._pending = False
         self._read_everything = True  # until a run completes: the first build, or after an unexpected error
