@@ -49,6 +49,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--incidents", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument(
+        "--edit",
+        choices=["title", "body"],
+        default="title",
+        help="what each edit changes: the title (every list shows it) or a word of the narrative (no list does)",
+    )
     parser.add_argument("--profile", action="store_true", help="print a profile of one edit, both passes")
     parser.add_argument("--keep", action="store_true", help="keep the generated project")
     args = parser.parse_args()
@@ -69,7 +75,9 @@ def main() -> int:
         for index in range(args.edits):
             path = paths[(index * 7919) % len(paths)]
             text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace("Officer fires", "Officer shoots", 1), encoding="utf-8")
+            old, new = ("Officer fires", "Officer shoots") if args.edit == "title" else ("afternoon", "evening")
+            assert old in text, (path, old)
+            path.write_text(text.replace(old, new, 1), encoding="utf-8")
             started = time.perf_counter()
             outcome = builder.update({path})  # what the server calls: the edited incident's pages first
             quick.append(time.perf_counter() - started)
