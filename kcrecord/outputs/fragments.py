@@ -79,6 +79,7 @@ class Fragments:
         self._ahead = 0  # pieces made in this revision by piece_fingerprint
         self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
         self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
+        self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -116,6 +117,7 @@ class Fragments:
         kept_get = self.kept.get
         revision = self.revision
         into = FRAMES[-1] if FRAMES else None
+        reader_key = self._reader_key
         prefix = name + "\0"
         values = []
         for incident in incidents:
@@ -124,9 +126,16 @@ class Fragments:
             if kept is None or (kept.checked != revision and not self._current(kept, key)):
                 kept = self._make(key, kept, make, incident)
             if into is not None:
-                into["piece:" + key] = kept.fingerprint
+                into[reader_key(key)] = kept.fingerprint
             values.append(kept.value)
         return values
+
+    def _reader_key(self, key: str) -> str:
+        """Return piece:<key>, one string for every reader (a list's frame holds 10,000: saved and loaded once each)."""
+        found = self._readers.get(key)
+        if found is None:
+            found = self._readers[key] = "piece:" + key
+        return found
 
     def get(self, name: str, incident: Any, make: Callable[[Any], T]) -> T:
         """Return the incident's piece called name, making it with make(incident) unless a current one is kept."""
@@ -134,7 +143,7 @@ class Fragments:
         kept = self.kept.get(key)
         if kept is None or not self._current(kept, key):
             kept = self._make(key, kept, make, incident)
-        note("piece:" + key, kept.fingerprint)
+        note(self._reader_key(key), kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
 
     def _make(self, key: str, old: Kept | None, make: Callable[[Any], Any], incident: Any) -> Kept:
