@@ -48,10 +48,12 @@ class ReadIndex:
         self._units = 0  # how many kept pieces and memos are indexed
         self._moved: set[str] = set()  # units indexed anew, or read with another fingerprint, until all readers agree
         self._orphans: set[str] = set()  # units' keys recorded by a reader, whose unit is not indexed
+        self._with_units = False
 
     def sync(self, records: dict[str, Record], units: Mapping[str, Kept] | None = None) -> None:
         """Index the records (and units: kept pieces and memos) added or replaced since the last call; drop the rest."""
         indexed = self._indexed
+        self._with_units = units is not None  # else no unit's readers are tracked (_moved, _orphans): all are asked
         units = {} if units is None else units
         for path in [path for path in indexed if path not in (units if "\0" in path else records)]:
             self._remove(path, indexed.pop(path).frame)
@@ -77,19 +79,20 @@ class ReadIndex:
                 self._orphans.discard(_reader_key(path))
 
     def _insert(self, path: str, reads: Iterable[tuple[str, str]]) -> None:
-        by_key, by_unit, indexed = self._by_key, self._by_unit, self._indexed
+        by_key, by_unit, indexed, with_units = self._by_key, self._by_unit, self._indexed, self._with_units
         for key, fingerprint in reads:  # one loop: a first sync indexes 20,000 frames
             table = by_key
             if key.startswith(UNIT_KEYS):
                 table = by_unit
-                unit = indexed.get(_unit(key))
-                if isinstance(unit, Kept) and unit.fingerprint != fingerprint:
-                    self._moved.add(_unit(key))  # read as it was before: its readers are looked at
+                if with_units:
+                    unit = indexed.get(_unit(key))
+                    if unit is None:
+                        self._orphans.add(key)
+                    elif isinstance(unit, Kept) and unit.fingerprint != fingerprint:
+                        self._moved.add(_unit(key))  # read as it was before: its readers are looked at
             by_fingerprint = table.get(key)
             if by_fingerprint is None:
                 table[key] = {fingerprint: {path}}
-                if table is by_unit and _unit(key) not in indexed:
-                    self._orphans.add(key)
                 continue
             paths = by_fingerprint.get(fingerprint)
             if paths is None:
