@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 
 from kcrecord.content.assemble import Incident, Site
+from kcrecord.engine import parallel
 from kcrecord.engine.deps import note, recording
 from kcrecord.engine.engine import Engine
 from kcrecord.outputs import fragments as fragments_module
 from kcrecord.outputs.fragments import Fragments, _same
+from kcrecord.preview.builder import PreviewBuilder
 from tests import test_engine_fuzz as fuzz
 from tests.test_fragments import located_project, site_of  # noqa: F401 - a fixture
-from tests.test_incremental import BASE, INCIDENT, assert_same_tree, clean_build, edit, tree
+from tests.test_incremental import BASE, INCIDENT, Changes, assert_same_tree, clean_build, edit, finish, tree
 
 PAGE = "incidents/2024-03-05-example-shooting/index.html"
 LISTS = {
@@ -209,3 +211,37 @@ def test_random_edits_equal_a_clean_build_with_few_pieces_made_ahead(
     monkeypatch.setattr(fragments_module, "MAX_AHEAD", ahead)
     monkeypatch.setattr(fuzz, "STEPS", 12)
     fuzz.test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("broken", ["{{ 1 / 0 }}", "{{ no_such_name.title }}", "{{ 1 | no_such_filter }}"])
+def test_a_template_error_in_a_worker_process_names_the_template_and_line(
+    small_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    """Incident pages made in worker processes (400 or more at once): the error's template frames come back too."""
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    builder = PreviewBuilder(small_project, BASE, tmp_path / "cache", workers=2)
+    assert builder.build().ok
+    changes = Changes(small_project)
+    edit(small_project, "templates/incident.html", '<h2 id="sources">', f'<h2 id="sources">{broken}')
+    outcome = builder.update(changes())
+    lines = (small_project / "templates/incident.html").read_text(encoding="utf-8").splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if broken in text)
+    assert outcome.error.startswith(f"templates/incident.html:{line}: template: "), outcome.error
+    edit(small_project, "templates/incident.html", broken, "")
+    assert builder.update(changes()).ok
+
+
+def test_the_quick_pass_remakes_a_piece_a_list_reads_and_the_full_pass_finds_the_list(
+    small_project: Path, tmp_path: Path
+) -> None:
+    """A piece made again by the quick pass with a new fingerprint: the list that read the old one is made too."""
+    item = '{{ incident_items([incident]) }}<h2 id="sources">'
+    edit(small_project, "templates/incident.html", '<h2 id="sources">', item)
+    builder = PreviewBuilder(small_project, BASE, tmp_path / "cache")
+    assert builder.build().ok
+    changes = Changes(small_project)
+    for old, new in (("Officer fires at man", "Officer shoots at man"), ("afternoon", "evening")):
+        edit(small_project, INCIDENT, old, new)
+        assert builder.update(changes()).ok and builder.pending  # the incident's own page, and its list item
+        finish(builder)
+        assert_same_tree(tree(builder.out), clean_build(small_project, tmp_path / f"clean-{new}"))

@@ -15,6 +15,7 @@ from typing import Any
 
 from kcrecord.engine.deps import recording
 from kcrecord.engine.state import own_output
+from kcrecord.engine.template_errors import carried
 from kcrecord.outputs.fragments import Fragments, Kept
 from kcrecord.outputs.render import Job
 
@@ -122,6 +123,9 @@ def _make_chunk(indexes: range) -> tuple[list[tuple[str, bytes, dict[str, str]]]
     made = []
     for index in indexes:
         job = _JOBS[index]
-        data, frame = make_one(job)
+        try:
+            data, frame = make_one(job)
+        except Exception as error:
+            raise carried(error) from None  # with its template frames, which pickling back would lose
         made.append((job.path, data, frame))
     return made, {key: fragments.kept[key] for key in fragments.made[start:] if key in fragments.kept}

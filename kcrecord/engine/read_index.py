@@ -103,8 +103,9 @@ class ReadIndex:
     def changed(self, now: Callable[[str], str], suspected: Callable[[set[str]], None] | None = None) -> set[str]:
         """Return the output paths that recorded some key with another fingerprint than now(key).
 
-        With units indexed, a unit's key is asked about only when the unit is a suspect or not
-        kept (see above); suspected(suspects) is told which units are suspects before any is.
+        With units indexed, a unit's key is asked about only when the unit is not kept (first,
+        while every unit still checks its whole frame) or is a suspect (see above);
+        suspected(suspects) is told which units are suspects before any suspect is asked about.
         """
         found: set[str] = set()
         for table in (self._by_key,) if self._units else (self._by_key, self._by_unit):

@@ -234,8 +234,9 @@ class Now:
         """Return key's fingerprint now ('' when it names nothing that exists).
 
         A memo's is asked each time: it changes within a revision once the memo is made again.
-        A piece's is kept once known: a piece current in a revision is not made again in it; one
-        that could not be made ahead ('') is asked again, as its reader may have made it since.
+        A piece's is kept once known: a piece current in a revision is not made again in it (a
+        worker process may make it again, with the same fingerprint); one that could not be made
+        ahead ('') is asked again, as its reader may have made it since.
         """
         found = self.known.get(key)
         if found is None:

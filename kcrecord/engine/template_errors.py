@@ -15,17 +15,45 @@ from pathlib import Path
 import jinja2
 
 
+class WorkerError(Exception):
+    """An error raised in a worker process (kcrecord/engine/parallel.py), carried to the engine's.
+
+    Pickling an exception to send it back loses its traceback, where an error while rendering
+    has its template frames; this carries them, with the error's type and message.
+    """
+
+    def __init__(self, kind: str, message: str, frames: list[tuple[str, int]], jinja: bool) -> None:
+        super().__init__(kind, message, frames, jinja)
+        self.kind, self.message, self.frames, self.jinja = kind, message, frames, jinja
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+def carried(error: BaseException) -> BaseException:
+    """Return error as it can cross from a worker: a syntax error as is (it names its file), else a WorkerError."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return error
+    frames = [(frame.filename, frame.lineno or 0) for frame in traceback.extract_tb(error.__traceback__)]
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return WorkerError(type(error).__name__, message, frames, isinstance(error, jinja2.TemplateError))
+
+
 def template_frames(error: BaseException, templates: Path) -> list[tuple[str, int]]:
     """Return (template file, line) of each template frame in error's traceback, innermost first."""
     folder = templates.resolve()
     frames: list[tuple[str, int]] = []
-    for frame in traceback.extract_tb(error.__traceback__):
+    if isinstance(error, WorkerError):
+        every = error.frames
+    else:
+        every = [(frame.filename, frame.lineno or 0) for frame in traceback.extract_tb(error.__traceback__)]
+    for filename, lineno in every:
         try:
-            inside = Path(frame.filename).resolve().is_relative_to(folder)
+            inside = Path(filename).resolve().is_relative_to(folder)
         except (OSError, ValueError):
             continue
-        if inside and frame.lineno is not None:
-            entry = (frame.filename, frame.lineno)
+        if inside and lineno:
+            entry = (filename, lineno)
             if not frames or frames[-1] != entry:
                 frames.append(entry)
     frames.reverse()
@@ -33,14 +61,17 @@ def template_frames(error: BaseException, templates: Path) -> list[tuple[str, in
 
 
 def raised_in_templates(error: BaseException, templates: Path) -> bool:
-    """Return True for a Jinja error or any error raised while running template code."""
-    return isinstance(error, jinja2.TemplateError) or bool(template_frames(error, templates))
+    """Return True for a Jinja error or any error raised while running template code (here or in a worker)."""
+    jinja = error.jinja if isinstance(error, WorkerError) else isinstance(error, jinja2.TemplateError)
+    return jinja or bool(template_frames(error, templates))
 
 
 def describe(error: BaseException, templates: Path, root: Path) -> str:
     """Return error as `path:line: template: message (chain)`, paths relative to root."""
     message = getattr(error, "message", None) or str(error) or type(error).__name__
-    if not isinstance(error, jinja2.TemplateError):
+    if isinstance(error, WorkerError):
+        message = message if error.jinja else f"{error.kind}: {message}"
+    elif not isinstance(error, jinja2.TemplateError):
         message = f"{type(error).__name__}: {message}"
     frames = template_frames(error, templates)
     if isinstance(error, jinja2.TemplateSyntaxError) and (error.filename or error.name):

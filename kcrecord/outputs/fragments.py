@@ -7,7 +7,9 @@ with that frame and a fingerprint. Whoever uses a kept piece records piece:<name
 that fingerprint, not what the piece read. At the next update (make serve) or the next build
 (make site, through the cache folder) a kept piece is used again only while every key in its
 frame still has the fingerprint it had, which the engine checks with `begin(fingerprint_of)`;
-otherwise it is made again.
+otherwise it is made again. (In the preview the read index finds which kept pieces and memos may
+not be current, kcrecord/engine/read_index.py, and says so with `suspect`: the others count as
+current without their frames being read.)
 
 Early cutoff, as Salsa backdates a query: a piece made again with the same value keeps its
 fingerprint, so its readers stay current (an edit to an incident's body leaves its list items
