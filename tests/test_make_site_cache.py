@@ -63,32 +63,32 @@ def test_the_cache_gives_the_bytes_of_a_cold_build_and_can_be_deleted_or_damaged
     assert files(small_project / "site") == warm
 
 
-def test_an_edit_to_one_incident_writes_its_part_of_the_kept_pieces_and_the_memos(small_project: Path) -> None:
-    build(small_project)
-    folders = list((small_project / ".cache" / "engine").glob("*.pieces"))
+def parts_rewritten_by_a_body_edit(root: Path, suffix: str) -> tuple[set[str], Path, int]:
+    """Build, add a sentence to the first incident's body, build again; return the part files written again.
+
+    Also returns the incident, and how many part files there were before.
+    """
+    build(root)
+    folders = list((root / ".cache" / "engine").glob(f"*{suffix}"))
     assert len(folders) == 1
     before = times(folders[0])
-    assert len(before) > 3  # the fixture's incidents fall in several parts
-    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    incident = sorted((root / "content" / "incidents").glob("*.md"))[0]
     incident.write_text(incident.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    build(small_project)
+    build(root)
     after = times(folders[0])
-    rewritten = {rel for rel in after if after[rel] != before.get(rel)}
+    return {rel for rel in after if after[rel] != before.get(rel)}, incident, len(before)
+
+
+def test_an_edit_to_one_incident_writes_its_part_of_the_kept_pieces_and_the_memos(small_project: Path) -> None:
+    rewritten, incident, parts = parts_rewritten_by_a_body_edit(small_project, ".pieces")
+    assert parts > 3  # the fixture's incidents fall in several parts
     own = part_file(Path(), part_of(f"x\0file:content/incidents/{incident.name}")).name
     assert rewritten == {own, part_file(Path(), MEMOS).name}
 
 
 def test_an_edit_to_one_incidents_body_writes_its_records_part_and_the_downloads(small_project: Path) -> None:
     """The lists' records (most of the state's bytes) are not written again when no list was made again."""
-    build(small_project)
-    folders = list((small_project / ".cache" / "engine").glob("*.records"))
-    assert len(folders) == 1
-    before = times(folders[0])
-    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
-    incident.write_text(incident.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    build(small_project)
-    after = times(folders[0])
-    rewritten = {rel for rel in after if after[rel] != before.get(rel)}
+    rewritten, incident, _ = parts_rewritten_by_a_body_edit(small_project, ".records")
     own = part_file(Path(), record_part(f"incidents/{incident.stem}/index.html")).name
     assert rewritten == {own, part_file(Path(), record_part("data/incidents.db")).name}
     assert record_part("index.html") != record_part("data/incidents.db") != record_part(f"incidents/{incident.stem}/")
