@@ -259,6 +259,7 @@ class Fragments:
             if kept.checked == revision
             or (key.partition("\0")[0] not in used if key.startswith("memo:") else key.partition("\0file:")[2] in files)
         }
+        self._readers = {key: reader for key, reader in self._readers.items() if key in self.kept}  # a long preview
 
 
 def _same(old: Any, new: Any) -> bool:
