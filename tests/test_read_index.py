@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from kcrecord.engine.read_index import ReadIndex
+from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.state import Record
 from kcrecord.outputs.fragments import Kept
 
@@ -119,3 +119,22 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
         assert len(told) == (1 if units else 0)  # with no unit kept, every key is asked about
         for name in set(units) - (told[0] if told else set()):  # a unit not suspected is current
             assert now(readers[name]) == units[name].fingerprint
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_changed_reads_with_known_fingerprints_answers_as_asking_every_key(seed: int) -> None:
+    """make site's check of each frame: the comparison with what is known gives the loop's answer."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        now = {key: rng.choice("abc") for key in KEYS if rng.random() < 0.9}
+        known = {key: value for key, value in now.items() if not key.startswith("memo:") and rng.random() < 0.7}
+        asked: list[str] = []
+
+        def ask(key: str, now: dict[str, str] = now, asked: list[str] = asked) -> str:
+            asked.append(key)
+            return now.get(key, "")
+
+        read = frame(rng)
+        expected = changed_reads(read, lambda key, now=now: now.get(key, ""))
+        assert changed_reads(read, ask, dict(known)) == expected
+        assert not set(asked) & {key for key in known if read.get(key) == known[key]}  # a known read is not asked

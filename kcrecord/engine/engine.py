@@ -301,8 +301,11 @@ class Engine:
             folder.scan()  # one look at every output file, for this check and for commit's clean-up
         for job in jobs:
             plans[job.path] = self.plan_keys(job)
-        candidates = None  # a few jobs (the quick pass): their frames are read; else the index says which to read
-        if len(jobs) > len(records) // 10:
+        now.prime("plan:", plans)
+        # make site, and the preview's quick pass, read every frame (at C speed while its reads are
+        # known); the preview's updates ask the index it keeps from one update to the next.
+        candidates = None
+        if self.lasting and len(jobs) > len(records) // 10:
             self.read_index.sync(records, self.fragments.kept if self.lasting else None)
             candidates = self.read_index.changed(now, self.fragments.suspect)
         for job in jobs:
@@ -312,7 +315,7 @@ class Engine:
                 continue
             if candidates is not None and job.path not in candidates:
                 continue
-            changed = changed_reads(record.frame, now)
+            changed = changed_reads(record.frame, now, now.known)
             if changed == "memos":
                 waiting.append(job)
             elif changed:

@@ -20,7 +20,9 @@ every one of 90,000 units' frames at each update cost 0.5 s. The readers of a un
 since they were made are found from the units the index saw replaced or read with another
 fingerprint (`_moved`, until every reader has the unit's), and a unit read but not kept is
 asked about (`_orphans`).
-`make site` runs once a process, where indexing every unit's frame costs more than checking them.
+`make site` runs once a process and keeps no index: building one (0.7-0.9 s at 10,000 incidents)
+cost more than reading every frame, once a frame whose reads are all known (Now.known) with the
+fingerprints recorded is found current by one comparison of dict views, made in C (changed_reads).
 
 The index follows the engine's records (and units) by identity: one replaced, added or removed
 since the last look is indexed again (a Record or a unit and its frame are never changed once made).
@@ -173,10 +175,20 @@ class ReadIndex:
                     self._orphans.discard(key)
 
 
-def changed_reads(frame: dict[str, str], now: Callable[[str], str]) -> str:
-    """Return "" when every read in frame is unchanged, "memos" when only memos changed, else "other"."""
+def changed_reads(frame: dict[str, str], now: Callable[[str], str], known: dict[str, str] | None = None) -> str:
+    """Return "" when every read in frame is unchanged, "memos" when only memos changed, else "other".
+
+    known: fingerprints already worked out (Now.known); a frame all of whose reads are there, with
+    the fingerprint recorded, is unchanged, found in one look-up per read made in C (a tenth of the loop's time).
+    """
+    reads: Iterable[tuple[str, str]] = frame.items()
+    if known is not None:
+        if frame.items() <= known.items():
+            return ""
+        get = known.get
+        reads = [(key, fingerprint) for key, fingerprint in reads if get(key) != fingerprint]  # unknown, or changed
     found = ""
-    for key, fingerprint in frame.items():
+    for key, fingerprint in reads:
         if now(key) != fingerprint:
             if not key.startswith("memo:"):
                 return "other"

@@ -229,6 +229,14 @@ class Now:
         self.pieces = pieces
         self.fronts = fronts or {}
         self.known: dict[str, str] = {}  # what each key asked for is now, but memos and pieces
+        self.prime("file:", files)
+        self.prime("front:", self.fronts)
+        self.prime("template:", templates)
+        self.prime("static:", static)
+
+    def prime(self, kind: str, fingerprints: dict[str, str]) -> None:
+        """Note what the keys kind+name are now, from fingerprints by name (as _work_out would find them)."""
+        self.known.update({kind + name: fingerprint for name, fingerprint in fingerprints.items()})
 
     def __call__(self, key: str) -> str:
         """Return key's fingerprint now ('' when it names nothing that exists).
@@ -280,4 +288,6 @@ class Now:
 
     def current(self, frame: dict[str, str]) -> bool:
         """Return True when every key in frame still has the fingerprint recorded there."""
+        if frame.items() <= self.known.items():  # every read known, as recorded
+            return True
         return all(self(key) == fingerprint for key, fingerprint in frame.items())
