@@ -53,6 +53,8 @@ def test_a_body_edit_makes_no_list_again_and_equals_a_clean_build(small_project:
     assert PAGE in made and PAGE in outcome.written
     assert not made & LISTS, sorted(made & LISTS)
     assert "data/incidents.db" in outcome.written  # the database holds each narrative
+    others = {path for path in made if path.startswith("data/") and path not in ("data/incidents.db", "data/index.html")}
+    assert not others, sorted(others)  # the other downloads hold none: not made again (incident_data.py)
     assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean"))
 
 
@@ -87,7 +89,7 @@ def test_every_registered_maker_makes_the_piece_its_readers_used(located_project
         with recording():
             value = fragments.makers[name](by_identity[identity])
         assert _same(kept.value, value), key
-    assert {"incident_item", "table-row", "table-row-html", "data", "sitemap", "map-locator"} <= names
+    assert {"incident_item", "table-row", "table-row-html", "data", "rows", "sitemap", "map-locator"} <= names
 
 
 PUBLIC = [name for name in dir(Incident) if not name.startswith("_") and name != "identity_key"]

@@ -17,7 +17,7 @@ from kcrecord.content.validate import validate
 from kcrecord.engine.deps import identity, note
 from kcrecord.outputs import downloads
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.incident_data import incident_data, piece_makers
+from kcrecord.outputs.incident_data import incident_data, incident_rows, piece_makers, row_makers
 from kcrecord.outputs.packaged import package_files
 from kcrecord.preview.builder import PreviewBuilder
 from tests.conftest import SMALL_SITE, copy_project
@@ -174,12 +174,13 @@ def test_downloads_from_each_incidents_pieces_made_together_equal_those_made_one
     one_by_one = downloads.render_downloads(site, COMMIT, Fragments())
     one_by_one.update(package_files(site, Fragments()))
     fragments = Fragments()
-    pieces = incident_data(site, fragments)
-    assert len(pieces) == len(site.incidents) and set(pieces[0]) == {*piece_makers(site), "token"}
+    pieces, rows = incident_data(site, fragments), incident_rows(site, fragments)
+    assert len(pieces) == len(rows) == len(site.incidents)
+    assert set(pieces[0]) == set(piece_makers(site)) and set(rows[0]) == {*row_makers(site), "token"}
     together = downloads.render_downloads(site, COMMIT, fragments, pieces)
-    together.update(package_files(site, fragments, pieces))
+    together.update(package_files(site, fragments, rows))
     assert together == one_by_one
-    assert len([key for key in fragments.kept if not key.startswith("memo:")]) == len(site.incidents)  # one each
+    assert len([key for key in fragments.kept if not key.startswith("memo:")]) == 2 * len(site.incidents)  # two each
 
 
 def test_a_plans_fingerprint_of_a_list_of_incidents_is_each_incidents_key(located_project: Path) -> None:

@@ -46,6 +46,16 @@ def slug_of(item: Recorded) -> str:
     return object.__getattribute__(item, "slug")  # type: ignore[no-any-return]
 
 
+def file_of(item: Recorded) -> str:
+    """Return the path of item's file (as the project names it) without noting a read of the file.
+
+    The path is what names the item: whatever handed the item over recorded which one it is (a
+    piece's key names its file; a list's coll:<name> which files it holds), so the path read here
+    depends on nothing more. Only what the file holds is a read of it.
+    """
+    return object.__getattribute__(item, "source").rel  # type: ignore[no-any-return]
+
+
 def set_reads(item: Recorded, default: dict[str, str], **special: dict[str, str]) -> None:
     """Say what reading item records: default for most attributes, special ones by name."""
     object.__setattr__(item, "_reads", {"": default, **special})

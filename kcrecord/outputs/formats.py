@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kcrecord.content.assemble import Incident, Site
+from kcrecord.content.recorded import file_of
 
 MONTHS = [
     "January",
@@ -53,5 +54,5 @@ def incident_record(incident: Incident, site: Site) -> dict:
     """Return the incident as plain data: its front matter plus slug and URLs."""
     record = {"slug": incident.slug, "url": site.config.base_url + incident.path}
     record.update(jsonable(incident.meta))  # type: ignore[arg-type]
-    record["source_file"] = incident.source.rel
+    record["source_file"] = file_of(incident)
     return record

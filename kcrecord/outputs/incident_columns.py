@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from kcrecord.content.assemble import ROLE_ORDER, Incident, Site
 from kcrecord.content.coverage import is_reviewed, source_key
+from kcrecord.content.recorded import file_of
 from kcrecord.outputs.columns import Column, incident_licence, outcome_count, people_listed
 from kcrecord.outputs.formats import jsonable
 
@@ -166,7 +167,5 @@ INCIDENT_COLUMNS = (
         lambda r: is_reviewed(r["meta"]),
     ),
     Column("licence", "text", "Licence of this incident's data.", lambda r: incident_licence(r["meta"], r["site"])),
-    Column(
-        "source_file", "text", "The file in the repository this row comes from.", lambda r: r["incident"].source.rel
-    ),
+    Column("source_file", "text", "The file in the repository this row comes from.", lambda r: file_of(r["incident"])),
 )

@@ -1,14 +1,19 @@
-"""Each incident's download pieces made together: its lines in each CSV, its JSON record, its GeoJSON
-feature and its rows in each database table, kept as one piece (kcrecord/outputs/fragments.py).
+"""Each incident's download pieces, made together in two: its lines in each CSV, its JSON record and its
+GeoJSON feature (the piece called data), and its rows in each database table (rows), each kept as
+one piece (kcrecord/outputs/fragments.py).
 
 The downloads were joined from 12 pieces per incident, one per file or table; at 10,000 incidents
-looking up and checking 120,000 kept pieces took longer than joining them. As one piece each,
-an incident's download data is looked up, checked and saved once, and made again in one go when
-the incident (or anything else it read) changes. The bytes are those of the pieces made one by
-one (tests/test_fragments.py compares them). Each piece also draws a random token when it is made,
-which names its database rows (database.Block): the database's patch finds the incidents made
-again by their tokens, without comparing rows. A piece made again with the same contents keeps
-its value, token included (early cutoff in kcrecord/outputs/fragments.py).
+looking up and checking 120,000 kept pieces took longer than joining them. As two pieces each,
+an incident's download data is looked up, checked and saved twice, and made again in two goes
+when the incident (or anything else they read) changes. They are two because they read different
+things: the files are made from the front matter, the database also holds the narrative, so an
+edit to an incident's narrative makes its rows again and leaves its data piece current, and the
+files made from the data pieces are not made again (kcrecord/outputs/readers.py). The bytes are
+those of the pieces made one by one (tests/test_fragments.py compares them). A rows piece also
+draws a random token when it is made, which names its database rows (database.Block): the
+database's patch finds the incidents made again by their tokens, without comparing rows. A piece
+made again with the same contents keeps its value, token included (early cutoff in
+kcrecord/outputs/fragments.py).
 """
 
 from __future__ import annotations
@@ -27,36 +32,50 @@ from kcrecord.outputs.tables import db_tables
 
 
 def piece_makers(site: Site) -> dict[str, Callable[[Incident], Any]]:
-    """Return the maker of each download piece of an incident, by the name the downloads look it up by."""
+    """Return the maker of each download file's piece of an incident, by the name the downloads look it up by."""
     makers: dict[str, Callable[[Incident], Any]] = {
         f"csv:{table.filename}": csv_piece(table, site) for table in TABLES if table.incident_rows is not None
     }
     makers["json"] = partial(incident_json, site)
     makers["geojson"] = partial(feature_json, site)
-    makers.update(
-        (f"db:{table.name}", partial(incident_values, table, site)) for table in db_tables() if table.incident_rows
-    )
     return makers
 
 
+def row_makers(site: Site) -> dict[str, Callable[[Incident], Any]]:
+    """Return the maker of an incident's rows in each database table, by the name the database looks them up by."""
+    return {f"db:{table.name}": partial(incident_values, table, site) for table in db_tables() if table.incident_rows}
+
+
 def incident_data(site: Site, fragments: Fragments) -> Pieces:
-    """Return each published incident's download pieces, by name, in the record's order."""
+    """Return each published incident's pieces of the download files, by name, in the record's order."""
     return fragments.each("data", site.incidents, data_maker(site))
 
 
+def incident_rows(site: Site, fragments: Fragments) -> Pieces:
+    """Return each published incident's rows in each database table, by name, with a TOKEN, in the record's order."""
+    return fragments.each("rows", site.incidents, rows_maker(site))
+
+
 def data_maker(site: Site) -> Callable[[Incident], dict[str, Any]]:
-    """Return the maker of an incident's download pieces made together (the piece called data)."""
-    return partial(_data_piece, piece_makers(site))
+    """Return the maker of an incident's pieces of the download files made together (the piece called data)."""
+    return partial(_together, piece_makers(site), False)
+
+
+def rows_maker(site: Site) -> Callable[[Incident], dict[str, Any]]:
+    """Return the maker of an incident's database rows made together (the piece called rows)."""
+    return partial(_together, row_makers(site), True)
 
 
 def register_data_pieces(site: Site, fragments: Fragments) -> None:
     """Register the makers of the downloads' pieces, as the downloads use them (kcrecord/outputs/fragments.py)."""
     fragments.register("data", data_maker(site), site.incidents)
-    for name, make in piece_makers(site).items():
+    fragments.register("rows", rows_maker(site), site.incidents)
+    for name, make in {**piece_makers(site), **row_makers(site)}.items():
         fragments.register(name, make)
 
 
-def _data_piece(makers: dict[str, Callable[[Incident], Any]], incident: Incident) -> dict[str, Any]:
+def _together(makers: dict[str, Callable[[Incident], Any]], token: bool, incident: Incident) -> dict[str, Any]:
     made = {name: maker(incident) for name, maker in makers.items()}
-    made[TOKEN] = os.urandom(12).hex()  # names these rows for the database's patch (database.Block)
+    if token:
+        made[TOKEN] = os.urandom(12).hex()  # names these rows for the database's patch (database.Block)
     return made

@@ -8,7 +8,7 @@ from kcrecord.outputs.database_build import database_bytes
 from kcrecord.outputs.datapackage import datapackage_json
 from kcrecord.outputs.fragments import Fragments, Pieces
 
-# The files below data/ that package the downloads, with their media types.
+# The files below data/ that package the downloads, with their media types: the database first.
 PACKAGED = (
     ("incidents.db", "application/vnd.sqlite3"),
     ("metadata.json", "application/json"),
@@ -16,10 +16,17 @@ PACKAGED = (
 )
 
 
+DATABASE_FILE = "data/incidents.db"
+
+
 def package_files(site: Site, fragments: Fragments, pieces: Pieces | None = None) -> dict[str, bytes]:
-    """Return data/incidents.db, its Datasette metadata.json and datapackage.json, mapped to their bytes."""
-    return {
-        "data/incidents.db": database_bytes(site, fragments, pieces),
-        "data/metadata.json": metadata_json(site),
-        "data/datapackage.json": datapackage_json(site),
-    }
+    """Return data/incidents.db, its Datasette metadata.json and datapackage.json, mapped to their bytes.
+
+    pieces: each incident's database rows made together (incident_data.incident_rows), when made so.
+    """
+    return {DATABASE_FILE: database_bytes(site, fragments, pieces), **about_files(site)}
+
+
+def about_files(site: Site) -> dict[str, bytes]:
+    """Return data/metadata.json and data/datapackage.json, which describe the files (not their rows)."""
+    return {"data/metadata.json": metadata_json(site), "data/datapackage.json": datapackage_json(site)}

@@ -10,10 +10,12 @@ import jinja2
 import markupsafe
 
 from kcrecord.content.assemble import Incident, Site
-from kcrecord.outputs import PACKAGED, discovery, downloads, package_files
+from kcrecord.outputs import PACKAGED, discovery, downloads
+from kcrecord.outputs.database_build import database_bytes
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.incident_data import incident_data, register_data_pieces
+from kcrecord.outputs.incident_data import incident_data, incident_rows, register_data_pieces
 from kcrecord.outputs.incident_table import plan_incident_table
+from kcrecord.outputs.packaged import DATABASE_FILE, about_files
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
 
 # Every download below data/, with its media type, in the order the data page lists them.
@@ -55,24 +57,38 @@ def plan_readers(
 ) -> None:
     """Add the data, search, feed, sitemap and robots.txt outputs through plan_site's helpers."""
 
-    def make_files() -> dict[str, bytes]:
-        pieces = incident_data(site, fragments)  # each incident's CSV lines, JSON, GeoJSON and rows, kept as one
-        made = downloads.render_downloads(site, site.commit, fragments, pieces)
-        made.update(package_files(site, fragments, pieces))  # the database and the data package: the same rows
-        return made
+    def download_files() -> dict[str, bytes]:
+        return downloads.render_downloads(site, site.commit, fragments, incident_data(site, fragments))
 
-    def files() -> dict[str, bytes]:
-        return fragments.memo("downloads", (), make_files, by_reads=True)  # its readers only pick a file of it
+    def database_file() -> dict[str, bytes]:
+        return {DATABASE_FILE: database_bytes(site, fragments, incident_rows(site, fragments))}
 
-    for name, _media in DOWNLOADS + PACKAGED:
-        output(f"data/{name}", functools.partial(lambda rel: files()[rel], f"data/{name}"))
+    makers: dict[str, tuple[Callable[[], dict[str, bytes]], bool]] = {  # memo -> (maker, fingerprinted by its reads)
+        "downloads": (download_files, True),
+        "database": (database_file, True),
+        "data-about": (lambda: about_files(site), False),
+    }
+    made_by = {f"data/{name}": "downloads" for name, _media in DOWNLOADS}
+    made_by.update({DATABASE_FILE: "database", **{f"data/{name}": "data-about" for name, _ in PACKAGED[1:]}})
+
+    def file(rel: str) -> bytes:
+        """Return one file below data/ from the memo that makes it (its readers pick a file of it).
+
+        Three memos, as they read different things: after an edit to a narrative (which only the
+        database holds) the database alone is made again.
+        """
+        make, heavy = makers[made_by[rel]]  # the data page's sizes are memos too: made again for a file made again
+        return fragments.memo(made_by[rel], (), make, by_reads=heavy)[rel]
+
+    for rel in made_by:
+        output(rel, functools.partial(file, rel))
     page(
         "data/",
         "data.html",
         title="Data",
         tables=downloads.TABLES,
         geojson_properties=downloads.GEOJSON_PROPERTIES,
-        sizes=lambda name: size_label(len(files()[f"data/{name}"])),
+        sizes=lambda name: fragments.memo(f"size:{name}", (), lambda: size_label(len(file(f"data/{name}")))),
         located=sum(fragments.each("located", site.incidents, downloads.located)),
         database_tables=EXTRA_TABLES,
         database_columns=EXTRA_COLUMNS,
