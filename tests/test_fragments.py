@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
 from kcrecord.engine.deps import identity, note
 from kcrecord.outputs import downloads
-from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.fragments import Fragments, Kept
 from kcrecord.outputs.incident_data import incident_data, incident_rows, piece_makers, row_makers
 from kcrecord.outputs.packaged import package_files
 from kcrecord.preview.builder import PreviewBuilder
@@ -207,3 +208,24 @@ def test_a_memo_used_with_other_inputs_is_dropped_and_one_not_used_is_kept() -> 
     fragments.forget_gone(set())
     assert sorted(key.split("\0")[0] for key in fragments.kept) == ["memo:agency-json:x", "memo:record-totals"]
     assert fragments.memo("agency-json:x", ("a",), lambda: 4) == 3
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_after_each_update_the_pieces_kept_are_those_of_files_still_there(seed: int) -> None:
+    rng = random.Random(seed)
+    fragments = Fragments()
+    files = {f"content/incidents/{n}.md" for n in range(6)}
+    made: set[str] = set()
+    for _ in range(40):
+        fragments.begin(lambda key: "")
+        for file in rng.sample(sorted(files), rng.randint(0, len(files))):
+            key = f"{rng.choice(['item', 'data'])}\0file:{file}"
+            fragments.kept[key] = Kept(file, {}, fragments.revision, "fingerprint")
+            made.add(key)
+        if rng.random() < 0.3:  # the preview's later updates look only for the files gone since the last
+            files.discard(rng.choice(sorted(files | {"content/incidents/none.md"})))
+        if rng.random() < 0.3:
+            files.add(f"content/incidents/{rng.randrange(8)}.md")
+        fragments.forget_gone(set(files))
+        assert set(fragments.kept) == {key for key in made if key.partition("\0file:")[2] in files}
+        made = set(fragments.kept)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from kcrecord.content.recorded import Recorded
-from kcrecord.engine.plan_keys import PlanKeys, plain_parts
+from kcrecord.engine.plan_keys import PlanKeys, _collect, _common, plain_parts
 from kcrecord.outputs.render import Job
 
 
@@ -83,3 +83,29 @@ def test_only_plans_of_strings_models_and_plain_functions_are_kept() -> None:
     assert plain_parts((closure(["x"]),)) is None
     assert plain_parts((functools.partial(closure(["x"])),)) is None
     assert plain_parts((functools.partial(len, "x"),)) is None  # a builtin
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_common_plans_shortcut_gives_the_parts_the_general_walk_gives(seed: int) -> None:
+    rng = random.Random(seed)
+    models = [Model(f"content/incidents/{n}.md") for n in range(3)]
+    leaves: list[object] = [*models, "text", "x" * 90, 3, None, [models[0]], ("a", models[1]), {"k": "v"}]
+    shortcut = 0
+    for _ in range(300):
+        items = {rng.choice(["incident", "title", "page", 7]): rng.choice(leaves) for _ in range(rng.randrange(4))}
+        args = tuple(rng.choice(leaves) for _ in range(rng.randrange(4)))
+        func = rng.choice([render_data, render_other, closure(["x"]), len])
+        value = rng.choice(
+            [
+                (rng.choice(["t.html", models[0]]), "p/", items),
+                (functools.partial(func, *args, **({"key": "v"} if rng.random() < 0.2 else {})),),
+                ("t.html", "p/", items, "more"),
+                [*args],
+            ]
+        )
+        found: list[object] = []
+        general = tuple(found) if _collect(value, found) else None
+        shortcut += _common(value) is not None
+        assert plain_parts(value) == general, value
+        assert _common(value) in (None, general)
+    assert shortcut > 10  # the shortcut was taken often enough to be tested

@@ -307,7 +307,7 @@ class Engine:
         candidates = None
         if self.lasting and len(jobs) > len(records) // 10:
             self.read_index.sync(records, self.fragments.kept if self.lasting else None)
-            candidates = self.read_index.changed(now, self.fragments.suspect)
+            candidates = self.read_index.changed(now, self.fragments.suspect, now.known)
         for job in jobs:
             record = records.get(job.path)
             if record is None or (check_disk and not folder.unchanged_on_disk(job.path, record.digest)):

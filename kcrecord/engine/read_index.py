@@ -102,7 +102,12 @@ class ReadIndex:
             else:
                 paths.add(path)
 
-    def changed(self, now: Callable[[str], str], suspected: Callable[[set[str]], None] | None = None) -> set[str]:
+    def changed(
+        self,
+        now: Callable[[str], str],
+        suspected: Callable[[set[str]], None] | None = None,
+        known: dict[str, str] | None = None,
+    ) -> set[str]:
         """Return the output paths that recorded some key with another fingerprint than now(key).
 
         With units indexed, a unit's key is asked about only when the unit is not kept (first,
@@ -110,9 +115,12 @@ class ReadIndex:
         suspected(suspects) is told which units are suspects before any suspect is asked about.
         """
         found: set[str] = set()
+        get = (known or {}).get  # what now() has worked out already (Now.known): a look-up, not a call
         for table in (self._by_key,) if self._units else (self._by_key, self._by_unit):
             for key, by_fingerprint in table.items():
-                current = now(key)
+                current = get(key)
+                if current is None:
+                    current = now(key)
                 if len(by_fingerprint) == 1 and current in by_fingerprint:
                     continue  # the commonest: every reader saw what the key is now
                 for fingerprint, paths in by_fingerprint.items():

@@ -233,6 +233,7 @@ class Now:
         self.prime("front:", self.fronts)
         self.prime("template:", templates)
         self.prime("static:", static)
+        self.prime("history:", object.__getattribute__(site, "history").worked_out())  # 10,000 keys, as _work_out
 
     def prime(self, kind: str, fingerprints: dict[str, str]) -> None:
         """Note what the keys kind+name are now, from fingerprints by name (as _work_out would find them)."""

@@ -82,6 +82,7 @@ class Fragments:
         self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
         self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
         self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
+        self._files: set[str] | None = None  # every content file at the last forget_gone
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -244,25 +245,27 @@ class Fragments:
     def forget_gone(self, files: Collection[str]) -> None:
         """Drop the pieces of files that are gone (call after a whole update; files: every content file now).
 
-        Pieces are checked lazily, when used, so one not used in this revision may well be current:
-        it is kept (an update that makes nothing must not throw away what the next one needs).
+        Only the files gone since the last call are looked for (the others' pieces went then): the
+        preview calls this after every update, and 100,000 pieces are a long walk. Pieces are
+        checked lazily, when used, so one of a file still there but not used in this revision may
+        well be current: it is kept (an update that makes nothing must not throw away what the next one needs).
         A piece that is not current is made again when next used, whatever is kept. A memo kept
         for other inputs than those its name was used with in this revision (an agency's old list
         of incidents) is dropped too: a long preview session would otherwise keep one for each.
         """
-        revision = self.revision
-        used = {
-            key.partition("\0")[0]
-            for key, kept in self.kept.items()
-            if key.startswith("memo:") and kept.checked == revision
-        }
-        self.kept = {
-            key: kept
-            for key, kept in self.kept.items()
-            if kept.checked == revision
-            or (key.partition("\0")[0] not in used if key.startswith("memo:") else key.partition("\0file:")[2] in files)
-        }
-        self._readers = {key: reader for key, reader in self._readers.items() if key in self.kept}  # a long preview
+        revision, kept = self.revision, self.kept
+        memos = [key for key in kept if key.startswith("memo:")]
+        used = {key.partition("\0")[0] for key in memos if kept[key].checked == revision}
+        drop = [key for key in memos if kept[key].checked != revision and key.partition("\0")[0] in used]
+        files = set(files)
+        gone = None if self._files is None else self._files - files  # the pieces of the others went at earlier calls
+        if gone is None or gone:
+            there = files.__contains__ if gone is None else lambda file: file not in gone
+            drop += [key for key in kept if not key.startswith("memo:") and not there(key.partition("\0file:")[2])]
+        for key in drop:
+            del kept[key]
+            self._readers.pop(key, None)  # a long preview would otherwise keep one for every piece it made
+        self._files = files
 
 
 def _same(old: Any, new: Any) -> bool:
