@@ -141,10 +141,6 @@ class History(Recorded):
         note(f"history:{rel}", self.fingerprint(rel))
         return object.__getattribute__(self, "_changes").get(rel)  # type: ignore[no-any-return]
 
-    def worked_out(self) -> dict[str, str]:
-        """Return the fingerprints worked out so far, by path (a copy: the engine's Now starts from them)."""
-        return dict(object.__getattribute__(self, "_fingerprints"))
-
     def fingerprint(self, rel: str) -> str:
         """Return what history:<rel> is now."""
         known = object.__getattribute__(self, "_fingerprints")

@@ -26,8 +26,8 @@ Units nest: a unit computed while another records has its own frame. A unit that
 piece or memo records the piece's or memo's fingerprint (kcrecord/outputs/fragments.py), not
 everything it read. A piece made again with the same value keeps its fingerprint, and most
 memos are fingerprinted by their value, so an edit that leaves them as they were leaves their
-readers current (early cutoff); the downloads memo is fingerprinted by its reads (the pieces'
-fingerprints), too large to hash at every build.
+readers current (early cutoff); the downloads' memos (the files, the database) are fingerprinted by
+their reads (the pieces' fingerprints), too large to hash at every build.
 """
 
 from __future__ import annotations

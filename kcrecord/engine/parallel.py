@@ -108,7 +108,7 @@ def _in_workers(
             for made, pieces in results:
                 for key, kept in pieces.items():
                     kept.checked = fragments.revision  # made from this revision's inputs
-                    fragments.kept[key] = kept
+                    fragments.adopt(key, kept)
                 for path, data, frame in made:
                     advance()
                     yield path, data, frame

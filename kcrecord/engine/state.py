@@ -228,12 +228,11 @@ class Now:
         self.memos = memos
         self.pieces = pieces
         self.fronts = fronts or {}
-        self.known: dict[str, str] = {}  # what each key asked for is now, but memos and pieces
+        self.known: dict[str, str] = {}  # what each key asked for is now, but memos (pieces once found)
         self.prime("file:", files)
         self.prime("front:", self.fronts)
         self.prime("template:", templates)
         self.prime("static:", static)
-        self.prime("history:", object.__getattribute__(site, "history").worked_out())  # 10,000 keys, as _work_out
 
     def prime(self, kind: str, fingerprints: dict[str, str]) -> None:
         """Note what the keys kind+name are now, from fingerprints by name (as _work_out would find them)."""

@@ -85,8 +85,8 @@ def incident_values(table: DbTable, site: Site, incident: Incident) -> list[tupl
 Block = tuple[str, list[tuple]]
 """A run of a table's rows (one incident's, or a whole small table's) and a token that names them.
 
-Two blocks with one token hold the same rows: an incident's download piece draws its token
-when it is made (kcrecord/outputs/incident_data.py), other blocks are named by a hash of their
+Two blocks with one token hold the same rows: an incident's rows piece draws its token when it
+is made (incident_rows in kcrecord/outputs/incident_data.py), other blocks are named by a hash of their
 rows. kcrecord/outputs/database_build.py compares tokens to find what changed without reading
 or comparing the rows themselves.
 """
@@ -95,7 +95,7 @@ or comparing the rows themselves.
 def table_blocks(table: DbTable, site: Site, fragments: Fragments, pieces: Pieces | None = None) -> list[Block]:
     """Return the table's rows as stored, in blocks; an incident's rows are made once, then kept (fragments.py).
 
-    pieces: each incident's download pieces by name (kcrecord/outputs/incident_data.py), when made together.
+    pieces: each incident's rows in every table, with their token (incident_rows in kcrecord/outputs/incident_data.py).
     """
     if table.incident_rows is None:
         rows = row_values(table.columns, table.rows(site))

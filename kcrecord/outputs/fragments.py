@@ -83,6 +83,7 @@ class Fragments:
         self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
         self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
         self._files: set[str] | None = None  # every content file at the last forget_gone
+        self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -160,9 +161,15 @@ class Fragments:
             # here and in a worker process from one revision's inputs gets one fingerprint.
             token = hash(frozenset(frame.items())) & 0xFFFFFFFFFFFFFFFF
             kept = Kept(value, frame, self.revision, f"{NONCE}{token:016x}")
-        self.kept[key] = kept
+        self.adopt(key, kept)
         self.made.append(key)
         return kept
+
+    def adopt(self, key: str, kept: Kept) -> None:
+        """Keep a piece (or memo) made here or in a worker process; note a piece's file for forget_gone."""
+        self.kept[key] = kept
+        if not key.startswith("memo:"):
+            self._fresh.add(key.partition("\0file:")[2])
 
     def piece_fingerprint(self, key: str) -> str:
         """Return the fingerprint piece key has now, made again if it is not current; '' when it cannot tell.
@@ -245,8 +252,9 @@ class Fragments:
     def forget_gone(self, files: Collection[str]) -> None:
         """Drop the pieces of files that are gone (call after a whole update; files: every content file now).
 
-        Only the files gone since the last call are looked for (the others' pieces went then): the
-        preview calls this after every update, and 100,000 pieces are a long walk. Pieces are
+        Only the files that were there at the last call, or whose pieces were made since, are looked
+        for (the others' pieces went then): the preview calls this after every update, and 100,000
+        pieces are a long walk. Pieces are
         checked lazily, when used, so one of a file still there but not used in this revision may
         well be current: it is kept (an update that makes nothing must not throw away what the next one needs).
         A piece that is not current is made again when next used, whatever is kept. A memo kept
@@ -258,14 +266,16 @@ class Fragments:
         used = {key.partition("\0")[0] for key in memos if kept[key].checked == revision}
         drop = [key for key in memos if kept[key].checked != revision and key.partition("\0")[0] in used]
         files = set(files)
-        gone = None if self._files is None else self._files - files  # the pieces of the others went at earlier calls
+        # Pieces of other files went at earlier calls: only those of files there then, or with
+        # pieces made since (a quick pass, an update that failed), can be of files gone.
+        gone = None if self._files is None else (self._files | self._fresh) - files
         if gone is None or gone:
             there = files.__contains__ if gone is None else lambda file: file not in gone
             drop += [key for key in kept if not key.startswith("memo:") and not there(key.partition("\0file:")[2])]
         for key in drop:
             del kept[key]
             self._readers.pop(key, None)  # a long preview would otherwise keep one for every piece it made
-        self._files = files
+        self._files, self._fresh = files, set()
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -75,7 +75,8 @@ def plan_readers(
         """Return one file below data/ from the memo that makes it (its readers pick a file of it).
 
         Three memos, as they read different things: after an edit to a narrative (which only the
-        database holds) the database alone is made again.
+        database holds) the database is made again and the other files are not (the data page
+        is, as its size memo for the database reads the database's memo).
         """
         make, heavy = makers[made_by[rel]]  # the data page's sizes are memos too: made again for a file made again
         return fragments.memo(made_by[rel], (), make, by_reads=heavy)[rel]
