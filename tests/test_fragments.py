@@ -23,6 +23,7 @@ from kcrecord.outputs.packaged import package_files
 from kcrecord.preview.builder import PreviewBuilder
 from tests.conftest import SMALL_SITE, copy_project
 from tests.test_incremental import BASE, INCIDENT, Changes, assert_same_tree, clean_build, edit, finish, tree
+from tests.test_plan_keys import Model
 from tests.test_readers import LOCATED_INCIDENT, LOCATED_SLUG, NASTY_TITLE
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -228,3 +229,25 @@ def test_after_each_update_the_pieces_kept_are_those_of_files_still_there(seed: 
             continue  # no forget_gone: the preview's quick pass, or an update a template error stopped
         fragments.forget_gone(set(files))
         assert {key.partition("\0file:")[2] for key in fragments.kept} <= files
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_each_gives_the_pieces_of_the_items_it_is_handed_whatever_list_held_them_before(seed: int) -> None:
+    """each() keeps each list's keys for a revision: a list changed in place, or a new list, is looked at again."""
+    rng = random.Random(seed)
+    models = [Model(f"content/incidents/{n}.md") for n in range(6)]
+    fragments = Fragments()
+    fragments.begin(lambda key: "")
+    held: list[Model] = []
+    for _ in range(100):
+        action = rng.random()
+        if action < 0.4:  # the same list object, changed in place
+            held[:] = rng.sample(models, rng.randint(0, len(models)))
+        elif action < 0.6:
+            held = list(rng.sample(models, rng.randint(0, len(models))))
+        elif action < 0.7:
+            fragments.begin(lambda key: "")
+        name = rng.choice(["item", "row"])
+        got = fragments.each(name, held, lambda model, name=name: f"{name} of {model.source.rel}")
+        assert got == [f"{name} of {model.source.rel}" for model in held]
+        assert fragments.each(name, iter(held), lambda model: "not made again") == got  # any iterable

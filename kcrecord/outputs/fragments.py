@@ -84,6 +84,7 @@ class Fragments:
         self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
         self._files: set[str] | None = None  # every content file at the last forget_gone
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
+        self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}  # _keys
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -99,6 +100,7 @@ class Fragments:
         self.makers = {}
         self._incidents, self._by_identity, self._ahead = [], None, 0
         self._failed, self.suspects = set(), None
+        self._lists = {}
 
     def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
         """Register make as the maker of the pieces called name in this revision, and return it.
@@ -121,18 +123,37 @@ class Fragments:
         kept_get = self.kept.get
         revision = self.revision
         into = FRAMES[-1] if FRAMES else None
-        reader_key = self._reader_key
-        prefix = name + "\0"
+        items = tuple(incidents)
+        keys, readers = self._keys(name, items, id(incidents))
         values = []
-        for incident in incidents:
-            key = prefix + type(incident).identity_key(incident)
+        for key, reader, incident in zip(keys, readers, items, strict=True):
             kept = kept_get(key)
             if kept is None or (kept.checked != revision and not self._current(kept, key)):
                 kept = self._make(key, kept, make, incident)
             if into is not None:
-                into[reader_key(key)] = kept.fingerprint
+                into[reader] = kept.fingerprint
             values.append(kept.value)
         return values
+
+    def _keys(self, name: str, items: tuple[Any, ...], list_id: int) -> tuple[list[str], list[str]]:
+        """Return the keys of name's pieces of items and their readers' keys (piece:<key>), kept for the revision.
+
+        The lists and downloads ask for ten kinds of piece of the same 10,000 incidents: each key
+        is made once per list a revision, not at each call. A list is known again by its items
+        (the same objects in the same order: compared one by one, in C), not by its identity alone.
+        """
+        seen = self._lists.get(list_id)
+        if seen is None or seen[0] != items:
+            seen = self._lists[list_id] = (items, {})
+        found = seen[1].get(name)
+        if found is None:
+            identities = seen[1].get("")  # each item's key, shared by every kind of piece
+            if identities is None:
+                identities = seen[1][""] = ([type(item).identity_key(item) for item in items], [])
+            prefix = name + "\0"
+            keys = [prefix + identity for identity in identities[0]]
+            found = seen[1][name] = (keys, [self._reader_key(key) for key in keys])
+        return found
 
     def _reader_key(self, key: str) -> str:
         """Return piece:<key>, one string for every reader (a list's frame holds 10,000: saved and loaded once each)."""
