@@ -306,7 +306,7 @@ class Engine:
         # known); the preview's updates ask the index it keeps from one update to the next.
         candidates = None
         if self.lasting and len(jobs) > len(records) // 10:
-            self.read_index.sync(records, self.fragments.kept if self.lasting else None)
+            self.read_index.sync(records, self.fragments.kept)
             candidates = self.read_index.changed(now, self.fragments.suspect, now.known)
         for job in jobs:
             record = records.get(job.path)
