@@ -84,7 +84,7 @@ class Fragments:
         self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
         self._files: set[str] | None = None  # every content file at the last forget_gone
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
-        self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}  # _keys
+        self._lists: dict[int, tuple[tuple[Any, ...], list[str], dict[str, tuple[list[str], list[str]]]]] = {}
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -143,16 +143,12 @@ class Fragments:
         (the same objects in the same order: compared one by one, in C), not by its identity alone.
         """
         seen = self._lists.get(list_id)
-        if seen is None or seen[0] != items:
-            seen = self._lists[list_id] = (items, {})
-        found = seen[1].get(name)
+        if seen is None or seen[0] != items:  # each item's identity key, shared by every kind of piece
+            seen = self._lists[list_id] = (items, [type(item).identity_key(item) for item in items], {})
+        found = seen[2].get(name)
         if found is None:
-            identities = seen[1].get("")  # each item's key, shared by every kind of piece
-            if identities is None:
-                identities = seen[1][""] = ([type(item).identity_key(item) for item in items], [])
-            prefix = name + "\0"
-            keys = [prefix + identity for identity in identities[0]]
-            found = seen[1][name] = (keys, [self._reader_key(key) for key in keys])
+            keys = [f"{name}\0{identity}" for identity in seen[1]]
+            found = seen[2][name] = (keys, [self._reader_key(key) for key in keys])
         return found
 
     def _reader_key(self, key: str) -> str:
