@@ -251,3 +251,58 @@ def test_each_gives_the_pieces_of_the_items_it_is_handed_whatever_list_held_them
         got = fragments.each(name, held, lambda model, name=name: f"{name} of {model.source.rel}")
         assert got == [f"{name} of {model.source.rel}" for model in held]
         assert fragments.each(name, iter(held), lambda model: "not made again") == got  # any iterable
+
+
+def _asker(fragments: Fragments, inputs: dict[str, str], known: dict[str, str]) -> Callable[[str], str]:
+    """Return what the engine's Now would: inputs' fingerprints, pieces and memos as the fragments find them."""
+
+    def now(key: str) -> str:
+        found = known.get(key)
+        if found is not None:
+            return found
+        if key.startswith("piece:"):
+            found = fragments.piece_fingerprint(key[6:])
+            if found:
+                known[key] = found
+            return found
+        if key.startswith("memo:"):
+            return fragments.memo_fingerprint(key)
+        found = known[key] = inputs.get(key, "")
+        return found
+
+    return now
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_settle_finds_current_the_pieces_asking_for_each_would(seed: int) -> None:
+    """make site notes every current piece before reading the frames: the same pieces, the same fingerprints."""
+    rng = random.Random(seed)
+    inputs = {f"{kind}:{n}": f"v{n}" for kind in ("file", "config") for n in range(8)}
+    memos = [f"memo:m{n}\0()" for n in range(3)]
+    pieces = [f"item\0file:{n}" for n in range(12)]
+    kept: dict[str, Kept] = {}
+    for key in memos + pieces:
+        frame = {}
+        for read in rng.sample(sorted(inputs), rng.randint(0, 4)):
+            frame[read] = inputs[read] if rng.random() < 0.9 else "old"
+        if key in pieces and rng.random() < 0.5:
+            frame[rng.choice(memos)] = f"fp-{rng.choice(memos)}"
+        if key in pieces and rng.random() < 0.4:
+            other = rng.choice([piece for piece in pieces if piece < key] or [key])
+            if other != key:
+                frame["piece:" + other] = f"fp-{other}"
+        kept[key] = Kept(key, frame, 0, f"fp-{key}")
+    for read in rng.sample(sorted(inputs), 3):  # some inputs changed since
+        inputs[read] = "new"
+    settled, asked = (
+        Fragments({k: Kept(v.value, dict(v.frame), 0, v.fingerprint) for k, v in kept.items()}),
+        Fragments(kept),
+    )
+    known: dict[str, str] = {}
+    settled.begin(_asker(settled, inputs, known), known)
+    settled.settle()
+    asked_known: dict[str, str] = {}
+    asked.begin(_asker(asked, inputs, asked_known), asked_known)
+    for key in pieces:
+        assert known.get("piece:" + key, "") == asked.piece_fingerprint(key), key
+    assert not any(key.startswith("memo:") for key in known)  # a memo made again changes its own

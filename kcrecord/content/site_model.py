@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
@@ -140,6 +141,10 @@ class History(Recorded):
         """Return the commits that changed the file at rel, newest first, or None."""
         note(f"history:{rel}", self.fingerprint(rel))
         return object.__getattribute__(self, "_changes").get(rel)  # type: ignore[no-any-return]
+
+    def fingerprints(self, rels: Iterable[str]) -> dict[str, str]:
+        """Return what history:<rel> is now for each rel."""
+        return {rel: self.fingerprint(rel) for rel in rels}
 
     def fingerprint(self, rel: str) -> str:
         """Return what history:<rel> is now."""

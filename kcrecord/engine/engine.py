@@ -308,6 +308,9 @@ class Engine:
         if self.lasting and len(jobs) > len(records) // 10:
             self.read_index.sync(records, self.fragments.kept)
             candidates = self.read_index.changed(now, self.fragments.suspect, now.known)
+        else:
+            now.prime("history:", object.__getattribute__(now.site, "history").fingerprints(now.files))
+            self.fragments.settle()
         for job in jobs:
             record = records.get(job.path)
             if record is None or (check_disk and not folder.unchanged_on_disk(job.path, record.digest)):
