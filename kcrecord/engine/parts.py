@@ -26,8 +26,13 @@ def part_file(folder: Path, number: int) -> Path:
     return folder / f"{number:02d}.pickle"
 
 
-def load_parts(folder: Path, code: str, count: int) -> tuple[dict[str, Any], Parts]:
-    """Return every entry kept in folder's count parts by this code version, and the parts as loaded."""
+def load_parts(
+    folder: Path, code: str, count: int, unpack: Callable[[Any], Any] | None = None
+) -> tuple[dict[str, Any], Parts]:
+    """Return every entry kept in folder's count parts by this code version, and the parts as loaded.
+
+    unpack(stored) gives the part from what its file holds, when not the part itself (save_parts' stored).
+    """
     entries: dict[str, Any] = {}
     parts: Parts = {}
     with collector_paused():
@@ -39,7 +44,10 @@ def load_parts(folder: Path, code: str, count: int) -> tuple[dict[str, Any], Par
                 continue
             if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == code):
                 continue
-            part = stored[1]
+            try:
+                part = stored[1] if unpack is None else unpack(stored[1])
+            except (TypeError, ValueError, KeyError, AttributeError):
+                continue
             if isinstance(part, dict):
                 parts[number] = part
                 entries.update(part)

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Hashable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kcrecord.engine.deps import FRAMES, digest, note, recording, value_fingerprint
 
@@ -47,19 +46,53 @@ Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
 
 
-@dataclass
-class Kept:
-    """A value with the reads that made it, and the revision it was last found current in."""
+class Packed(Protocol):
+    """Values kept pickled until one of them is used (kcrecord/engine/kept_pieces.py)."""
 
-    value: Any
-    frame: dict[str, str]
-    checked: int = 0
-    fingerprint: str = ""  # what its readers record (memo:<name>, piece:<name>\0<file>): a token of its value
-    dropped: bool = False  # a memo kept without its value (made again when used; its fingerprint still holds)
-    heavy: bool = False  # a memo fingerprinted by its reads (memo(by_reads=True)): its value is not saved
+    def unpack(self) -> None:
+        """Give each Kept it holds the value of its own (Kept.fill)."""
+
+
+class Kept:
+    """A value with the reads that made it, and the revision it was last found current in.
+
+    A Kept loaded from the cache folder may hold its value still pickled, with others of its
+    name (kcrecord/engine/kept_pieces.py): unpickled when the value is first used. A build after
+    an edit to one incident uses few of the 100,000 pieces' values, and needs every one's frame.
+    """
+
+    __slots__ = ("_value", "frame", "checked", "fingerprint", "dropped", "heavy", "packed")
+
+    def __init__(
+        self,
+        value: Any,
+        frame: dict[str, str],
+        checked: int = 0,
+        fingerprint: str = "",  # what its readers record (memo:<name>, piece:<name>\0<file>): a token of its value
+        dropped: bool = False,  # a memo kept without its value (made again when used; its fingerprint still holds)
+        heavy: bool = False,  # a memo fingerprinted by its reads (memo(by_reads=True)): its value is not saved
+    ) -> None:
+        self._value = value
+        self.frame = frame
+        self.checked = checked
+        self.fingerprint = fingerprint
+        self.dropped = dropped
+        self.heavy = heavy
+        self.packed: Packed | None = None  # where its value is while still pickled
+
+    @property
+    def value(self) -> Any:
+        """Return the value (unpickled first, with the others packed with it, when still pickled)."""
+        if self.packed is not None:
+            self.packed.unpack()
+        return self._value
+
+    def fill(self, value: Any) -> None:
+        """Set the value that was still pickled."""
+        self._value, self.packed = value, None
 
     def __reduce__(self) -> tuple:
-        """Pickle as a plain tuple (a third faster to save and load than a dataclass's dict); checked starts at 0."""
+        """Pickle as a plain tuple, with its value; checked starts at 0."""
         return (Kept, (self.value, self.frame, 0, self.fingerprint, self.dropped, self.heavy))
 
 
