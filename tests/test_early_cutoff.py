@@ -247,3 +247,23 @@ def test_the_quick_pass_remakes_a_piece_a_list_reads_and_the_full_pass_finds_the
         assert builder.update(changes()).ok and builder.pending  # the incident's own page, and its list item
         finish(builder)
         assert_same_tree(tree(builder.out), clean_build(small_project, tmp_path / f"clean-{new}"))
+
+
+def test_make_site_settles_every_kept_piece_and_the_previews_quick_pass_does_not(
+    small_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fragments.settle walks every kept piece: right for make site, which reads every frame; not for
+    the preview's quick pass, which makes the edited incident's pages alone (100,000 pieces for two pages)."""
+    settled: list[bool] = []
+    settle = Fragments.settle
+    monkeypatch.setattr(Fragments, "settle", lambda self: settled.append(True) or settle(self))
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    assert engine_of(small_project, out, cache).run().ok
+    preview = Engine(small_project, tmp_path / "preview", BASE, search=False, workers=1, lasting=True)
+    assert preview.run().ok
+    edit(small_project, INCIDENT, "A second mention of the first source.", "Another mention of the first source.")
+    settled.clear()
+    assert preview.run([small_project / INCIDENT], only={"2024-03-05-example-shooting"}).ok
+    assert settled == []
+    assert engine_of(small_project, out, cache).run().ok
+    assert settled == [True]

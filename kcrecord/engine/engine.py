@@ -308,7 +308,7 @@ class Engine:
         if self.lasting and len(jobs) > len(records) // 10:
             self.read_index.sync(records, self.fragments.kept)
             candidates = self.read_index.changed(now, self.fragments.suspect, now.known)
-        else:
+        elif not self.lasting:  # make site reads every frame: each current piece noted first, in one pass
             now.prime("history:", object.__getattribute__(now.site, "history").fingerprints(now.files))
             self.fragments.settle()
         for job in jobs:
