@@ -48,7 +48,7 @@ class Packed:
         for key, kept in self.owners.items():
             if kept.packed is self:
                 kept.fill(values[key])
-        self.owners = {}
+        self.owners, self.data = {}, b""  # saved again, these values are pickled anew
 
     def holds_only(self, group: dict[str, Kept]) -> bool:
         """Return True when group is exactly the pieces packed here, each still packed."""
