@@ -10,10 +10,14 @@ from pathlib import Path
 from kcrecord.content.load import MAX_FILE_BYTES
 from kcrecord.engine.kept_pieces import MEMOS, part_of
 from kcrecord.engine.parts import part_file
+from kcrecord.engine.pipeline import Project
+from kcrecord.engine.pipeline import build as pipeline_build
 from kcrecord.engine.state import LEFT_AFTER, keep_pickled, record_part
 from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
 from tests.hostile import run_cli
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -207,3 +211,36 @@ def test_a_temporary_file_left_by_a_killed_build_is_removed_by_the_next_write(tm
     keep_pickled(target, {"a": 1})
     assert target.is_file() and not left.exists()
     assert writing.exists() and other.exists()
+
+
+def test_any_one_file_of_the_cache_lost_or_damaged_gives_the_bytes_of_a_cold_build(small_project: Path) -> None:
+    """A part of the cache that cannot be read is left out and its entries made again, never an error.
+
+    Each file the engine keeps in .cache/engine/ in turn (each part of the kept pieces and of the
+    records, the state, the summary, the input hashes, the database's working copy), damaged or
+    removed before a build that follows an edit: the build succeeds with a cold build's bytes.
+    make site's own steps, in this process (build.py runs them the same way).
+    """
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    texts = [incident.read_text(encoding="utf-8")]
+    texts.append(texts[0] + "\nOne more sentence, and the title edited too.\n")
+    texts[1] = texts[1].replace("title: ", "title: Edited, ", 1)
+    project = Project(small_project, small_project / "site")
+    cold = []
+    for number, text in enumerate(texts):
+        incident.write_text(text, encoding="utf-8")
+        pipeline_build(Project(small_project, small_project / f"cold-{number}"), search=False, commit=COMMIT)
+        cold.append(files(small_project / f"cold-{number}"))
+    pipeline_build(project, search=False, cache=True, commit=COMMIT)
+    engine = small_project / ".cache" / "engine"
+    kept = sorted(path.relative_to(engine).as_posix() for path in engine.rglob("*") if path.is_file())
+    assert len(kept) > 60  # 33 parts of pieces, 34 of records, and the rest
+    for number, rel in enumerate(kept):
+        target = engine / rel
+        if number % 2:
+            target.unlink(missing_ok=True)
+        elif target.exists():
+            target.write_bytes(b"not a pickle")
+        incident.write_text(texts[number % 2], encoding="utf-8")  # the other text than the last build's
+        pipeline_build(project, search=False, cache=True, commit=COMMIT)
+        assert files(small_project / "site") == cold[number % 2], rel

@@ -283,12 +283,11 @@ class Fragments:
         out: a memo made again changes its own), so most pieces are found current in C as well.
         """
         known, current, revision = self._known, self._current, self.revision
-        memos = {
-            key: kept.fingerprint for key, kept in self.kept.items() if key.startswith("memo:") and current(kept, key)
-        }
+        every = list(self.kept.items())  # asking may make and keep a piece not kept (a part of the cache lost)
+        memos = {key: kept.fingerprint for key, kept in every if key.startswith("memo:") and current(kept, key)}
         known.update(memos)
         try:
-            for key, kept in self.kept.items():
+            for key, kept in every:
                 if key.startswith("memo:"):
                     continue
                 if kept.checked == revision or kept.frame.items() <= known.items():
