@@ -17,6 +17,7 @@ from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
 from kcrecord.engine.deps import identity, note
 from kcrecord.outputs import downloads
+from kcrecord.outputs import fragments as fragments_module
 from kcrecord.outputs.fragments import Fragments, Kept
 from kcrecord.outputs.incident_data import incident_data, incident_rows, piece_makers, row_makers
 from kcrecord.outputs.packaged import package_files
@@ -306,3 +307,16 @@ def test_settle_finds_current_the_pieces_asking_for_each_would(seed: int) -> Non
     for key in pieces:
         assert known.get("piece:" + key, "") == asked.piece_fingerprint(key), key
     assert not any(key.startswith("memo:") for key in known)  # a memo made again changes its own
+
+
+def test_the_keys_kept_for_items_no_longer_published_are_dropped() -> None:
+    """_keys keeps each item's keys across revisions; a long preview makes a new incident object at every edit."""
+    fragments = Fragments()
+    files = {f"content/incidents/{n}.md" for n in range(5)}
+    for _ in range(300):
+        fragments.begin(lambda key: "")
+        models = [Model(file) for file in sorted(files)]  # every incident made again, as after edits to each
+        fragments.register("item", lambda model: model.source.rel, models)
+        assert fragments.each("item", models, lambda model: model.source.rel) == sorted(files)
+        fragments.forget_gone(files)
+    assert len(fragments._named["item"]) <= 2 * len(files) + fragments_module.KEPT_ITEMS

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pickle
 
 from kcrecord.engine.deps import note
-from kcrecord.outputs.fragments import Fragments, without_memo_values
+from kcrecord.engine.kept_pieces import without_memo_values
+from kcrecord.outputs.fragments import Fragments
 
 
 def test_only_a_memo_fingerprinted_by_its_reads_is_saved_without_its_value() -> None:

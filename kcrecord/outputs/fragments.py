@@ -42,6 +42,9 @@ reader is made again instead, and makes the pieces it reads (an edit to a templa
 reads would otherwise make all 10,000 of a kind ahead, and the incident pages' own pieces one by
 one in the engine's process rather than in the worker processes that make those pages)."""
 
+KEPT_ITEMS = 256
+"""Keys of items no longer published kept at most (about) this many a name, then dropped (Fragments._keys)."""
+
 Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
 
@@ -117,7 +120,8 @@ class Fragments:
         self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
         self._files: set[str] | None = None  # every content file at the last forget_gone
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
-        self._lists: dict[int, tuple[tuple[Any, ...], list[str], dict[str, tuple[list[str], list[str]]]]] = {}
+        self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}
+        self._named: dict[str, dict[int, tuple[Any, str, str]]] = {}  # name -> id(item) -> (item, key, reader key)
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -171,17 +175,27 @@ class Fragments:
     def _keys(self, name: str, items: tuple[Any, ...], list_id: int) -> tuple[list[str], list[str]]:
         """Return the keys of name's pieces of items and their readers' keys (piece:<key>), kept for the revision.
 
-        The lists and downloads ask for ten kinds of piece of the same 10,000 incidents: each key
-        is made once per list a revision, not at each call. A list is known again by its items
+        The lists and downloads ask for ten kinds of piece of the same 10,000 incidents: each list's
+        keys are gathered once a revision, not at each call. A list is known again by its items
         (the same objects in the same order: compared one by one, in C), not by its identity alone.
+        Each item's keys are kept from one revision to the next (an item's identity key is fixed for
+        its life): after an edit, new lists holding the edited incident look up all but its keys.
         """
         seen = self._lists.get(list_id)
-        if seen is None or seen[0] != items:  # each item's identity key, shared by every kind of piece
-            seen = self._lists[list_id] = (items, [type(item).identity_key(item) for item in items], {})
-        found = seen[2].get(name)
+        if seen is None or seen[0] != items:
+            seen = self._lists[list_id] = (items, {})
+        found = seen[1].get(name)
         if found is None:
-            keys = [f"{name}\0{identity}" for identity in seen[1]]
-            found = seen[2][name] = (keys, [self._reader_key(key) for key in keys])
+            named = self._named.setdefault(name, {})
+            keys, readers = [], []
+            for item in items:
+                entry = named.get(id(item))
+                if entry is None or entry[0] is not item:
+                    key = f"{name}\0{type(item).identity_key(item)}"
+                    entry = named[id(item)] = (item, key, self._reader_key(key))
+                keys.append(entry[1])
+                readers.append(entry[2])
+            found = seen[1][name] = (keys, readers)
         return found
 
     def _reader_key(self, key: str) -> str:
@@ -352,6 +366,16 @@ class Fragments:
             del kept[key]
             self._readers.pop(key, None)  # a long preview would otherwise keep one for every piece it made
         self._files, self._fresh = files, set()
+        self._forget_items()
+
+    def _forget_items(self) -> None:
+        """Drop the keys kept for items no longer published (each edit makes a new incident object)."""
+        alive: set[int] | None = None
+        for name, named in self._named.items():
+            if len(named) > 2 * len(self._incidents) + KEPT_ITEMS:
+                if alive is None:
+                    alive = {id(item) for item in self._incidents}
+                self._named[name] = {ident: entry for ident, entry in named.items() if ident in alive}
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -360,18 +384,3 @@ def _same(old: Any, new: Any) -> bool:
         old = {key: value for key, value in old.items() if key != TOKEN}
         new = {key: value for key, value in new.items() if key != TOKEN}
     return value_fingerprint(old) == value_fingerprint(new)
-
-
-def without_memo_values(kept: dict[str, Kept]) -> dict[str, Kept]:
-    """Return the kept values with each heavy memo's value left out (what the cache folder keeps).
-
-    The downloads are 67 MB at 10,000 incidents and take longer to save and load than to make
-    from their kept pieces; their fingerprint and frame are kept, so their readers stay current
-    while they are, and they are made again when something uses them. The other memos (the
-    area's geography and outlines, the schemas, the totals) are a few KB and are kept whole, so a
-    build after an edit does not make them again.
-    """
-    return {
-        key: Kept(None, item.frame, 0, item.fingerprint, dropped=True, heavy=True) if item.heavy else item
-        for key, item in kept.items()
-    }
