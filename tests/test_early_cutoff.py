@@ -267,3 +267,22 @@ def test_make_site_settles_every_kept_piece_and_the_previews_quick_pass_does_not
     assert settled == []
     assert engine_of(small_project, out, cache).run().ok
     assert settled == [True]
+
+
+def test_a_title_edit_reuses_the_year_charts_and_an_outcome_edit_does_not(small_project: Path, tmp_path: Path) -> None:
+    """The year charts are memos for their incidents: a title is not among what they show (the maps'
+    marks show it as their tooltip, so the maps are drawn again)."""
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    assert engine_of(small_project, out, cache).run().ok
+    edit(small_project, INCIDENT, "title: Officer fires at", "title: Officer shoots at")
+    engine = engine_of(small_project, out, cache)
+    outcome = engine.run()
+    assert outcome.ok and "index.html" in outcome.rendered_paths  # the home page shows the title: made again
+    assert [key for key in engine.fragments.made if key.startswith("memo:year-chart:")] == []
+    assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean"))
+    edit(small_project, INCIDENT, "    outcome: injured", "    outcome: killed")
+    engine = engine_of(small_project, out, cache)
+    assert engine.run().ok
+    drawn = {key.partition("\0")[0] for key in engine.fragments.made if key.startswith("memo:year-chart:")}
+    assert "memo:year-chart:chart-years" in drawn  # now a fatal police shooting: the home page's chart drawn again
+    assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean-2"))

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from kcrecord.content.assemble import Config, Incident
 from kcrecord.content.coverage import YearCoverage, covered_years, year_coverage
+from kcrecord.engine.deps import digest
 from kcrecord.outputs.fragments import Fragments
 
 # Fill colours for the series: dark and light, apart in greyscale too, each with 3:1 contrast with white.
@@ -137,11 +139,21 @@ def chart_facts(incident: Incident) -> tuple[int, bool, tuple[str, ...]]:
 def year_type_chart(
     incidents: Iterable[Incident], config: Config, chart_id: str, subject: str, fragments: Fragments | None = None
 ) -> Chart | None:
-    """Return the incidents-per-year chart for these incidents, or None when there are none."""
+    """Return the incidents-per-year chart for these incidents, or None when there are none.
+
+    Kept as a memo for these very incidents (named by their files): a page made again after an
+    edit that leaves every incident's chart facts as they were (a title) reuses it.
+    """
     incidents = list({incident.slug: incident for incident in incidents}.values())  # once each
     if not incidents:
         return None
     fragments = Fragments() if fragments is None else fragments
+    members = digest("\n".join(type(incident).identity_key(incident) for incident in incidents))  # their files
+    make = partial(_chart, incidents, config, chart_id, subject, fragments)
+    return fragments.memo(f"year-chart:{chart_id}", (subject, members), make)
+
+
+def _chart(incidents: list[Incident], config: Config, chart_id: str, subject: str, fragments: Fragments) -> Chart:
     facts = fragments.each("chart-facts", incidents, chart_facts)
     totals = Counter(year for year, _, _ in facts)
     parts = Counter((year, "fatal" if fatal else "other") for year, fatal, _ in facts)
