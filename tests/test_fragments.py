@@ -18,8 +18,9 @@ from kcrecord.content.validate import validate
 from kcrecord.engine.deps import identity, note
 from kcrecord.outputs import downloads
 from kcrecord.outputs import fragments as fragments_module
-from kcrecord.outputs.fragments import Fragments, Kept
+from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import incident_data, incident_rows, piece_makers, row_makers
+from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.packaged import package_files
 from kcrecord.preview.builder import PreviewBuilder
 from tests.conftest import SMALL_SITE, copy_project

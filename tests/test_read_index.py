@@ -8,7 +8,7 @@ import pytest
 
 from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.state import Record
-from kcrecord.outputs.fragments import Kept
+from kcrecord.outputs.kept import Kept
 
 KEYS = [f"file:{n}.md" for n in range(12)] + ["coll:incidents", "memo:totals\0()", "plan:index.html", "config:title"]
 

@@ -42,6 +42,7 @@ from kcrecord.engine.build_cache import CachedReader, cached_renderer
 from kcrecord.engine.checks import Checker
 from kcrecord.engine.deps import digest
 from kcrecord.engine.jinja_cache import bytecode_cache
+from kcrecord.engine.kept_pieces import frame_groups
 from kcrecord.engine.loading import Loader
 from kcrecord.engine.output import OutputFolder
 from kcrecord.engine.plan_keys import PlanKeys
@@ -202,6 +203,8 @@ class Engine:
             fronts,
         )
         self.fragments.begin(now, now.known)  # before planning: a planner that uses kept pieces finds them current
+        if not self.lasting:  # make site: the pieces of each part found current at once (the planners use some)
+            self.fragments.settle_groups(frame_groups(self.state.saved_parts))
         jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
         stale, waiting = self._stale(jobs, folder, now, plans, check_disk=changed is None)
         rendered = self._make(stale, folder, [])

@@ -6,11 +6,12 @@ pickling them all took 1.4-1.8 s of a one-edit build. A piece's key names the fi
 that file, and the memos (the downloads without their value) in one more (kcrecord/engine/parts.py):
 an edit to one incident writes one part of the 32, and the memos' part when a memo changed.
 
-In a part, each piece's frame and fingerprint are pickled one by one, and the values of the
-pieces of one name together, as one pickle (Packed) unpickled only when one of them is used:
-a build needs every frame to know what is current, and after an edit to one incident only the
-values of the pieces made again, or of the outputs made from them. Saved again, a name's values
-not unpickled since (nor any of its pieces replaced) are written as they were read.
+In a part, each piece's fingerprint is pickled one by one; the frames together, as one pickle
+(Frames), with a summary of what each name's pieces read (Group); and the values of the pieces of one name together,
+as one pickle (Packed). Each is unpickled only when one of its pieces needs it: after an edit to
+one incident, make site finds most parts current by their summary alone (Fragments.settle),
+and uses the values of the pieces made again or of the outputs made from them. Saved again, a
+name's values not unpickled since (nor any of its pieces replaced) are written as they were read.
 """
 
 from __future__ import annotations
@@ -23,13 +24,60 @@ from typing import Any
 
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.parts import Parts, load_parts, save_parts
-from kcrecord.outputs.fragments import Kept
+from kcrecord.outputs.kept import Kept
 
 PARTS = 32
 MEMOS = PARTS  # the part that holds the memos
 
-Stored = tuple[dict[str, tuple[dict[str, str], str, bool, bool]], dict[str, bytes]]
-"""What a part's file holds: each piece's (frame, fingerprint, dropped, heavy), and each name's values pickled."""
+Stored = tuple[dict[str, tuple[str, bool, bool]], bytes, dict[str, "dict[str, str] | None"], dict[str, bytes]]
+"""What a part's file holds: each piece's (fingerprint, dropped, heavy); the frames, pickled together;
+a summary of each name's pieces (Group); and each name's values, pickled."""
+
+DAMAGED = {"\0damaged": "\0"}
+"""The frame of a piece whose pickled frames cannot be read: a key no revision has, so never current."""
+
+
+class Group:
+    """A part's pieces of one name as loaded, with a summary of what they read (Fragments.settle).
+
+    summary: every key the pieces read, with the fingerprint recorded, but the reads of each
+    other; None when two of them recorded one key with two fingerprints. While the group holds
+    the very pieces it was loaded with and its summary is current, each of its pieces is: its
+    reads from outside the group are in the summary, and those of another piece of the group
+    recorded that piece's fingerprint. (By name, not by part: the map's geography reads each
+    incident's place, and each incident's located piece reads the geography.)
+    """
+
+    __slots__ = ("owners", "summary")
+
+    def __init__(self, summary: dict[str, str] | None) -> None:
+        self.owners: dict[str, Kept] = {}
+        self.summary = summary
+
+
+class Frames:
+    """The frames of a part's pieces, pickled together; unpickled into their Kept when one is first asked for."""
+
+    __slots__ = ("data", "owners", "groups")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.owners: dict[str, Kept] = {}  # the part's pieces as loaded, by key
+        self.groups: list[Group] = []  # its pieces by name, each with a summary
+
+    def unpack(self) -> None:
+        """Give each piece its frame (one that cannot be read: DAMAGED, so the piece is made again)."""
+        try:
+            with collector_paused():
+                frames = pickle.loads(self.data)
+            if not isinstance(frames, dict):
+                frames = {}
+        except Exception:  # noqa: BLE001 - bytes the cache folder holds: whatever they are, they are not frames
+            frames = {}
+        for key, kept in self.owners.items():
+            frame = frames.get(key)
+            kept.fill_frame(frame if isinstance(frame, dict) else DAMAGED)
+        self.data = b""
 
 
 class Packed:
@@ -84,7 +132,8 @@ def _stored(number: int, part: dict[str, Any]) -> Stored:
     groups: dict[str, dict[str, Kept]] = {}
     for key, kept in part.items():
         groups.setdefault(key.partition("\0")[0], {})[key] = kept
-    frames = {key: (kept.frame, kept.fingerprint, kept.dropped, kept.heavy) for key, kept in part.items()}
+    meta = {key: (kept.fingerprint, kept.dropped, kept.heavy) for key, kept in part.items()}
+    frames = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
     values = {}
     for name, group in groups.items():
         packed = next(iter(group.values())).packed
@@ -92,18 +141,55 @@ def _stored(number: int, part: dict[str, Any]) -> Stored:
             values[name] = packed.data  # as read: not unpickled, nor any piece replaced, since
         else:
             values[name] = pickle.dumps({key: kept.value for key, kept in group.items()}, pickle.HIGHEST_PROTOCOL)
-    return frames, values
+    return meta, frames, {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}, values
+
+
+def summary(group: dict[str, Kept]) -> dict[str, str] | None:
+    """Return what the pieces read from outside the group, with the fingerprints recorded (Group); None if ambiguous."""
+    merged: dict[str, str] = {}
+    for kept in group.values():
+        if not kept.fingerprint:
+            return None
+        merged.update(kept.frame)
+    for kept in group.values():
+        if not kept.frame.items() <= merged.items():  # one key read with two fingerprints
+            return None
+    for key, kept in group.items():
+        reader = "piece:" + key
+        if merged.get(reader) == kept.fingerprint:
+            del merged[reader]  # a read of a piece of the group, as it is: current while the group is
+    return merged
 
 
 def _unpacked(stored: Stored) -> dict[str, Kept]:
-    frames, values = stored
-    packs = {name: Packed(data) for name, data in values.items()}
-    part = {}
-    for key, (frame, fingerprint, dropped, heavy) in frames.items():
-        kept = part[key] = Kept(None, frame, 0, fingerprint, dropped, heavy)
-        packed = kept.packed = packs[key.partition("\0")[0]]
+    meta, data, summaries, values = stored
+    if not isinstance(data, bytes) or not isinstance(summaries, dict):
+        raise TypeError("not a part of the kept pieces")
+    packs = {name: Packed(value) for name, value in values.items()}
+    groups = {name: Group(outside if isinstance(outside, dict) else None) for name, outside in summaries.items()}
+    frames = Frames(data)
+    part = frames.owners
+    for key, (fingerprint, dropped, heavy) in meta.items():
+        kept = part[key] = Kept(None, None, 0, fingerprint, dropped, heavy)
+        kept.frames = frames
+        name = key.partition("\0")[0]
+        packed = kept.packed = packs[name]
         packed.owners[key] = kept
-    return part
+        group = groups.get(name)
+        if group is not None:
+            group.owners[key] = kept
+    frames.groups = [group for group in groups.values() if group.summary is not None]
+    return dict(part)
+
+
+def frame_groups(parts: Parts) -> list[Group]:
+    """Return the groups of the parts as loaded, each with its summary (the first piece of a part names its Frames)."""
+    found: list[Group] = []
+    for part in parts.values():
+        first = next(iter(part.values()), None)
+        if first is not None and isinstance(first.frames, Frames):
+            found += first.frames.groups
+    return found
 
 
 def without_memo_values(kept: dict[str, Kept]) -> dict[str, Kept]:

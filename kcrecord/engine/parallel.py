@@ -16,7 +16,8 @@ from typing import Any
 from kcrecord.engine.deps import recording
 from kcrecord.engine.state import own_output
 from kcrecord.engine.template_errors import carried
-from kcrecord.outputs.fragments import Fragments, Kept
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.render import Job
 
 PARALLEL_FROM = 400  # outputs: below this, starting workers costs more than it saves

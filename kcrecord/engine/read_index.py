@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from kcrecord.engine.state import Record
-from kcrecord.outputs.fragments import Kept
+from kcrecord.outputs.kept import Kept
 
 Framed = Record | Kept
 Table = dict[str, dict[str, set[str]]]

@@ -30,7 +30,7 @@ from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, recording
 from kcrecord.engine.kept_pieces import load_pieces, save_pieces
 from kcrecord.engine.parts import Parts, load_parts, save_parts
-from kcrecord.outputs.fragments import Kept
+from kcrecord.outputs.kept import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
 LEFT_AFTER = 3600  # seconds: a temporary file of the cache folder older than this was left by a build killed

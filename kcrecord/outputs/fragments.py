@@ -26,9 +26,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Hashable, Iterable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from kcrecord.engine.deps import FRAMES, digest, note, recording, value_fingerprint
+from kcrecord.outputs.kept import Group, Kept
 
 T = TypeVar("T")
 
@@ -47,56 +48,6 @@ KEPT_ITEMS = 256
 
 Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
-
-
-class Packed(Protocol):
-    """Values kept pickled until one of them is used (kcrecord/engine/kept_pieces.py)."""
-
-    def unpack(self) -> None:
-        """Give each Kept it holds the value of its own (Kept.fill)."""
-
-
-class Kept:
-    """A value with the reads that made it, and the revision it was last found current in.
-
-    A Kept loaded from the cache folder may hold its value still pickled, with others of its
-    name (kcrecord/engine/kept_pieces.py): unpickled when the value is first used. A build after
-    an edit to one incident uses few of the 100,000 pieces' values, and needs every one's frame.
-    """
-
-    __slots__ = ("_value", "frame", "checked", "fingerprint", "dropped", "heavy", "packed")
-
-    def __init__(
-        self,
-        value: Any,
-        frame: dict[str, str],
-        checked: int = 0,
-        fingerprint: str = "",  # what its readers record (memo:<name>, piece:<name>\0<file>): a token of its value
-        dropped: bool = False,  # a memo kept without its value (made again when used; its fingerprint still holds)
-        heavy: bool = False,  # a memo fingerprinted by its reads (memo(by_reads=True)): its value is not saved
-    ) -> None:
-        self._value = value
-        self.frame = frame
-        self.checked = checked
-        self.fingerprint = fingerprint
-        self.dropped = dropped
-        self.heavy = heavy
-        self.packed: Packed | None = None  # where its value is while still pickled
-
-    @property
-    def value(self) -> Any:
-        """Return the value (unpickled first, with the others packed with it, when still pickled)."""
-        if self.packed is not None:
-            self.packed.unpack()
-        return self._value
-
-    def fill(self, value: Any) -> None:
-        """Set the value that was still pickled."""
-        self._value, self.packed = value, None
-
-    def __reduce__(self) -> tuple:
-        """Pickle as a plain tuple, with its value; checked starts at 0."""
-        return (Kept, (self.value, self.frame, 0, self.fingerprint, self.dropped, self.heavy))
 
 
 class Fragments:
@@ -287,6 +238,46 @@ class Fragments:
         kept = self.kept.get(key)
         return kept.fingerprint if kept is not None and self._current(kept, key) else ""
 
+    def settle_groups(self, groups: Iterable[Group]) -> None:
+        """Note each piece of a current group as current, and its fingerprint as known (make site, before planning).
+
+        groups: the pieces of one name and part as loaded, each with a summary of what they read
+        from outside the group (kcrecord/engine/kept_pieces.py). A group still holding those very
+        pieces, whose summary is current, has every piece current, found without reading their
+        frames. Memos read pieces, and pieces memos: memos found current from what is known are
+        known too while this runs, until nothing more is found. Nothing is asked of a piece or a
+        memo here (the makers are registered by the planners, after this): what is not found
+        current is left to settle().
+        """
+        known, revision, kept_now = self._known, self.revision, self.kept
+        memos = {key: kept for key, kept in kept_now.items() if key.startswith("memo:")}
+        waiting = [
+            group
+            for group in groups
+            if group.summary is not None
+            and all(kept_now.get(key) is kept and kept.checked != -revision for key, kept in group.owners.items())
+        ]
+        added: list[str] = []
+        try:
+            progress = True
+            while progress and waiting:
+                progress = False
+                for key, kept in list(memos.items()):
+                    if kept.checked == revision or self._known_now(kept.frame):
+                        kept.checked, known[key] = revision, kept.fingerprint
+                        added.append(key)
+                        del memos[key]
+                for group in list(waiting):
+                    if self._known_now(group.summary):  # type: ignore[arg-type] - waiting only with one
+                        for key, kept in group.owners.items():
+                            kept.checked = revision
+                            known["piece:" + key] = kept.fingerprint
+                        waiting.remove(group)
+                        progress = True
+        finally:
+            for key in added:
+                del known[key]  # a memo made again changes its own: asked for each time
+
     def settle(self) -> None:
         """Note in the revision's known fingerprints each kept piece found current (make site, before the frames).
 
@@ -295,6 +286,7 @@ class Fragments:
         asking for each piece in turn. A piece not current is left out: asked for, it is made again.
         While this runs, the memos current now are among the known fingerprints too (then taken
         out: a memo made again changes its own), so most pieces are found current in C as well.
+        The pieces settle_groups found current are known already.
         """
         known, current, revision = self._known, self._current, self.revision
         every = list(self.kept.items())  # asking may make and keep a piece not kept (a part of the cache lost)
@@ -312,6 +304,21 @@ class Fragments:
         finally:
             for key in memos:
                 del known[key]
+
+    def _known_now(self, frame: dict[str, str]) -> bool:
+        """Return True when each read in frame is as recorded, asking only for keys that are not units'."""
+        known = self._known
+        if frame.items() <= known.items():
+            return True
+        now = self._now
+        get = known.get
+        for key, fingerprint in [(key, fingerprint) for key, fingerprint in frame.items() if get(key) != fingerprint]:
+            found = get(key)
+            if found is None and now is not None and not key.startswith(("piece:", "memo:")):
+                found = now(key)
+            if found != fingerprint:
+                return False
+        return True
 
     def suspect(self, keys: set[str]) -> None:
         """Say which kept pieces and memos alone may not be current in this revision (kcrecord/engine/read_index.py)."""
