@@ -9,10 +9,11 @@ from pathlib import Path
 
 from kcrecord.content.load import MAX_FILE_BYTES
 from kcrecord.engine.kept_pieces import MEMOS, part_of
+from kcrecord.engine.kept_records import record_part
 from kcrecord.engine.parts import part_file
 from kcrecord.engine.pipeline import Project
 from kcrecord.engine.pipeline import build as pipeline_build
-from kcrecord.engine.state import LEFT_AFTER, keep_pickled, record_part
+from kcrecord.engine.state import LEFT_AFTER, keep_pickled
 from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
 from tests.hostile import run_cli

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from kcrecord.engine.kept_records import Record
 from kcrecord.engine.read_index import ReadIndex, changed_reads
-from kcrecord.engine.state import Record
 from kcrecord.outputs.kept import Kept
 
 KEYS = [f"file:{n}.md" for n in range(12)] + ["coll:incidents", "memo:totals\0()", "plan:index.html", "config:title"]

@@ -43,13 +43,14 @@ from kcrecord.engine.checks import Checker
 from kcrecord.engine.deps import digest
 from kcrecord.engine.jinja_cache import bytecode_cache
 from kcrecord.engine.kept_pieces import frame_groups
+from kcrecord.engine.kept_records import Record, current_records
 from kcrecord.engine.loading import Loader
 from kcrecord.engine.output import OutputFolder
 from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.search import refresh_search
-from kcrecord.engine.state import Now, Record, code_version, load_state, save_state, scratch_folder
+from kcrecord.engine.state import Now, code_version, load_state, save_state, scratch_folder
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site
 
@@ -308,18 +309,23 @@ class Engine:
         # make site, and the preview's quick pass, read every frame (at C speed while its reads are
         # known); the preview's updates ask the index it keeps from one update to the next.
         candidates = None
+        current: set[str] = set()  # outputs of a part of the records found current as a whole
         if self.lasting and len(jobs) > len(records) // 10:
             self.read_index.sync(records, self.fragments.kept)
             candidates = self.read_index.changed(now, self.fragments.suspect, now.known)
-        elif not self.lasting:  # make site reads every frame: each current piece noted first, in one pass
+        elif not self.lasting:  # make site: each current piece noted first, in one pass; then each part of
+            # the records found current by its summary, and the other frames read one by one
             now.prime("history:", object.__getattribute__(now.site, "history").fingerprints(now.files))
             self.fragments.settle()
+            current = current_records(
+                records, self.state.saved_records, lambda frame: changed_reads(frame, now, now.known)
+            )
         for job in jobs:
             record = records.get(job.path)
             if record is None or (check_disk and not folder.unchanged_on_disk(job.path, record.digest)):
                 stale.append(job)
                 continue
-            if candidates is not None and job.path not in candidates:
+            if candidates is not None and job.path not in candidates or job.path in current:
                 continue
             changed = changed_reads(record.frame, now, now.known)
             if changed == "memos":

@@ -51,7 +51,7 @@ class Group:
     __slots__ = ("owners", "summary")
 
     def __init__(self, summary: dict[str, str] | None) -> None:
-        self.owners: dict[str, Kept] = {}
+        self.owners: dict[str, Any] = {}  # Kept (or Record: kcrecord/engine/kept_records.py) by key
         self.summary = summary
 
 
@@ -62,7 +62,7 @@ class Frames:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self.owners: dict[str, Kept] = {}  # the part's pieces as loaded, by key
+        self.owners: dict[str, Any] = {}  # the part's pieces (or records: kcrecord/engine/kept_records.py) as loaded
         self.groups: list[Group] = []  # its pieces by name, each with a summary
 
     def unpack(self) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kcrecord.engine.deps import recording
-from kcrecord.engine.state import own_output
+from kcrecord.engine.kept_records import own_output
 from kcrecord.engine.template_errors import carried
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import Kept

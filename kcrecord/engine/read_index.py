@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from kcrecord.engine.state import Record
+from kcrecord.engine.kept_records import Record
 from kcrecord.outputs.kept import Kept
 
 Framed = Record | Kept

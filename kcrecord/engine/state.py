@@ -17,7 +17,6 @@ import os
 import pickle
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -29,25 +28,14 @@ from kcrecord.content.problems import Problem
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, recording
 from kcrecord.engine.kept_pieces import load_pieces, save_pieces
-from kcrecord.engine.parts import Parts, load_parts, save_parts
+from kcrecord.engine.kept_records import Record, load_records, save_records
+from kcrecord.engine.parts import Parts
 from kcrecord.outputs.kept import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
 LEFT_AFTER = 3600  # seconds: a temporary file of the cache folder older than this was left by a build killed
 STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
-
-
-@dataclass
-class Record:
-    """One output as last made: the hash of its bytes and what it read."""
-
-    digest: str
-    frame: dict[str, str]
-
-    def __reduce__(self) -> tuple:
-        """Pickle as a plain tuple (faster to save and load than a dataclass's dict)."""
-        return (Record, (self.digest, self.frame))
 
 
 @dataclass
@@ -105,7 +93,7 @@ def load_state(cache: Path | None, code: str, out: Path) -> State:
     if not isinstance(state, State) or state.code != code:
         return State(code=code)
     state.pieces, state.saved_parts = load_pieces(pieces_folder(cache, out), code)
-    state.records, state.saved_records = load_parts(records_folder(cache, out), code, RECORD_PARTS)
+    state.records, state.saved_records = load_records(records_folder(cache, out), code)
     return state
 
 
@@ -119,14 +107,8 @@ def save_state(cache: Path | None, state: State, out: Path) -> None:
     state.saved_parts = save_pieces(
         pieces_folder(cache, out), state.code, state.pieces, state.saved_parts, keep_pickled
     )
-    state.saved_records = save_parts(
-        records_folder(cache, out),
-        state.code,
-        state.records,
-        state.saved_records,
-        keep_pickled,
-        record_part,
-        RECORD_PARTS,
+    state.saved_records = save_records(
+        records_folder(cache, out), state.code, state.records, state.saved_records, keep_pickled
     )
     rest = dataclasses.replace(state, records={}, pieces={}, saved_parts={}, saved_records={})
     keep_pickled(state_file(cache, out), rest)
@@ -138,29 +120,8 @@ def pieces_folder(cache: Path, out: Path) -> Path:
 
 
 def records_folder(cache: Path, out: Path) -> Path:
-    """Return the folder that keeps the records of builds into out, in parts (record_part)."""
+    """Return the folder that keeps the records of builds into out, in parts (kcrecord/engine/kept_records.py)."""
     return state_file(cache, out).with_suffix(".records")
-
-
-RECORD_PARTS = 34
-"""32 parts for the incidents' own outputs, by incident; one for the downloads (data/); one for the rest."""
-
-
-def record_part(path: str) -> int:
-    """Return the part an output's record is kept in: an edit to one incident's body writes two of them.
-
-    The lists' records are most of the bytes (a list of 10,000 incidents records 10,000 reads),
-    and after such an edit only the incident's own outputs and the downloads are made again.
-    """
-    if own_output(path):
-        return zlib.crc32(path.split("/")[1].encode("utf-8", "surrogatepass")) % 32
-    return 32 if path.startswith("data/") else 33
-
-
-def own_output(path: str) -> bool:
-    """Return True for an incident's own page or data file (incidents/<slug>/...), made from it alone."""
-    parts = path.split("/")
-    return len(parts) == 3 and parts[0] == "incidents" and parts[1] != "page"
 
 
 def keep_pickled(target: Path, value: object) -> None:
