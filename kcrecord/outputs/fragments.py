@@ -73,6 +73,7 @@ class Fragments:
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
         self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}
         self._named: dict[str, dict[int, tuple[Any, str, str]]] = {}  # name -> id(item) -> (item, key, reader key)
+        self._settled: set[str] = set()  # the pieces settle_groups found current in this revision, by key
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -88,7 +89,7 @@ class Fragments:
         self.makers = {}
         self._incidents, self._by_identity, self._ahead = [], None, 0
         self._failed, self.suspects = set(), None
-        self._lists = {}
+        self._lists, self._settled = {}, set()
 
     def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
         """Register make as the maker of the pieces called name in this revision, and return it.
@@ -258,6 +259,7 @@ class Fragments:
             and all(kept_now.get(key) is kept and kept.checked != -revision for key, kept in group.owners.items())
         ]
         added: list[str] = []
+        settled = self._settled = set()
         try:
             progress = True
             while progress and waiting:
@@ -272,6 +274,7 @@ class Fragments:
                         for key, kept in group.owners.items():
                             kept.checked = revision
                             known["piece:" + key] = kept.fingerprint
+                        settled.update(group.owners)
                         waiting.remove(group)
                         progress = True
         finally:
@@ -286,10 +289,10 @@ class Fragments:
         asking for each piece in turn. A piece not current is left out: asked for, it is made again.
         While this runs, the memos current now are among the known fingerprints too (then taken
         out: a memo made again changes its own), so most pieces are found current in C as well.
-        The pieces settle_groups found current are known already.
+        The pieces settle_groups found current are known already, and left out.
         """
-        known, current, revision = self._known, self._current, self.revision
-        every = list(self.kept.items())  # asking may make and keep a piece not kept (a part of the cache lost)
+        known, current, revision, settled = self._known, self._current, self.revision, self._settled
+        every = [(key, kept) for key, kept in self.kept.items() if key not in settled]  # a copy: asking may keep more
         memos = {key: kept.fingerprint for key, kept in every if key.startswith("memo:") and current(kept, key)}
         known.update(memos)
         try:
