@@ -3,7 +3,7 @@
 The values of a part's pieces of one name stay pickled until one of them is used, and are written
 again as they were read while none of them was used or replaced; seeded random sequences of
 edits, uses, saves and loads check that every piece loaded holds the value and frame it was saved with.
-make site finds whole groups of loaded pieces current by their summaries (Fragments.settle):
+make site finds whole groups of loaded pieces current by their summaries (Fragments.settle_groups):
 seeded random pieces check that it finds current exactly the pieces asking for each would.
 """
 

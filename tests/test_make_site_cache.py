@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import time
 from pathlib import Path
 
+import pytest
+
 from kcrecord.content.load import MAX_FILE_BYTES
+from kcrecord.engine import parallel
+from kcrecord.engine.engine import Engine
 from kcrecord.engine.kept_pieces import MEMOS, part_of
 from kcrecord.engine.kept_records import record_part
 from kcrecord.engine.parts import part_file
@@ -245,3 +250,36 @@ def test_any_one_file_of_the_cache_lost_or_damaged_gives_the_bytes_of_a_cold_bui
         incident.write_text(texts[number % 2], encoding="utf-8")  # the other text than the last build's
         pipeline_build(project, search=False, cache=True, commit=COMMIT)
         assert files(small_project / "site") == cold[number % 2], rel
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kept_values_damaged_inside_a_file_that_still_reads_give_the_bytes_of_a_cold_build(
+    small_project: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """A part of the kept pieces whose file unpickles, but whose values do not (bytes changed on disk):
+    the engine starts again from nothing kept, in this process or when a worker process finds it."""
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)  # with 2 workers: the incident pages made in worker processes
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    make = lambda: Engine(  # noqa: E731 - make site's engine, as build.py runs it
+        small_project,
+        small_project / "site",
+        cache=small_project / ".cache",
+        search=False,
+        commit=COMMIT,
+        workers=workers,
+    ).run()
+    assert make().ok
+    damaged = 0
+    for path in (small_project / ".cache" / "engine").glob("*.pieces/*.pickle"):
+        with open(path, "rb") as stream:
+            code, stored = pickle.load(stream)
+        for name in stored[-1]:
+            stored[-1][name] = b"not a pickle"
+            damaged += 1
+        keep_pickled(path, (code, stored))
+    assert damaged
+    edit = incident.read_text(encoding="utf-8").replace("title: ", "title: Edited, ", 1)
+    incident.write_text(edit, encoding="utf-8")
+    assert make().ok
+    pipeline_build(Project(small_project, small_project / "cold"), search=False, commit=COMMIT)
+    assert files(small_project / "site") == files(small_project / "cold")

@@ -50,8 +50,9 @@ from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.search import refresh_search
-from kcrecord.engine.state import Now, code_version, load_state, save_state, scratch_folder
+from kcrecord.engine.state import Now, State, code_version, load_state, save_state, scratch_folder
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.kept import CacheDamagedError
 from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site
 
 
@@ -103,11 +104,7 @@ class Engine:
         self.search = search
         self.progress = progress
         self.workers = workers
-        self.state = load_state(cache, code_version(), out)
-        self.fragments = Fragments(self.state.pieces)
-        self.fragments.scratch = None if cache is None else scratch_folder(cache, out)
-        self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
-        self.plan_keys = PlanKeys(self.state.plan_keys)  # kept while what the planner hands each output is the same
+        self._start_from(load_state(cache, code_version(), out))
         self.reader = CachedReader(cache)
         self.reader.known = dict(inputs or {})  # each file's hash as make site's fingerprint of the inputs read it
         self.loader = Loader(root, self.reader, workers, progress)  # stage 1 (kcrecord/engine/loading.py)
@@ -165,6 +162,14 @@ class Engine:
         self._digests_at = self.edits.version
         return self._digests, self._fronts
 
+    def _start_from(self, state: State) -> None:
+        """Take state as what the builds before left (loaded from the cache folder, or empty)."""
+        self.state = state
+        self.fragments = Fragments(state.pieces)
+        self.fragments.scratch = None if self.cache is None else scratch_folder(self.cache, self.out)
+        self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
+        self.plan_keys = PlanKeys(state.plan_keys)  # kept while what the planner hands each output is the same
+
     # -- a whole run -----------------------------------------------------------------------
 
     def run(
@@ -175,8 +180,18 @@ class Engine:
         """Bring the output folder up to date; with only (incident slugs), make just their own pages for now.
 
         Content problems are returned in the outcome and nothing is written; a template error
-        raises, with the output folder as it was.
+        raises, with the output folder as it was. A value kept in the cache folder that cannot be
+        read (CacheDamagedError: bytes changed inside a file that still reads) makes the run start
+        again from nothing kept but the list of files it wrote.
         """
+        try:
+            return self._run(changed, only)
+        except CacheDamagedError:
+            self._start_from(State(code=self.state.code, written=self.state.written))
+            self.site = None
+            return self._run(None, only)
+
+    def _run(self, changed: Iterable[Path] | None, only: Collection[str] | None) -> Outcome:
         started = time.perf_counter()
         folder = OutputFolder(self.out, self.state.written, self.root)
         folder.prepare()  # refuse an output folder the build may not replace, before anything else

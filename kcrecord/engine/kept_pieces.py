@@ -9,7 +9,7 @@ an edit to one incident writes one part of the 32, and the memos' part when a me
 In a part, each piece's fingerprint is pickled one by one; the frames together, as one pickle
 (Frames), with a summary of what each name's pieces read (Group); and the values of the pieces of one name together,
 as one pickle (Packed). Each is unpickled only when one of its pieces needs it: after an edit to
-one incident, make site finds most parts current by their summary alone (Fragments.settle),
+one incident, make site finds most parts current by their summary alone (Fragments.settle_groups),
 and uses the values of the pieces made again or of the outputs made from them. Saved again, a
 name's values not unpickled since (nor any of its pieces replaced) are written as they were read.
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.parts import Parts, load_parts, save_parts
-from kcrecord.outputs.kept import Kept
+from kcrecord.outputs.kept import CacheDamagedError, Kept
 
 PARTS = 32
 MEMOS = PARTS  # the part that holds the memos
@@ -38,14 +38,16 @@ DAMAGED = {"\0damaged": "\0"}
 
 
 class Group:
-    """A part's pieces of one name as loaded, with a summary of what they read (Fragments.settle).
+    """A part's pieces of one name as loaded, with a summary of what they read (Fragments.settle_groups).
 
-    summary: every key the pieces read, with the fingerprint recorded, but the reads of each
-    other; None when two of them recorded one key with two fingerprints. While the group holds
-    the very pieces it was loaded with and its summary is current, each of its pieces is: its
-    reads from outside the group are in the summary, and those of another piece of the group
-    recorded that piece's fingerprint. (By name, not by part: the map's geography reads each
-    incident's place, and each incident's located piece reads the geography.)
+    summary: every key the pieces read, with the fingerprint recorded, but their reads of each
+    other made with the read piece's fingerprint as it is; None when two of them recorded one key
+    with two fingerprints, or one has no fingerprint. While the group holds the very pieces it was
+    loaded with and its summary is current, each of its pieces is: its reads from outside the
+    group are in the summary, and those of another piece of the group recorded that piece's
+    fingerprint, which is current by the same argument (a piece reads pieces made before it: no
+    cycle). By name, not by part: the map's geography reads each incident's place, and each
+    incident's located piece reads the geography.
     """
 
     __slots__ = ("owners", "summary")
@@ -77,7 +79,7 @@ class Frames:
         for key, kept in self.owners.items():
             frame = frames.get(key)
             kept.fill_frame(frame if isinstance(frame, dict) else DAMAGED)
-        self.data = b""
+        self.owners, self.groups, self.data = {}, [], b""  # nothing loaded held any longer: the part's groups go
 
 
 class Packed:
@@ -91,11 +93,14 @@ class Packed:
 
     def unpack(self) -> None:
         """Give each piece still packed here its value."""
-        with collector_paused():
-            values = pickle.loads(self.data)
-        for key, kept in self.owners.items():
-            if kept.packed is self:
-                kept.fill(values[key])
+        try:
+            with collector_paused():
+                values = pickle.loads(self.data)
+            filled = [(kept, values[key]) for key, kept in self.owners.items() if kept.packed is self]
+        except Exception:  # noqa: BLE001 - bytes the cache folder holds: whatever they are, not these values
+            raise CacheDamagedError(f"{len(self.owners)} kept values could not be read") from None
+        for kept, value in filled:
+            kept.fill(value)
         self.owners, self.data = {}, b""  # saved again, these values are pickled anew
 
     def holds_only(self, group: dict[str, Kept]) -> bool:

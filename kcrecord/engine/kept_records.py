@@ -50,7 +50,7 @@ class Record:
 
     def fill_frame(self, frame: dict[str, str]) -> None:
         """Set the frame that was still pickled."""
-        self._frame = frame
+        self._frame, self.frames = frame, None
 
     def __reduce__(self) -> tuple:
         """Pickle as a plain tuple."""
@@ -104,7 +104,13 @@ def current_records(records: dict[str, Record], parts: Parts, changed: Callable[
     found: set[str] = set()
     for group in frame_groups(parts):
         owners = group.owners
-        if all(records.get(path) is record for path, record in owners.items()) and not changed(group.summary):  # type: ignore[arg-type]
+        if not all(records.get(path) is record for path, record in owners.items()):
+            continue
+        try:
+            same = not changed(group.summary)  # type: ignore[arg-type] - a group has a summary
+        except (AttributeError, TypeError):  # not keys: a cache file rewritten by hand, say
+            same = False
+        if same:
             found.update(owners)
     return found
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import jinja2
 
+from kcrecord.outputs.kept import CacheDamagedError
+
 
 class WorkerError(Exception):
     """An error raised in a worker process (kcrecord/engine/parallel.py), carried to the engine's.
@@ -31,8 +33,11 @@ class WorkerError(Exception):
 
 
 def carried(error: BaseException) -> BaseException:
-    """Return error as it can cross from a worker: a syntax error as is (it names its file), else a WorkerError."""
-    if isinstance(error, jinja2.TemplateSyntaxError):
+    """Return error as it can cross from a worker: a syntax error (it names its file) or a damaged cache as is.
+
+    Any other error becomes a WorkerError.
+    """
+    if isinstance(error, (jinja2.TemplateSyntaxError, CacheDamagedError)):
         return error
     frames = [(frame.filename, frame.lineno or 0) for frame in traceback.extract_tb(error.__traceback__)]
     message = getattr(error, "message", None) or str(error) or type(error).__name__

@@ -269,6 +269,7 @@ class Fragments:
                         kept.checked, known[key] = revision, kept.fingerprint
                         added.append(key)
                         del memos[key]
+                        progress = True  # a memo may read another found after it
                 for group in list(waiting):
                     if self._known_now(group.summary):  # type: ignore[arg-type] - waiting only with one
                         for key, kept in group.owners.items():
@@ -316,6 +317,8 @@ class Fragments:
         now = self._now
         get = known.get
         for key, fingerprint in [(key, fingerprint) for key, fingerprint in frame.items() if get(key) != fingerprint]:
+            if not isinstance(key, str):
+                return False  # not a key: a summary from a cache file rewritten by hand, say
             found = get(key)
             if found is None and now is not None and not key.startswith(("piece:", "memo:")):
                 found = now(key)

@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 
+class CacheDamagedError(Exception):
+    """A kept value could not be unpickled (the cache folder's bytes changed): the engine runs again from nothing."""
+
+
 class Packed(Protocol):
     """Values, or frames, kept pickled until one of them is used (kcrecord/engine/kept_pieces.py)."""
 
@@ -70,7 +74,7 @@ class Kept:
 
     def fill_frame(self, frame: dict[str, str]) -> None:
         """Set the frame that was still pickled."""
-        self._frame = frame
+        self._frame, self.frames = frame, None
 
     def fill(self, value: Any) -> None:
         """Set the value that was still pickled."""
