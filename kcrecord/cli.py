@@ -9,6 +9,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import jinja2
 
@@ -56,10 +57,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ended(status: int) -> NoReturn:
+    """End the process now, once its output is flushed: the build's objects are not freed one by one.
+
+    At 10,000 incidents Python took 0.6-0.9 s to free what a build after one edit held, after
+    everything was written (the cache folder's database commits each write; nothing is left open
+    that an exit handler would finish).
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None, ending: bool = False) -> int:
     """Run the command line; return the exit status.
 
-    ending: the process ends after this (build.py), so what the build made is never collected.
+    ending: the process ends after this (build.py), so what the build made is never collected, and
+    a build or check that succeeds ends the process at once (_ended).
     """
     args = _parser().parse_args(argv)
     root = args.root.resolve()
@@ -87,7 +101,7 @@ def main(argv: list[str] | None = None, ending: bool = False) -> int:
             with progress, collector_paused(freeze_after=ending):
                 count = check(project, progress)
             print(f"{count} files checked, no problems found.")
-            return 0
+            return _ended(0) if ending else 0
         started = time.perf_counter()
         with progress, collector_paused(freeze_after=ending):
             built = build(
@@ -104,7 +118,7 @@ def main(argv: list[str] | None = None, ending: bool = False) -> int:
             f"Built {built.incidents} incidents, {built.agencies} agencies, "
             f"{pages} pages into {_shown(project.out, root)} in {seconds:.2f} s."
         )
-        return 0
+        return _ended(0) if ending else 0
     except ContentError as error:
         report = error.report(CHECK_CLOSING) if command == "check" else error.report()
         if getattr(args, "format", "text") == "github":
