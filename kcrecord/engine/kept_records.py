@@ -23,6 +23,7 @@ from typing import Any
 
 from kcrecord.engine.kept_pieces import Frames, Group, frame_groups
 from kcrecord.engine.parts import Parts, load_parts, save_parts
+from kcrecord.outputs.kept import Framed
 
 RECORD_PARTS = 34
 """32 parts for the incidents' own outputs, by incident; one for the downloads (data/); one for the rest."""
@@ -31,7 +32,7 @@ Stored = tuple[dict[str, str], bytes, "dict[str, str] | None"]
 """What a part's file holds: each record's hash, the frames pickled together, and the part's summary."""
 
 
-class Record:
+class Record(Framed):
     """One output as last made: the hash of its bytes and what it read (its frame: unpickled when first read)."""
 
     __slots__ = ("digest", "_frame", "frames")
@@ -40,17 +41,6 @@ class Record:
         self.digest = digest
         self._frame = frame
         self.frames: Frames | None = None  # where its frame is while still pickled (_frame is None until then)
-
-    @property
-    def frame(self) -> dict[str, str]:
-        """Return what the output read, by key."""
-        if self._frame is None:
-            self.frames.unpack()  # type: ignore[union-attr] - a Record is made with a frame or with frames
-        return self._frame  # type: ignore[return-value]
-
-    def fill_frame(self, frame: dict[str, str]) -> None:
-        """Set the frame that was still pickled."""
-        self._frame, self.frames = frame, None
 
     def __reduce__(self) -> tuple:
         """Pickle as a plain tuple."""

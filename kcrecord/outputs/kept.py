@@ -28,7 +28,29 @@ class Group(Protocol):
     summary: dict[str, str] | None
 
 
-class Kept:
+class Framed:
+    """Something made with a frame of reads, which may still be pickled with others (a Kept, a Record).
+
+    The subclass's slots hold _frame (None while pickled) and frames (what unpickles it).
+    """
+
+    __slots__ = ()
+    _frame: dict[str, str] | None
+    frames: Packed | None
+
+    @property
+    def frame(self) -> dict[str, str]:
+        """Return what it read, by key (unpickled first, with the others packed with it, when still pickled)."""
+        if self._frame is None:
+            self.frames.unpack()  # type: ignore[union-attr] - made with a frame or with frames
+        return self._frame  # type: ignore[return-value]
+
+    def fill_frame(self, frame: dict[str, str]) -> None:
+        """Set the frame that was still pickled."""
+        self._frame, self.frames = frame, None
+
+
+class Kept(Framed):
     """A value with the reads that made it, and the revision it was last found current in.
 
     A Kept loaded from the cache folder may hold its value still pickled, with others of its
@@ -64,17 +86,6 @@ class Kept:
         if self.packed is not None:
             self.packed.unpack()
         return self._value
-
-    @property
-    def frame(self) -> dict[str, str]:
-        """Return what it read, by key (unpickled first, with the others packed with it, when still pickled)."""
-        if self._frame is None:
-            self.frames.unpack()  # type: ignore[union-attr] - a Kept is made with a frame or with frames
-        return self._frame  # type: ignore[return-value]
-
-    def fill_frame(self, frame: dict[str, str]) -> None:
-        """Set the frame that was still pickled."""
-        self._frame, self.frames = frame, None
 
     def fill(self, value: Any) -> None:
         """Set the value that was still pickled."""
