@@ -22,6 +22,7 @@ from kcrecord.engine.state import LEFT_AFTER, keep_pickled
 from kcrecord.engine.unchanged import input_fingerprint
 from kcrecord.engine.write import MARKER
 from tests.hostile import run_cli
+from tests.record_factory import generated_project
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -283,3 +284,34 @@ def test_kept_values_damaged_inside_a_file_that_still_reads_give_the_bytes_of_a_
     assert make().ok
     pipeline_build(Project(small_project, small_project / "cold"), search=False, commit=COMMIT)
     assert files(small_project / "site") == files(small_project / "cold")
+
+
+def test_kept_values_damaged_that_only_saving_reads_are_left_out_and_the_run_reports_what_it_wrote(
+    tmp_path: Path,
+) -> None:
+    """An incident deleted: its part's group of one name is saved again without it, which reads the
+    others' values; when those cannot be read, they are left out of the cache (made again when next
+    used), and the run is not started again: it reports the files it wrote, and the next build after
+    an edit still gives a clean build's bytes."""
+    root = generated_project(tmp_path / "project", 60)
+    make = lambda: Engine(root, tmp_path / "site", cache=tmp_path / "cache", search=False, commit=COMMIT, workers=1)  # noqa: E731
+    assert make().run().ok
+    incidents = sorted((root / "content" / "incidents").glob("*.md"))
+    target = incidents[30]
+    number = part_of("x\0file:" + target.relative_to(root).as_posix())
+    (path,) = (tmp_path / "cache" / "engine").glob(f"*.pieces/{number:02d}.pickle")
+    with open(path, "rb") as stream:
+        code, stored = pickle.load(stream)
+    name = "map-locator"  # read by the incident pages only (none made here): only saving reads the others'
+    assert sum(key.startswith(name + "\0") for key in stored[0]) > 1  # more than the deleted incident's
+    stored[-1][name] = b"not a pickle"
+    keep_pickled(path, (code, stored))
+    target.unlink()
+    outcome = make().run()
+    assert outcome.ok and f"incidents/{target.stem}/index.html" in outcome.written
+    clean = Engine(root, tmp_path / "clean", search=False, commit=COMMIT, workers=1).run()
+    assert clean.ok and files(tmp_path / "site") == files(tmp_path / "clean")
+    incidents[0].write_text(incidents[0].read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    assert make().run().ok
+    assert Engine(root, tmp_path / "clean-2", search=False, commit=COMMIT, workers=1).run().ok
+    assert files(tmp_path / "site") == files(tmp_path / "clean-2")

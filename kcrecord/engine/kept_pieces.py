@@ -97,6 +97,8 @@ class Packed:
             with collector_paused():
                 values = pickle.loads(self.data)
             filled = [(kept, values[key]) for key, kept in self.owners.items() if kept.packed is self]
+        except MemoryError:
+            raise
         except Exception:  # noqa: BLE001 - bytes the cache folder holds: whatever they are, not these values
             raise CacheDamagedError(f"{len(self.owners)} kept values could not be read") from None
         for kept, value in filled:
@@ -137,15 +139,19 @@ def _stored(number: int, part: dict[str, Any]) -> Stored:
     groups: dict[str, dict[str, Kept]] = {}
     for key, kept in part.items():
         groups.setdefault(key.partition("\0")[0], {})[key] = kept
-    meta = {key: (kept.fingerprint, kept.dropped, kept.heavy) for key, kept in part.items()}
-    frames = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
     values = {}
-    for name, group in groups.items():
+    for name, group in list(groups.items()):
         packed = next(iter(group.values())).packed
         if isinstance(packed, Packed) and packed.holds_only(group):
             values[name] = packed.data  # as read: not unpickled, nor any piece replaced, since
-        else:
+            continue
+        try:
             values[name] = pickle.dumps({key: kept.value for key, kept in group.items()}, pickle.HIGHEST_PROTOCOL)
+        except CacheDamagedError:  # values that cannot be read (nothing used them): left out, made again when used
+            del groups[name]
+    part = {key: kept for group in groups.values() for key, kept in group.items()}
+    meta = {key: (kept.fingerprint, kept.dropped, kept.heavy) for key, kept in part.items()}
+    frames = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
     return meta, frames, {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}, values
 
 
