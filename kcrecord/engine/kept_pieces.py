@@ -7,18 +7,19 @@ that file, and the memos (the downloads without their value) in one more (kcreco
 an edit to one incident writes one part of the 32, and the memos' part when a memo changed.
 
 In a part, each piece's fingerprint is pickled one by one; the frames together, as one pickle
-(Frames), with a summary of what each name's pieces read (Group); and the values of the pieces of one name together,
-as one pickle (Packed). Each is unpickled only when one of its pieces needs it: after an edit to
-one incident, make site finds most parts current by their summary alone (Fragments.settle_groups),
-and uses the values of the pieces made again or of the outputs made from them. Saved again, a
-name's values not unpickled since (nor any of its pieces replaced) are written as they were read.
+(Frames), with a summary of what each name's pieces read (Group); and the values of the pieces
+of one name together, as one pickle (Packed). Each is unpickled only when one of its pieces
+needs it: after an edit to one incident, make site finds most parts current by their summary
+alone (Fragments.settle_groups), and uses the values of the pieces made again or of the outputs
+made from them. Saved again, a name's values not unpickled since (nor any of its pieces
+replaced) are written as they were read.
 """
 
 from __future__ import annotations
 
 import pickle
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -155,16 +156,24 @@ def _stored(number: int, part: dict[str, Any]) -> Stored:
     return meta, frames, {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}, values
 
 
+def union(frames: Iterable[dict[str, str]]) -> dict[str, str] | None:
+    """Return every read in frames with the fingerprint recorded; None when one key was read two ways."""
+    frames = list(frames)
+    merged: dict[str, str] = {}
+    for frame in frames:
+        merged.update(frame)
+    if all(frame.items() <= merged.items() for frame in frames):
+        return merged
+    return None
+
+
 def summary(group: dict[str, Kept]) -> dict[str, str] | None:
     """Return what the pieces read from outside the group, with the fingerprints recorded (Group); None if ambiguous."""
-    merged: dict[str, str] = {}
-    for kept in group.values():
-        if not kept.fingerprint:
-            return None
-        merged.update(kept.frame)
-    for kept in group.values():
-        if not kept.frame.items() <= merged.items():  # one key read with two fingerprints
-            return None
+    if not all(kept.fingerprint for kept in group.values()):
+        return None
+    merged = union(kept.frame for kept in group.values())
+    if merged is None:
+        return None
     for key, kept in group.items():
         reader = "piece:" + key
         if merged.get(reader) == kept.fingerprint:

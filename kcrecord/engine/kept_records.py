@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kcrecord.engine.kept_pieces import Frames, Group, frame_groups
+from kcrecord.engine.kept_pieces import Frames, Group, frame_groups, union
 from kcrecord.engine.parts import Parts, load_parts, save_parts
 from kcrecord.outputs.kept import Framed
 
@@ -106,12 +106,7 @@ def current_records(records: dict[str, Record], parts: Parts, changed: Callable[
 
 
 def _stored(_number: int, part: dict[str, Any]) -> Stored:
-    merged: dict[str, str] = {}
-    for record in part.values():
-        merged.update(record.frame)
-    outside: dict[str, str] | None = merged
-    if not all(record.frame.items() <= merged.items() for record in part.values()):
-        outside = None  # one key read with two fingerprints
+    outside = union(record.frame for record in part.values())
     digests = {path: record.digest for path, record in part.items()}
     frames = pickle.dumps({path: record.frame for path, record in part.items()}, pickle.HIGHEST_PROTOCOL)
     return digests, frames, outside
