@@ -10,7 +10,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import InitVar, dataclass, field
-from functools import cached_property
 from typing import Any, ClassVar
 
 from kcrecord.content.coverage import (
@@ -24,7 +23,7 @@ from kcrecord.content.coverage import (
 )
 from kcrecord.content.history import Change
 from kcrecord.content.load import SourceFile
-from kcrecord.content.recorded import Recorded, derived, derived_fingerprint
+from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, once
 from kcrecord.engine.deps import digest, note
 
 ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
@@ -71,22 +70,22 @@ class Incident(Recorded):
         """Return the incident's date."""
         return self.meta["date"]
 
-    @cached_property  # read for every incident by each list and chart: kept, as meta never changes
+    @once  # read for every incident by each list and chart: kept, as meta never changes
     def year(self) -> int:
         """Return the incident's year."""
         return self.date.year
 
-    @cached_property
+    @once
     def path(self) -> str:
         """Return the page's path below the base, e.g. incidents/slug/."""
         return f"incidents/{self.slug}/"
 
-    @cached_property
+    @once
     def agency_roles(self) -> list[tuple[str, str]]:
         """Return (role, agency id) for each agency the incident names, in role order, each pair once."""
         return [(role, agency) for role in ROLE_ORDER for agency in dict.fromkeys(self.agencies_by_role.get(role, []))]
 
-    @cached_property
+    @once
     def sort_key(self) -> tuple:
         """Return the key that orders incidents by date, time and slug."""
         return (self.date, self.meta.get("time") or "", self.slug)
@@ -107,7 +106,7 @@ class Agency(Recorded):
         """Return the page's path below the base."""
         return f"agencies/{self.slug}/"
 
-    @cached_property  # read by several outputs; an agency is not changed once assembled
+    @once  # read by several outputs; an agency is not changed once assembled
     def count(self) -> int:
         """Return how many distinct incidents name this agency."""
         return len({i.slug for group in self.incidents_by_role.values() for i in group})

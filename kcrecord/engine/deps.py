@@ -61,6 +61,21 @@ def recording() -> Iterator[dict[str, str]]:
         FRAMES.pop()
 
 
+@contextlib.contextmanager
+def unrecorded() -> Iterator[None]:
+    """Read inside the block without noting anything in any frame (a value whose reads are summed up otherwise).
+
+    The same as recording into a frame that is thrown away, without the cost of noting each read:
+    a value worked out from every incident reads 10,000 of them.
+    """
+    saved = FRAMES[:]
+    FRAMES.clear()
+    try:
+        yield
+    finally:
+        FRAMES[:] = saved
+
+
 def digest(data: bytes | str) -> str:
     """Return a short fingerprint of data."""
     if isinstance(data, str):

@@ -2,7 +2,8 @@
 
 A build or an import of thousands of files says what it is doing while it works. Nothing is
 shown when the output is not a terminal (CI logs, pipes) or when the user passes --quiet, and
-code that is given no Progress shows nothing. The drawing is rich's (pinned in requirements.txt).
+code that is given no Progress shows nothing. The drawing is rich's (pinned in requirements.txt),
+loaded only when a stage is shown (kcrecord/engine/progress_bars.py).
 """
 
 from __future__ import annotations
@@ -10,31 +11,15 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TextIO, TypeVar
 
-import rich.console
-import rich.progress
-import rich.text
+if TYPE_CHECKING:
+    import rich.progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 Advance = Callable[..., None]  # advance(n=1): n more items done
-
-
-class CountColumn(rich.progress.ProgressColumn):
-    """Show 'done/total unit' and the rate, for a stage that counts its items."""
-
-    def render(self, task: rich.progress.Task) -> rich.text.Text:
-        """Return the count and rate of the task, or nothing for a stage that does not count."""
-        if not task.fields.get("counted"):
-            return rich.text.Text("")
-        unit = task.fields["unit"]
-        # A finished stage shows its average rate; rich's own estimate covers only its last seconds.
-        speed = task.completed / task.elapsed if task.finished and task.elapsed else task.speed
-        rate = f", {speed:,.0f} {unit}/s" if speed else ""
-        total = f"/{task.total:,.0f}" if task.total is not None else ""
-        return rich.text.Text(f"{task.completed:,.0f}{total} {unit}{rate}", style="progress.download")
 
 
 class Progress:
@@ -65,17 +50,9 @@ class Progress:
 
     def _started(self) -> rich.progress.Progress:
         if self._bars is None:
-            console = rich.console.Console(file=self._stream, stderr=self._stream is None)
-            self._bars = rich.progress.Progress(
-                rich.progress.TextColumn("{task.description:<22}"),
-                rich.progress.BarColumn(),
-                CountColumn(),
-                rich.progress.TimeElapsedColumn(),
-                console=console,
-                redirect_stdout=False,
-                redirect_stderr=False,
-            )
-            self._bars.start()
+            from kcrecord.engine import progress_bars  # rich is loaded only when bars are drawn
+
+            self._bars = progress_bars.started(self._stream)
         return self._bars
 
     @contextlib.contextmanager

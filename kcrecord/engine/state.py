@@ -26,7 +26,7 @@ from kcrecord.content.area import AREA_DIR
 from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
 from kcrecord.engine.collector import collector_paused
-from kcrecord.engine.deps import digest, recording
+from kcrecord.engine.deps import digest, unrecorded
 from kcrecord.engine.kept_pieces import load_pieces, save_pieces
 from kcrecord.engine.kept_records import Record, load_records, save_records
 from kcrecord.engine.parts import Parts
@@ -231,7 +231,7 @@ class Now:
         if kind == "history":  # looked up without a read of the site (10,000 keys: no recording frame each)
             return object.__getattribute__(site, "history").fingerprint(name)  # type: ignore[no-any-return]
         if kind in ("coll", "commit", "derived"):
-            with recording():  # working a derived value out again is not a read of whatever is being made
+            with unrecorded():  # working a derived value out again is not a read of whatever is being made
                 return site.fingerprint(key)
         if kind == "memo":
             return self.memos(key)  # notes nothing: the kept memo's fingerprint, or "" when not current

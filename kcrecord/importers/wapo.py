@@ -34,8 +34,6 @@ from kcrecord.importers.wapo_reconcile import Curated, Existing, _rel, place_fil
 from kcrecord.importers.wapo_values import COLUMNS
 from kcrecord.importers.wapo_write import agency_text, incident_slug, incident_text, slugify
 
-DEFAULT_AGENCY_MAP = Path("imports") / "wapo-agencies.csv"
-DEFAULT_MINOR_HASHES = Path("imports") / "minor-name-hashes.txt"
 EVERYWHERE = Decision(True, "everywhere", "every row: --all-areas")
 
 
