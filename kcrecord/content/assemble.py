@@ -77,6 +77,7 @@ def assemble(
     previous: Site | None = None,
     history: dict[str, tuple[Change, ...]] | None = None,
     edited: list[SourceFile] | None = None,
+    kept: dict[int, Incident] | None = None,
 ) -> Site:
     """Build the site model from content that has passed validation.
 
@@ -88,6 +89,8 @@ def assemble(
     history maps an incident file's path to the commits that changed it (kcrecord/content/history.py).
     edited: when the caller knows them, the incident files read again since previous was assembled,
     every other file being the very object it was then (and site.yaml too); only these are looked at.
+    kept: incidents assembled before (by an earlier build, with these settings) from the very
+    SourceFile objects of content, by id of that object (make site passes those it kept).
     """
     config = read_config(content, base_url)
     renderer = renderer or MarkdownRenderer(config.base_path)
@@ -102,6 +105,7 @@ def assemble(
     incidents = []
     drafts = []
     reuse = previous.__dict__["_index"]["by_source"] if previous is not None and "_index" in previous.__dict__ else {}
+    reuse = reuse or kept or {}
     for source in content.files["incidents"]:
         kept = reuse.get(id(source))
         if kept is not None and kept.source is source:
@@ -121,6 +125,12 @@ def assemble(
     return _site(config, incidents, agencies, pages, commit, history_model, drafts)
 
 
+KEPT_AT_ONCE = ("year", "sort_key", "agency_roles", "origin", "title")
+"""An incident's values that the lists and counts read of every incident, worked out as it is assembled: an
+incident kept in the cache folder (kcrecord/engine/kept_files.py) holds them, and its front matter stays
+pickled in a build that reads nothing else of it."""
+
+
 def _incident(source: SourceFile, renderer: MarkdownRenderer, config: Config) -> Incident:
     meta = source.meta
     # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
@@ -131,6 +141,8 @@ def _incident(source: SourceFile, renderer: MarkdownRenderer, config: Config) ->
     set_reads(incident, {f"front:{source.rel}": source.front_digest}, body_html=body_html, source=whole)
     for entry in meta["agencies"]:
         incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
+    for name in KEPT_AT_ONCE:
+        getattr(incident, name)
     return incident
 
 

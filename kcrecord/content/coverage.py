@@ -215,17 +215,27 @@ class SourceCount:
         return self.count - self.reviewed if self.imported else 0
 
 
-def count_by_source(sources: tuple[CoverageSource, ...], metas: Iterable[dict]) -> tuple[SourceCount, ...]:
-    """Return, for each declared source in order, the records that come from it (records from undeclared ones last)."""
+def origin(meta: dict) -> tuple[str, bool, int | None]:
+    """Return what count_by_source reads of a record: its source's key, whether it is reviewed, and its year."""
+    date = meta.get("date")
+    return source_key(meta), is_reviewed(meta), date.year if isinstance(date, dt.date) else None
+
+
+def count_by_source(
+    sources: tuple[CoverageSource, ...], origins: Iterable[tuple[str, bool, int | None]]
+) -> tuple[SourceCount, ...]:
+    """Return, for each declared source in order, the records that come from it (records from undeclared ones last).
+
+    origins: each record's origin() (its source, whether reviewed, its year).
+    """
     counts: Counter[str] = Counter()
     reviewed: Counter[str] = Counter()
     years: dict[str, set[int]] = {}
-    for meta in metas:
-        key = source_key(meta)
+    for key, is_checked, year in origins:
         counts[key] += 1
-        reviewed[key] += is_reviewed(meta)
-        if isinstance(meta.get("date"), dt.date):
-            years.setdefault(key, set()).add(meta["date"].year)
+        reviewed[key] += is_checked
+        if year is not None:
+            years.setdefault(key, set()).add(year)
     declared = {s.key: s for s in sources}
     for key in counts:
         declared.setdefault(key, CoverageSource(key, key, "", "none"))

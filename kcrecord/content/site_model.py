@@ -18,7 +18,7 @@ from kcrecord.content.coverage import (
     YearCoverage,
     count_by_source,
     covered_years,
-    is_reviewed,
+    origin,
     year_coverage,
 )
 from kcrecord.content.history import Change
@@ -65,6 +65,21 @@ class Incident(Recorded):
     source: SourceFile
     agencies_by_role: dict[str, list[str]] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without meta, which is its file's front matter: taken again from the file when first read."""
+        state = dict(object.__getattribute__(self, "__dict__"))
+        meta = state.get("meta")  # absent when never read since unpickled: the file's values stay pickled
+        if meta is not None and meta is object.__getattribute__(self, "source").meta:
+            del state["meta"]
+        return state
+
+    def __getattr__(self, name: str) -> Any:
+        """Return meta, when this incident was unpickled without it (the file's front matter, read when asked)."""
+        if name != "meta":
+            raise AttributeError(name)
+        meta = object.__getattribute__(self, "__dict__")["meta"] = object.__getattribute__(self, "source").meta
+        return meta
+
     @property
     def date(self) -> dt.date:
         """Return the incident's date."""
@@ -84,6 +99,16 @@ class Incident(Recorded):
     def agency_roles(self) -> list[tuple[str, str]]:
         """Return (role, agency id) for each agency the incident names, in role order, each pair once."""
         return [(role, agency) for role in ROLE_ORDER for agency in dict.fromkeys(self.agencies_by_role.get(role, []))]
+
+    @once  # kept with the incident in the cache folder: planning its page reads no front matter
+    def title(self) -> str:
+        """Return the incident's title."""
+        return self.meta["title"]  # type: ignore[no-any-return]
+
+    @once  # kept with the incident in the cache folder: the record's counts read no front matter
+    def origin(self) -> tuple[str, bool, int | None]:
+        """Return the record's source of records, whether it is reviewed, and its year (coverage.origin)."""
+        return origin(self.meta)
 
     @once
     def sort_key(self) -> tuple:
@@ -210,12 +235,12 @@ class Site(Recorded):
     @derived  # read by the home, data and review pages
     def source_counts(self) -> tuple[SourceCount, ...]:
         """Return how many incidents come from each source of records, reviewed or not, and their years."""
-        return count_by_source(self.config.coverage, (incident.meta for incident in self.incidents))
+        return count_by_source(self.config.coverage, (incident.origin for incident in self.incidents))
 
     @derived
     def waiting_review(self) -> list[Incident]:
         """Return the imported incidents no curator has reviewed yet, longest waiting first (then by date)."""
-        waiting = [incident for incident in self.incidents if not is_reviewed(incident.meta)]
+        waiting = [incident for incident in self.incidents if not incident.origin[1]]
         return sorted(waiting, key=lambda i: (i.meta["updated"], i.sort_key))
 
     @derived

@@ -60,7 +60,7 @@ def check_site(content: Content) -> list[Problem]:
     for kind in SPECS:
         seen: dict[str, str] = {}
         for source in content.files[kind]:
-            if source.doc is None or not isinstance(source.doc.data, dict):
+            if source.doc is None or not source.doc.is_map:
                 continue  # the loader already reported why
             if source.slug in seen:
                 message = (

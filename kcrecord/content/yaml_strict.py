@@ -15,10 +15,8 @@ from typing import Any
 
 import yaml
 
-from kcrecord.content import line_table
+from kcrecord.content.document import Document, Path
 from kcrecord.content.problems import Problem
-
-Path = tuple  # a path into the document: ("people", 1, "minor")
 
 _PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
@@ -53,50 +51,6 @@ class Trap:
 
     def __str__(self) -> str:
         return self.text
-
-
-class Document:
-    """Values read from one YAML document, with the line of every path.
-
-    Pickled (for the cache folder, or from a worker process), the lines are packed
-    (kcrecord/content/line_table.py) and unpacked only when line() is first asked.
-    """
-
-    __slots__ = ("data", "_lines", "_packed")
-
-    def __init__(self, data: object, lines: dict[Path, int] | None = None, packed: bytes | None = None) -> None:
-        self.data = data
-        self._lines = lines
-        self._packed = packed
-
-    @property
-    def lines(self) -> dict[Path, int]:
-        """Return the line of every path."""
-        if self._lines is None:
-            self._lines = {} if self._packed is None else line_table.unpack(self.data, self._packed)
-        return self._lines
-
-    def line(self, path: Path) -> int:
-        """Return the line of path, or of its nearest ancestor that has one."""
-        lines = self.lines
-        while path not in lines and path:
-            path = path[:-1]
-        return lines.get(path, 1)
-
-    def __reduce__(self) -> tuple:
-        """Pickle the values with the lines packed when they can be (unpacked again when asked)."""
-        packed = self._packed if self._lines is None else line_table.pack(self.data, self._lines)
-        if packed is None:
-            return (Document, (self.data, self.lines))
-        return (Document, (self.data, None, packed))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Document) and (self.data, self.lines) == (other.data, other.lines)
-
-    __hash__ = None  # type: ignore[assignment] - mutable, like the dataclass it was
-
-    def __repr__(self) -> str:
-        return f"Document(data={self.data!r}, lines={self.lines!r})"
 
 
 def _scalar(node: yaml.ScalarNode) -> object:

@@ -23,12 +23,13 @@ from typing import Any
 import markdown
 import yaml
 
-from kcrecord.content import line_table, load, markdown_render, problems, yaml_strict
+from kcrecord.content import document, line_table, load, markdown_render, problems, yaml_strict
 from kcrecord.content.assemble import read_config
 from kcrecord.content.load import Content, SourceFile, read_regular_file, read_source
 from kcrecord.content.markdown_render import MarkdownRenderer
 from kcrecord.content.problems import Problem
 from kcrecord.engine.deps import digest
+from kcrecord.engine.kept_files import KeptFiles
 
 CACHE_VERSION = "1"
 DATABASE = "markdown.sqlite3"
@@ -195,7 +196,7 @@ def reader_fingerprint() -> str:
     """Return a hash of the code that turns a file's bytes into a SourceFile and its problems."""
     digest = hashlib.sha256(CACHE_VERSION.encode())
     digest.update(yaml.__version__.encode())
-    for module in (load, yaml_strict, line_table, problems):
+    for module in (load, yaml_strict, document, line_table, problems):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 
@@ -208,6 +209,8 @@ class CachedReader:
         self._db = _open(folder / DATABASE) if folder is not None else None
         self.hits = self.misses = 0
         self.known: dict[str, str] = {}  # rel -> digest(bytes), as make site's look at the inputs read them, used once
+        self.kept: KeptFiles | None = None  # the files as read by the last builds, looked at first (kept_files.py)
+        self.keys: dict[str, str] = {}  # rel -> the key of the file's parse, as last read
 
     def __call__(
         self, path: Path | str, root: Path, kind: str, rel: str | None = None
@@ -235,15 +238,33 @@ class CachedReader:
         return hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0{hashed}".encode()).hexdigest()
 
     def cached_many(self, files: list[tuple[str, str, str]]) -> dict[str, tuple[SourceFile, list[Problem]]]:
-        """Return the files (rel, full path, kind) parsed before from the same bytes, by rel (the others left out)."""
-        if self._db is None:
-            return {}
+        """Return the files (rel, full path, kind) read before from the same bytes, by rel (the others left out).
+
+        The files kept by the last builds (self.kept) are looked at first, then the parsed files.
+        """
         keys: dict[str, tuple[str, str]] = {}
+        found: dict[str, tuple[SourceFile, list[Problem]]] = {}
         for rel, full, kind in files:
             key = self._key(rel, full, kind)
-            if key is not None:
+            if key is None:
+                continue
+            self.keys[rel] = key
+            kept = None if self.kept is None else self.kept.read(rel, key, full)
+            if kept is not None:
+                found[rel] = kept
+            else:
                 keys[key] = (rel, full)
+        self.hits += len(found)
+        parsed = self._parsed(keys)
+        self.hits += len(parsed)
+        self.misses += len(keys) - len(parsed)
+        return found | parsed
+
+    def _parsed(self, keys: dict[str, tuple[str, str]]) -> dict[str, tuple[SourceFile, list[Problem]]]:
+        """Return the parsed files kept under keys (key -> (rel, full path)), by rel."""
         found: dict[str, tuple[SourceFile, list[Problem]]] = {}
+        if self._db is None:
+            return found
         wanted = list(keys)
         try:
             for start in range(0, len(wanted), 500):  # SQLite takes at most 999 parameters in a statement
@@ -256,8 +277,6 @@ class CachedReader:
                     found[rel] = (source, problems_found)
         except (sqlite3.Error, pickle.PickleError, EOFError, AttributeError):
             return {}
-        self.hits += len(found)
-        self.misses += len(keys) - len(found)
         return found
 
     def store_many(self, items: list[tuple[Path, Path, str, str, tuple[SourceFile, list[Problem]]]]) -> None:

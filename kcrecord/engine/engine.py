@@ -42,6 +42,7 @@ from kcrecord.engine.build_cache import CachedReader, cached_renderer
 from kcrecord.engine.checks import Checker
 from kcrecord.engine.deps import digest
 from kcrecord.engine.jinja_cache import bytecode_cache
+from kcrecord.engine.kept_files import KeptFiles, files_folder
 from kcrecord.engine.kept_pieces import frame_groups
 from kcrecord.engine.kept_records import Record, current_records
 from kcrecord.engine.loading import Loader
@@ -50,7 +51,15 @@ from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.search import refresh_search
-from kcrecord.engine.state import Now, State, code_version, load_state, save_state, scratch_folder
+from kcrecord.engine.state import (
+    Now,
+    State,
+    code_version,
+    keep_pickled,
+    load_state,
+    save_state,
+    scratch_folder,
+)
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import CacheDamagedError
 from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site
@@ -104,8 +113,10 @@ class Engine:
         self.search = search
         self.progress = progress
         self.workers = workers
-        self._start_from(load_state(cache, code_version(), out))
+        code = code_version()
+        self._start_from(load_state(cache, code, out))
         self.reader = CachedReader(cache)
+        self.reader.kept = KeptFiles(None if cache is None else files_folder(cache), code)
         self.reader.known = dict(inputs or {})  # each file's hash as make site's fingerprint of the inputs read it
         self.loader = Loader(root, self.reader, workers, progress)  # stage 1 (kcrecord/engine/loading.py)
         self.edits = self.loader.edits  # which files each load read again in place (kcrecord/engine/edit_log.py)
@@ -204,6 +215,8 @@ class Engine:
         if problems:
             return Outcome(changed is None, sorted(set(problems)), seconds=time.perf_counter() - started)
         site = self._assemble(content)
+        if self.save_every_run or changed is None:  # each file as read and its incident, for the next build
+            self.reader.kept.keep(content, site, self.reader.keys, self._file_problems, keep_pickled)
         templates = TemplateSnapshot(self.root / "templates")
         static = self._static_files()
         plans: dict[str, str] = {}  # filled by _stale, once every output is planned
@@ -274,6 +287,7 @@ class Engine:
                 self.commit, self.history = commit, read_history(self.root)
             previous = self.site if self.site is not None and self.site.config.base_path == base_path else None
             edited = None if previous is None else self.edits.since(self._site_at)  # read again since previous
+            kept = {} if previous is not None else self.reader.kept.incidents(content, base_path)
             incidents = (
                 None
                 if edited is None
@@ -289,11 +303,15 @@ class Engine:
                 else [
                     (source.body, source_numbers(source.meta["sources"]), {"shift_headings": 1})
                     for source in content.files["incidents"]
-                    if not source.meta.get("draft")
+                    if id(source) not in kept and not source.meta.get("draft")
                 ]
             )
             self.renderer.prefetch(bodies, parallel.fork_map(self.workers))  # Markdown on every core
-            return assemble(content, self.base_url, self.renderer, commit, previous, self.history, incidents)
+            return assemble(content, self.base_url, self.renderer, commit, previous, self.history, incidents, kept)
+
+    def _file_problems(self, rel: str) -> list[Problem]:
+        """Return the problems found while reading the content file rel (its own: not the whole site's)."""
+        return self.loader.sources[rel][1]
 
     def _static_files(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
         found = {}

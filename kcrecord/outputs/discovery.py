@@ -85,8 +85,11 @@ def dataset_licences(site: Site) -> str | list[str]:
     return found.pop() if len(found) == 1 else sorted(found)
 
 
-def dataset_json_ld(site: Site, files: list[tuple[str, str]]) -> dict:
-    """Return schema.org Dataset data for the data page; files are (path below the base, media type)."""
+def dataset_json_ld(site: Site, files: list[tuple[str, str]], licences: str | list[str]) -> dict:
+    """Return schema.org Dataset data for the data page; files are (path below the base, media type).
+
+    licences: dataset_licences(site), which reads every incident (the data page keeps it as a memo).
+    """
     config = site.config
     data: dict = {
         "@context": "https://schema.org",
@@ -94,7 +97,7 @@ def dataset_json_ld(site: Site, files: list[tuple[str, str]]) -> dict:
         "name": config.title,
         "description": config.description,
         "url": config.base_url + "data/",
-        "license": dataset_licences(site),
+        "license": licences,
         "isAccessibleForFree": True,
         "creator": {"@type": "Organization", "name": config.title, "url": config.base_url},
         "spatialCoverage": "Kansas City area, Missouri and Kansas, United States",

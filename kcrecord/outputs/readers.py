@@ -96,7 +96,9 @@ def plan_readers(
         commit=site.commit,
         licences=downloads.kept_licence_counts(site, fragments),
         dataset_ld=discovery.dataset_json_ld(
-            site, [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]]
+            site,
+            [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]],
+            fragments.memo("licence-addresses", (), lambda: discovery.dataset_licences(site)),
         ),
     )
     plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data

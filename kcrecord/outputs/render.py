@@ -187,12 +187,12 @@ def plan_site(
 
     if only_incidents is not None:
         for incident in incidents_named(site, only_incidents):
-            page(incident.path, "incident.html", incident=incident, title=incident.meta["title"])
+            page(incident.path, "incident.html", incident=incident, title=incident.title)
             output(incident.path + "incident.json", partial(incident_json, incident, site))
         return jobs
     page("", "home.html", latest=site.incidents[-10:][::-1])
     for incident in site.incidents:
-        page(incident.path, "incident.html", incident=incident, title=incident.meta["title"])
+        page(incident.path, "incident.html", incident=incident, title=incident.title)
         output(incident.path + "incident.json", partial(incident_json, incident, site))
     page("timeline/", "timeline.html", title="Timeline")
     for year, incidents in site.years.items():
