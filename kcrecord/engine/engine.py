@@ -176,7 +176,7 @@ class Engine:
     def _start_from(self, state: State) -> None:
         """Take state as what the builds before left (loaded from the cache folder, or empty)."""
         self.state = state
-        self.fragments = Fragments(state.pieces)
+        self.fragments = Fragments(state.pieces, state.piece_files)
         self.fragments.scratch = None if self.cache is None else scratch_folder(self.cache, self.out)
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
         self.plan_keys = PlanKeys(state.plan_keys)  # kept while what the planner hands each output is the same
@@ -265,7 +265,7 @@ class Engine:
         self.plan_keys.keep_only(keep)
         self.state.plan_keys = self.plan_keys.kept
         self.fragments.forget_gone(now.files)
-        self.state.pieces = self.fragments.kept
+        self.state.pieces, self.state.piece_files = self.fragments.kept, self.fragments.files
         if self.search:
             with stage(self.progress, "Indexing for search"):
                 refresh_search(self.out, self.state, written)

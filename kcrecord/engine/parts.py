@@ -70,12 +70,23 @@ def save_parts(
     when the cache folder cannot be written). stored(number, part) gives what a part's file holds,
     when not the part itself.
     """
-    parts: Parts = {number: {} for number in range(count)}
-    for key, entry in entries.items():
-        parts[part_of(key)][key] = entry
-    for number, part in parts.items():
-        before = saved.get(number)
-        if before is not None and len(before) == len(part) and all(before.get(k) is v for k, v in part.items()):
-            continue
+    changed = {number for number in range(count) if number not in saved}  # never written: written now
+    get = entries.get
+    held: set[str] = set()
+    for number, before in saved.items():
+        held.update(before)
+        if number not in changed and any(get(key) is not entry for key, entry in before.items()):
+            changed.add(number)  # an entry replaced or gone
+    added: dict[int, list[str]] = {}
+    for key in entries.keys() - held:
+        number = part_of(key)
+        added.setdefault(number, []).append(key)
+        changed.add(number)
+    parts: Parts = dict(saved)  # a part whose entries are all as saved is kept as it is
+    for number in sorted(changed):
+        before = saved.get(number, {})
+        part = {key: entries[key] for key in before if key in entries}
+        part.update((key, entries[key]) for key in sorted(added.get(number, [])))
+        parts[number] = part
         keep(part_file(folder, number), (code, part if stored is None else stored(number, part)))
     return parts

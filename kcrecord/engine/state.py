@@ -50,6 +50,7 @@ class State:
     checks: dict[str, tuple[tuple[str, str], list[Problem]]] = field(default_factory=dict)  # rel -> (key, problems)
     search: str = ""  # fingerprint of the HTML pages the search index was made from
     plan_keys: dict[str, tuple[tuple, str]] = field(default_factory=dict)  # kcrecord/engine/plan_keys.py
+    piece_files: set[str] | None = None  # every content file when the pieces were kept (Fragments.forget_gone)
     saved_parts: Parts = field(default_factory=dict, repr=False, compare=False)
     """The pieces' parts as loaded or last saved (kcrecord/engine/kept_pieces.py); never pickled."""
     saved_records: Parts = field(default_factory=dict, repr=False, compare=False)

@@ -53,7 +53,8 @@ Pieces = list[dict[str, Any]]
 class Fragments:
     """Make per-incident pieces and site-wide values once, and reuse them while what they read is unchanged."""
 
-    def __init__(self, kept: dict[str, Kept] | None = None) -> None:
+    def __init__(self, kept: dict[str, Kept] | None = None, files: set[str] | None = None) -> None:
+        """kept: pieces and memos kept by earlier builds; files: every content file at their last forget_gone."""
         self.kept: dict[str, Kept] = kept if kept is not None else {}
         for item in self.kept.values():
             item.checked = 0  # kept by another process, whose revisions count from 1 too: check each again
@@ -69,7 +70,7 @@ class Fragments:
         self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
         self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
         self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
-        self._files: set[str] | None = None  # every content file at the last forget_gone
+        self.files: set[str] | None = files  # every content file at the last forget_gone
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
         self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}
         self._named: dict[str, dict[int, tuple[Any, str, str]]] = {}  # name -> id(item) -> (item, key, reader key)
@@ -357,7 +358,9 @@ class Fragments:
 
         Only the files that were there at the last call, or whose pieces were made since, are looked
         for (the others' pieces went then): the preview calls this after every update, and 100,000
-        pieces are a long walk. Pieces are
+        pieces are a long walk. make site starts from the files of the build that kept the pieces
+        (State.piece_files); a piece of another file, kept by a build killed before it saved its
+        state, stays until the code changes, unused (a file there again is another revision of it). Pieces are
         checked lazily, when used, so one of a file still there but not used in this revision may
         well be current: it is kept (an update that makes nothing must not throw away what the next one needs).
         A piece that is not current is made again when next used, whatever is kept. A memo kept
@@ -371,14 +374,14 @@ class Fragments:
         files = set(files)
         # Pieces of other files went at earlier calls: only those of files there then, or with
         # pieces made since (a quick pass, an update that failed), can be of files gone.
-        gone = None if self._files is None else (self._files | self._fresh) - files
+        gone = None if self.files is None else (self.files | self._fresh) - files
         if gone is None or gone:
             there = files.__contains__ if gone is None else lambda file: file not in gone
             drop += [key for key in kept if not key.startswith("memo:") and not there(key.partition("\0file:")[2])]
         for key in drop:
             del kept[key]
             self._readers.pop(key, None)  # a long preview would otherwise keep one for every piece it made
-        self._files, self._fresh = files, set()
+        self.files, self._fresh = files, set()
         self._forget_items()
 
     def _forget_items(self) -> None:
