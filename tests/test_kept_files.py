@@ -7,6 +7,8 @@ their front matter still pickled: a build reads few of them, and gives a cold bu
 from __future__ import annotations
 
 import pickle
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from kcrecord.content import assemble as assemble_module
 from kcrecord.content import document, yaml_strict
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.kept_files import files_folder
+from kcrecord.engine.state import keep_pickled
 from tests.record_factory import generated_project
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -113,3 +116,33 @@ def test_another_base_path_assembles_every_incident_again(small_project: Path, m
     assert len(assembled) == len(list((small_project / "content" / "incidents").glob("*.md")))
     assert got == published
     assert b'href="/elsewhere/' in published["index.html"]
+
+
+def test_bytes_changed_inside_a_kept_front_matter_are_found_and_the_file_read_again(tmp_path: Path) -> None:
+    """A part of the kept files, or a parsed file in the cache's database, whose pickle still reads but
+    whose front matter (unpickled only when asked for) was changed on disk: each is read again from its file."""
+    root = generated_project(tmp_path / "project", 12)
+    run(root, "site", cache=True)
+    folder = files_folder(root / ".cache")
+    changed = 0
+    for path in sorted(folder.glob("*.pickle")):
+        with open(path, "rb") as stream:
+            code, (check, data) = pickle.load(stream)
+        at = data.find(b"A fictional incident")
+        if at > 0:
+            keep_pickled(path, (code, (check, data[:at] + b"A fictional incidenx" + data[at + 20 :])))
+            changed += 1
+    assert changed
+    with sqlite3.connect(root / ".cache" / "markdown.sqlite3") as db:
+        rows = db.execute("SELECT key, data FROM parsed").fetchall()
+        for key, data in rows:
+            db.execute(
+                "UPDATE parsed SET data = ? WHERE key = ?",
+                (data.replace(b"A fictional incident", b"A fictional incidenx"), key),
+            )
+    incident = sorted((root / "content" / "incidents").glob("*.md"))[0]
+    incident.write_text(incident.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    shutil.rmtree(root / "site")  # every page made again, from the files as kept
+    got = run(root, "site", cache=True)
+    assert got == run(root, "cold", cache=False)
+    assert not any(b"A fictional incidenx" in data for data in got.values())

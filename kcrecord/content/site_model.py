@@ -23,7 +23,7 @@ from kcrecord.content.coverage import (
 )
 from kcrecord.content.history import Change
 from kcrecord.content.load import SourceFile
-from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, once
+from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, once, slug_of
 from kcrecord.engine.deps import digest, note
 
 ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
@@ -133,8 +133,8 @@ class Agency(Recorded):
 
     @once  # read by several outputs; an agency is not changed once assembled
     def count(self) -> int:
-        """Return how many distinct incidents name this agency."""
-        return len({i.slug for group in self.incidents_by_role.values() for i in group})
+        """Return how many distinct incidents name this agency (count records which ones: their slugs are no read)."""
+        return len({slug_of(i) for group in self.incidents_by_role.values() for i in group})
 
 
 @dataclass(eq=False)

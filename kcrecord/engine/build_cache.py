@@ -31,7 +31,7 @@ from kcrecord.content.problems import Problem
 from kcrecord.engine.deps import digest
 from kcrecord.engine.kept_files import KeptFiles
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 DATABASE = "markdown.sqlite3"
 
 
@@ -271,7 +271,9 @@ class CachedReader:
                 chunk = wanted[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
                 for key, data in self._db.execute(f"SELECT key, data FROM parsed WHERE key IN ({marks})", chunk):
-                    source, problems_found = pickle.loads(data)
+                    if not isinstance(data, bytes) or _check(data[CHECK:]) != data[:CHECK]:
+                        continue  # bytes changed on disk, even inside a value read later: parsed again
+                    source, problems_found = pickle.loads(data[CHECK:])
                     rel, full = keys[key]
                     source.location = full  # kept without it; made a Path only if asked for (SourceFile.path)
                     found[rel] = (source, problems_found)
@@ -292,7 +294,8 @@ class CachedReader:
             if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
                 continue
             key = self._entry(kind, rel, digest(raw))
-            rows.append((key, pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))))
+            data = pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))
+            rows.append((key, _check(data) + data))
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", rows)
@@ -304,3 +307,11 @@ class CachedReader:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+CHECK = 16  # the bytes of a parsed file's hash, before its pickle
+
+
+def _check(data: bytes) -> bytes:
+    """Return the hash kept before a parsed file's pickle (its front matter stays pickled until read)."""
+    return hashlib.blake2b(data, digest_size=CHECK).digest()

@@ -10,12 +10,16 @@ An entry is used only for the very bytes it was read from: its key is the parsed
 (the reader's code, the file's kind, path and bytes' hash). Its incident is used only when
 assembled for the same base path, and the parts are written by one code version (every
 kcrecord module and the libraries, state.code_version): anything else it depends on is what the
-file holds. A part that cannot be read is left out; its files are read again. A part is written
-again only when one of its entries changed (kcrecord/engine/parts.py).
+file holds. A part that cannot be read, or whose bytes are not those written (each part's file
+holds a hash of them: a value read only later, such as a front matter still pickled, is checked
+too), is left out; its files are read again. A part is written again only when one of its
+entries changed (kcrecord/engine/parts.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -61,7 +65,7 @@ class KeptFiles:
         self.entries: dict[str, KeptFile] = {}
         self._saved: Parts = {}
         if folder is not None:
-            loaded, self._saved = load_parts(folder, code, FILE_PARTS)
+            loaded, self._saved = load_parts(folder, code, FILE_PARTS, _unpacked)
             self.entries = {rel: entry for rel, entry in loaded.items() if _well_formed(rel, entry)}
 
     def read(self, rel: str, key: str, full: str) -> tuple[SourceFile, list[Problem]] | None:
@@ -118,7 +122,26 @@ class KeptFiles:
                 else:
                     entries[source.rel] = KeptFile(key, source, problems(source.rel), incident, base_path)
         self.entries = entries
-        self._saved = save_parts(self.folder, self.code, entries, self._saved, keep_file, file_part, FILE_PARTS)
+        self._saved = save_parts(
+            self.folder, self.code, entries, self._saved, keep_file, file_part, FILE_PARTS, _stored
+        )
+
+
+def _stored(_number: int, part: dict[str, KeptFile]) -> tuple[bytes, bytes]:
+    """Return what a part's file holds: the part pickled, and a hash of those bytes."""
+    data = pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
+    return hashlib.blake2b(data, digest_size=16).digest(), data
+
+
+def _unpacked(stored: tuple[bytes, bytes]) -> dict[str, KeptFile]:
+    """Return the part a file holds; bytes changed on disk (even inside a value read later) leave it out."""
+    check, data = stored
+    if not isinstance(data, bytes) or hashlib.blake2b(data, digest_size=16).digest() != check:
+        raise ValueError("a part of the kept files changed on disk")
+    try:
+        return pickle.loads(data)  # type: ignore[no-any-return]
+    except Exception as error:  # noqa: BLE001 - whatever the bytes are, not a part
+        raise ValueError("a part of the kept files that does not read") from error
 
 
 def _well_formed(rel: str, entry: object) -> bool:
