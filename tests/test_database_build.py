@@ -179,3 +179,20 @@ def test_the_list_of_blocks_is_not_trusted_once_the_copy_changed(tmp_path: Path)
         db.execute("UPDATE incidents SET title = 'Changed behind its back' WHERE rowid = 1")
     db.close()
     assert database_build.kept_database(scratch, values) == fresh
+
+
+def test_the_same_first_and_last_blocks_are_counted_as_one_by_one_would() -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        old = [rng.choice("abc") for _ in range(rng.randint(0, 12))]
+        new = [rng.choice("abc") for _ in range(rng.randint(0, 12))]
+        if rng.random() < 0.5:
+            new = old[: rng.randint(0, len(old))] + new
+        first = 0
+        while first < min(len(new), len(old)) and new[first] == old[first]:
+            first += 1
+        last = 0
+        while last < min(len(new), len(old)) and new[-1 - last] == old[-1 - last]:
+            last += 1
+        assert database_build._same_first(new, old) == first  # noqa: SLF001
+        assert database_build._same_last(new, old) == last  # noqa: SLF001

@@ -356,13 +356,11 @@ class Fragments:
     def forget_gone(self, files: Collection[str]) -> None:
         """Drop the pieces of files that are gone (call after a whole update; files: every content file now).
 
-        Only the files that were there at the last call, or whose pieces were made since, are looked
-        for (the others' pieces went then): the preview calls this after every update, and 100,000
-        pieces are a long walk. make site starts from the files of the build that kept the pieces
-        (State.piece_files); a piece of another file, kept by a build killed before it saved its
-        state, stays until the code changes, unused (a file there again is another revision of it). Pieces are
-        checked lazily, when used, so one of a file still there but not used in this revision may
-        well be current: it is kept (an update that makes nothing must not throw away what the next one needs).
+        Only the files there at the last call (make site: at the build that kept the pieces,
+        State.piece_files), or whose pieces were made since, are looked for: 100,000 pieces are a long
+        walk. (A piece kept by a build killed before saving its state stays unused until the code changes.)
+        Pieces are checked when used, so one of a file not used in this revision may well be current:
+        it is kept (an update that makes nothing must not throw away what the next one needs).
         A piece that is not current is made again when next used, whatever is kept. A memo kept
         for other inputs than those its name was used with in this revision (an agency's old list
         of incidents) is dropped too: a long preview session would otherwise keep one for each.
