@@ -73,6 +73,10 @@ class Incident(Recorded):
             del state["meta"]
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Take the pickled state (defined here: pickle would otherwise ask __getattr__ for this method)."""
+        object.__getattribute__(self, "__dict__").update(state)
+
     def __getattr__(self, name: str) -> Any:
         """Return meta, when this incident was unpickled without it (the file's front matter, read when asked)."""
         if name != "meta":
