@@ -30,8 +30,10 @@ from kcrecord.outputs.kept import CacheDamagedError, Kept
 PARTS = 32
 MEMOS = PARTS  # the part that holds the memos
 
-Stored = tuple[dict[str, tuple[str, bool, bool]], bytes, dict[str, "dict[str, str] | None"], dict[str, bytes]]
-"""What a part's file holds: each piece's (fingerprint, dropped, heavy); the frames, pickled together;
+Stored = tuple[
+    dict[str, dict[str, tuple[str, bool, bool]]], bytes, dict[str, "dict[str, str] | None"], dict[str, bytes]
+]
+"""What a part's file holds: each piece's (fingerprint, dropped, heavy), by name; the frames, pickled together;
 a summary of each name's pieces (Group); and each name's values, pickled."""
 
 DAMAGED = {"\0damaged": "\0"}
@@ -151,7 +153,10 @@ def _stored(number: int, part: dict[str, Any]) -> Stored:
         except CacheDamagedError:  # values that cannot be read (nothing used them): left out, made again when used
             del groups[name]
     part = {key: kept for group in groups.values() for key, kept in group.items()}
-    meta = {key: (kept.fingerprint, kept.dropped, kept.heavy) for key, kept in part.items()}
+    meta = {
+        name: {key: (kept.fingerprint, kept.dropped, kept.heavy) for key, kept in group.items()}
+        for name, group in groups.items()
+    }
     frames = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
     return meta, frames, {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}, values
 
@@ -185,20 +190,21 @@ def _unpacked(stored: Stored) -> dict[str, Kept]:
     meta, data, summaries, values = stored
     if not isinstance(data, bytes) or not isinstance(summaries, dict):
         raise TypeError("not a part of the kept pieces")
-    packs = {name: Packed(value) for name, value in values.items()}
-    groups = {name: Group(outside if isinstance(outside, dict) else None) for name, outside in summaries.items()}
     frames = Frames(data)
     part = frames.owners
-    for key, (fingerprint, dropped, heavy) in meta.items():
-        kept = part[key] = Kept(None, None, 0, fingerprint, dropped, heavy)
-        kept.frames = frames
-        name = key.partition("\0")[0]
-        packed = kept.packed = packs[name]
-        packed.owners[key] = kept
-        group = groups.get(name)
-        if group is not None:
-            group.owners[key] = kept
-    frames.groups = [group for group in groups.values() if group.summary is not None]
+    for name, entries in meta.items():  # 110,000 pieces at 10,000 incidents: made a name at a time
+        packed = Packed(values[name])
+        made = {
+            key: Kept.loaded(print_, dropped, heavy, packed, frames)
+            for key, (print_, dropped, heavy) in entries.items()
+        }
+        packed.owners = made
+        outside = summaries.get(name)
+        if isinstance(outside, dict):
+            group = Group(outside)
+            group.owners = dict(made)
+            frames.groups.append(group)
+        part.update(made)
     return dict(part)
 
 

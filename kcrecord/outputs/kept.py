@@ -80,6 +80,13 @@ class Kept(Framed):
         self.packed: Packed | None = None  # where its value is while still pickled
         self.frames: Packed | None = None  # where its frame is while still pickled (_frame is None until then)
 
+    @classmethod
+    def loaded(cls, fingerprint: str, dropped: bool, heavy: bool, packed: Packed, frames: Packed) -> Kept:
+        """Return a piece loaded from the cache folder: its value in packed, its frame in frames, both still pickled."""
+        kept = cls(None, None, 0, fingerprint, dropped, heavy)
+        kept.packed, kept.frames = packed, frames
+        return kept
+
     @property
     def value(self) -> Any:
         """Return the value (unpickled first, with the others packed with it, when still pickled)."""
