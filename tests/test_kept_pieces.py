@@ -17,7 +17,7 @@ import pytest
 from kcrecord.engine.kept_pieces import Frames, Packed, frame_groups, load_pieces, part_of, save_pieces
 from kcrecord.engine.state import keep_pickled
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.kept import Kept
+from kcrecord.outputs.kept import CacheDamagedError, Kept
 from tests.test_fragments import _asker
 
 CODE = "code"
@@ -66,10 +66,12 @@ def test_a_name_not_used_is_written_again_as_it_was_read(tmp_path: Path) -> None
     loaded["rows\0file:a.md"] = piece(rng, "rows\0file:a.md")  # the part changes: written again
     written: list[object] = []
     save_pieces(folder, CODE, loaded, saved, lambda target, value: written.append(value))
-    ((_code, (_meta, _frames, _summary, values)),) = written
-    assert values["data"] is packed["data\0file:a.md"].data  # the bytes read, not pickled again
-    assert values["item"] is packed["item\0file:a.md"].data
-    assert values["rows"] is not packed["rows\0file:a.md"].data
+    ((_code, (_meta, _frames, _summary, (name, index))),) = written
+    data = (folder / name).read_bytes()
+    bytes_of = lambda where: data[where[0] : where[0] + where[1]]  # noqa: E731
+    assert bytes_of(index["data"]) == packed["data\0file:a.md"].data  # the bytes read, written as they were
+    assert bytes_of(index["item"]) == packed["item\0file:a.md"].data
+    assert bytes_of(index["rows"]) != packed["rows\0file:a.md"].data
     assert loaded["data\0file:a.md"].packed is not None  # and not unpickled to write them
 
 
@@ -151,3 +153,23 @@ def test_settle_by_groups_leaves_the_frames_of_current_parts_pickled(tmp_path: P
     fragments.settle_groups(frame_groups(parts))
     assert {key: known["piece:" + key] for key in kept} == {key: item.fingerprint for key, item in kept.items()}
     assert all(isinstance(item.frames, Frames) and item.frames.data for item in loaded.values())
+
+
+def test_values_still_packed_read_as_loaded_after_another_build_replaced_their_file(tmp_path: Path) -> None:
+    """A build loads a part, another saves the part anew (its old values file removed): the first still
+    reads the values it loaded (its values file is open), and a values file cut short is refused."""
+    rng = random.Random(3)
+    folder = tmp_path / "pieces"
+    first = {f"{name}\0file:a.md": piece(rng, f"{name}\0file:a.md") for name in NAMES}
+    save_pieces(folder, CODE, first, {}, keep_pickled)
+    loaded, _ = load_pieces(folder, CODE)
+    other = {key: piece(rng, key) for key in first}
+    save_pieces(folder, CODE, other, {}, keep_pickled)
+    number = part_of("x\0file:a.md")
+    assert len(list(folder.glob(f"{number:02d}-*.values"))) == 1  # the first build's values file is gone
+    assert {key: kept.value for key, kept in loaded.items()} == {key: kept.value for key, kept in first.items()}
+    again, _ = load_pieces(folder, CODE)
+    (values,) = folder.glob(f"{number:02d}-*.values")
+    values.write_bytes(values.read_bytes()[:-3])
+    with pytest.raises(CacheDamagedError):
+        [kept.value for kept in again.values()]  # noqa: B018 - reading is what is tested

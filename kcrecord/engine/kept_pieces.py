@@ -25,16 +25,20 @@ from typing import Any
 
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.parts import Parts, load_parts, save_parts
+from kcrecord.engine.values_file import ValuesFile, Where, open_values, remove_others, write_values
 from kcrecord.outputs.kept import CacheDamagedError, Kept
 
 PARTS = 32
 MEMOS = PARTS  # the part that holds the memos
 
 Stored = tuple[
-    dict[str, dict[str, tuple[str, bool, bool]]], bytes, dict[str, "dict[str, str] | None"], dict[str, bytes]
+    dict[str, dict[str, tuple[str, bool, bool]]],
+    bytes,
+    dict[str, "dict[str, str] | None"],
+    tuple["str | None", dict[str, Where]],
 ]
 """What a part's file holds: each piece's (fingerprint, dropped, heavy), by name; the frames, pickled together;
-a summary of each name's pieces (Group); and each name's values, pickled."""
+a summary of each name's pieces (Group); and its values file with where each name's values lie in it."""
 
 DAMAGED = {"\0damaged": "\0"}
 """The frame of a piece whose pickled frames cannot be read: a key no revision has, so never current."""
@@ -86,13 +90,27 @@ class Frames:
 
 
 class Packed:
-    """The values of a part's pieces of one name, pickled; unpickled into their Kept when one is first used."""
+    """The values of a part's pieces of one name, pickled; unpickled into their Kept when one is first used.
 
-    __slots__ = ("data", "owners")
+    The bytes are in memory, or still in the part's values file (kcrecord/engine/values_file.py).
+    """
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
+    __slots__ = ("_data", "where", "owners")
+
+    def __init__(self, data: bytes | None, where: tuple[ValuesFile, Where] | None = None) -> None:
+        self._data = data
+        self.where = where  # the values file and where in it, while the bytes were not read
         self.owners: dict[str, Kept] = {}  # the pieces whose value is in data, by key
+
+    @property
+    def data(self) -> bytes:
+        """Return the values pickled (read from the values file each time, when there: they are used once)."""
+        if self._data is not None:
+            return self._data
+        if self.where is None:
+            raise CacheDamagedError("kept values that were never written")
+        file, where = self.where
+        return file.read(where)
 
     def unpack(self) -> None:
         """Give each piece still packed here its value."""
@@ -106,7 +124,7 @@ class Packed:
             raise CacheDamagedError(f"{len(self.owners)} kept values could not be read") from None
         for kept, value in filled:
             kept.fill(value)
-        self.owners, self.data = {}, b""  # saved again, these values are pickled anew
+        self.owners, self._data, self.where = {}, b"", None  # saved again, these values are pickled anew
 
     def holds_only(self, group: dict[str, Kept]) -> bool:
         """Return True when group is exactly the pieces packed here, each still packed."""
@@ -123,7 +141,7 @@ def part_of(key: str) -> int:
 
 def load_pieces(folder: Path, code: str) -> tuple[dict[str, Kept], Parts]:
     """Return every piece kept in folder by this code version (values still packed), and the parts as loaded."""
-    return load_parts(folder, code, PARTS + 1, _unpacked)
+    return load_parts(folder, code, PARTS + 1, lambda stored: _unpacked(folder, stored))
 
 
 def save_pieces(
@@ -131,12 +149,23 @@ def save_pieces(
 ) -> Parts:
     """Write the parts whose pieces changed since saved (as loaded or last saved); return the parts now.
 
-    The memos' part is written with each heavy memo's value left out.
+    The memos' part is written with each heavy memo's value left out; each part's values go to a
+    values file of their own, and the part's others are removed once the part's file names the new one.
     """
-    return save_parts(folder, code, pieces, saved, keep, part_of, PARTS + 1, _stored)
+    written: dict[int, str | None] = {}
+
+    def stored(number: int, part: dict[str, Any]) -> Stored:
+        made = _stored(folder, number, part)
+        written[number] = made[3][0]
+        return made
+
+    parts = save_parts(folder, code, pieces, saved, keep, part_of, PARTS + 1, stored)
+    for number, name in written.items():
+        remove_others(folder, number, name)
+    return parts
 
 
-def _stored(number: int, part: dict[str, Any]) -> Stored:
+def _stored(folder: Path, number: int, part: dict[str, Any]) -> Stored:
     if number == MEMOS:
         part = without_memo_values(part)
     groups: dict[str, dict[str, Kept]] = {}
@@ -145,10 +174,10 @@ def _stored(number: int, part: dict[str, Any]) -> Stored:
     values = {}
     for name, group in list(groups.items()):
         packed = next(iter(group.values())).packed
-        if isinstance(packed, Packed) and packed.holds_only(group):
-            values[name] = packed.data  # as read: not unpickled, nor any piece replaced, since
-            continue
         try:
+            if isinstance(packed, Packed) and packed.holds_only(group):
+                values[name] = packed.data  # as read: not unpickled, nor any piece replaced, since
+                continue
             values[name] = pickle.dumps({key: kept.value for key, kept in group.items()}, pickle.HIGHEST_PROTOCOL)
         except CacheDamagedError:  # values that cannot be read (nothing used them): left out, made again when used
             del groups[name]
@@ -158,7 +187,8 @@ def _stored(number: int, part: dict[str, Any]) -> Stored:
         for name, group in groups.items()
     }
     frames = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
-    return meta, frames, {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}, values
+    summaries = {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}
+    return meta, frames, summaries, write_values(folder, number, values)
 
 
 def union(frames: Iterable[dict[str, str]]) -> dict[str, str] | None:
@@ -186,14 +216,17 @@ def summary(group: dict[str, Kept]) -> dict[str, str] | None:
     return merged
 
 
-def _unpacked(stored: Stored) -> dict[str, Kept]:
-    meta, data, summaries, values = stored
-    if not isinstance(data, bytes) or not isinstance(summaries, dict):
+def _unpacked(folder: Path, stored: Stored) -> dict[str, Kept]:
+    meta, data, summaries, (values_name, index) = stored
+    if not isinstance(data, bytes) or not isinstance(summaries, dict) or not isinstance(index, dict):
         raise TypeError("not a part of the kept pieces")
+    if not all(isinstance(where, tuple) and len(where) == 3 for where in index.values()):
+        raise TypeError("not where values lie")
+    values = open_values(folder, values_name)
     frames = Frames(data)
     part = frames.owners
     for name, entries in meta.items():  # 110,000 pieces at 10,000 incidents: made a name at a time
-        packed = Packed(values[name])
+        packed = Packed(None, (values, index[name]))
         made = {
             key: Kept.loaded(print_, dropped, heavy, packed, frames)
             for key, (print_, dropped, heavy) in entries.items()

@@ -1,0 +1,98 @@
+"""The values of a part of the kept pieces, in a file of their own beside the part's, read only when used.
+
+At 10,000 incidents the pieces' values are about 110 MB pickled (the downloads' rows, the
+database's rows, the map locators...), and a build after an edit to one incident uses a few of
+them: the rest need not be read at all. A part's file names its values file and where each
+name's values lie in it (offset, length, hash). The values file is opened when the part is
+loaded and read with pread when a name's values are first used: an open file keeps the bytes it
+had when opened, whatever build replaces it meanwhile (a new one is written beside it under
+another name, and the old one removed). Bytes that are not those written (a file damaged or cut
+short) are refused by their hash: the values are made again (kept.CacheDamagedError).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from kcrecord.outputs.kept import CacheDamagedError
+
+SUFFIX = ".values"
+
+Where = tuple[int, int, str]
+"""Where one name's values lie in a values file: offset, length and the hash of those bytes."""
+
+
+def check(data: bytes) -> str:
+    """Return the hash kept with a name's values."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class ValuesFile:
+    """A values file opened for reading (closed when nothing refers to it any longer)."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def read(self, where: Where) -> bytes:
+        """Return the bytes at where, as written; CacheDamagedError when they are not."""
+        offset, length, hashed = where
+        try:
+            data = os.pread(self.fd, length, offset)
+        except OSError as error:
+            raise CacheDamagedError(f"kept values could not be read ({error.strerror})") from None
+        if len(data) != length or check(data) != hashed:
+            raise CacheDamagedError("kept values changed on disk")
+        return data
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+def open_values(folder: Path, name: object) -> ValuesFile:
+    """Open the values file a part names; ValueError when the name is not one or the file cannot be opened."""
+    if not isinstance(name, str) or Path(name).name != name or not name.endswith(SUFFIX):
+        raise ValueError("not the name of a values file")
+    try:
+        return ValuesFile(folder / name)
+    except OSError as error:
+        raise ValueError(f"{name}: {error.strerror}") from None
+
+
+def write_values(folder: Path, number: int, blobs: dict[str, bytes]) -> tuple[str | None, dict[str, Where]]:
+    """Write one part's values into a new file named by their hash; return its name and where each name's lie.
+
+    The name is None when the cache folder cannot be written (the part then loads as damaged).
+    """
+    index: dict[str, Where] = {}
+    offset = 0
+    for key, data in blobs.items():
+        index[key] = (offset, len(data), check(data))
+        offset += len(data)
+    name = f"{number:02d}-{check(repr(sorted(index.items())).encode())}{SUFFIX}"
+    target = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+            with os.fdopen(handle, "wb") as stream:
+                for data in blobs.values():
+                    stream.write(data)
+            os.replace(temporary, target)
+    except OSError:
+        return None, index
+    return name, index
+
+
+def remove_others(folder: Path, number: int, name: str | None) -> None:
+    """Remove the part's values files but name, once the part's file names it (a build reading one has it open)."""
+    with contextlib.suppress(OSError):
+        for other in folder.glob(f"{number:02d}-*{SUFFIX}"):
+            if other.name != name:
+                other.unlink(missing_ok=True)
