@@ -61,14 +61,8 @@ def set_reads(item: Recorded, default: dict[str, str], **special: dict[str, str]
     object.__setattr__(item, "_reads", {"": default, **special})
 
 
-class derived(Generic[T]):  # noqa: N801 - used like cached_property
-    """A site value worked out once from many objects, read as one key: derived:<name>.
-
-    Reading it records derived:<name> with a fingerprint of the value by identity (which
-    incidents, in which order; plain values as they are), not everything it was made from: a
-    page that reads the years depends on which incidents each year holds, and on what it then
-    reads of them, not on every word of every incident (early cutoff, as in Salsa).
-    """
+class _Computed(Generic[T]):
+    """A property worked out by func (a method of the object), under the name it is given in its class."""
 
     def __init__(self, func: Callable[[Any], T]) -> None:
         self.func = func
@@ -77,6 +71,16 @@ class derived(Generic[T]):  # noqa: N801 - used like cached_property
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+
+class derived(_Computed[T]):  # noqa: N801 - used like cached_property
+    """A site value worked out once from many objects, read as one key: derived:<name>.
+
+    Reading it records derived:<name> with a fingerprint of the value by identity (which
+    incidents, in which order; plain values as they are), not everything it was made from: a
+    page that reads the years depends on which incidents each year holds, and on what it then
+    reads of them, not on every word of every incident (early cutoff, as in Salsa).
+    """
 
     def __get__(self, obj: object, owner: type | None = None) -> T:
         if obj is None:
@@ -91,20 +95,12 @@ class derived(Generic[T]):  # noqa: N801 - used like cached_property
         return kept[0]  # type: ignore[no-any-return]
 
 
-class once(Generic[T]):  # noqa: N801 - used like cached_property
+class once(_Computed[T]):  # noqa: N801 - used like cached_property
     """A property worked out at its first read and kept in the object's __dict__ (later reads find it there).
 
     functools.cached_property without its lock: Python 3.11's takes one at every first read,
     40,000 of them for 10,000 incidents in each build.
     """
-
-    def __init__(self, func: Callable[[Any], T]) -> None:
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
 
     def __get__(self, obj: object, owner: type | None = None) -> T:
         if obj is None:
