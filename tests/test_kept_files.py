@@ -15,9 +15,11 @@ import pytest
 
 from kcrecord.content import assemble as assemble_module
 from kcrecord.content import document, yaml_strict
+from kcrecord.engine.deps import digest
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.kept_files import files_folder
 from kcrecord.engine.state import keep_pickled
+from tests.conftest import SMALL_SITE, copy_project
 from tests.record_factory import generated_project
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -146,3 +148,19 @@ def test_bytes_changed_inside_a_kept_front_matter_are_found_and_the_file_read_ag
     got = run(root, "site", cache=True)
     assert got == run(root, "cold", cache=False)
     assert not any(b"A fictional incidenx" in data for data in got.values())
+
+
+def test_a_file_saved_while_the_build_read_it_is_not_kept_under_the_other_bytes_key(tmp_path: Path) -> None:
+    """make site hashed the inputs (bytes A), the file was saved (B) before it was parsed, then the save was
+    undone: a later build from the same cache must read A, not the B kept under A's key."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    incident = sorted((root / "content" / "incidents").glob("*.md"))[0]
+    rel = incident.relative_to(root).as_posix()
+    first = incident.read_bytes()
+    incident.write_bytes(first + b"\nA paragraph saved while the build ran.\n")
+    engine = Engine(
+        root, root / "site", cache=root / ".cache", search=False, commit=COMMIT, inputs={rel: digest(first)}
+    )
+    assert engine.run().ok
+    incident.write_bytes(first)
+    assert run(root, "again", cache=True) == run(root, "cold", cache=False)

@@ -9,7 +9,9 @@ seeded random pieces check that it finds current exactly the pieces asking for e
 
 from __future__ import annotations
 
+import gc
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,24 @@ def test_values_still_packed_read_as_loaded_after_another_build_replaced_their_f
     values.write_bytes(values.read_bytes()[:-3])
     with pytest.raises(CacheDamagedError):
         [kept.value for kept in again.values()]  # noqa: B018 - reading is what is tested
+
+
+def test_a_values_file_missing_or_damaged_leaves_its_part_out_and_is_written_whole_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(4)
+    folder = tmp_path / "pieces"
+    pieces = {f"{name}\0file:a.md": piece(rng, f"{name}\0file:a.md") for name in NAMES}
+    save_pieces(folder, CODE, pieces, {}, keep_pickled)
+    number = part_of("x\0file:a.md")
+    (values,) = folder.glob(f"{number:02d}-*.values")
+    whole = values.read_bytes()
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    values.unlink()
+    loaded, _ = load_pieces(folder, CODE)
+    gc.collect()
+    assert not any(key.endswith("a.md") for key in loaded) and unraisable == []  # left out, and nothing printed
+    values.write_bytes(b"!" * len(whole))  # the same name, damaged
+    save_pieces(folder, CODE, pieces, {}, keep_pickled)
+    assert values.read_bytes() == whole

@@ -210,7 +210,6 @@ class CachedReader:
         self.hits = self.misses = 0
         self.known: dict[str, str] = {}  # rel -> digest(bytes), as make site's look at the inputs read them, used once
         self.kept: KeptFiles | None = None  # the files as read by the last builds, looked at first (kept_files.py)
-        self.keys: dict[str, str] = {}  # rel -> the key of the file's parse, as last read
 
     def __call__(
         self, path: Path | str, root: Path, kind: str, rel: str | None = None
@@ -233,6 +232,16 @@ class CachedReader:
             hashed = digest(raw)
         return self._entry(kind, rel, hashed)
 
+    def verified_key(self, source: SourceFile) -> str | None:
+        """Return the key of source's parse from the file's bytes now, when they are the bytes it was parsed from.
+
+        None when the file changed since (saved while the build ran): what was read then is not kept.
+        """
+        raw, _refused = read_regular_file(source.path, source.rel)
+        if raw is None or hashlib.sha256(raw).hexdigest() != source.digest:
+            return None
+        return self._entry(source.kind, source.rel, digest(raw))
+
     def _entry(self, kind: str, rel: str, hashed: str) -> str:
         """Return the key of the file's parse: the reader's code, its kind and path, and the hash of its bytes."""
         return hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0{hashed}".encode()).hexdigest()
@@ -248,7 +257,6 @@ class CachedReader:
             key = self._key(rel, full, kind)
             if key is None:
                 continue
-            self.keys[rel] = key
             kept = None if self.kept is None else self.kept.read(rel, key, full)
             if kept is not None:
                 found[rel] = kept

@@ -216,7 +216,7 @@ class Engine:
             return Outcome(changed is None, sorted(set(problems)), seconds=time.perf_counter() - started)
         site = self._assemble(content)
         if self.save_every_run or changed is None:  # each file as read and its incident, for the next build
-            self.reader.kept.keep(content, site, self.reader.keys, self._file_problems, keep_pickled)
+            self.reader.kept.keep(content, site, self.reader.verified_key, self._file_problems, keep_pickled)
         templates = TemplateSnapshot(self.root / "templates")
         static = self._static_files()
         plans: dict[str, str] = {}  # filled by _stale, once every output is planned

@@ -94,11 +94,16 @@ class KeptFiles:
         self,
         content: Content,
         site: Site,
-        keys: dict[str, str],
+        key_of: Callable[[SourceFile], str | None],
         problems: Callable[[str], list[Problem]],
         keep_file: Callable[[Path, object], None],
     ) -> None:
-        """Keep each file of content as read (keys: each file's key) and its incident in site; write changed parts."""
+        """Keep each file of content as read and its incident in site; write the parts that changed.
+
+        An entry loaded and still in use is kept as it is. A new one is keyed by key_of(source): the
+        key of the file's bytes now, read again, or None when they are not the bytes it was parsed
+        from (saved again while the build ran: what was read then is not kept).
+        """
         if self.folder is None:
             return
         published = {file_of(incident): incident for incident in site.incidents}
@@ -106,20 +111,18 @@ class KeptFiles:
         entries: dict[str, KeptFile] = {}
         for kind in KINDS:
             for source in content.files[kind]:
-                key = keys.get(source.rel)
-                if key is None:
-                    continue
                 incident = published.get(source.rel)
                 before = self.entries.get(source.rel)
                 if (
                     before is not None
-                    and before.key == key
                     and before.source is source
                     and before.incident is incident
                     and before.base_path == base_path
                 ):
                     entries[source.rel] = before  # the very entry: its part is not written again
-                else:
+                    continue
+                key = before.key if before is not None and before.source is source else key_of(source)
+                if key is not None:
                     entries[source.rel] = KeptFile(key, source, problems(source.rel), incident, base_path)
         self.entries = entries
         self._saved = save_parts(

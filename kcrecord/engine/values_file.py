@@ -37,6 +37,7 @@ class ValuesFile:
     __slots__ = ("fd",)
 
     def __init__(self, path: Path) -> None:
+        self.fd = -1  # closed by __del__ only once opened
         self.fd = os.open(path, os.O_RDONLY)
 
     def read(self, where: Where) -> bytes:
@@ -51,8 +52,9 @@ class ValuesFile:
         return data
 
     def __del__(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+        if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
 
 
 def open_values(folder: Path, name: object) -> ValuesFile:
@@ -79,12 +81,11 @@ def write_values(folder: Path, number: int, blobs: dict[str, bytes]) -> tuple[st
     target = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
-            with os.fdopen(handle, "wb") as stream:
-                for data in blobs.values():
-                    stream.write(data)
-            os.replace(temporary, target)
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=folder)  # written again even when there:
+        with os.fdopen(handle, "wb") as stream:  # the file there may be damaged (a build reading it has it open)
+            for data in blobs.values():
+                stream.write(data)
+        os.replace(temporary, target)
     except OSError:
         return None, index
     return name, index
