@@ -210,6 +210,7 @@ class CachedReader:
         self.hits = self.misses = 0
         self.known: dict[str, str] = {}  # rel -> digest(bytes), as make site's look at the inputs read them, used once
         self.kept: KeptFiles | None = None  # the files as read by the last builds, looked at first (kept_files.py)
+        self._stored: dict[str, tuple[SourceFile, str]] = {}  # rel -> a file store_many kept, with its key
 
     def __call__(
         self, path: Path | str, root: Path, kind: str, rel: str | None = None
@@ -236,7 +237,11 @@ class CachedReader:
         """Return the key of source's parse from the file's bytes now, when they are the bytes it was parsed from.
 
         None when the file changed since (saved while the build ran): what was read then is not kept.
+        A file store_many kept a moment ago was checked so then: its key is not worked out again.
         """
+        stored = self._stored.pop(source.rel, None)
+        if stored is not None and stored[0] is source:
+            return stored[1]
         raw, _refused = read_regular_file(source.path, source.rel)
         if raw is None or hashlib.sha256(raw).hexdigest() != source.digest:
             return None
@@ -302,6 +307,7 @@ class CachedReader:
             if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
                 continue
             key = self._entry(kind, rel, digest(raw))
+            self._stored[rel] = (made[0], key)
             data = pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))
             rows.append((key, _check(data) + data))
         try:
@@ -317,9 +323,9 @@ class CachedReader:
             self._db = None
 
 
-CHECK = 16  # the bytes of a parsed file's hash, before its pickle
+CHECK = 32  # the bytes of a parsed file's hash (deps.digest, as text), before its pickle
 
 
 def _check(data: bytes) -> bytes:
     """Return the hash kept before a parsed file's pickle (its front matter stays pickled until read)."""
-    return hashlib.blake2b(data, digest_size=CHECK).digest()
+    return digest(data).encode()

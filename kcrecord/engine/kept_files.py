@@ -18,7 +18,6 @@ entries changed (kcrecord/engine/parts.py).
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import zlib
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from kcrecord.content.load import KINDS, Content, SourceFile
 from kcrecord.content.problems import Problem
 from kcrecord.content.recorded import file_of
 from kcrecord.content.site_model import Incident, Site
+from kcrecord.engine.deps import digest
 from kcrecord.engine.parts import Parts, load_parts, save_parts
 from kcrecord.engine.state import STATE_FOLDER
 
@@ -130,16 +130,16 @@ class KeptFiles:
         )
 
 
-def _stored(_number: int, part: dict[str, KeptFile]) -> tuple[bytes, bytes]:
+def _stored(_number: int, part: dict[str, KeptFile]) -> tuple[str, bytes]:
     """Return what a part's file holds: the part pickled, and a hash of those bytes."""
     data = pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
-    return hashlib.blake2b(data, digest_size=16).digest(), data
+    return digest(data), data
 
 
-def _unpacked(stored: tuple[bytes, bytes]) -> dict[str, KeptFile]:
+def _unpacked(stored: tuple[str, bytes]) -> dict[str, KeptFile]:
     """Return the part a file holds; bytes changed on disk (even inside a value read later) leave it out."""
     check, data = stored
-    if not isinstance(data, bytes) or hashlib.blake2b(data, digest_size=16).digest() != check:
+    if not isinstance(data, bytes) or digest(data) != check:
         raise ValueError("a part of the kept files changed on disk")
     try:
         return pickle.loads(data)  # type: ignore[no-any-return]

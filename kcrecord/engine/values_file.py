@@ -13,22 +13,17 @@ short) are refused by their hash: the values are made again (kept.CacheDamagedEr
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 
+from kcrecord.engine.deps import digest
 from kcrecord.outputs.kept import CacheDamagedError
 
 SUFFIX = ".values"
 
 Where = tuple[int, int, str]
 """Where one name's values lie in a values file: offset, length and the hash of those bytes."""
-
-
-def check(data: bytes) -> str:
-    """Return the hash kept with a name's values."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class ValuesFile:
@@ -47,7 +42,7 @@ class ValuesFile:
             data = os.pread(self.fd, length, offset)
         except OSError as error:
             raise CacheDamagedError(f"kept values could not be read ({error.strerror})") from None
-        if len(data) != length or check(data) != hashed:
+        if len(data) != length or digest(data) != hashed:
             raise CacheDamagedError("kept values changed on disk")
         return data
 
@@ -75,9 +70,9 @@ def write_values(folder: Path, number: int, blobs: dict[str, bytes]) -> tuple[st
     index: dict[str, Where] = {}
     offset = 0
     for key, data in blobs.items():
-        index[key] = (offset, len(data), check(data))
+        index[key] = (offset, len(data), digest(data))
         offset += len(data)
-    name = f"{number:02d}-{check(repr(sorted(index.items())).encode())}{SUFFIX}"
+    name = f"{number:02d}-{digest(repr(sorted(index.items())))}{SUFFIX}"
     target = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
