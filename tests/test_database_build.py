@@ -21,8 +21,9 @@ import pytest
 from kcrecord.content.assemble import assemble
 from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
-from kcrecord.outputs import database_build
-from kcrecord.outputs.database import all_blocks
+from kcrecord.engine.engine import Engine
+from kcrecord.outputs import database, database_build
+from kcrecord.outputs.database import Run, all_runs
 from kcrecord.outputs.fragments import Fragments
 from tests.record_factory import generated_project, incident_text
 
@@ -38,11 +39,11 @@ def values_and_fresh(root: Path, rng: random.Random | None = None) -> tuple[data
     problems += validate(content)
     assert problems == []
     site = assemble(content, commit=COMMIT)
-    blocks = all_blocks(site, Fragments())
+    blocks = all_runs(site, Fragments())
     if rng is not None:
         blocks = {
-            name: [(f"new-{rng.random()}" if rng.random() < 0.3 else token, rows) for token, rows in runs]
-            for name, runs in blocks.items()
+            name: Run([f"new-{rng.random()}" if rng.random() < 0.3 else token for token in run.tokens], run.block)
+            for name, run in blocks.items()
         }
     return blocks, database_build.database_bytes(site, Fragments())
 
@@ -94,7 +95,8 @@ def test_a_patched_working_copy_gives_the_bytes_of_a_database_made_from_nothing(
         history.append(random_edit(root, rng, step))
         values, fresh = values_and_fresh(root, rng)
         if step % 3 == 2:  # the rows the copy holds are read from it (and the list beside it goes stale)
-            patched = database_build._patched(copy, values)  # noqa: SLF001 - the patch itself, never the fallback
+            made = database_build._patched(copy, values)  # noqa: SLF001 - the patch itself, never the fallback
+            patched = None if made is None else made[0]
         else:  # after a build of its own, the list of blocks it left is used, no row read
             assert (database_build.read_held(copy) is not None) == (step % 3 != 0 or step == 0)
             patched = database_build.kept_database(scratch, values)
@@ -167,7 +169,7 @@ def test_a_damaged_working_copy_is_made_again(tmp_path: Path, damage: str) -> No
                 db.execute("DROP TABLE corrections")
         db.close()
     assert database_build.kept_database(scratch, values) == fresh
-    assert database_build._patched(copy, values) == fresh  # noqa: SLF001 - made again, it patches cleanly
+    assert database_build._patched(copy, values)[0] == fresh  # type: ignore[index]  # noqa: SLF001 - made again, it patches cleanly
 
 
 def test_the_list_of_blocks_is_not_trusted_once_the_copy_changed(tmp_path: Path) -> None:
@@ -196,3 +198,76 @@ def test_the_same_first_and_last_blocks_are_counted_as_one_by_one_would() -> Non
             last += 1
         assert database_build._same_first(new, old) == first  # noqa: SLF001
         assert database_build._same_last(new, old) == last  # noqa: SLF001
+
+
+def reading(run: Run, name: str, read: list[tuple[str, int]]) -> Run:
+    """Return run with each block read noted in read as (table, block)."""
+
+    def block(index: int) -> list[tuple]:
+        read.append((name, index))
+        return run.block(index)
+
+    return Run(run.tokens, block)
+
+
+@pytest.mark.parametrize("edit", ["body", "people"])
+def test_with_the_list_of_blocks_only_the_blocks_that_changed_are_read(tmp_path: Path, edit: str) -> None:
+    """A narrative edit reads the incident's block of the incidents table alone; one more person reads the
+    incident's block of the people table and every block after it (their rowids move), and nothing else."""
+    root = generated_project(tmp_path / "project", 10)
+    scratch = tmp_path / "scratch"
+    database_build.kept_database(scratch, values_and_fresh(root)[0])
+    before, _ = values_and_fresh(root)
+    path = generated(root)[4]
+    text = path.read_text(encoding="utf-8")
+    if edit == "body":
+        text = text.rstrip("\n") + " One more sentence.\n"
+    else:
+        text = text.replace(
+            "sources:\n", "people:\n  - {role: civilian, description: adult, outcome: unknown}\nsources:\n"
+        )
+        text = text.replace(
+            "people:\n  - {role: civilian, description: adult, outcome: unknown}\npeople:\n", "people:\n"
+        )
+    path.write_text(text, encoding="utf-8")
+    values, fresh = values_and_fresh(root)
+    read: list[tuple[str, int]] = []
+    counted = {name: reading(run, name, read) for name, run in values.items()}
+    assert database_build.kept_database(scratch, counted) == fresh
+    expected = []
+    for name, run in values.items():
+        changed = [i for i, token in enumerate(run.tokens) if token != before[name].tokens[i]]
+        if name == "people" and edit == "people":  # one more row: the blocks after it move
+            changed = list(range(changed[0], len(run.tokens)))
+            assert len(changed) > 1
+        expected += [(name, index) for index in changed]
+    assert expected and read == expected
+    assert [name for name, _index in read].count("incidents") == 1
+
+
+def test_after_a_narrative_edit_make_site_reads_the_rows_of_that_incident_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other incidents' rows pieces are left pickled in the cache folder: their fingerprints name the blocks."""
+    root = generated_project(tmp_path / "project", 30)
+    cache = root / ".cache"
+    Engine(root, root / "site", cache=cache, search=False, commit=COMMIT).run()
+    path = generated(root)[7]
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " One more sentence.\n", encoding="utf-8")
+    read: list[tuple[str, int]] = []
+    real = database._piece_rows  # noqa: SLF001
+
+    def counted(pieces: list, name: str) -> Callable[[int], list[tuple]]:
+        return reading(Run([], real(pieces, name)), name, read).block
+
+    monkeypatch.setattr(database, "_piece_rows", counted)
+    engine = Engine(root, root / "site", cache=cache, search=False, commit=COMMIT)
+    assert engine.run().ok
+    monkeypatch.undo()
+    assert engine.site is not None
+    rel = path.relative_to(root).as_posix()
+    position = next(i for i, incident in enumerate(engine.site.incidents) if incident.source.rel == rel)
+    assert read and {index for _name, index in read} == {position}, read
+    cold = root / "cold"
+    Engine(root, cold, search=False, commit=COMMIT).run()
+    assert (root / "site" / "data" / "incidents.db").read_bytes() == (cold / "data" / "incidents.db").read_bytes()

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.engine.deps import digest
 from kcrecord.outputs.columns import Column, incident_licence
-from kcrecord.outputs.fragments import TOKEN, Fragments, Pieces
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.tables import DbTable, db_tables
 
 DATABASE = "incidents"  # the file's stem: Datasette names the database after it
@@ -82,29 +84,32 @@ def incident_values(table: DbTable, site: Site, incident: Incident) -> list[tupl
     return row_values(table.columns, table.incident_rows(incident, site))
 
 
-Block = tuple[str, list[tuple]]
-"""A run of a table's rows (one incident's, or a whole small table's) and a token that names them.
+class Run:
+    """A table's rows in blocks (each incident's, or a whole small table's), each block named by a token.
 
-Two blocks with one token hold the same rows: an incident's rows piece draws its token when it
-is made (incident_rows in kcrecord/outputs/incident_data.py), other blocks are named by a hash of their
-rows. kcrecord/outputs/database_build.py compares tokens to find what changed without reading
-or comparing the rows themselves.
-"""
-
-
-def table_blocks(table: DbTable, site: Site, fragments: Fragments, pieces: Pieces | None = None) -> list[Block]:
-    """Return the table's rows as stored, in blocks; an incident's rows are made once, then kept (fragments.py).
-
-    pieces: each incident's rows in every table, with their token (incident_rows in kcrecord/outputs/incident_data.py).
+    Two blocks with one token hold the same rows: an incident's block is named by the fingerprint
+    of its rows piece (incident_rows in kcrecord/outputs/incident_data.py), others by a hash of their
+    rows. kcrecord/outputs/database_build.py compares tokens to find what changed, and reads the
+    rows of the blocks that did (block(i) unpickles a kept piece's value when first asked).
     """
+
+    __slots__ = ("tokens", "block")
+
+    def __init__(self, tokens: list[str], block: Callable[[int], list[tuple]]) -> None:
+        self.tokens = tokens
+        self.block = block  # the rows of block i
+
+    @classmethod
+    def of(cls, blocks: list[list[tuple]]) -> Run:
+        """Return the run of blocks made here, each named by a hash of its rows."""
+        return cls([digest(repr(rows)) for rows in blocks], blocks.__getitem__)
+
+
+def table_run(table: DbTable, site: Site, fragments: Fragments) -> Run:
+    """Return the table's rows as stored, in blocks; an incident's rows are made once, then kept (fragments.py)."""
     if table.incident_rows is None:
-        rows = row_values(table.columns, table.rows(site))
-        return [(digest(repr(rows)), rows)]
-    name = f"db:{table.name}"
-    if pieces is not None:
-        return [(piece[TOKEN], piece[name]) for piece in pieces]
-    made = fragments.each(name, site.incidents, partial(incident_values, table, site))
-    return [(digest(repr(rows)), rows) for rows in made]
+        return Run.of([row_values(table.columns, table.rows(site))])
+    return Run.of(fragments.each(f"db:{table.name}", site.incidents, partial(incident_values, table, site)))
 
 
 PRAGMAS = (
@@ -118,14 +123,24 @@ PRAGMAS = (
 )
 
 
-def all_blocks(site: Site, fragments: Fragments, pieces: Pieces | None = None) -> dict[str, list[Block]]:
-    """Return every table's rows as stored, in blocks, by table name, in the record's order."""
-    return {table.name: table_blocks(table, site, fragments, pieces) for table in db_tables()}
+def all_runs(site: Site, fragments: Fragments, pieces: list[Kept] | None = None) -> dict[str, Run]:
+    """Return every table's rows as stored, in blocks, by table name, in the record's order.
+
+    pieces: each incident's rows piece as kept (incident_rows in kcrecord/outputs/incident_data.py),
+    whose fingerprint names its block in every table.
+    """
+    tokens = None if pieces is None else [kept.fingerprint for kept in pieces]
+    runs = {}
+    for table in db_tables():
+        if pieces is None or table.incident_rows is None:
+            runs[table.name] = table_run(table, site, fragments)
+        else:
+            runs[table.name] = Run(tokens, _piece_rows(pieces, f"db:{table.name}"))  # type: ignore[arg-type]
+    return runs
 
 
-def flattened(blocks: dict[str, list[Block]]) -> dict[str, list[tuple]]:
-    """Return each table's rows, its blocks joined."""
-    return {name: [row for _token, rows in runs for row in rows] for name, runs in blocks.items()}
+def _piece_rows(pieces: list[Kept], name: str) -> Callable[[int], list[tuple]]:
+    return lambda index: pieces[index].value[name]  # type: ignore[no-any-return]
 
 
 def schema_statements() -> list[str]:

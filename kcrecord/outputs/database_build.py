@@ -11,10 +11,11 @@ makes equal to what a build from nothing inserts, so the bytes are the same
 (tests/test_database_build.py checks it on random sequences of changes).
 
 What the copy holds is known in one of two ways. Beside it, each build leaves a list of the
-blocks it wrote (database.Block: each incident's rows, named by a token) with the copy's stamp
+blocks it wrote (database.Run: each incident's rows, named by a token) with the copy's stamp
 (size, time, inode, SQLite's change counter) taken once the rows were committed. While the
 copy's stamp is that one, the blocks say what it holds, and the patch compares tokens: no row is
-read or compared, and the rows of incidents that did not change are never touched. Otherwise (no
+read or compared, and the rows of incidents that did not change are never touched, nor even
+unpickled from the cache folder (an incident's rows are read only for the blocks written). Otherwise (no
 list, a copy changed since, an interrupted build) the patch reads the rows the copy actually
 holds and compares them with the rows wanted. A copy that cannot be read, or holds rowids out of
 order, is made again from nothing. Its name carries a hash of the schema and the SQLite version,
@@ -27,6 +28,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from kcrecord.content.assemble import Site
@@ -34,32 +36,35 @@ from kcrecord.engine.deps import digest
 from kcrecord.outputs.database import (
     DATABASE,
     PRAGMAS,
-    Block,
-    all_blocks,
+    Run,
+    all_runs,
     fill,
-    flattened,
     index_text,
     insert_statement,
     quoted,
     schema_statements,
     vacuumed,
 )
-from kcrecord.outputs.fragments import Fragments, Pieces
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.kept import Kept
 
-Blocks = dict[str, list[Block]]
-Held = dict[str, list[tuple[str, int]]]  # table -> (token, number of rows) of each block the copy holds
+Blocks = dict[str, Run]
+Held = dict[str, tuple[list[str], list[int]]]  # table -> the token and number of rows of each block the copy holds
 
 
-def database_bytes(site: Site, fragments: Fragments | None = None, pieces: Pieces | None = None) -> bytes:
-    """Return data/incidents.db: patched from the kept working copy when there is one, else made from nothing."""
+def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[Kept] | None = None) -> bytes:
+    """Return data/incidents.db: patched from the kept working copy when there is one, else made from nothing.
+
+    pieces: each incident's rows piece as kept (incident_rows in kcrecord/outputs/incident_data.py).
+    """
     fragments = Fragments() if fragments is None else fragments
-    blocks = all_blocks(site, fragments, pieces)
+    blocks = all_runs(site, fragments, pieces)
     if fragments.scratch is not None:
         made = kept_database(fragments.scratch, blocks)
         if made is not None:
             return made
     with tempfile.TemporaryDirectory(prefix="kcrecord-db-") as folder:
-        return _made_from_nothing(Path(folder) / f"{DATABASE}.db", blocks)
+        return _made_from_nothing(Path(folder) / f"{DATABASE}.db", blocks)[0]
 
 
 def working_copy(folder: Path) -> Path:
@@ -86,13 +91,24 @@ def read_held(copy: Path) -> Held | None:
     try:
         with open(held_file(copy), "rb") as stream:
             kept_stamp, held = pickle.load(stream)
-        return held if kept_stamp == stamp(copy) and isinstance(held, dict) else None
+        return held if kept_stamp == stamp(copy) and _is_held(held) else None
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
 
 
-def _keep_held(copy: Path, blocks: Blocks) -> None:
-    held = {name: [(token, len(rows)) for token, rows in runs] for name, runs in blocks.items()}
+def _is_held(held: object) -> bool:
+    """Return True for a list of blocks as _keep_held writes it (one left by other code is not)."""
+    return isinstance(held, dict) and all(
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], list)
+        and isinstance(value[1], list)
+        and len(value[0]) == len(value[1])
+        for value in held.values()
+    )
+
+
+def _keep_held(copy: Path, held: Held) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".blocks-", dir=copy.parent)
     with os.fdopen(handle, "wb") as stream:
         pickle.dump((stamp(copy), held), stream, protocol=pickle.HIGHEST_PROTOCOL)
@@ -116,25 +132,33 @@ def kept_database(folder: Path, blocks: Blocks) -> bytes | None:
         if made is None:
             held_file(path).unlink(missing_ok=True)
             made = _made_from_nothing(path, blocks)
-        _keep_held(path, blocks)
-        return made
+        _keep_held(path, made[1])
+        return made[0]
     except (OSError, sqlite3.Error):
         return None
 
 
-def _made_from_nothing(path: Path, blocks: Blocks) -> bytes:
+def _made_from_nothing(path: Path, blocks: Blocks) -> tuple[bytes, Held]:
+    """Make the database at path; return its VACUUM INTO copy and the blocks it holds."""
     connection = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
     try:
-        fill(connection, flattened(blocks))
-        return vacuumed(connection, path.parent)
+        held: Held = {}
+        rows: dict[str, list[tuple]] = {}
+        for name, run in blocks.items():
+            each = [run.block(index) for index in range(len(run.tokens))]
+            rows[name] = [row for block in each for row in block]
+            held[name] = (run.tokens, [len(block) for block in each])
+        fill(connection, rows)
+        return vacuumed(connection, path.parent), held
     finally:
         connection.close()
 
 
-def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> bytes | None:
-    """Patch the working copy at path to hold blocks and return its VACUUM INTO copy; None when it cannot be.
+def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[bytes, Held] | None:
+    """Patch the working copy at path to hold blocks; return its VACUUM INTO copy and the blocks it holds.
 
-    held: the blocks the copy holds, when known without reading them (else each table is read).
+    None when it cannot be patched. held: the blocks the copy holds, when known without reading
+    them (else each table is read).
     """
     connection = sqlite3.connect(path, isolation_level=None)
     try:
@@ -144,16 +168,17 @@ def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> bytes | No
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("PRAGMA defer_foreign_keys = ON")  # rows are checked at COMMIT, not between changes
         changed = False
-        for name, runs in blocks.items():
+        now: Held = {}
+        for name, run in blocks.items():
             before = None if held is None else held.get(name)
-            if before is not None:
-                changed = _patch_blocks(connection, name, runs, before) or changed
-            else:
-                changed = _patch_table(connection, name, [row for _token, rows in runs for row in rows]) or changed
+            patch = _patch_table if before is None else partial(_patch_blocks, held=before)
+            changed_here, counts = patch(connection, name, run)
+            changed = changed or changed_here
+            now[name] = (run.tokens, counts)
         if changed:
             index_text(connection)
         connection.execute("COMMIT")
-        return vacuumed(connection, path.parent)
+        return vacuumed(connection, path.parent), now
     except sqlite3.Error:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
@@ -162,26 +187,30 @@ def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> bytes | No
         connection.close()
 
 
-def _patch_blocks(connection: sqlite3.Connection, name: str, runs: list[Block], held: list[tuple[str, int]]) -> bool:
-    """Make the table hold runs' rows, knowing it holds the blocks held; return True when anything changed.
+def _patch_blocks(
+    connection: sqlite3.Connection, name: str, run: Run, held: tuple[list[str], list[int]]
+) -> tuple[bool, list[int]]:
+    """Make the table hold run's rows, knowing it holds the blocks held; return whether it changed, and row counts.
 
-    The tokens are compared a list at a time (in C): 10,000 blocks in each of the tables.
+    The tokens are compared a list at a time (in C): 10,000 blocks in each of the tables. Only
+    the blocks between the first and last that differ are read, and those after them too when
+    the number of rows between changed (their rowids move).
     """
-    new_tokens = [token for token, _rows in runs]
-    old_tokens = [token for token, _number in held]
+    new_tokens, (old_tokens, numbers) = run.tokens, held
     first = _same_first(new_tokens, old_tokens)
-    if first == len(runs) == len(held):
-        return False
-    numbers = [number for _token, number in held]
+    if first == len(new_tokens) == len(old_tokens):
+        return False, numbers
+    same = _same_last(new_tokens[first:], old_tokens[first:])
+    new_end, old_end = len(new_tokens) - same, len(old_tokens) - same
+    blocks = [run.block(index) for index in range(first, new_end)]
+    counts = [len(block) for block in blocks]
+    if sum(counts) != sum(numbers[first:old_end]):  # the same blocks at the end, but their rowids move
+        blocks += [run.block(index) for index in range(new_end, len(new_tokens))]
+        counts += numbers[old_end:]
+        new_end, old_end = len(new_tokens), len(old_tokens)
     start = sum(numbers[:first])  # rows before the first block that differs
-    new_end, old_end = len(runs), len(held)
-    if sum(map(len, [rows for _token, rows in runs])) == sum(numbers):  # the same blocks at the end: their rows stay
-        same = _same_last(new_tokens[first:], old_tokens[first:])
-        new_end, old_end = new_end - same, old_end - same
-    removed_to = start + sum(numbers[first:old_end])  # to the end when counts differ
-    rows = [row for _token, block in runs[first:new_end] for row in block]
-    _replace_rows(connection, name, start, removed_to, rows)
-    return True
+    _replace_rows(connection, name, start, start + sum(numbers[first:old_end]), [row for b in blocks for row in b])
+    return True, numbers[:first] + counts + numbers[old_end:]
 
 
 def _same_first(new: list[str], old: list[str]) -> int:
@@ -212,18 +241,21 @@ def _replace_rows(connection: sqlite3.Connection, name: str, start: int, removed
     )
 
 
-def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple]) -> bool:
-    """Make the table hold rows with rowids 1, 2, ..., reading the rows it holds; return True when anything changed.
+def _patch_table(connection: sqlite3.Connection, name: str, run: Run) -> tuple[bool, list[int]]:
+    """Make the table hold run's rows with rowids 1, 2, ..., reading the rows it holds; return as _patch_blocks.
 
     Raises sqlite3.Error (a missing table, rowids not 1, 2, ...) when the table cannot be patched.
     """
+    blocks = [run.block(index) for index in range(len(run.tokens))]
+    counts = [len(block) for block in blocks]
+    rows = [row for block in blocks for row in block]
     query = f"SELECT count(*), min(rowid), max(rowid) FROM {quoted(name)}"
     count, first, last = connection.execute(query).fetchone()
     if count and (first, last) != (1, count):  # rowids are distinct: 1 to count means 1, 2, ... count
         raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
     old = connection.execute(f"SELECT * FROM {quoted(name)} ORDER BY rowid").fetchall()
     if old == rows:
-        return False
+        return False, counts
     start = 0
     while start < min(len(old), len(rows)) and old[start] == rows[start]:
         start += 1
@@ -235,4 +267,4 @@ def _patch_table(connection: sqlite3.Connection, name: str, rows: list[tuple]) -
         end = len(rows)
     removed_to = end if len(old) == len(rows) else len(old)
     _replace_rows(connection, name, start, removed_to, rows[start:end])
-    return True
+    return True, counts

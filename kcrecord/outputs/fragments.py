@@ -35,8 +35,6 @@ T = TypeVar("T")
 
 NONCE = os.urandom(8).hex()
 """Starts every fingerprint of a piece this process makes (worker processes forked from it share it)."""
-TOKEN = "token"
-"""A key of a piece's value that names it and is not part of what it holds (kcrecord/outputs/incident_data.py)."""
 MAX_AHEAD = 256
 """Pieces made again in a revision to learn their fingerprint before their readers run: past this, a
 reader is made again instead, and makes the pieces it reads (an edit to a template every piece
@@ -110,20 +108,24 @@ class Fragments:
         The same as get() for each incident in turn, written out in one loop: a list page or a
         download uses 10,000 pieces.
         """
+        return [kept.value for kept in self.each_kept(name, incidents, make)]
+
+    def each_kept(self, name: str, incidents: Iterable[Any], make: Callable[[Any], Any]) -> list[Kept]:
+        """Return each(): each piece as kept, its value read only when asked for (the database's patch reads few)."""
         kept_get = self.kept.get
         revision = self.revision
         into = FRAMES[-1] if FRAMES else None
         items = tuple(incidents)
         keys, readers = self._keys(name, items, id(incidents))
-        values = []
+        found: list[Kept] = []
         for key, reader, incident in zip(keys, readers, items, strict=True):
             kept = kept_get(key)
             if kept is None or (kept.checked != revision and not self._current(kept, key)):
                 kept = self._make(key, kept, make, incident)
             if into is not None:
                 into[reader] = kept.fingerprint
-            values.append(kept.value)
-        return values
+            found.append(kept)
+        return found
 
     def _keys(self, name: str, items: tuple[Any, ...], list_id: int) -> tuple[list[str], list[str]]:
         """Return the keys of name's pieces of items and their readers' keys (piece:<key>), kept for the revision.
@@ -172,10 +174,10 @@ class Fragments:
         with recording() as frame:
             value = make(incident)
         if old is not None and not old.dropped and old.fingerprint and _same(old.value, value):
-            kept = Kept(old.value, frame, self.revision, old.fingerprint)  # the old value: its token still names it
+            kept = Kept(old.value, frame, self.revision, old.fingerprint)  # the old value, which its fingerprint names
         else:
-            # The same reads give the same value (but for a TOKEN, which names it): a piece made
-            # here and in a worker process from one revision's inputs gets one fingerprint.
+            # The same reads give the same value: a piece made here and in a worker process from
+            # one revision's inputs gets one fingerprint, which names that value (the database's blocks).
             token = hash(frozenset(frame.items())) & 0xFFFFFFFFFFFFFFFF
             kept = Kept(value, frame, self.revision, f"{NONCE}{token:016x}")
         self.adopt(key, kept)
@@ -393,8 +395,5 @@ class Fragments:
 
 
 def _same(old: Any, new: Any) -> bool:
-    """Return True when a piece made again holds what it held (its TOKEN aside), type for type."""
-    if isinstance(old, dict) and isinstance(new, dict) and TOKEN in old and TOKEN in new:
-        old = {key: value for key, value in old.items() if key != TOKEN}
-        new = {key: value for key, value in new.items() if key != TOKEN}
+    """Return True when a piece made again holds what it held, type for type."""
     return value_fingerprint(old) == value_fingerprint(new)

@@ -9,16 +9,14 @@ when the incident (or anything else they read) changes. They are two because the
 things: the files are made from the front matter, the database also holds the narrative, so an
 edit to an incident's narrative makes its rows again and leaves its data piece current, and the
 files made from the data pieces are not made again (kcrecord/outputs/readers.py). The bytes are
-those of the pieces made one by one (tests/test_fragments.py compares them). A rows piece also
-draws a random token when it is made, which names its database rows (database.Block): the
-database's patch finds the incidents made again by their tokens, without comparing rows. A piece
-made again with the same contents keeps its value, token included (early cutoff in
-kcrecord/outputs/fragments.py).
+those of the pieces made one by one (tests/test_fragments.py compares them). A rows piece's
+fingerprint names its database rows (database.Run): the database's patch finds the incidents made
+again by their fingerprints, without reading or comparing rows. A piece made again with the same
+contents keeps its value and fingerprint (early cutoff in kcrecord/outputs/fragments.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -27,7 +25,8 @@ from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.database import incident_values
 from kcrecord.outputs.downloads import csv_piece, feature_json, incident_json
-from kcrecord.outputs.fragments import TOKEN, Fragments, Pieces
+from kcrecord.outputs.fragments import Fragments, Pieces
+from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.tables import db_tables
 
 
@@ -51,19 +50,19 @@ def incident_data(site: Site, fragments: Fragments) -> Pieces:
     return fragments.each("data", site.incidents, data_maker(site))
 
 
-def incident_rows(site: Site, fragments: Fragments) -> Pieces:
-    """Return each published incident's rows in each database table, by name, with a TOKEN, in the record's order."""
-    return fragments.each("rows", site.incidents, rows_maker(site))
+def incident_rows(site: Site, fragments: Fragments) -> list[Kept]:
+    """Return each published incident's rows piece as kept (its rows in each table, by name), in the record's order."""
+    return fragments.each_kept("rows", site.incidents, rows_maker(site))
 
 
 def data_maker(site: Site) -> Callable[[Incident], dict[str, Any]]:
     """Return the maker of an incident's pieces of the download files made together (the piece called data)."""
-    return partial(_together, piece_makers(site), False)
+    return partial(_together, piece_makers(site))
 
 
 def rows_maker(site: Site) -> Callable[[Incident], dict[str, Any]]:
     """Return the maker of an incident's database rows made together (the piece called rows)."""
-    return partial(_together, row_makers(site), True)
+    return partial(_together, row_makers(site))
 
 
 def register_data_pieces(site: Site, fragments: Fragments) -> None:
@@ -74,8 +73,5 @@ def register_data_pieces(site: Site, fragments: Fragments) -> None:
         fragments.register(name, make)
 
 
-def _together(makers: dict[str, Callable[[Incident], Any]], token: bool, incident: Incident) -> dict[str, Any]:
-    made = {name: maker(incident) for name, maker in makers.items()}
-    if token:
-        made[TOKEN] = os.urandom(12).hex()  # names these rows for the database's patch (database.Block)
-    return made
+def _together(makers: dict[str, Callable[[Incident], Any]], incident: Incident) -> dict[str, Any]:
+    return {name: maker(incident) for name, maker in makers.items()}
