@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from kcrecord.content import history
 from kcrecord.content.history import Change, commit_url, parse_log, read_history
 from kcrecord.engine.pipeline import Project, build
+from kcrecord.preview.builder import PreviewBuilder
 from tests.conftest import SMALL_SITE, copy_project
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -210,3 +211,21 @@ def test_a_long_history_shows_the_latest_ten_and_links_to_the_rest(repo: Path, t
     everything = section.select_one("p a")
     assert everything.get_text() == "12"
     assert everything["href"] == f"https://github.com/example/record/commits/main/{INCIDENT}"
+
+
+def test_the_preview_keeps_one_history_while_the_commit_stays_and_reads_it_again_after_a_commit(repo: Path) -> None:
+    """Its fingerprints are worked out once per commit, not at each update (10,000 hashes at 10,000 incidents)."""
+    builder = PreviewBuilder(repo)
+    assert builder.build().ok
+    site = builder.engine.site
+    assert site is not None
+    first = object.__getattribute__(site, "history")
+    assert first.get(INCIDENT) is not None
+    path = repo / INCIDENT
+    path.write_text(path.read_text().replace("One shot was fired.", "One shot was fired then."))
+    assert builder.update({path}).ok and builder.finish().ok
+    assert builder.engine.site is not site and object.__getattribute__(builder.engine.site, "history") is first
+    made = commit(repo, "Example: attribution", "2025-05-06T09:00:00+00:00", INCIDENT)
+    assert builder.update({path}).ok and builder.finish().ok
+    later = object.__getattribute__(builder.engine.site, "history")
+    assert later is not first and later.get(INCIDENT)[0].commit == made

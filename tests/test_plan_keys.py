@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from kcrecord.content.recorded import Recorded
+from kcrecord.content.site_model import Site
 from kcrecord.engine.plan_keys import PlanKeys, _collect, _common, plain_parts
 from kcrecord.outputs.render import Job
 
@@ -36,15 +37,35 @@ def closure(value: list[str]):  # a function whose cells can change
     return render
 
 
+class Valued(Recorded):
+    """A model object that compares by value (as a dataclass with eq=True does): equal is not the same."""
+
+    def __init__(self, rel: str) -> None:
+        object.__setattr__(self, "source", SimpleNamespace(rel=rel))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Valued)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def a_site() -> Site:
+    """Return a Site object (each preview update has a new one; every one is known by the key "site")."""
+    return object.__new__(Site)
+
+
 def plan(rng: random.Random, models: list[Model], lists: list[list[object]]) -> tuple:
     """Return a random plan of the kinds the planner makes, some with lists or closures (never kept)."""
-    kind = rng.randrange(5)
+    kind = rng.randrange(6)
     title = rng.choice(["A title", "Another title", "x" * 90, "x" * 91])
     if kind == 0:
         return ("incident.html", "incidents/a/", {"incident": rng.choice(models), "title": title})
     if kind == 1:
         func = rng.choice([render_data, render_other])
-        return (functools.partial(func, rng.choice(models), rng.choice(models), title),)
+        last = rng.choice([title, a_site()])
+        return (functools.partial(func, rng.choice(models), rng.choice(models), last),)
+    if kind == 5:  # objects equal to others that are not the same (never kept by their objects)
+        return ("page.html", "about/", {"page": Valued(rng.choice(["a.md", "b.md"])), "title": title})
     if kind == 2:
         return ("timeline_year.html", "timeline/2020/", {"incidents": rng.choice(lists), "title": title})
     if kind == 3:
@@ -52,12 +73,13 @@ def plan(rng: random.Random, models: list[Model], lists: list[list[object]]) -> 
     return ("page.html", "about/", {"page": rng.choice(models), "title": title, "n": rng.choice([3, 10**6])})
 
 
+@pytest.mark.parametrize("by_objects", [False, True])
 @pytest.mark.parametrize("seed", range(20))
-def test_a_kept_key_equals_the_plans_key_through_random_replans(seed: int) -> None:
+def test_a_kept_key_equals_the_plans_key_through_random_replans(seed: int, by_objects: bool) -> None:
     rng = random.Random(seed)
     models = [Model(f"content/incidents/{n}.md") for n in range(4)]
     lists: list[list[object]] = [[models[0]], [models[1], models[2]]]
-    keys = PlanKeys()
+    keys = PlanKeys(by_objects=by_objects)
     for _step in range(200):
         change = rng.random()
         if change < 0.2:  # an edited incident: a new object for the same file, or another file
@@ -66,7 +88,7 @@ def test_a_kept_key_equals_the_plans_key_through_random_replans(seed: int) -> No
             chosen = rng.choice(lists)
             chosen.append(rng.choice(models)) if rng.random() < 0.5 or not chosen else chosen.pop()
         elif change < 0.45:  # make site: the kept keys went through the cache folder
-            keys = PlanKeys(pickle.loads(pickle.dumps(keys.kept)))
+            keys = PlanKeys(pickle.loads(pickle.dumps(keys.kept)), by_objects=by_objects)
         path = rng.choice(["a", "b", "c"])
         job = Job(path, lambda: b"", plan(rng, models, lists))
         assert keys(job) == job.plan_key()
@@ -109,3 +131,15 @@ def test_the_common_plans_shortcut_gives_the_parts_the_general_walk_gives(seed: 
         assert plain_parts(value) == general, value
         assert _common(value) in (None, general)
     assert shortcut > 10  # the shortcut was taken often enough to be tested
+
+
+def test_the_preview_finds_a_plan_of_the_same_objects_without_asking_the_models() -> None:
+    keys = PlanKeys(by_objects=True)
+    model = Model("content/incidents/a.md")
+    job = Job("a", lambda: b"", (functools.partial(render_data, model, a_site()),))
+    key = keys(job)
+    object.__setattr__(model, "source", SimpleNamespace(rel="content/incidents/b.md"))  # seen only if asked
+    again = Job("a", lambda: b"", (functools.partial(render_data, model, a_site()),))
+    assert keys(again) == key != again.plan_key()
+    other = Job("a", lambda: b"", (functools.partial(render_data, Model("content/incidents/b.md"), a_site()),))
+    assert keys(other) == other.plan_key() == again.plan_key()

@@ -69,6 +69,15 @@ def _render(renderer: MarkdownRenderer, source: SourceFile, *args: object, **opt
         raise ContentError([problem]) from None  # stop at the first: each slow file would cost the limit again
 
 
+def _history(history: dict[str, tuple[Change, ...]] | None, previous: Site | None) -> History:
+    """Return the site's History: previous's when made from the very same commits (its fingerprints worked out once)."""
+    if previous is not None and history is not None:
+        kept = object.__getattribute__(previous, "history")  # not a read of the site
+        if object.__getattribute__(kept, "_changes") is history:
+            return kept  # type: ignore[no-any-return]
+    return History(history or {})
+
+
 def assemble(
     content: Content,
     base_url: str | None = None,
@@ -96,7 +105,7 @@ def assemble(
     renderer = renderer or MarkdownRenderer(config.base_path)
     agencies = _agencies(content, renderer)
     pages = _pages(content, renderer)
-    history_model = History(history or {})
+    history_model = _history(history, previous)
     if previous is not None:
         swapped = _swap_edited(content, config, renderer, previous, agencies, edited)
         if swapped is not None:

@@ -113,6 +113,7 @@ class Engine:
         self.search = search
         self.progress = progress
         self.workers = workers
+        self.lasting = lasting  # one process runs update after update (the preview): the read index keeps the units
         code = code_version()
         self._start_from(load_state(cache, code, out))
         self.reader = CachedReader(cache)
@@ -128,7 +129,6 @@ class Engine:
         self.history: dict | None = None
         self._changed = False  # whether the state has anything new to save
         self.save_every_run = save_every_run  # False: only full runs save the state (the preview, between edits)
-        self.lasting = lasting  # one process runs update after update (the preview): the read index keeps the units
         self.checker = Checker()
         self._checked_at: int | None = None  # the load each stage last worked from (EditLog numbers)
         self._digests_at: int | None = None
@@ -179,7 +179,7 @@ class Engine:
         self.fragments = Fragments(state.pieces, state.piece_files)
         self.fragments.scratch = None if self.cache is None else scratch_folder(self.cache, self.out)
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
-        self.plan_keys = PlanKeys(state.plan_keys)  # kept while what the planner hands each output is the same
+        self.plan_keys = PlanKeys(state.plan_keys, by_objects=self.lasting)  # kept while the plans are the same
 
     # -- a whole run -----------------------------------------------------------------------
 
