@@ -206,6 +206,16 @@ class Engine:
         started = time.perf_counter()
         folder = OutputFolder(self.out, self.state.written, self.root)
         folder.prepare()  # refuse an output folder the build may not replace, before anything else
+        if changed is None and not self.lasting and parallel.worker_count(self.workers) > 1:
+            folder.scan_ahead()  # make site: the look at every output file, on the other core meanwhile
+        try:
+            return self._run_in(folder, changed, only, started)
+        finally:
+            folder.close()
+
+    def _run_in(
+        self, folder: OutputFolder, changed: Iterable[Path] | None, only: Collection[str] | None, started: float
+    ) -> Outcome:
         if self.base_url is not None:
             problem = base_url_problem(self.base_url.rstrip("/") + "/")
             if problem is not None:

@@ -16,8 +16,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
+from kcrecord.engine.ahead import Ahead
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import listing
 from kcrecord.engine.write import MARKER, MARKER_TEXT, check_target, recover
@@ -36,10 +38,25 @@ class OutputFolder:
         self._staged: list[str] = []
         self.changed: list[str] = []
         self._listing: dict[str, tuple[int, int]] | None = None  # every file's (size, mtime_ns), from scan()
+        self._ahead: Ahead[dict[str, tuple[int, int]]] | None = None
 
     def scan(self) -> None:
-        """Look at every file in the folder once: unchanged_on_disk and commit's clean-up then use what was seen."""
-        self._listing = listing(self.target, SEARCH_BUNDLE)
+        """Look at every file in the folder once: unchanged_on_disk and commit's clean-up then use what was seen.
+
+        After scan_ahead, the look taken then (nothing of the build is written in between).
+        """
+        ahead, self._ahead = self._ahead, None
+        self._listing = listing(self.target, SEARCH_BUNDLE) if ahead is None else ahead.result()
+
+    def scan_ahead(self) -> None:
+        """Start scan()'s look at every file in a forked process, while the build loads and plans."""
+        self._ahead = Ahead(partial(listing, self.target, SEARCH_BUNDLE))
+
+    def close(self) -> None:
+        """Stop a look started by scan_ahead and not used (the run ended early)."""
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
 
     def prepare(self) -> None:
         """Clean up after killed builds and refuse a folder the build may not replace."""
