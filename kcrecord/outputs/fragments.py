@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kcrecord.engine.deps import FRAMES, digest, note, recording, value_fingerprint
-from kcrecord.outputs.kept import Group, Kept
+from kcrecord.outputs.kept import Kept
+from kcrecord.outputs.settling import Settling
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
 
 
-class Fragments:
+class Fragments(Settling):
     """Make per-incident pieces and site-wide values once, and reuse them while what they read is unchanged."""
 
     def __init__(self, kept: dict[str, Kept] | None = None, files: set[str] | None = None) -> None:
@@ -73,6 +74,7 @@ class Fragments:
         self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}
         self._named: dict[str, dict[int, tuple[Any, str, str]]] = {}  # name -> id(item) -> (item, key, reader key)
         self._settled: set[str] = set()  # the pieces settle_groups found current in this revision, by key
+        self._outdated = False  # whether a kept value was found out of date in this revision
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -88,7 +90,7 @@ class Fragments:
         self.makers = {}
         self._incidents, self._by_identity, self._ahead = [], None, 0
         self._failed, self.suspects = set(), None
-        self._lists, self._settled = {}, set()
+        self._lists, self._settled, self._outdated = {}, set(), False
 
     def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
         """Register make as the maker of the pieces called name in this revision, and return it.
@@ -242,93 +244,6 @@ class Fragments:
         kept = self.kept.get(key)
         return kept.fingerprint if kept is not None and self._current(kept, key) else ""
 
-    def settle_groups(self, groups: Iterable[Group]) -> None:
-        """Note each piece of a current group as current, and its fingerprint as known (make site, before planning).
-
-        groups: the pieces of one name and part as loaded, each with a summary of what they read
-        from outside the group (kcrecord/engine/kept_pieces.py). A group still holding those very
-        pieces, whose summary is current, has every piece current, found without reading their
-        frames. Memos read pieces, and pieces memos: memos found current from what is known are
-        known too while this runs, until nothing more is found. Nothing is asked of a piece or a
-        memo here (the makers are registered by the planners, after this): what is not found
-        current is left to settle().
-        """
-        known, revision, kept_now = self._known, self.revision, self.kept
-        memos = {key: kept for key, kept in kept_now.items() if key.startswith("memo:")}
-        waiting = [
-            group
-            for group in groups
-            if group.summary is not None
-            and all(kept_now.get(key) is kept and kept.checked != -revision for key, kept in group.owners.items())
-        ]
-        added: list[str] = []
-        settled = self._settled = set()
-        try:
-            progress = True
-            while progress and waiting:
-                progress = False
-                for key, kept in list(memos.items()):
-                    if kept.checked == revision or self._known_now(kept.frame):
-                        kept.checked, known[key] = revision, kept.fingerprint
-                        added.append(key)
-                        del memos[key]
-                        progress = True  # a memo may read another found after it
-                for group in list(waiting):
-                    if self._known_now(group.summary):  # type: ignore[arg-type] - waiting only with one
-                        for key, kept in group.owners.items():
-                            kept.checked = revision
-                            known["piece:" + key] = kept.fingerprint
-                        settled.update(group.owners)
-                        waiting.remove(group)
-                        progress = True
-        finally:
-            for key in added:
-                del known[key]  # a memo made again changes its own: asked for each time
-
-    def settle(self) -> None:
-        """Note in the revision's known fingerprints each kept piece found current (make site, before the frames).
-
-        A list's frame holds 10,000 pieces and each incident page its own: with them known, most
-        frames are found unchanged in one C comparison (kcrecord/engine/read_index.py) instead of
-        asking for each piece in turn. A piece not current is left out: asked for, it is made again.
-        While this runs, the memos current now are among the known fingerprints too (then taken
-        out: a memo made again changes its own), so most pieces are found current in C as well.
-        The pieces settle_groups found current are known already, and left out.
-        """
-        known, current, revision, settled = self._known, self._current, self.revision, self._settled
-        every = [(key, kept) for key, kept in self.kept.items() if key not in settled]  # a copy: asking may keep more
-        memos = {key: kept.fingerprint for key, kept in every if key.startswith("memo:") and current(kept, key)}
-        known.update(memos)
-        try:
-            for key, kept in every:
-                if key.startswith("memo:"):
-                    continue
-                if kept.checked == revision or kept.frame.items() <= known.items():
-                    kept.checked = revision
-                    known["piece:" + key] = kept.fingerprint
-                elif current(kept, key):  # asks for the keys not known yet: known from then on
-                    known["piece:" + key] = kept.fingerprint
-        finally:
-            for key in memos:
-                del known[key]
-
-    def _known_now(self, frame: dict[str, str]) -> bool:
-        """Return True when each read in frame is as recorded, asking only for keys that are not units'."""
-        known = self._known
-        if frame.items() <= known.items():
-            return True
-        now = self._now
-        get = known.get
-        for key, fingerprint in [(key, fingerprint) for key, fingerprint in frame.items() if get(key) != fingerprint]:
-            if not isinstance(key, str):
-                return False  # not a key: a summary from a cache file rewritten by hand, say
-            found = get(key)
-            if found is None and now is not None and not key.startswith(("piece:", "memo:")):
-                found = now(key)
-            if found != fingerprint:
-                return False
-        return True
-
     def suspect(self, keys: set[str]) -> None:
         """Say which kept pieces and memos alone may not be current in this revision (kcrecord/engine/read_index.py)."""
         self.suspects = keys
@@ -351,6 +266,7 @@ class Fragments:
             found = known(key)
             if found != fingerprint and (found is not None or now(key) != fingerprint):
                 kept.checked = -self.revision  # a value made again replaces this Kept: the mark goes with it
+                self._outdated = True
                 return False
         kept.checked = self.revision
         return True
