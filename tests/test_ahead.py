@@ -9,7 +9,7 @@ import pytest
 
 from kcrecord.engine import ahead
 from kcrecord.engine.ahead import Ahead
-from kcrecord.engine.output import OutputFolder
+from kcrecord.engine.output import OutputFolder, listing_ahead
 from kcrecord.engine.state import listing
 
 
@@ -63,7 +63,7 @@ def test_the_output_folder_scanned_ahead_sees_what_a_scan_sees(tmp_path: Path) -
     (out / "pagefind").mkdir()
     (out / "pagefind" / "skipped.js").write_text("")
     here, there = OutputFolder(out, {}), OutputFolder(out, {})
-    there.scan_ahead()
+    there.use_ahead(listing_ahead(out))
     here.scan()
     there.scan()
     assert here._listing == there._listing and set(here._listing or {}) == {"incidents/x/index.html"}  # noqa: SLF001

@@ -77,6 +77,10 @@ class Ahead(Generic[T]):
             self._read = -1
         self._reap()
 
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
     def _reap(self) -> int:
         if not self._pid:
             return -1

@@ -46,7 +46,7 @@ from kcrecord.engine.kept_files import KeptFiles, files_folder
 from kcrecord.engine.kept_pieces import frame_groups
 from kcrecord.engine.kept_records import Record, current_records
 from kcrecord.engine.loading import Loader
-from kcrecord.engine.output import OutputFolder
+from kcrecord.engine.output import OutputFolder, listing_ahead
 from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
@@ -105,6 +105,7 @@ class Engine:
         save_every_run: bool = True,
         inputs: dict[str, str] | None = None,
         lasting: bool = False,
+        scan_ahead: bool = False,
     ) -> None:
         self.root = root
         self.out = out
@@ -115,6 +116,7 @@ class Engine:
         self.workers = workers
         self.lasting = lasting  # one process runs update after update (the preview): the read index keeps the units
         code = code_version()
+        self._ahead = listing_ahead(out) if scan_ahead and parallel.worker_count(workers) > 1 else None  # make site
         self._start_from(load_state(cache, code, out))
         self.reader = CachedReader(cache)
         self.reader.kept = KeptFiles(None if cache is None else files_folder(cache), code)
@@ -206,8 +208,8 @@ class Engine:
         started = time.perf_counter()
         folder = OutputFolder(self.out, self.state.written, self.root)
         folder.prepare()  # refuse an output folder the build may not replace, before anything else
-        if changed is None and not self.lasting and parallel.worker_count(self.workers) > 1:
-            folder.scan_ahead()  # make site: the look at every output file, on the other core meanwhile
+        ahead, self._ahead = self._ahead, None
+        folder.use_ahead(ahead if changed is None else None)
         try:
             return self._run_in(folder, changed, only, started)
         finally:

@@ -43,17 +43,18 @@ class OutputFolder:
     def scan(self) -> None:
         """Look at every file in the folder once: unchanged_on_disk and commit's clean-up then use what was seen.
 
-        After scan_ahead, the look taken then (nothing of the build is written in between).
+        After use_ahead, the look listing_ahead took (nothing of the build is written in between).
         """
         ahead, self._ahead = self._ahead, None
         self._listing = listing(self.target, SEARCH_BUNDLE) if ahead is None else ahead.result()
 
-    def scan_ahead(self) -> None:
-        """Start scan()'s look at every file in a forked process, while the build loads and plans."""
-        self._ahead = Ahead(partial(listing, self.target, SEARCH_BUNDLE))
+    def use_ahead(self, ahead: Ahead[dict[str, tuple[int, int]]] | None) -> None:
+        """Let scan() use the look at every file that listing_ahead started (None: closed if one was given before)."""
+        self.close()
+        self._ahead = ahead
 
     def close(self) -> None:
-        """Stop a look started by scan_ahead and not used (the run ended early)."""
+        """Stop a look started ahead and not used (the run ended early)."""
         if self._ahead is not None:
             self._ahead.close()
             self._ahead = None
@@ -191,3 +192,14 @@ def _remove_empty_parents(path: Path, top: Path) -> None:
         except OSError:
             return
         folder = folder.parent
+
+
+def listing_ahead(target: Path) -> Ahead[dict[str, tuple[int, int]]]:
+    """Start scan()'s look at every file of target in a forked process, after prepare()'s clean-up of killed builds.
+
+    make site starts it before loading its state: a process forked while small costs little, and
+    the child looks while the build loads and plans.
+    """
+    target = target.resolve()
+    recover(target)
+    return Ahead(partial(listing, target, SEARCH_BUNDLE))

@@ -103,6 +103,7 @@ def build(
         workers=workers,
         commit=commit,
         inputs=digests if inputs is not None else None,
+        scan_ahead=True,
     )
     outcome = raise_problems(engine.run())
     site = outcome.site
