@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import InitVar, dataclass, field
+from itertools import chain
 from typing import Any, ClassVar
 
 from kcrecord.content.coverage import (
@@ -23,7 +24,7 @@ from kcrecord.content.coverage import (
 )
 from kcrecord.content.history import Change
 from kcrecord.content.load import SourceFile
-from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, once, slug_of
+from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, once
 from kcrecord.engine.deps import digest, note
 
 ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
@@ -137,8 +138,11 @@ class Agency(Recorded):
 
     @once  # read by several outputs; an agency is not changed once assembled
     def count(self) -> int:
-        """Return how many distinct incidents name this agency (count records which ones: their slugs are no read)."""
-        return len({slug_of(i) for group in self.incidents_by_role.values() for i in group})
+        """Return how many distinct incidents name this agency (count records which ones: nothing of them is read).
+
+        Counted by object, in C: an incident is one object in each of its roles' lists (its slug is its own).
+        """
+        return len(set(map(id, chain.from_iterable(self.incidents_by_role.values()))))
 
 
 @dataclass(eq=False)
