@@ -18,6 +18,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections.abc import Callable
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def current_records(records: dict[str, Record], parts: Parts, changed: Callable[
     found: set[str] = set()
     for group in frame_groups(parts):
         owners = group.owners
-        if not all(records.get(path) is record for path, record in owners.items()):
+        if not all(map(is_, map(records.get, owners), owners.values())):  # the very records loaded (in C)
             continue
         try:
             same = not changed(group.summary)  # type: ignore[arg-type] - a group has a summary
