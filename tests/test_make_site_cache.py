@@ -111,7 +111,10 @@ def test_an_edit_to_one_incidents_body_writes_its_records_part_and_the_downloads
     """The lists' records (most of the state's bytes) are not written again when no list was made again."""
     rewritten, incident, _ = parts_rewritten_by_a_body_edit(small_project, ".records")
     own = part_file(Path(), record_part(f"incidents/{incident.stem}/index.html")).name
-    assert rewritten == {own, part_file(Path(), record_part("data/incidents.db")).name}
+    downloads = part_file(Path(), record_part("data/incidents.db")).name
+    assert {rel for rel in rewritten if rel.endswith(".pickle")} == {own, downloads}
+    values = {rel.partition("-")[0] for rel in rewritten if rel.endswith(".values")}  # their frames' new files
+    assert values == {own.partition(".")[0], downloads.partition(".")[0]}
     assert record_part("index.html") != record_part("data/incidents.db") != record_part(f"incidents/{incident.stem}/")
 
 

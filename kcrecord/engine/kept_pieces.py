@@ -7,12 +7,13 @@ that file, and the memos (the downloads without their value) in one more (kcreco
 an edit to one incident writes one part of the 32, and the memos' part when a memo changed.
 
 In a part, each piece's fingerprint is pickled one by one; the frames together, as one pickle
-(Frames), with a summary of what each name's pieces read (Group); and the values of the pieces
-of one name together, as one pickle (Packed). Each is unpickled only when one of its pieces
-needs it: after an edit to one incident, make site finds most parts current by their summary
-alone (Fragments.settle_groups), and uses the values of the pieces made again or of the outputs
-made from them. Saved again, a name's values not unpickled since (nor any of its pieces
-replaced) are written as they were read.
+(Frames), with a summary of what each name's pieces read (Group); and the values of the pieces of
+one name together, as one pickle (Packed). The frames and the values lie in the part's values file,
+read only when one of its pieces needs them; the part's file holds the fingerprints and summaries.
+Each is unpickled only when one of its pieces needs it: after an edit to one incident, make site
+finds most parts current by their summary alone (Fragments.settle_groups), and uses the values of
+the pieces made again or of the outputs made from them. Saved again, a name's values not unpickled
+since (nor any of its pieces replaced) are written as they were read.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ MEMOS = PARTS  # the part that holds the memos
 
 Stored = tuple[
     dict[str, dict[str, tuple[str, bool, bool]]],
-    bytes,
     dict[str, "dict[str, str] | None"],
     tuple["str | None", dict[str, Where]],
 ]
-"""What a part's file holds: each piece's (fingerprint, dropped, heavy), by name; the frames, pickled together;
-a summary of each name's pieces (Group); and its values file with where each name's values lie in it."""
+"""What a part's file holds: each piece's (fingerprint, dropped, heavy), by name; a summary of each name's
+pieces (Group); and its values file with where each name's values, and the frames pickled together, lie in it."""
+
+FRAMES = "\0frames"
+"""Where the frames lie in a part's values file (no name of a piece holds a NUL)."""
 
 DAMAGED = {"\0damaged": "\0"}
 """The frame of a piece whose pickled frames cannot be read: a key no revision has, so never current."""
@@ -65,20 +68,31 @@ class Group:
 
 
 class Frames:
-    """The frames of a part's pieces, pickled together; unpickled into their Kept when one is first asked for."""
+    """The frames of a part's pieces, pickled together; unpickled into their Kept when one is first asked for.
 
-    __slots__ = ("data", "owners", "groups")
+    The bytes stay in the part's values file (kcrecord/engine/values_file.py) until then: after an
+    edit, most parts are found current by their summaries and their frames are never read.
+    """
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
+    __slots__ = ("_data", "where", "owners", "groups")
+
+    def __init__(self, data: bytes | None, where: tuple[ValuesFile, Where] | None = None) -> None:
+        self._data = data
+        self.where = where  # the values file and where in it, while the bytes were not read
         self.owners: dict[str, Any] = {}  # the part's pieces (or records: kcrecord/engine/kept_records.py) as loaded
         self.groups: list[Group] = []  # its pieces by name, each with a summary
+
+    @property
+    def pending(self) -> bool:
+        """Return True while the frames are still pickled (none of them asked for yet)."""
+        return bool(self.owners)
 
     def unpack(self) -> None:
         """Give each piece its frame (one that cannot be read: DAMAGED, so the piece is made again)."""
         try:
+            data = self._data if self._data is not None else self.where[0].read(self.where[1])  # type: ignore[index]
             with collector_paused():
-                frames = pickle.loads(self.data)
+                frames = pickle.loads(data)
             if not isinstance(frames, dict):
                 frames = {}
         except Exception:  # noqa: BLE001 - bytes the cache folder holds: whatever they are, they are not frames
@@ -86,7 +100,7 @@ class Frames:
         for key, kept in self.owners.items():
             frame = frames.get(key)
             kept.fill_frame(frame if isinstance(frame, dict) else DAMAGED)
-        self.owners, self.groups, self.data = {}, [], b""  # nothing loaded held any longer: the part's groups go
+        self.owners, self.groups, self._data, self.where = {}, [], b"", None  # nothing loaded held any longer
 
 
 class Packed:
@@ -156,7 +170,7 @@ def save_pieces(
 
     def stored(number: int, part: dict[str, Any]) -> Stored:
         made = _stored(folder, number, part)
-        written[number] = made[3][0]
+        written[number] = made[2][0]
         return made
 
     parts = save_parts(folder, code, pieces, saved, keep, part_of, PARTS + 1, stored)
@@ -186,9 +200,9 @@ def _stored(folder: Path, number: int, part: dict[str, Any]) -> Stored:
         name: {key: (kept.fingerprint, kept.dropped, kept.heavy) for key, kept in group.items()}
         for name, group in groups.items()
     }
-    frames = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
+    values[FRAMES] = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
     summaries = {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}
-    return meta, frames, summaries, write_values(folder, number, values)
+    return meta, summaries, write_values(folder, number, values)
 
 
 def union(frames: Iterable[dict[str, str]]) -> dict[str, str] | None:
@@ -217,13 +231,13 @@ def summary(group: dict[str, Kept]) -> dict[str, str] | None:
 
 
 def _unpacked(folder: Path, stored: Stored) -> dict[str, Kept]:
-    meta, data, summaries, (values_name, index) = stored
-    if not isinstance(data, bytes) or not isinstance(summaries, dict) or not isinstance(index, dict):
+    meta, summaries, (values_name, index) = stored
+    if not isinstance(summaries, dict) or not isinstance(index, dict):
         raise TypeError("not a part of the kept pieces")
     if not all(isinstance(where, tuple) and len(where) == 3 for where in index.values()):
         raise TypeError("not where values lie")
     values = open_values(folder, values_name)
-    frames = Frames(data)
+    frames = Frames(None, (values, index[FRAMES]))  # read when a frame is first asked for
     part = frames.owners
     for name, entries in meta.items():  # 110,000 pieces at 10,000 incidents: made a name at a time
         packed = Packed(None, (values, index[name]))

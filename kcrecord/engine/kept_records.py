@@ -1,13 +1,13 @@
 """The engine's records in the cache folder, in parts: each output's hash and frame, the frames kept pickled.
 
-A record says what an output read when it was last made (kcrecord/engine/deps.py). make site
-needs to know whether each of 20,000 records is current, and after an edit to one incident almost
-all are. So a part's file holds each record's hash, the frames pickled together (Frames, unpickled
-when one of them is first read) and a summary of the part: every key its records read, with the
-fingerprint recorded (kcrecord/engine/kept_pieces.py, Group). While a part holds the very records
-it was loaded with and its summary is current, every record in it is (records read no record),
-found without reading a frame. The summary is None when two records recorded one key with two
-fingerprints.
+A record says what an output read when it was last made (kcrecord/engine/deps.py). make site needs
+to know whether each of 20,000 records is current, and after an edit to one incident almost all
+are. So a part's file holds each record's hash, the frames pickled together (Frames, in the part's
+values file, read and unpickled when one of them is first asked for) and a summary of the part:
+every key its records read, with the fingerprint recorded (kcrecord/engine/kept_pieces.py, Group).
+While a part holds the very records it was loaded with and its summary is current, every record in
+it is (records read no record), found without reading a frame. The summary is None when two records
+recorded one key with two fingerprints.
 
 Parts: 32 for the incidents' own outputs, by incident, so that an edit to one incident's body
 writes two of them; one for the downloads (data/); one for the rest (the lists, most of the bytes).
@@ -22,15 +22,17 @@ from operator import is_
 from pathlib import Path
 from typing import Any
 
-from kcrecord.engine.kept_pieces import Frames, Group, frame_groups, union
+from kcrecord.engine.kept_pieces import FRAMES, Frames, Group, frame_groups, union
 from kcrecord.engine.parts import Parts, load_parts, save_parts
+from kcrecord.engine.values_file import Where, open_values, remove_others, write_values
 from kcrecord.outputs.kept import Framed
 
 RECORD_PARTS = 34
 """32 parts for the incidents' own outputs, by incident; one for the downloads (data/); one for the rest."""
 
-Stored = tuple[dict[str, str], bytes, "dict[str, str] | None"]
-"""What a part's file holds: each record's hash, the frames pickled together, and the part's summary."""
+Stored = tuple[dict[str, str], tuple["str | None", dict[str, Where]], "dict[str, str] | None"]
+"""What a part's file holds: each record's hash, its values file with where the frames (pickled together)
+lie in it, and the part's summary."""
 
 
 class Record(Framed):
@@ -75,14 +77,28 @@ def own_output(path: str) -> bool:
 
 def load_records(folder: Path, code: str) -> tuple[dict[str, Record], Parts]:
     """Return every record kept in folder by this code version (frames still pickled), and the parts as loaded."""
-    return load_parts(folder, code, RECORD_PARTS, _unpacked)
+    return load_parts(folder, code, RECORD_PARTS, lambda stored: _unpacked(folder, stored))
 
 
 def save_records(
     folder: Path, code: str, records: dict[str, Record], saved: Parts, keep: Callable[[Path, object], None]
 ) -> Parts:
-    """Write the parts whose records changed since saved (as loaded or last saved); return the parts now."""
-    return save_parts(folder, code, records, saved, keep, record_part, RECORD_PARTS, _stored)
+    """Write the parts whose records changed since saved (as loaded or last saved); return the parts now.
+
+    A part's frames go to a values file of its own (read when a frame is first asked for); the
+    part's others are removed once the part's file names the new one.
+    """
+    written: dict[int, str | None] = {}
+
+    def stored(number: int, part: dict[str, Any]) -> Stored:
+        made = _stored(folder, number, part)
+        written[number] = made[1][0]
+        return made
+
+    parts = save_parts(folder, code, records, saved, keep, record_part, RECORD_PARTS, stored)
+    for number, name in written.items():
+        remove_others(folder, number, name)
+    return parts
 
 
 def current_records(records: dict[str, Record], parts: Parts, changed: Callable[[dict[str, str]], str]) -> set[str]:
@@ -106,18 +122,21 @@ def current_records(records: dict[str, Record], parts: Parts, changed: Callable[
     return found
 
 
-def _stored(_number: int, part: dict[str, Any]) -> Stored:
+def _stored(folder: Path, number: int, part: dict[str, Any]) -> Stored:
     outside = union(record.frame for record in part.values())
     digests = {path: record.digest for path, record in part.items()}
     frames = pickle.dumps({path: record.frame for path, record in part.items()}, pickle.HIGHEST_PROTOCOL)
-    return digests, frames, outside
+    return digests, write_values(folder, number, {FRAMES: frames}), outside
 
 
-def _unpacked(stored: Stored) -> dict[str, Record]:
-    digests, data, outside = stored
-    if not isinstance(data, bytes) or not (outside is None or isinstance(outside, dict)):
+def _unpacked(folder: Path, stored: Stored) -> dict[str, Record]:
+    digests, (values_name, index), outside = stored
+    if not isinstance(index, dict) or not (outside is None or isinstance(outside, dict)):
         raise TypeError("not a part of the records")
-    frames = Frames(data)
+    where = index[FRAMES]
+    if not (isinstance(where, tuple) and len(where) == 3):
+        raise TypeError("not where the frames lie")
+    frames = Frames(None, (open_values(folder, values_name), where))  # read when a frame is first asked for
     group = Group(outside)
     for path, digest in digests.items():
         record = frames.owners[path] = group.owners[path] = Record(digest, None)

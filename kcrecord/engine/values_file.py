@@ -1,4 +1,4 @@
-"""The values of a part of the kept pieces, in a file of their own beside the part's, read only when used.
+"""The values (and frames) of a part of the kept pieces or records, in a file beside the part's, read when used.
 
 At 10,000 incidents the pieces' values are about 110 MB pickled (the downloads' rows, the
 database's rows, the map locators...), and a build after an edit to one incident uses a few of
