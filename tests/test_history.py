@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 
 from kcrecord.content import history
 from kcrecord.content.history import Change, commit_url, parse_log, read_history
+from kcrecord.engine.engine import Engine
 from kcrecord.engine.pipeline import Project, build
 from kcrecord.preview.builder import PreviewBuilder
 from tests.conftest import SMALL_SITE, copy_project
@@ -229,3 +230,27 @@ def test_the_preview_keeps_one_history_while_the_commit_stays_and_reads_it_again
     assert builder.update({path}).ok and builder.finish().ok
     later = object.__getattribute__(builder.engine.site, "history")
     assert later is not first and later.get(INCIDENT)[0].commit == made
+
+
+def test_a_commit_between_updates_shows_in_the_pages_of_files_not_read_again(repo: Path, tmp_path: Path) -> None:
+    """The preview asks its read index about the keys of the files edited since its last update, and about
+    every history:<path> when the commits changed (another History): an incident committed between two
+    updates lists its new commit, though the update that follows read only another file."""
+    builder = PreviewBuilder(repo)
+    assert builder.build().ok
+    path = repo / INCIDENT
+    path.write_text(path.read_text().replace("One shot was fired.", "One shot was fired then."))
+    assert builder.update({path}).ok and builder.finish().ok
+    made = commit(repo, "Example: one more word", "2025-05-06T09:00:00+00:00", INCIDENT)
+    other = repo / "content" / "incidents" / "2023-07-01-example-vehicle.md"
+    other.write_text(other.read_text().replace("title: ", "title: Renamed ", 1))
+    assert builder.update({other}, quick=False).ok and builder.finish().ok
+    page = builder.out / "incidents" / "2024-03-05-example-shooting" / "index.html"
+    assert made[:7] in page.read_text(encoding="utf-8")
+    clean = tmp_path / "clean"
+    assert Engine(repo, clean, search=False).run().ok
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    assert files(builder.out) == files(clean)

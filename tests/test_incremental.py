@@ -518,3 +518,40 @@ def test_the_watcher_follows_a_folder_replaced_as_a_whole(watched) -> None:
     time.sleep(0.5)  # the new folder is watched once the watch of the project folder has started it again
     (root / "static/new.css").write_text("p {}\n", encoding="utf-8")
     seen(batches, root / "static/new.css")
+
+
+def test_outputs_left_stale_by_an_update_that_failed_are_made_by_the_next(preview, tmp_path: Path) -> None:
+    """An update that found outputs stale and failed before making them leaves them to the next, even
+    when that one follows an edit to another file: the engine drops the records of every output of a
+    batch that failed, and the read index is asked about the files edited since the last update that
+    completed (read_index.Since), not since the one that failed."""
+    builder, _changes, root = preview
+    home = root / "templates" / "home.html"
+    trap = "{% for item in latest %}{% if 'BOOM' in item.title %}{{ no_such_name }}{% endif %}{% endfor %}\n"
+    home.write_text(trap + home.read_text(encoding="utf-8"), encoding="utf-8")
+    assert builder.update({home}).ok
+    edit(root, INCIDENT, "title: ", "title: BOOM ")  # home is made first, and fails: nothing else is made
+    failed = builder.update({root / INCIDENT}, quick=False)
+    assert failed.error and "no_such_name" in failed.error
+    home.write_text(home.read_text(encoding="utf-8").replace(trap, ""), encoding="utf-8")
+    other = "content/incidents/2023-07-01-example-vehicle.md"
+    edit(root, other, "title: ", "title: Renamed ")
+    assert builder.update({home, root / other}, quick=False).ok
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_an_output_whose_plan_alone_changed_is_made_again(preview, tmp_path: Path, quick: bool) -> None:
+    """An incident page whose template shows only the title the planner hands it reads nothing of the
+    incident: after an edit to the title, only its plan key says it is stale (read_index.Since names it)."""
+    builder, _changes, root = preview
+    template = root / "templates" / "incident.html"
+    template.write_text("{{ title }}\n", encoding="utf-8")
+    assert builder.update({template}).ok
+    edit(root, INCIDENT, "title: Officer fires", "title: An officer fires")
+    assert builder.update({root / INCIDENT}, quick=quick).ok
+    finish(builder)
+    page = builder.out / "incidents" / "2024-03-05-example-shooting" / "index.html"
+    assert page.read_text(encoding="utf-8").startswith("An officer fires")
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))

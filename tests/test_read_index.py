@@ -42,7 +42,7 @@ def test_changed_equals_a_scan_of_every_frame_through_random_updates(seed: int) 
         assert index.changed(lambda key, now=now: now.get(key, "")) == scan(records, now)
         fresh = ReadIndex()
         fresh.sync(records)
-        assert (index._by_key, index._by_unit) == (fresh._by_key, fresh._by_unit)  # nothing left behind
+        assert (index._by_key, index._by_name, index._by_unit) == (fresh._by_key, fresh._by_name, fresh._by_unit)
 
 
 def test_a_record_made_again_with_fewer_reads_is_found_by_its_new_frame_only() -> None:

@@ -75,7 +75,7 @@ def _history(history: dict[str, tuple[Change, ...]] | None, previous: Site | Non
         kept = object.__getattribute__(previous, "history")  # not a read of the site
         if object.__getattribute__(kept, "_changes") is history:
             return kept  # type: ignore[no-any-return]
-    return History(history or {})
+    return History(history if history is not None else {})
 
 
 def assemble(

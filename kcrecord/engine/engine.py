@@ -210,6 +210,7 @@ class Engine:
         folder.prepare()  # refuse an output folder the build may not replace, before anything else
         ahead, self._ahead = self._ahead, None
         folder.use_ahead(ahead if changed is None else None)
+        self.read_index.since.begin()
         try:
             return self._run_in(folder, changed, only, started)
         finally:
@@ -255,14 +256,8 @@ class Engine:
                 rendered += self._make([job], folder, rendered)
         if only is not None:
             written = folder.commit(set(self.state.written) | set(rendered), scan=False)
-            return Outcome(
-                False,
-                rendered_paths=rendered,
-                written=written,
-                pending=1,
-                site=site,
-                seconds=time.perf_counter() - started,
-            )
+            seconds = time.perf_counter() - started
+            return Outcome(False, rendered_paths=rendered, written=written, pending=1, site=site, seconds=seconds)
         records = self.state.records
         for rel, (fingerprint, data) in static.items():
             known = records.get(f"static/{rel}")
@@ -285,6 +280,7 @@ class Engine:
             save_state(self.cache, self.state, self.out)
         self._changed = False
         self.site, self._site_at = site, self.edits.version
+        self.read_index.since.completed()
         return Outcome(
             changed is None, rendered_paths=rendered, written=written, site=site, seconds=time.perf_counter() - started
         )
@@ -357,7 +353,10 @@ class Engine:
         current: set[str] = set()  # outputs of a part of the records found current as a whole
         if self.lasting and len(jobs) > len(records) // 10:
             self.read_index.sync(records, self.fragments.kept)
-            candidates = self.read_index.changed(now, self.fragments.suspect, now.known)
+            asked = (self.edits.version, plans, object.__getattribute__(now.site, "history"))
+            named = self.read_index.since.keys(self.edits.since, *asked[1:])  # after an edit: its file's, plans'
+            candidates = self.read_index.changed(now, self.fragments.suspect, now.known, named)
+            self.read_index.since.asked(*asked)
         elif not self.lasting:  # make site: each current piece noted first, in one pass; then each part of
             # the records found current by its summary, and the other frames read one by one
             now.prime("history:", object.__getattribute__(now.site, "history").fingerprints(now.files))

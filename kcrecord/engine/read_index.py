@@ -38,14 +38,20 @@ from kcrecord.outputs.kept import Kept
 Framed = Record | Kept
 Table = dict[str, dict[str, set[str]]]
 UNIT_KEYS = ("piece:", "memo:")
+NAMED_KEYS = ("file:", "front:", "history:", "plan:")
+"""Keys named after one content file or one output: 50,000 at 10,000 incidents, and after an edit to one
+file only its own and the plan keys that changed can have another fingerprint (Since)."""
+FILE_KINDS = ("file:", "front:", "history:")
 
 
 class ReadIndex:
     """Key -> fingerprint -> output paths (and units), kept in step with the records (and the units)."""
 
     def __init__(self) -> None:
-        self._by_key: Table = {}  # every key but the units' (piece:..., memo:...)
+        self._by_key: Table = {}  # every key but the units' (piece:..., memo:...) and the named ones
+        self._by_name: Table = {}  # the keys named after one file or output (NAMED_KEYS)
         self._by_unit: Table = {}  # the units' keys, as their readers recorded them
+        self.since = Since()  # what may have changed since the last changed() of a run that completed
         self._indexed: dict[str, Framed] = {}
         self._units = 0  # how many kept pieces and memos are indexed
         self._moved: set[str] = set()  # units indexed anew, or read with another fingerprint, until all readers agree
@@ -82,8 +88,9 @@ class ReadIndex:
 
     def _insert(self, path: str, reads: Iterable[tuple[str, str]]) -> None:
         by_key, by_unit, indexed, with_units = self._by_key, self._by_unit, self._indexed, self._with_units
+        by_name = self._by_name
         for key, fingerprint in reads:  # one loop: a first sync indexes 20,000 frames
-            table = by_key
+            table = by_name if key.startswith(NAMED_KEYS) else by_key
             if key.startswith(UNIT_KEYS):
                 table = by_unit
                 if with_units:
@@ -107,16 +114,21 @@ class ReadIndex:
         now: Callable[[str], str],
         suspected: Callable[[set[str]], None] | None = None,
         known: dict[str, str] | None = None,
+        named: set[str] | None = None,
     ) -> set[str]:
         """Return the output paths that recorded some key with another fingerprint than now(key).
 
         With units indexed, a unit's key is asked about only when the unit is not kept (first,
         while every unit still checks its whole frame) or is a suspect (see above);
         suspected(suspects) is told which units are suspects before any suspect is asked about.
+        named: the only keys named after a file or an output that may have changed (Since.keys);
+        None: every one is looked at.
         """
         found: set[str] = set()
         get = (known or {}).get  # what now() has worked out already (Now.known): a look-up, not a call
-        for table in (self._by_key,) if self._units else (self._by_key, self._by_unit):
+        by_name = self._by_name
+        names = by_name if named is None else {key: by_name[key] for key in named if key in by_name}
+        for table in (self._by_key, names) if self._units else (self._by_key, names, self._by_unit):
             for key, by_fingerprint in table.items():
                 current = get(key)
                 if current is None:
@@ -172,7 +184,13 @@ class ReadIndex:
 
     def _remove(self, path: str, frame: dict[str, str]) -> None:
         for key, fingerprint in frame.items():
-            table = self._by_unit if key.startswith(UNIT_KEYS) else self._by_key
+            table = (
+                self._by_unit
+                if key.startswith(UNIT_KEYS)
+                else self._by_name
+                if key.startswith(NAMED_KEYS)
+                else self._by_key
+            )
             by_fingerprint = table[key]
             paths = by_fingerprint[fingerprint]
             paths.discard(path)
@@ -212,3 +230,45 @@ def _unit(key: str) -> str:
 def _reader_key(unit: str) -> str:
     """Return the key a unit's readers record: a memo's own key, piece:<key> for a piece."""
     return unit if unit.startswith("memo:") else "piece:" + unit
+
+
+class Since:
+    """What may have changed since the last run that asked the index and completed (the preview's updates).
+
+    A key named after a content file (file:, front:, history:) has another fingerprint only when
+    the file was read again: the edit log (kcrecord/engine/edit_log.py) names the files read again
+    in place since, and knows no answer after a whole load; history:<path> also changes with the
+    commit, when the site's History is another object. A plan key (plan:<output>) has another
+    fingerprint when the planner handed its output something else: the plans are compared with
+    those of that run. A run that fails, or stops after a quick pass, marks nothing: the next asks
+    about everything changed since the last run that completed.
+    """
+
+    def __init__(self) -> None:
+        self._at: tuple[int, dict[str, str], object] | None = None
+        self._asked: tuple[int, dict[str, str], object] | None = None  # by the run under way
+
+    def begin(self) -> None:
+        """Start a run: what an earlier run asked and did not complete is forgotten."""
+        self._asked = None
+
+    def keys(self, edited: Callable[[int], set[str] | None], plans: dict[str, str], history: object) -> set[str] | None:
+        """Return the named keys that may have changed since mark(); None when any may have."""
+        if self._at is None:
+            return None
+        version, plans_then, history_then = self._at
+        rels = edited(version)
+        if rels is None or history is not history_then:
+            return None
+        found = {kind + rel for rel in rels for kind in FILE_KINDS}
+        found.update("plan:" + path for path, _key in plans.items() - plans_then.items())
+        return found
+
+    def asked(self, version: int, plans: dict[str, str], history: object) -> None:
+        """Note that this run asked the index at load number version, with these plan keys and this History."""
+        self._asked = (version, plans, history)
+
+    def completed(self) -> None:
+        """The run completed (every output it found stale was made): what it asked is the new starting point."""
+        if self._asked is not None:
+            self._at, self._asked = self._asked, None
