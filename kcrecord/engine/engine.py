@@ -29,7 +29,6 @@ from kcrecord.content.citations import source_numbers
 from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.history import read_history
 from kcrecord.content.load import (
-    KINDS,
     Content,
     SourceFile,
     project_files,
@@ -41,6 +40,7 @@ from kcrecord.engine import parallel
 from kcrecord.engine.build_cache import CachedReader, cached_renderer
 from kcrecord.engine.checks import Checker
 from kcrecord.engine.deps import digest
+from kcrecord.engine.file_keys import FileKeys
 from kcrecord.engine.jinja_cache import bytecode_cache
 from kcrecord.engine.kept_files import KeptFiles, files_folder
 from kcrecord.engine.kept_pieces import frame_groups
@@ -133,9 +133,7 @@ class Engine:
         self.save_every_run = save_every_run  # False: only full runs save the state (the preview, between edits)
         self.checker = Checker()
         self._checked_at: int | None = None  # the load each stage last worked from (EditLog numbers)
-        self._digests_at: int | None = None
-        self._digests: dict[str, str] = {}
-        self._fronts: dict[str, str] = {}
+        self.file_keys = FileKeys()  # each content file's fingerprints, as keys (kcrecord/engine/file_keys.py)
         self._site_at: int | None = None
 
     # -- stages 1 and 2 --------------------------------------------------------------------
@@ -159,21 +157,6 @@ class Engine:
     def sources(self) -> dict[str, tuple[SourceFile, list[Problem]]]:
         """Return each content file read, parsed, with its problems, by its path below the project."""
         return self.loader.sources
-
-    def _file_digests(self, content: Content) -> tuple[dict[str, str], dict[str, str]]:
-        """Return each content file's hash and its front matter's by path (after in-place edits, updated for those)."""
-        edited = self.edits.since(self._digests_at)
-        if edited is None:
-            every = [source for kind in KINDS for source in content.files[kind]]
-            self._digests = {source.rel: source.digest for source in every}
-            self._fronts = {source.rel: source.front_digest for source in every}
-        else:
-            self._digests, self._fronts = dict(self._digests), dict(self._fronts)
-            for rel in edited:
-                source = self.loader.source(content, rel)
-                self._digests[rel], self._fronts[rel] = source.digest, source.front_digest
-        self._digests_at = self.edits.version
-        return self._digests, self._fronts
 
     def _start_from(self, state: State) -> None:
         """Take state as what the builds before left (loaded from the cache folder, or empty)."""
@@ -233,16 +216,17 @@ class Engine:
         templates = TemplateSnapshot(self.root / "templates")
         static = self._static_files()
         plans: dict[str, str] = {}  # filled by _stale, once every output is planned
-        files, fronts = self._file_digests(content)
+        self.file_keys.update(content, self.edits, self.loader.source)
         now = Now(
             site,
-            files,
+            self.file_keys.files,
             templates.fingerprints,
             {rel: fingerprint for rel, (fingerprint, _) in static.items()},
             plans,
             self.fragments.memo_fingerprint,
             self.fragments.piece_fingerprint,
-            fronts,
+            self.file_keys.fronts,
+            self.file_keys.keys,
         )
         self.fragments.begin(now, now.known)  # before planning: a planner that uses kept pieces finds them current
         if not self.lasting:  # make site: the pieces of each part found current at once (the planners use some)

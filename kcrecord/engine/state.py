@@ -181,7 +181,9 @@ class Now:
         memos: Callable[[str], str],
         pieces: Callable[[str], str] | None = None,
         fronts: dict[str, str] | None = None,
+        file_keys: dict[str, str] | None = None,
     ) -> None:
+        """file_keys: file:<path> and front:<path> for files and fronts, as kept (kcrecord/engine/file_keys.py)."""
         self.site = site
         self.files = files
         self.templates = templates
@@ -191,8 +193,11 @@ class Now:
         self.pieces = pieces
         self.fronts = fronts or {}
         self.known: dict[str, str] = {}  # what each key asked for is now, but memos (pieces once found)
-        self.prime("file:", files)
-        self.prime("front:", self.fronts)
+        if file_keys is None:
+            self.prime("file:", files)
+            self.prime("front:", self.fronts)
+        else:
+            self.known.update(file_keys)
         self.prime("template:", templates)
         self.prime("static:", static)
 
