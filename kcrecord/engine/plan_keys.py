@@ -70,9 +70,10 @@ class PlanKeys:
         return key
 
     def keep_only(self, paths: set[str]) -> None:
-        """Forget the outputs no longer planned."""
-        self.kept = {path: kept for path, kept in self.kept.items() if path in paths}
-        if self.objects is not None:
+        """Forget the outputs no longer planned (nothing is copied when none was dropped: the commonest)."""
+        if not self.kept.keys() <= paths:
+            self.kept = {path: kept for path, kept in self.kept.items() if path in paths}
+        if self.objects is not None and not self.objects.keys() <= paths:
             self.objects = {path: seen for path, seen in self.objects.items() if path in paths}
 
 
