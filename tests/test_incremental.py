@@ -18,6 +18,7 @@ from kcrecord.engine.engine import Engine
 from kcrecord.engine.pipeline import Project
 from kcrecord.preview.builder import PreviewBuilder, incident_slug, preview_folder
 from kcrecord.preview.watch import Watcher
+from tests.conftest import SMALL_SITE, copy_project
 
 BASE = "http://127.0.0.1:8000/"
 INCIDENT = "content/incidents/2024-03-05-example-shooting.md"
@@ -554,4 +555,35 @@ def test_an_output_whose_plan_alone_changed_is_made_again(preview, tmp_path: Pat
     finish(builder)
     page = builder.out / "incidents" / "2024-03-05-example-shooting" / "index.html"
     assert page.read_text(encoding="utf-8").startswith("An officer fires")
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+def test_a_kept_piece_out_of_date_while_nothing_read_it_is_checked_when_read_again(tmp_path: Path) -> None:
+    """The preview asks its read index about a file's keys once, at the first update after the edit
+    (read_index.Since): a kept piece found a suspect then, but read by nothing, stays one until it is
+    found current. Here the incident page shows its locator map unless the about page says "nomap";
+    the incident gets coordinates while the map is hidden, then the map is shown again."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    edit(
+        root,
+        "templates/incident.html",
+        "{{ locator_map(incident) }}",
+        "{% set about = site.pages|selectattr('slug', 'equalto', 'about')|first %}"
+        "{% if 'nomap' not in about.body_html %}{{ locator_map(incident) }}{% endif %}",
+    )
+    builder = PreviewBuilder(root, BASE, workers=1)
+    assert builder.build().ok
+    about = root / "content" / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nnomap\n", encoding="utf-8")
+    assert builder.update([about], quick=False).ok
+    edit(
+        root,
+        INCIDENT,
+        "  precision: address-block\n",
+        "  precision: address-block\n  latitude: 39.0997\n  longitude: -94.5786\n"
+        "  coordinates_note: Placed at the block named by police, not a house.\n",
+    )
+    assert builder.update([root / INCIDENT], quick=False).ok
+    about.write_text(about.read_text(encoding="utf-8").replace("\nnomap\n", ""), encoding="utf-8")
+    assert builder.update([about], quick=False).ok
     assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))

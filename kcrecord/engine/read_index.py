@@ -56,6 +56,7 @@ class ReadIndex:
         self._units = 0  # how many kept pieces and memos are indexed
         self._moved: set[str] = set()  # units indexed anew, or read with another fingerprint, until all readers agree
         self._orphans: set[str] = set()  # units' keys recorded by a reader, whose unit is not indexed
+        self._unsettled: set[str] = set()  # suspects not found current yet: suspects again until they are
         self._with_units = False
 
     def sync(self, records: dict[str, Record], units: Mapping[str, Kept] | None = None) -> None:
@@ -65,6 +66,7 @@ class ReadIndex:
         units = {} if units is None else units
         for path in [path for path in indexed if path not in (units if "\0" in path else records)]:
             self._remove(path, indexed.pop(path).frame)
+            self._unsettled.discard(path)
             if "\0" in path and _reader_key(path) in self._by_unit:
                 self._orphans.add(_reader_key(path))
         self._add(records.items())
@@ -85,6 +87,7 @@ class ReadIndex:
             if units:
                 self._moved.add(path)
                 self._orphans.discard(_reader_key(path))
+                self._unsettled.discard(path)  # made again: current
 
     def _insert(self, path: str, reads: Iterable[tuple[str, str]]) -> None:
         by_key, by_unit, indexed, with_units = self._by_key, self._by_unit, self._indexed, self._with_units
@@ -148,7 +151,9 @@ class ReadIndex:
             kept, key = indexed.get(unit), _reader_key(unit)
             if not isinstance(kept, Kept) or key not in self._by_unit or self._flag(key, kept.fingerprint, found):
                 self._moved.discard(unit)  # every reader has its fingerprint (or none reads it)
-        suspects = {path for path in found if "\0" in path}
+        # A suspect is asked about until it is found current: one that nothing reads now (or that could not
+        # be made ahead) may be read again after later updates, which look only at the keys changed since.
+        suspects = {path for path in found if "\0" in path} | (self._unsettled & indexed.keys())
         todo = list(suspects)
         while todo:  # whatever reads a suspect, through any number of units, is one too
             for paths in self._by_unit.get(_reader_key(todo.pop()), {}).values():
@@ -157,10 +162,16 @@ class ReadIndex:
                 todo += more
         if suspected is not None:
             suspected(suspects)
+        self._unsettled = set()
         for unit in suspects:
             key = _reader_key(unit)
-            if key in self._by_unit:
-                self._flag(key, now(key), found)  # made again ahead if it has to be; the others are current
+            if key not in self._by_unit:
+                self._unsettled.add(unit)  # read by nothing now
+                continue
+            current = now(key)  # made again ahead if it has to be; the others are current
+            if not current:
+                self._unsettled.add(unit)  # not made ahead: its readers are made, and make it
+            self._flag(key, current, found)
         return {path for path in found if "\0" not in path}
 
     def _flag(self, key: str, current: str, found: set[str]) -> bool:
@@ -241,7 +252,9 @@ class Since:
     commit, when the site's History is another object. A plan key (plan:<output>) has another
     fingerprint when the planner handed its output something else: the plans are compared with
     those of that run. A run that fails, or stops after a quick pass, marks nothing: the next asks
-    about everything changed since the last run that completed.
+    about everything changed since the last run that completed. A kept piece or memo found a
+    suspect through such a key is asked about at every update until it is found current
+    (ReadIndex._unsettled): nothing may read it when the key changes, and a page may read it later.
     """
 
     def __init__(self) -> None:
