@@ -139,6 +139,33 @@ def location_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | No
     return [path], None
 
 
+# The incident page shows its locator map unless the about page says "nomap" (map_toggle): a kept piece
+# then goes unread for a while, and is read again after later edits (its incident may have moved).
+HIDDEN_MAPS = (
+    "incident.html",
+    "{{ locator_map(incident) }}",
+    "{% set about = site.pages|selectattr('slug', 'equalto', 'about')|first %}"
+    "{% if 'nomap' not in about.body_html %}{{ locator_map(incident) }}{% endif %}",
+)
+
+
+def hide_maps(root: Path) -> None:
+    """Make the incident pages' locator maps depend on the about page (HIDDEN_MAPS)."""
+    name, old, new = HIDDEN_MAPS
+    path = root / "templates" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def map_toggle(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Hide the incident pages' locator maps, or show them again (with hide_maps' template)."""
+    path = root / "content" / "pages" / "about.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nnomap\n", "") if "\nnomap\n" in text else text + "\nnomap\n", encoding="utf-8")
+    return [path], None
+
+
 def add_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     source = rng.choice(_visible_incidents(root))
     folder = root / "content" / "incidents" / rng.choice(["", "2022"])
@@ -293,4 +320,6 @@ EDITS: list[Edit] = [
     static_edit,
     break_incident,
     stray_file,
+    map_toggle,
+    map_toggle,
 ]

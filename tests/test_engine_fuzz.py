@@ -24,7 +24,7 @@ from kcrecord.engine.engine import Engine
 from kcrecord.engine.write import MARKER
 from kcrecord.preview.builder import incident_slug
 from tests.conftest import SMALL_SITE, copy_project
-from tests.engine_edits import EDITS, NEW_READS, add_incident, agency_edit, body_edit, title_edit
+from tests.engine_edits import EDITS, NEW_READS, add_incident, agency_edit, body_edit, hide_maps, title_edit
 
 SEED = int(os.environ.get("KCRECORD_FUZZ_SEED", "20261130"))
 STEPS = int(os.environ.get("KCRECORD_FUZZ_STEPS", "24"))
@@ -58,6 +58,7 @@ def test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path: Path, m
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)  # make site's way makes its outputs in two worker processes
     rng = random.Random(SEED)
     root = copy_project(SMALL_SITE, tmp_path / "project")
+    hide_maps(root)  # map_toggle hides the locator maps, and shows them again
     preview = Engine(root, tmp_path / "preview", search=False, commit=COMMIT, lasting=True)  # as make serve's
     assert preview.run().ok
     assert Engine(root, tmp_path / "site", cache=tmp_path / "cache", search=False, commit=COMMIT, workers=2).run().ok
