@@ -2,8 +2,9 @@
 
 make site after an edit is one process doing one thing after another; one step needs nothing
 the others make: the look at every file of the output folder (20,000 stat calls, 0.13-0.18 s at
-10,000 incidents). It is started in a child forked at the start of the run and its answer read
-back, pickled through a pipe, when the stale check needs it. Where processes cannot be forked,
+10,000 incidents). It is started in a child forked before the build loads its state (a small
+process forks cheaply; kcrecord/engine/output.py, listing_ahead) and its answer read back,
+pickled through a pipe, when the stale check needs it. Where processes cannot be forked,
 or the child fails, the work is done in the engine's process when asked for: the answer is the
 same either way, as of when the work ran.
 """

@@ -191,8 +191,8 @@ class Engine:
         started = time.perf_counter()
         folder = OutputFolder(self.out, self.state.written, self.root)
         folder.prepare()  # refuse an output folder the build may not replace, before anything else
-        ahead, self._ahead = self._ahead, None
-        folder.use_ahead(ahead if changed is None else None)
+        folder.use_ahead(self._ahead)  # scan() takes its answer; closed with the folder at the end of the run
+        self._ahead = None
         self.read_index.since.begin()
         try:
             return self._run_in(folder, changed, only, started)

@@ -24,7 +24,7 @@ class FileKeys:
         self.keys: dict[str, str] = {}  # file:<path> and front:<path> -> fingerprint
         self._at: int | None = None  # the load they were last brought up to date with
 
-    def update(self, content: Content, edits: EditLog, source: Callable[[Content, str], SourceFile]) -> None:
+    def update(self, content: Content, edits: EditLog, source_of: Callable[[Content, str], SourceFile]) -> None:
         """Bring them up to date with content (after in-place edits, only the files read again)."""
         edited = edits.since(self._at)
         if edited is None:
@@ -36,7 +36,7 @@ class FileKeys:
         else:  # new dicts: a Now made before keeps the ones it was given
             self.files, self.fronts, self.keys = dict(self.files), dict(self.fronts), dict(self.keys)
             for rel in edited:
-                found = source(content, rel)
+                found = source_of(content, rel)
                 self.files[rel], self.fronts[rel] = found.digest, found.front_digest
                 self.keys["file:" + rel], self.keys["front:" + rel] = found.digest, found.front_digest
         self._at = edits.version

@@ -21,12 +21,13 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.parts import Parts, load_parts, save_parts
-from kcrecord.engine.values_file import ValuesFile, Where, open_values, remove_others, write_values
+from kcrecord.engine.values_file import ValuesFile, ValuesWriter, Where, open_values
 from kcrecord.outputs.kept import CacheDamagedError, Kept
 
 PARTS = 32
@@ -166,20 +167,13 @@ def save_pieces(
     The memos' part is written with each heavy memo's value left out; each part's values go to a
     values file of their own, and the part's others are removed once the part's file names the new one.
     """
-    written: dict[int, str | None] = {}
-
-    def stored(number: int, part: dict[str, Any]) -> Stored:
-        made = _stored(folder, number, part)
-        written[number] = made[2][0]
-        return made
-
-    parts = save_parts(folder, code, pieces, saved, keep, part_of, PARTS + 1, stored)
-    for number, name in written.items():
-        remove_others(folder, number, name)
+    writer = ValuesWriter(folder)
+    parts = save_parts(folder, code, pieces, saved, keep, part_of, PARTS + 1, partial(_stored, writer))
+    writer.remove_others()
     return parts
 
 
-def _stored(folder: Path, number: int, part: dict[str, Any]) -> Stored:
+def _stored(writer: ValuesWriter, number: int, part: dict[str, Any]) -> Stored:
     if number == MEMOS:
         part = without_memo_values(part)
     groups: dict[str, dict[str, Kept]] = {}
@@ -202,7 +196,7 @@ def _stored(folder: Path, number: int, part: dict[str, Any]) -> Stored:
     }
     values[FRAMES] = pickle.dumps({key: kept.frame for key, kept in part.items()}, pickle.HIGHEST_PROTOCOL)
     summaries = {} if number == MEMOS else {name: summary(group) for name, group in groups.items()}
-    return meta, summaries, write_values(folder, number, values)
+    return meta, summaries, writer.write(number, values)
 
 
 def union(frames: Iterable[dict[str, str]]) -> dict[str, str] | None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections.abc import Callable
+from functools import partial
 from operator import is_
 from pathlib import Path
 from typing import Any
 
 from kcrecord.engine.kept_pieces import FRAMES, Frames, Group, frame_groups, union
 from kcrecord.engine.parts import Parts, load_parts, save_parts
-from kcrecord.engine.values_file import Where, open_values, remove_others, write_values
+from kcrecord.engine.values_file import ValuesWriter, Where, open_values
 from kcrecord.outputs.kept import Framed
 
 RECORD_PARTS = 34
@@ -88,16 +89,9 @@ def save_records(
     A part's frames go to a values file of its own (read when a frame is first asked for); the
     part's others are removed once the part's file names the new one.
     """
-    written: dict[int, str | None] = {}
-
-    def stored(number: int, part: dict[str, Any]) -> Stored:
-        made = _stored(folder, number, part)
-        written[number] = made[1][0]
-        return made
-
-    parts = save_parts(folder, code, records, saved, keep, record_part, RECORD_PARTS, stored)
-    for number, name in written.items():
-        remove_others(folder, number, name)
+    writer = ValuesWriter(folder)
+    parts = save_parts(folder, code, records, saved, keep, record_part, RECORD_PARTS, partial(_stored, writer))
+    writer.remove_others()
     return parts
 
 
@@ -122,11 +116,11 @@ def current_records(records: dict[str, Record], parts: Parts, changed: Callable[
     return found
 
 
-def _stored(folder: Path, number: int, part: dict[str, Any]) -> Stored:
+def _stored(writer: ValuesWriter, number: int, part: dict[str, Any]) -> Stored:
     outside = union(record.frame for record in part.values())
     digests = {path: record.digest for path, record in part.items()}
     frames = pickle.dumps({path: record.frame for path, record in part.items()}, pickle.HIGHEST_PROTOCOL)
-    return digests, write_values(folder, number, {FRAMES: frames}), outside
+    return digests, writer.write(number, {FRAMES: frames}), outside
 
 
 def _unpacked(folder: Path, stored: Stored) -> dict[str, Record]:

@@ -93,7 +93,7 @@ class ReadIndex:
         by_key, by_unit, indexed, with_units = self._by_key, self._by_unit, self._indexed, self._with_units
         by_name = self._by_name
         for key, fingerprint in reads:  # one loop: a first sync indexes 20,000 frames
-            table = by_name if key.startswith(NAMED_KEYS) else by_key
+            table = by_name if key.startswith(NAMED_KEYS) else by_key  # _table, written out: the hot loop
             if key.startswith(UNIT_KEYS):
                 table = by_unit
                 if with_units:
@@ -193,15 +193,13 @@ class ReadIndex:
         self._remove(path, {key: fingerprint for key, fingerprint in old.items() if new.get(key) != fingerprint})
         self._insert(path, [(key, fingerprint) for key, fingerprint in new.items() if old.get(key) != fingerprint])
 
+    def _table(self, key: str) -> Table:
+        """Return the table of a key that is not a unit's."""
+        return self._by_name if key.startswith(NAMED_KEYS) else self._by_key
+
     def _remove(self, path: str, frame: dict[str, str]) -> None:
         for key, fingerprint in frame.items():
-            table = (
-                self._by_unit
-                if key.startswith(UNIT_KEYS)
-                else self._by_name
-                if key.startswith(NAMED_KEYS)
-                else self._by_key
-            )
+            table = self._by_unit if key.startswith(UNIT_KEYS) else self._table(key)
             by_fingerprint = table[key]
             paths = by_fingerprint[fingerprint]
             paths.discard(path)
@@ -266,7 +264,7 @@ class Since:
         self._asked = None
 
     def keys(self, edited: Callable[[int], set[str] | None], plans: dict[str, str], history: object) -> set[str] | None:
-        """Return the named keys that may have changed since mark(); None when any may have."""
+        """Return the named keys that may have changed since the last run that completed; None: any may have."""
         if self._at is None:
             return None
         version, plans_then, history_then = self._at

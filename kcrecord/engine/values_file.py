@@ -92,3 +92,22 @@ def remove_others(folder: Path, number: int, name: str | None) -> None:
         for other in folder.glob(f"{number:02d}-*{SUFFIX}"):
             if other.name != name:
                 other.unlink(missing_ok=True)
+
+
+class ValuesWriter:
+    """Writes the values files of one save of parts, and then removes each written part's older ones."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.written: dict[int, str | None] = {}
+
+    def write(self, number: int, blobs: dict[str, bytes]) -> tuple[str | None, dict[str, Where]]:
+        """Write part number's values file (write_values), remembering its name."""
+        name, index = write_values(self.folder, number, blobs)
+        self.written[number] = name
+        return name, index
+
+    def remove_others(self) -> None:
+        """Remove the older values files of the parts written, once the parts' files name the new ones."""
+        for number, name in self.written.items():
+            remove_others(self.folder, number, name)
