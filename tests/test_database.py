@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from kcrecord.engine.pipeline import Project, build
 from kcrecord.outputs.csv_tables import TABLES
-from kcrecord.outputs.database import FTS_TABLE, PAGE_SIZE, describe
+from kcrecord.outputs.database import FTS_COLUMNS, FTS_TABLE, PAGE_SIZE, describe, index_text
 from kcrecord.outputs.downloads import safe_cell
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES, db_tables
 from tests.conftest import REPO
@@ -119,6 +119,48 @@ def test_full_text_search_finds_each_narrative_title_and_summary(generated_site:
         assert search("title:knife") == ["2024-03-05-example-shooting"]
         assert len(search('summary:"generated incident"')) == COUNT
         assert search("kcmark9999") == []
+
+
+def _index_segments(db: sqlite3.Connection) -> int:
+    db.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('integrity-check')")  # raises when it is damaged
+    return db.execute(f"SELECT count(DISTINCT segid) FROM {FTS_TABLE}_idx").fetchone()[0]
+
+
+def test_the_text_index_is_whole_and_one_segment(generated_site: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    copy.write_bytes((generated_site / "data" / "incidents.db").read_bytes())
+    with sqlite3.connect(copy) as db:
+        assert _index_segments(db) == 1
+
+
+class _WithoutHashSize:
+    """A connection as an SQLite without FTS5's hashsize setting answers it."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if "hashsize" in sql:
+            raise sqlite3.OperationalError("SQL logic error")
+        return self.connection.execute(sql, *args)
+
+
+def test_without_the_hashsize_setting_the_index_is_merged(generated_site: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    copy.write_bytes((generated_site / "data" / "incidents.db").read_bytes())
+    with sqlite3.connect(copy) as db:
+        db.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rank) VALUES ('automerge', 0)")  # segments left unmerged
+        db.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')")
+        columns = ", ".join(FTS_COLUMNS)
+        for (rowid,) in db.execute("SELECT rowid FROM incidents").fetchall():  # one segment for each committed row
+            db.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, {columns}) SELECT rowid, {columns} FROM incidents WHERE rowid = ?",
+                (rowid,),
+            )
+            db.commit()
+        assert db.execute(f"SELECT count(DISTINCT segid) FROM {FTS_TABLE}_idx").fetchone()[0] > 1
+        index_text(_WithoutHashSize(db))  # type: ignore[arg-type]
+        assert _index_segments(db) == 1
 
 
 def test_metadata_describes_every_column_the_database_has(generated_site: Path) -> None:
