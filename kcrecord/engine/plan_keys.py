@@ -19,7 +19,9 @@ has the key kept, found by one comparison made in C, without asking each model f
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import types
 from typing import Protocol
 
 from kcrecord.content.recorded import Recorded
@@ -101,10 +103,13 @@ def _by_identity(plan: tuple) -> bool:
     Its strings are equal only to equal strings, its functions and model objects (dataclasses with
     eq=False) only to themselves: a plan whose objects equal these has the same parts.
     """
-    if len(plan) == 1 and plan[0].keywords:
+    if len(plan) == 1 and (plan[0].keywords or getattr(plan[0].func, "__closure__", None)):
         return False
     leaves = plan[2].values() if len(plan) == 3 else plan[0].args
-    return all(type(item) is str or type(item).__eq__ is object.__eq__ for item in leaves)
+    return all(
+        type(item) is str or (type(item).__eq__ is object.__eq__ and not getattr(item, "__closure__", None))
+        for item in leaves
+    )  # a closure is the same object with other values in its cells: its parts are walked each time instead
 
 
 def plain_parts(value: object) -> tuple | None:
@@ -135,9 +140,9 @@ def _common(plan: object) -> tuple | None:
         return tuple(found)
     if len(plan) == 1 and type(plan[0]) is functools.partial:
         func, args, keywords = plan[0].func, plan[0].args, plan[0].keywords
-        if keywords or getattr(func, "__closure__", True) is not None or not hasattr(func, "__code__"):
+        if keywords or type(func) is not types.FunctionType or func.__closure__ is not None:
             return None
-        found = [1, ("function", func.__module__, func.__qualname__), len(args)]
+        found = [1, ("function", func.__module__, func.__qualname__), ("cells", 0), len(args)]
         for item in args:
             if not _leaf(item, found):
                 return None
@@ -159,7 +164,14 @@ def _leaf(item: object, found: list[object], name: str | None = None) -> bool:
     return False
 
 
-def _collect(value: object, found: list[object]) -> bool:
+def _collect(value: object, found: list[object], depth: int = 0) -> bool:
+    """Append what identity() reads of value to found, tagged by kind; False for a value it cannot summarise.
+
+    The parts may say more than identity() reads (it stops 6 levels down; lists and tuples are
+    told apart here), never less: equal parts give equal keys.
+    """
+    if depth > MAX_DEPTH:
+        return False  # a function whose closure holds itself, or a value nested that deep: worked out each time
     kind = type(value)
     if kind is str:
         found.append(value)
@@ -167,16 +179,53 @@ def _collect(value: object, found: list[object]) -> bool:
     if isinstance(value, Recorded):
         found.append(("model", kind.identity_key(value)))  # what identity() gives it: its file (or the site's)
         return True
-    if kind is tuple:
-        found.append(len(value))  # type: ignore[arg-type]
-        return all(_collect(item, found) for item in value)  # type: ignore[attr-defined]
+    if kind is int or kind is bool or kind is float or value is None:
+        found.append((kind.__name__, value))  # identity() gives repr(value); the tag keeps True apart from 1
+        return True
+    if kind is tuple or kind is list:  # a list is walked at every planning: its items now are what count
+        found.append(len(value) if kind is tuple else ("list", len(value)))  # type: ignore[arg-type]
+        return all(_collect(item, found, depth + 1) for item in value)  # type: ignore[attr-defined]
     if kind is dict:
         found.append(("dict", len(value)))  # type: ignore[arg-type]
-        return all(_collect(key, found) and _collect(item, found) for key, item in value.items())  # type: ignore[attr-defined]
+        return all(
+            _collect(key, found, depth + 1) and _collect(item, found, depth + 1)
+            for key, item in value.items()  # type: ignore[attr-defined]
+        )
     if kind is functools.partial:
-        func = value.func  # type: ignore[attr-defined]
-        if getattr(func, "__closure__", True) is not None or not hasattr(func, "__code__"):
-            return False  # a closure's cells can change; a builtin or callable object is not looked into
-        found.append(("function", func.__module__, func.__qualname__))  # as identity() names it
-        return _collect(value.args, found) and _collect(value.keywords, found)  # type: ignore[attr-defined]
+        return _function(value.func, found, depth) and (  # type: ignore[attr-defined]
+            _collect(value.args, found, depth + 1) and _collect(value.keywords, found, depth + 1)  # type: ignore[attr-defined]
+        )
+    if kind is types.FunctionType:
+        return _function(value, found, depth)
+    if _engine_object(value):
+        found.append(("object", kind.__qualname__))  # identity() gives only its type: what it gives is recorded
+        return True
     return False
+
+
+MAX_DEPTH = 12
+
+
+def _function(func: object, found: list[object], depth: int) -> bool:
+    """Append a plain function's name and what its closure's cells hold, as identity() reads them."""
+    if type(func) is not types.FunctionType:
+        return False  # a builtin or callable object is not looked into
+    found.append(("function", func.__module__, func.__qualname__))  # as identity() names it
+    cells = func.__closure__ or ()
+    found.append(("cells", len(cells)))
+    try:
+        return all(_collect(cell.cell_contents, found, depth + 1) for cell in cells)
+    except ValueError:  # a cell not filled yet
+        return False
+
+
+def _engine_object(value: object) -> bool:
+    """Return True for what identity() knows by its type's name alone (the Jinja environment, the memos)."""
+    kind = type(value)
+    return not (
+        getattr(kind, "identity_key", None) is not None
+        or isinstance(value, (str, bytes, int, float, list, tuple, set, frozenset, dict, functools.partial, type))
+        or value is None
+        or dataclasses.is_dataclass(value)
+        or getattr(value, "__code__", None) is not None
+    )
