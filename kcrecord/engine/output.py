@@ -96,14 +96,16 @@ class OutputFolder:
     def put(self, rel: str, data: bytes, known_digest: str | None = None) -> str:
         """Stage data for rel unless the file there already holds it; return the digest of data."""
         made = digest(data)
-        if known_digest == made and self.unchanged_on_disk(rel):
-            return made
-        try:
-            if (self.target / rel).read_bytes() == data:
-                self._remember(rel)
-                return made
-        except OSError:
-            pass
+        if known_digest is not None and self.unchanged_on_disk(rel):
+            if known_digest == made:
+                return made  # the file the build wrote holds it
+        else:  # a file the build did not write, or changed since: kept when it holds these bytes
+            try:
+                if (self.target / rel).read_bytes() == data:
+                    self._remember(rel)
+                    return made
+            except OSError:
+                pass
         path = self._staging() / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
