@@ -4,6 +4,7 @@ of input. The watcher sees edits through the operating system's file events."""
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import shutil
@@ -16,6 +17,7 @@ import pytest
 from kcrecord.engine.build_cache import CachedMarkdownRenderer
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.pipeline import Project
+from kcrecord.outputs.render import Job
 from kcrecord.preview.builder import PreviewBuilder, incident_slug, preview_folder
 from kcrecord.preview.watch import Watcher
 from tests.conftest import SMALL_SITE, copy_project
@@ -587,3 +589,19 @@ def test_a_kept_piece_out_of_date_while_nothing_read_it_is_checked_when_read_aga
     about.write_text(about.read_text(encoding="utf-8").replace("\nnomap\n", ""), encoding="utf-8")
     assert builder.update([about], quick=False).ok
     assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_an_update_leaves_no_plan_for_the_cycle_collector(preview, quick: bool) -> None:
+    """The plan's closures hold the list of its jobs: the engine empties it, so the jobs go when the update ends."""
+    builder, changes, root = preview
+    was_enabled = gc.isenabled()
+    gc.disable()  # the jobs left must be those nothing frees but the collector
+    try:
+        edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+        assert builder.update(changes(), quick=quick).ok
+        finish(builder)
+        assert not [item for item in gc.get_objects() if type(item) is Job]
+    finally:
+        if was_enabled:
+            gc.enable()

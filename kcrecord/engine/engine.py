@@ -135,6 +135,7 @@ class Engine:
         self._checked_at: int | None = None  # the load each stage last worked from (EditLog numbers)
         self.file_keys = FileKeys()  # each content file's fingerprints, as keys (kcrecord/engine/file_keys.py)
         self._site_at: int | None = None
+        self._jobs: list[Job] = []  # the run's plan
 
     # -- stages 1 and 2 --------------------------------------------------------------------
 
@@ -198,6 +199,8 @@ class Engine:
             return self._run_in(folder, changed, only, started)
         finally:
             folder.close()
+            if self.lasting:  # the plan's closures hold the list of jobs: freed now, not by the cycle collector
+                self._jobs.clear()  # (120,000 objects at 10,000 incidents, 40-160 ms of its time at each update)
 
     def _run_in(
         self, folder: OutputFolder, changed: Iterable[Path] | None, only: Collection[str] | None, started: float
@@ -231,7 +234,7 @@ class Engine:
         self.fragments.begin(now, now.known)  # before planning: a planner that uses kept pieces finds them current
         if not self.lasting:  # make site: the pieces of each part found current at once (the planners use some)
             self.fragments.settle_groups(frame_groups(self.state.saved_parts))
-        jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
+        jobs = self._jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
         stale, waiting = self._stale(jobs, folder, now, plans, check_disk=changed is None)
         rendered = self._make(stale, folder, [])
         for job in waiting:  # read only memos that changed: made again only if a memo's value did
