@@ -28,9 +28,14 @@ def test_changed_equals_a_scan_of_every_frame_through_random_updates(seed: int) 
     records: dict[str, Record] = {}
     index = ReadIndex()
     for _step in range(60):
+        in_place = rng.random() < 0.4  # an edit: records made again, none added or dropped (sync's quick path)
         for _ in range(rng.randint(1, 5)):
             path = f"out/{rng.randrange(15)}.html"
             action = rng.random()
+            if in_place:
+                if records:
+                    records[rng.choice(list(records))] = Record("digest", frame(rng))
+                continue
             if action < 0.6:
                 records[path] = Record("digest", frame(rng))  # made (again)
             elif action < 0.8:
@@ -85,8 +90,16 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
         return reads
 
     for _step in range(50):
+        in_place = rng.random() < 0.4  # an edit: records and units made again, none added or dropped
         for _ in range(rng.randint(1, 4)):
             action = rng.random()
+            if in_place:
+                if records and action < 0.5:
+                    records[rng.choice(list(records))] = Record("digest", frame(None))
+                elif units:
+                    name = rng.choice(list(units))
+                    units[name] = kept(frame(name), rng.choice("xyz"))
+                continue
             if action < 0.4:
                 records[f"out/{rng.randrange(10)}.html"] = Record("digest", frame(None))
             elif action < 0.5:

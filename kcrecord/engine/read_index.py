@@ -31,6 +31,8 @@ since the last look is indexed again (a Record or a unit and its frame are never
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from itertools import compress
+from operator import is_not
 
 from kcrecord.engine.kept_records import Record
 from kcrecord.outputs.kept import Kept
@@ -58,20 +60,33 @@ class ReadIndex:
         self._orphans: set[str] = set()  # units' keys recorded by a reader, whose unit is not indexed
         self._unsettled: set[str] = set()  # suspects not found current yet: suspects again until they are
         self._with_units = False
+        self._then: tuple[tuple[list[str], list[Framed]], ...] | None = None  # the last sync's keys and values
 
     def sync(self, records: dict[str, Record], units: Mapping[str, Kept] | None = None) -> None:
-        """Index the records (and units: kept pieces and memos) added or replaced since the last call; drop the rest."""
+        """Index the records (and units: kept pieces and memos) added or replaced since the last call; drop the rest.
+
+        When both hold the keys they held at the last call, in the same order (an edit: a few
+        values replaced in place), the values replaced are found by comparing the two calls'
+        lists of values object by object, in C; otherwise every path is looked at.
+        """
         indexed = self._indexed
         self._with_units = units is not None  # else no unit's readers are tracked (_moved, _orphans): all are asked
         units = {} if units is None else units
-        for path in [path for path in indexed if path not in (units if "\0" in path else records)]:
-            self._remove(path, indexed.pop(path).frame)
-            self._unsettled.discard(path)
-            if "\0" in path and _reader_key(path) in self._by_unit:
-                self._orphans.add(_reader_key(path))
-        self._add(records.items())
-        self._add(units.items(), units=True)
+        now = (list(records), list(records.values())), (list(units), list(units.values()))
+        then, self._then = self._then, None  # None until this call has indexed them all
+        if then is not None and now[0][0] == then[0][0] and now[1][0] == then[1][0]:
+            self._add(_replaced(*now[0], then[0][1]))
+            self._add(_replaced(*now[1], then[1][1]), units=True)
+        else:
+            for path in [path for path in indexed if path not in (units if "\0" in path else records)]:
+                self._remove(path, indexed.pop(path).frame)
+                self._unsettled.discard(path)
+                if "\0" in path and _reader_key(path) in self._by_unit:
+                    self._orphans.add(_reader_key(path))
+            self._add(records.items())
+            self._add(units.items(), units=True)
         self._units = len(units)
+        self._then = now
 
     def _add(self, items: Iterable[tuple[str, Framed]], units: bool = False) -> None:
         indexed = self._indexed
@@ -229,6 +244,11 @@ def changed_reads(frame: dict[str, str], now: Callable[[str], str], known: dict[
                 return "other"
             found = "memos"
     return found
+
+
+def _replaced(keys: list[str], values: list[Framed], before: list[Framed]) -> list[tuple[str, Framed]]:
+    """Return (key, value) for each value that is not the object before held at its place (the same keys)."""
+    return [(keys[index], values[index]) for index in compress(range(len(keys)), map(is_not, values, before))]
 
 
 def _unit(key: str) -> str:
