@@ -606,3 +606,13 @@ def test_an_update_leaves_no_plan_for_the_cycle_collector(preview, quick: bool) 
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_an_edit_to_a_field_no_list_shows_leaves_the_lists_and_their_maps_and_charts(preview) -> None:
+    """The maps and charts take each incident once by its file's name, which reads nothing of the file."""
+    builder, changes, root = preview
+    edit(root, INCIDENT, "Whether body cameras recorded", "Whether any body camera recorded")  # only its own page
+    outcome = builder.update(changes(), quick=False)
+    assert outcome.ok and PAGE in outcome.rendered_paths
+    lists = {"index.html", "incidents/index.html", "agencies/example-pd/index.html", "timeline/2024/index.html"}
+    assert not lists & set(outcome.rendered_paths)

@@ -16,6 +16,7 @@ from functools import partial
 
 from kcrecord.content.assemble import Config, Incident
 from kcrecord.content.coverage import YearCoverage, covered_years, year_coverage
+from kcrecord.content.recorded import slug_of
 from kcrecord.engine.deps import digest
 from kcrecord.outputs.fragments import Fragments
 
@@ -144,7 +145,7 @@ def year_type_chart(
     Kept as a memo for these very incidents (named by their files): a page made again after an
     edit that leaves every incident's chart facts as they were (a title) reuses it.
     """
-    incidents = list({incident.slug: incident for incident in incidents}.values())  # once each
+    incidents = list({slug_of(incident): incident for incident in incidents}.values())  # once each
     if not incidents:
         return None
     fragments = Fragments() if fragments is None else fragments

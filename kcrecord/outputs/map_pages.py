@@ -14,6 +14,7 @@ import jinja2
 import markupsafe
 
 from kcrecord.content.assemble import Incident
+from kcrecord.content.recorded import slug_of
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.map_marks import Spot, incident_map, locator_map, spot_of
 from kcrecord.outputs.maps import CORE_BOX, FRAMES, Geography, Outline, load_geography
@@ -64,7 +65,7 @@ def area_map(
     zoom: bool = False,
 ) -> markupsafe.Markup:
     """Return the map of incidents (closer in when zoom and they all fit the core) with its key and county table."""
-    incidents = list({incident.slug: incident for incident in incidents}.values())  # once each, whatever its roles
+    incidents = list({slug_of(incident): incident for incident in incidents}.values())  # once each, whatever its roles
     spots = fragments.each("map-spot", incidents, functools.partial(map_spot, fragments))
     name = "core" if zoom and fits_core(spots) else "area"
     data = incident_map(spots, outline(fragments, name), map_id, subject)
