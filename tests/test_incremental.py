@@ -616,3 +616,21 @@ def test_an_edit_to_a_field_no_list_shows_leaves_the_lists_and_their_maps_and_ch
     assert outcome.ok and PAGE in outcome.rendered_paths
     lists = {"index.html", "incidents/index.html", "agencies/example-pd/index.html", "timeline/2024/index.html"}
     assert not lists & set(outcome.rendered_paths)
+
+
+def test_the_licence_lists_are_made_again_only_when_a_licence_or_import_source_changes(preview, tmp_path: Path) -> None:
+    builder, changes, root = preview
+    about = {"data/metadata.json", "data/datapackage.json"}
+    licences = (
+        "  licences: {CC-BY-NC-SA-4.0: CC BY-NC-SA 4.0 (Creative Commons Attribution-NonCommercial-ShareAlike 4.0)}"
+    )
+    edit(root, "site.yaml", "vocabularies:\n", f"vocabularies:\n{licences}\n")
+    assert builder.update(changes(), quick=False).ok
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    outcome = builder.update(changes(), quick=False)
+    assert outcome.ok and not about & set(outcome.rendered_paths)
+    edit(root, INCIDENT, "\nupdated:", "\nlicence: CC-BY-NC-SA-4.0\nupdated:")
+    outcome = builder.update(changes(), quick=False)
+    assert outcome.ok and about <= set(outcome.rendered_paths)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+    assert b"CC BY-NC-SA 4.0" in (builder.out / "data" / "metadata.json").read_bytes()

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.engine.deps import digest
 from kcrecord.outputs.columns import Column, incident_licence
+from kcrecord.outputs.discovery import licence_metas
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.tables import DbTable, db_tables
@@ -218,11 +219,14 @@ def describe(column: Column) -> str:
     return column.doc + KIND_NOTES.get(column.kind, "")
 
 
-def datasette_metadata(site: Site) -> dict:
-    """Return data/metadata.json: Datasette's title, source, licence and every column's description."""
+def datasette_metadata(site: Site, metas: Iterable[dict] | None = None) -> dict:
+    """Return data/metadata.json: Datasette's title, source, licence and every column's description.
+
+    metas: each incident's licence_meta (kcrecord/outputs/discovery.py; all of its front matter when None).
+    """
     config = site.config
     licence = dict(name=config.licence["content"]["name"], url=config.licence["content"]["url"])
-    names = sorted({incident_licence(incident.meta, site) for incident in site.incidents} - {licence["name"]})
+    names = sorted({incident_licence(meta, site) for meta in licence_metas(site, metas)} - {licence["name"]})
     if names:  # imported rows keep their dataset's licence: say so, and link to the data page's explanation
         licence = dict(
             name=f"{licence['name']}, and {', '.join(names)} for imported rows (see each row's licence column)",
@@ -251,6 +255,6 @@ def datasette_metadata(site: Site) -> dict:
     }
 
 
-def metadata_json(site: Site) -> bytes:
+def metadata_json(site: Site, metas: Iterable[dict] | None = None) -> bytes:
     """Return datasette_metadata as the file's bytes."""
-    return (json.dumps(datasette_metadata(site), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(datasette_metadata(site, metas), indent=2, ensure_ascii=False) + "\n").encode("utf-8")

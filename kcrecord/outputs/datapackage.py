@@ -8,11 +8,12 @@ without a description stops the build, so no CSV column goes undocumented.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from kcrecord.content.assemble import Site
 from kcrecord.outputs.columns import Column, Table
 from kcrecord.outputs.csv_tables import TABLES
-from kcrecord.outputs.discovery import licence_url_of
+from kcrecord.outputs.discovery import licence_metas, licence_url_of
 from kcrecord.outputs.tables import csv_keys
 
 FIELD_TYPES = {
@@ -74,28 +75,28 @@ def resource(table: Table) -> dict:
     }
 
 
-def licences(site: Site) -> list[dict]:
+def licences(site: Site, metas: Iterable[dict] | None = None) -> list[dict]:
     """Return the site's content licence, then every other licence an incident carries, by code."""
     labels = site.config.vocab.get("licences", {})
     content = site.config.licence["content"]
     codes = {label.split(" (")[0]: code for code, label in labels.items()}
     main = {"name": codes[content["name"]]} if content["name"] in codes else {}
     found = [{**main, "path": content["url"], "title": content["name"]}]
-    used = sorted({i.meta["licence"] for i in site.incidents if i.meta.get("licence")} - set(main.values()))
+    used = sorted({meta["licence"] for meta in licence_metas(site, metas) if meta.get("licence")} - set(main.values()))
     others = [{"name": code, "path": licence_url_of(code), "title": labels.get(code, code)} for code in used]
     return found + [{key: value for key, value in entry.items() if value} for entry in others]
 
 
-def sources(site: Site) -> list[dict]:
+def sources(site: Site, metas: Iterable[dict] | None = None) -> list[dict]:
     """Return the record itself, then every dataset an incident was imported from."""
     labels = site.config.vocab.get("import_sources", {})
     found = [{"title": f"{site.config.title}: curated Markdown files", "path": site.config.repository}]
-    used = sorted({(i.meta.get("imported") or {}).get("source") for i in site.incidents} - {None})
+    used = sorted({(meta.get("imported") or {}).get("source") for meta in licence_metas(site, metas)} - {None})
     return found + [{"title": labels.get(code, code)} for code in used]
 
 
-def datapackage(site: Site) -> dict:
-    """Return data/datapackage.json describing every CSV download."""
+def datapackage(site: Site, metas: Iterable[dict] | None = None) -> dict:
+    """Return data/datapackage.json describing every CSV download (metas: each incident's licence_meta)."""
     return {
         "profile": "tabular-data-package",
         "name": "kc-police-record",
@@ -106,12 +107,12 @@ def datapackage(site: Site) -> dict:
             "=, +, - or @ has a ' in front, so that spreadsheets show it as text instead of running it as a formula."
         ),
         "homepage": site.config.base_url + "data/",
-        "licenses": licences(site),
-        "sources": sources(site),
+        "licenses": licences(site, metas),
+        "sources": sources(site, metas),
         "resources": [resource(table) for table in TABLES],
     }
 
 
-def datapackage_json(site: Site) -> bytes:
+def datapackage_json(site: Site, metas: Iterable[dict] | None = None) -> bytes:
     """Return datapackage as the file's bytes."""
-    return (json.dumps(datapackage(site), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(datapackage(site, metas), indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -78,9 +78,33 @@ def incident_json_ld(incident: Incident, site: Site) -> dict:
     }
 
 
-def dataset_licences(site: Site) -> str | list[str]:
-    """Return the licence address of the record, or every one when records carry different licences."""
-    found = {licence_url_of(i.meta.get("licence")) or site.config.licence["content"]["url"] for i in site.incidents}
+def licence_meta(incident: Incident) -> dict:
+    """Return the fields the licence and source lists read of an incident's front matter (a piece: licence-meta).
+
+    The lists of licences and of datasets read every incident: from these pieces, an edit that
+    leaves an incident's licence and import source as they were leaves the lists as they were.
+    """
+    meta, found = incident.meta, {}
+    if meta.get("licence"):
+        found["licence"] = meta["licence"]
+    imported = meta.get("imported")
+    if isinstance(imported, dict) and "source" in imported:
+        found["imported"] = {"source": imported["source"]}
+    return found
+
+
+def licence_metas(site: Site, metas: Iterable[dict] | None) -> Iterable[dict]:
+    """Return metas, or every incident's front matter when None (of which only what licence_meta keeps is read)."""
+    return (incident.meta for incident in site.incidents) if metas is None else metas
+
+
+def dataset_licences(site: Site, metas: Iterable[dict] | None = None) -> str | list[str]:
+    """Return the licence address of the record, or every one when records carry different licences.
+
+    metas: each incident's licence_meta (all of its front matter when None).
+    """
+    default = site.config.licence["content"]["url"]
+    found = {licence_url_of(meta.get("licence")) or default for meta in licence_metas(site, metas)}
     found.add(site.config.licence["content"]["url"])
     return found.pop() if len(found) == 1 else sorted(found)
 

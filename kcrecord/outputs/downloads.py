@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from kcrecord.content.assemble import ROLE_ORDER, Agency, Incident, Site
@@ -18,7 +18,7 @@ from kcrecord.content.coverage import source_key
 from kcrecord.content.recorded import slug_of
 from kcrecord.outputs.columns import Column, Table, incident_licence, outcome_count
 from kcrecord.outputs.csv_tables import TABLES
-from kcrecord.outputs.discovery import licence_url_of
+from kcrecord.outputs.discovery import licence_meta, licence_metas, licence_url_of
 from kcrecord.outputs.formats import incident_record, jsonable
 from kcrecord.outputs.fragments import Fragments, Pieces
 
@@ -95,25 +95,33 @@ def agency_record(agency: Agency, site: Site) -> dict:
     return record
 
 
-def licence_counts(site: Site) -> list[dict]:
-    """Return each licence the incidents carry: address, how many incidents and where they come from, site's first."""
+def licence_counts(site: Site, metas: Iterable[dict] | None = None) -> list[dict]:
+    """Return each licence the incidents carry: address, how many incidents and where they come from, site's first.
+
+    metas: each incident's licence_meta (kcrecord/outputs/discovery.py; all of its front matter when None).
+    """
     content = site.config.licence["content"]
     counts: dict[str, dict] = {
         content["name"]: {"name": content["name"], "url": content["url"], "incidents": 0, "record_sources": []}
     }
-    for incident in site.incidents:
-        name = incident_licence(incident.meta, site)
-        url = licence_url_of(incident.meta.get("licence")) or content["url"]
+    for meta in licence_metas(site, metas):
+        name = incident_licence(meta, site)
+        url = licence_url_of(meta.get("licence")) or content["url"]
         entry = counts.setdefault(name, {"name": name, "url": url, "incidents": 0, "record_sources": []})
         entry["incidents"] += 1
-        if source_key(incident.meta) not in entry["record_sources"]:
-            entry["record_sources"].append(source_key(incident.meta))
+        if source_key(meta) not in entry["record_sources"]:
+            entry["record_sources"].append(source_key(meta))
     return [entry for n, entry in enumerate(counts.values()) if n == 0 or entry["incidents"]]
 
 
 def kept_licence_counts(site: Site, fragments: Fragments) -> list[dict]:
-    """Return licence_counts, worked out once and kept while no incident changes (it reads every one)."""
-    return fragments.memo("licence-counts", (), lambda: licence_counts(site))
+    """Return licence_counts, worked out once and kept while no incident's licence or import source changes."""
+    return fragments.memo("licence-counts", (), lambda: licence_counts(site, kept_licence_metas(site, fragments)))
+
+
+def kept_licence_metas(site: Site, fragments: Fragments) -> list[dict]:
+    """Return each published incident's licence_meta piece, in the record's order."""
+    return fragments.each("licence-meta", site.incidents, licence_meta)
 
 
 def about(site: Site, commit: str, fragments: Fragments | None = None) -> dict:

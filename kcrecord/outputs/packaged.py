@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kcrecord.content.assemble import Site
 from kcrecord.outputs.database import metadata_json
 from kcrecord.outputs.database_build import database_bytes
@@ -27,6 +29,9 @@ def package_files(site: Site, fragments: Fragments, pieces: Pieces | None = None
     return {DATABASE_FILE: database_bytes(site, fragments, pieces), **about_files(site)}
 
 
-def about_files(site: Site) -> dict[str, bytes]:
-    """Return data/metadata.json and data/datapackage.json, which describe the files (not their rows)."""
-    return {"data/metadata.json": metadata_json(site), "data/datapackage.json": datapackage_json(site)}
+def about_files(site: Site, metas: Iterable[dict] | None = None) -> dict[str, bytes]:
+    """Return data/metadata.json and data/datapackage.json, which describe the files (not their rows).
+
+    metas: each incident's licence_meta (kcrecord/outputs/discovery.py; all of its front matter when None).
+    """
+    return {"data/metadata.json": metadata_json(site, metas), "data/datapackage.json": datapackage_json(site, metas)}

@@ -66,7 +66,7 @@ def plan_readers(
     makers: dict[str, tuple[Callable[[], dict[str, bytes]], bool]] = {  # memo -> (maker, fingerprinted by its reads)
         "downloads": (download_files, True),
         "database": (database_file, True),
-        "data-about": (lambda: about_files(site), False),
+        "data-about": (lambda: about_files(site, downloads.kept_licence_metas(site, fragments)), False),
     }
     made_by = {f"data/{name}": "downloads" for name, _media in DOWNLOADS}
     made_by.update({DATABASE_FILE: "database", **{f"data/{name}": "data-about" for name, _ in PACKAGED[1:]}})
@@ -98,7 +98,11 @@ def plan_readers(
         dataset_ld=discovery.dataset_json_ld(
             site,
             [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]],
-            fragments.memo("licence-addresses", (), lambda: discovery.dataset_licences(site)),
+            fragments.memo(
+                "licence-addresses",
+                (),
+                lambda: discovery.dataset_licences(site, downloads.kept_licence_metas(site, fragments)),
+            ),
         ),
     )
     plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data
@@ -119,6 +123,7 @@ def plan_readers(
 
     fragments.register("sitemap", incident_entry, site.incidents)
     fragments.register("located", downloads.located)
+    fragments.register("licence-meta", discovery.licence_meta)
     fragments.register("last_changed", discovery.last_changed)
     register_data_pieces(site, fragments)
 
