@@ -634,3 +634,16 @@ def test_the_licence_lists_are_made_again_only_when_a_licence_or_import_source_c
     assert outcome.ok and about <= set(outcome.rendered_paths)
     assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
     assert b"CC BY-NC-SA 4.0" in (builder.out / "data" / "metadata.json").read_bytes()
+
+
+def test_the_totals_and_filters_are_worked_out_again_only_when_what_they_count_changes(preview, tmp_path: Path) -> None:
+    builder, changes, root = preview
+    memos = {"memo:record-totals\0()", "memo:filter-options\0()"}
+    edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")  # the row changes, not what they count
+    outcome = builder.update(changes(), quick=False)
+    assert outcome.ok and "incidents/index.html" in outcome.rendered_paths
+    assert not memos & set(builder.engine.fragments.made)
+    edit(root, INCIDENT, "outcome: injured", "outcome: killed")
+    assert builder.update(changes(), quick=False).ok
+    assert memos <= set(builder.engine.fragments.made)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))

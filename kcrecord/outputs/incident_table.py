@@ -148,6 +148,25 @@ class Row:
     reviewed: bool
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What the totals read of a row (a piece: row-counts), so that an edit to what they do not read leaves them."""
+
+    counts: dict[str, int | None]
+    listed: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """What the filters' choices read of a row (a piece: row-filters)."""
+
+    agency_ids: tuple[str, ...]
+    types: tuple[str, ...]
+    flags: tuple[str, ...]
+    city: str
+    source: str
+
+
 def source_names(site: Site) -> dict[str, str]:
     """Return each source of records' short name for a table cell ('Curated', 'WaPo data')."""
     names = {count.source.key: count.source.short_name for count in site.source_counts}
@@ -201,7 +220,7 @@ class Total:
     floor: int = 0  # known plus the people the open incidents list: "at least" this many
 
 
-def totals(rows: Iterable[Row]) -> list[Total]:
+def totals(rows: Iterable[Row | Counted]) -> list[Total]:
     """Return the record's totals over rows, each incident counted once."""
     rows = list(rows)
     return [
@@ -216,7 +235,7 @@ def totals(rows: Iterable[Row]) -> list[Total]:
     ]
 
 
-def filter_options(site: Site, rows: list[Row]) -> dict[str, list[tuple[str, str]]]:
+def filter_options(site: Site, rows: list[Row] | list[Filtered]) -> dict[str, list[tuple[str, str]]]:
     """Return each filter's choices as (value, label), only those some incident has."""
     # By label, then id: a set's order differs from run to run, so ties must not be left to it.
     agencies = sorted({a for row in rows for a in row.agency_ids}, key=lambda a: (agency_label(site, a).lower(), a))
@@ -309,11 +328,26 @@ def plan_incident_table(
     def row_html(incidents: list[Incident]) -> markupsafe.Markup:
         return markupsafe.Markup("".join(fragments.each("table-row-html", incidents, html)))
 
-    def record_totals() -> list[Total]:  # made once, then kept while the rows are unchanged
-        return fragments.memo("record-totals", (), lambda: totals(rows(site.incidents)))
+    def counted(incident: Incident) -> Counted:
+        row = fragments.get("table-row", incident, make)
+        return Counted(row.counts, row.listed)
+
+    def filtered(incident: Incident) -> Filtered:
+        row = fragments.get("table-row", incident, make)
+        return Filtered(row.agency_ids, row.types, row.flags, row.city, row.source)
+
+    fragments.register("row-counts", counted)
+    fragments.register("row-filters", filtered)
+
+    # Made once, then kept while the parts of the rows they read are unchanged (a new title is not).
+    def record_totals() -> list[Total]:
+        return fragments.memo(
+            "record-totals", (), lambda: totals(fragments.each("row-counts", site.incidents, counted))
+        )
 
     def options() -> dict[str, list[tuple[str, str]]]:
-        return fragments.memo("filter-options", (), lambda: filter_options(site, rows(site.incidents)))
+        filters = lambda: fragments.each("row-filters", site.incidents, filtered)  # noqa: E731
+        return fragments.memo("filter-options", (), lambda: filter_options(site, filters()))
 
     env.globals["record_totals"] = record_totals  # the home page shows them too
     pages = pages_of(site.incidents)
