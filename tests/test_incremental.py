@@ -629,6 +629,8 @@ def test_the_licence_lists_are_made_again_only_when_a_licence_or_import_source_c
     edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
     outcome = builder.update(changes(), quick=False)
     assert outcome.ok and not about & set(outcome.rendered_paths)
+    memos = {"memo:licence-counts\0()", "memo:licence-addresses\0()", "memo:data-about\0()"}
+    assert not memos & set(builder.engine.fragments.made)  # the data page's, asked for as it is planned
     edit(root, INCIDENT, "\nupdated:", "\nlicence: CC-BY-NC-SA-4.0\nupdated:")
     outcome = builder.update(changes(), quick=False)
     assert outcome.ok and about <= set(outcome.rendered_paths)

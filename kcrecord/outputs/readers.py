@@ -56,6 +56,9 @@ def plan_readers(
     fragments: Fragments,
 ) -> None:
     """Add the data, search, feed, sitemap and robots.txt outputs through plan_site's helpers."""
+    # Before the memos that read these pieces are asked for (the data page's are, as it is planned): a
+    # piece whose maker is registered is made again ahead to learn whether its value changed.
+    fragments.register("licence-meta", discovery.licence_meta)
 
     def download_files() -> dict[str, bytes]:
         return downloads.render_downloads(site, site.commit, fragments, incident_data(site, fragments))
@@ -123,7 +126,6 @@ def plan_readers(
 
     fragments.register("sitemap", incident_entry, site.incidents)
     fragments.register("located", downloads.located)
-    fragments.register("licence-meta", discovery.licence_meta)
     fragments.register("last_changed", discovery.last_changed)
     register_data_pieces(site, fragments)
 
