@@ -609,12 +609,13 @@ def test_an_update_leaves_no_plan_for_the_cycle_collector(preview, quick: bool) 
 
 
 def test_an_edit_to_a_field_no_list_shows_leaves_the_lists_and_their_maps_and_charts(preview) -> None:
-    """The maps and charts take each incident once by its file's name, which reads nothing of the file."""
+    """The maps, charts and sitemap take each incident by its file's name (its slug, its path): no read of it."""
     builder, changes, root = preview
     edit(root, INCIDENT, "Whether body cameras recorded", "Whether any body camera recorded")  # only its own page
     outcome = builder.update(changes(), quick=False)
     assert outcome.ok and PAGE in outcome.rendered_paths
     lists = {"index.html", "incidents/index.html", "agencies/example-pd/index.html", "timeline/2024/index.html"}
+    lists.add("sitemap.xml")  # its paths are the incidents' slugs, named by the list it takes
     assert not lists & set(outcome.rendered_paths)
 
 

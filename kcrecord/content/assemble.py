@@ -147,7 +147,10 @@ def _incident(source: SourceFile, renderer: MarkdownRenderer, config: Config) ->
     incident = Incident(source.slug, meta, html, source)
     whole = {f"file:{source.rel}": source.digest}  # its body is read through these two
     body_html = {**whole, "config:base_path": digest(repr(config.base_path))}
-    set_reads(incident, {f"front:{source.rel}": source.front_digest}, body_html=body_html, source=whole)
+    # Its slug and path are its file's name: whatever handed the incident over noted which file it is
+    # (a list's coll:incidents or agency-incidents:<slug>, a plan, a piece's key), so they read nothing more.
+    front = {f"front:{source.rel}": source.front_digest}
+    set_reads(incident, front, body_html=body_html, source=whole, slug={}, path={})
     for entry in meta["agencies"]:
         incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
     for name in KEPT_AT_ONCE:

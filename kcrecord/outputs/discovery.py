@@ -153,7 +153,8 @@ def atom_time(day: dt.date) -> str:
 def feed_entries(site: Site, changed: Sequence[dt.date] | None = None) -> list[FeedEntry]:
     """Return the most recently changed incidents, newest change first (changed: each one's last_changed, if known)."""
     dates = [last_changed(incident) for incident in site.incidents] if changed is None else changed
-    keys = [(date, incident.sort_key) for date, incident in zip(dates, site.incidents, strict=True)]
+    # The incidents are in sort_key order: ties are broken by place in the list, reading no incident's fields.
+    keys = list(zip(dates, range(len(dates)), strict=True))
     newest = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)[:FEED_LENGTH]
     return [
         FeedEntry(
