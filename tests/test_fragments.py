@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -184,7 +185,8 @@ def test_downloads_from_each_incidents_pieces_made_together_equal_those_made_one
     together = downloads.render_downloads(site, COMMIT, fragments, pieces)
     together.update(package_files(site, fragments, rows))
     assert together == one_by_one
-    assert len([key for key in fragments.kept if not key.startswith("memo:")]) == 2 * len(site.incidents)  # two each
+    names = Counter(key.partition("\0")[0] for key in fragments.kept if not key.startswith("memo:"))
+    assert names == {name: len(site.incidents) for name in ("data", "rows", "licence-meta")}  # the licence lists'
 
 
 def test_a_plans_fingerprint_of_a_list_of_incidents_is_each_incidents_key(located_project: Path) -> None:
@@ -321,3 +323,35 @@ def test_the_keys_kept_for_items_no_longer_published_are_dropped() -> None:
         assert fragments.each("item", models, lambda model: model.source.rel) == sorted(files)
         fragments.forget_gone(files)
     assert len(fragments._named["item"]) <= 2 * len(files) + fragments_module.KEPT_ITEMS
+
+
+class _Item:
+    """An incident as the pieces' keys see it: known by its file."""
+
+    def __init__(self, rel: str) -> None:
+        self.rel = rel
+
+    def identity_key(self) -> str:
+        return "file:" + self.rel
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_each_lists_keys_are_those_of_its_items_through_random_edits(seed: int) -> None:
+    """The keys copied from the last list of a name, but at the places holding another object, are each item's own."""
+    rng = random.Random(seed)
+    fragments = Fragments()
+    items = [_Item(f"content/incidents/{n}.md") for n in range(rng.randint(8, 40))]
+    for _step in range(60):
+        action = rng.random()
+        if action < 0.6:  # an edit: a new object for a file, or another file, at a few places
+            for _ in range(rng.randint(1, 3)):
+                items[rng.randrange(len(items))] = _Item(f"content/incidents/{rng.randrange(60)}.md")
+        elif action < 0.8:
+            items = items[:-1] if rng.random() < 0.5 and len(items) > 1 else [*items, _Item("content/incidents/x.md")]
+        elif action < 0.9:
+            items = [_Item(f"content/incidents/{rng.randrange(60)}.md") for _ in items]  # most places differ
+        fragments.begin(lambda key: "", {})  # a new revision: each list is looked at again
+        name = rng.choice(["located", "rows"])
+        keys, readers = fragments._keys(name, tuple(items), id(items))
+        assert keys == [f"{name}\0file:{item.rel}" for item in items]
+        assert readers == ["piece:" + key for key in keys]

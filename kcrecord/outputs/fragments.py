@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Hashable, Iterable
+from itertools import compress
+from operator import is_not
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -73,6 +75,7 @@ class Fragments(Settling):
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
         self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}
         self._named: dict[str, dict[int, tuple[Any, str, str]]] = {}  # name -> id(item) -> (item, key, reader key)
+        self._last: dict[str, tuple[tuple[Any, ...], list[str], list[str]]] = {}  # name -> the last items' keys
         self._settled: set[str] = set()  # the pieces settle_groups found current in this revision, by key
         self._outdated = False  # whether a kept value was found out of date in this revision
 
@@ -136,7 +139,9 @@ class Fragments(Settling):
         keys are gathered once a revision, not at each call. A list is known again by its items
         (the same objects in the same order: compared one by one, in C), not by its identity alone.
         Each item's keys are kept from one revision to the next (an item's identity key is fixed for
-        its life): after an edit, new lists holding the edited incident look up all but its keys.
+        its life): after an edit, a new list of the same length as the last one of that name is
+        compared with it object by object (in C), and only the keys of the items at places that hold
+        another object are looked up (the edited incident's); the rest are copied.
         """
         seen = self._lists.get(list_id)
         if seen is None or seen[0] != items:
@@ -144,15 +149,23 @@ class Fragments(Settling):
         found = seen[1].get(name)
         if found is None:
             named = self._named.setdefault(name, {})
-            keys, readers = [], []
-            for item in items:
+            last = self._last.get(name)
+            places: Iterable[int] = ()
+            if last is not None and len(last[0]) == len(items):  # an edit: the same list but a few new objects
+                places = list(compress(range(len(items)), map(is_not, items, last[0])))  # in C
+            if last is None or len(last[0]) != len(items) or len(places) > len(items) // 8:  # type: ignore[arg-type]
+                places, keys, readers = range(len(items)), [""] * len(items), [""] * len(items)
+            else:
+                keys, readers = last[1][:], last[2][:]
+            for index in places:
+                item = items[index]
                 entry = named.get(id(item))
                 if entry is None or entry[0] is not item:
                     key = f"{name}\0{type(item).identity_key(item)}"
                     entry = named[id(item)] = (item, key, self._reader_key(key))
-                keys.append(entry[1])
-                readers.append(entry[2])
+                keys[index], readers[index] = entry[1], entry[2]
             found = seen[1][name] = (keys, readers)
+            self._last[name] = (items, keys, readers)
         return found
 
     def _reader_key(self, key: str) -> str:
