@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kcrecord.content.problems import Problem
+from kcrecord.engine import checks as checks_module
 from kcrecord.engine.edit_log import KEPT, EditLog
 from kcrecord.engine.engine import Engine
 from tests.conftest import SMALL_SITE, copy_project
@@ -77,6 +78,27 @@ def test_in_place_edits_are_checked_like_a_whole_load(tmp_path: Path, seed: int)
         assert engine.edits.since(seen) == {path.relative_to(root).as_posix() for path in edited}  # read in place
         got = sorted(set(problems + engine.check(content)))
         assert got == everything_checked(root, tmp_path / "fresh"), (seed, step, [p.name for p in edited])
+        if rng.random() < 0.3:  # a second pass with nothing read again (the preview's finish): the same answer
+            content, problems = engine.load([])
+            assert sorted(set(problems + engine.check(content))) == got
+
+
+def test_a_check_with_nothing_read_again_answers_as_the_last_without_checking(tmp_path: Path, monkeypatch) -> None:
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    with_an_uncovered_import_source(root)
+    incident = sorted((root / "content" / "incidents").glob("*.md"))[0]
+    incident.write_text(incident.read_text(encoding="utf-8").replace("\ntitle:", f"\n{IMPORTED}\ntitle:", 1))
+    engine = Engine(root, tmp_path / "out", search=False)
+    content, _ = engine.load()
+    first = engine.check(content)
+    assert first  # the uncovered import source
+    calls = []
+    real = checks_module.check_site
+    monkeypatch.setattr(checks_module, "check_site", lambda content: calls.append(1) or real(content))
+    content, _ = engine.load([])
+    assert engine.check(content) == first and not calls
+    content, _ = engine.load([incident])
+    assert engine.check(content) == first and calls == [1]  # a file read again: checked
 
 
 def test_the_edit_log_says_what_was_read_again_since_a_load() -> None:
