@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import os
 import queue
+import random
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -650,3 +652,44 @@ def test_the_totals_and_filters_are_worked_out_again_only_when_what_they_count_c
     assert builder.update(changes(), quick=False).ok
     assert memos <= set(builder.engine.fragments.made)
     assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_derived_values_an_update_carries_over_are_those_worked_out_again(preview, seed: int) -> None:
+    """Years, counts by source and the review queue taken from the last site equal the new site's own."""
+    builder, changes, root = preview
+    rng = random.Random(seed)
+    incidents = sorted((root / "content" / "incidents").glob("*.md"))
+    imported = "imported: {source: wapo, id: 1, dataset_version: 2022-12-23, reviewed: true}"
+    edit(root, "site.yaml", "to: 2023-06-30", "to: 2024-12-31")  # the imported record inside the source's span
+    edit(root, INCIDENT, "\ntitle:", f"\n{imported}\ntitle:")  # reviewed or not
+    assert builder.update(changes(), quick=False).ok
+    for _step in range(12):
+        path = rng.choice(incidents)
+        kind = rng.choice(["title", "updated", "reviewed", "body", "coverage"])
+        if kind == "coverage":  # the settings the counts by source read, and no incident
+            path = root / "site.yaml"
+        text = path.read_text(encoding="utf-8")
+        if kind == "coverage":
+            span = ("to: 2024-12-31", "to: 2025-12-31")
+            text = text.replace(*span) if span[0] in text else text.replace(*span[::-1])
+        elif kind == "title":
+            text = text.replace("\ntitle: ", "\ntitle: Again, ", 1)
+        elif kind == "updated":
+            text = re.sub(r"\nupdated: (\d{4})-", lambda m: f"\nupdated: {int(m.group(1)) + 1}-", text, count=1)
+        elif kind == "reviewed":
+            flip = (
+                ("reviewed: true", "reviewed: false")
+                if "reviewed: true" in text
+                else ("reviewed: false", "reviewed: true")
+            )
+            text = text.replace(*flip)
+        else:
+            text += "\nAnother sentence.\n"
+        path.write_text(text, encoding="utf-8")
+        assert builder.update(changes(), quick=rng.random() < 0.5).ok
+        finish(builder)
+        site = builder.engine.site
+        for name in ("years", "source_counts", "waiting_review"):
+            getattr(site, name)  # carried over, or worked out now
+            assert site.__dict__["_derived"][name][0] == getattr(type(site), name).func(site), (seed, name)

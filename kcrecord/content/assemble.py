@@ -110,7 +110,9 @@ def assemble(
         swapped = _swap_edited(content, config, renderer, previous, agencies, edited)
         if swapped is not None:
             incidents, drafts, index = swapped
-            return _site(config, incidents, agencies, pages, commit, history_model, drafts, index, previous)
+            site = _site(config, incidents, agencies, pages, commit, history_model, drafts, index, previous)
+            _carry_derived(previous, site)
+            return site
     incidents = []
     drafts = []
     reuse = previous.__dict__["_index"]["by_source"] if previous is not None and "_index" in previous.__dict__ else {}
@@ -263,6 +265,41 @@ def _swap_edited(
         del new_index["by_source"][id(object.__getattribute__(by_rel[source.rel], "source"))]
         new_index["by_source"][id(source)] = new_index["by_rel"][source.rel] = new_index["by_slug"][source.slug] = new
     return [swapped.get(id(i), i) for i in previous.incidents], drafts, new_index
+
+
+def _carry_derived(previous: Site, site: Site) -> None:
+    """Give site the derived values previous worked out that its swapped-in incidents leave as they were.
+
+    The swapped incidents have the sort keys and agencies of those they replace (_swap_edited), so
+    each stays in its year at its place; the counts by source and the review queue also need their
+    origin (and for the queue, its updated date) unchanged, and the same settings. Lists of incidents
+    get the new objects at the old ones' places; a fingerprint (of which files, in which order) stays.
+    """
+    get = object.__getattribute__
+    store = get(previous, "__dict__").get("_derived")
+    if not store:
+        return
+    pairs = [(old, new) for old, new in zip(get(previous, "incidents"), get(site, "incidents"), strict=True)]
+    swapped = {id(old): new for old, new in pairs if old is not new}
+    same = get(previous, "config") == get(site, "config") and all(
+        get(old, "origin") == get(new, "origin") and get(old, "meta")["updated"] == get(new, "meta")["updated"]
+        for old, new in pairs
+        if old is not new
+    )
+
+    def swap(group: list[Incident]) -> list[Incident]:
+        return [swapped.get(id(incident), incident) for incident in group]
+
+    carried = {}
+    if "years" in store:
+        years, fingerprint = store["years"]
+        carried["years"] = ({year: swap(group) for year, group in years.items()}, fingerprint)
+    if same and "source_counts" in store:
+        carried["source_counts"] = store["source_counts"]
+    if same and "waiting_review" in store:
+        waiting, fingerprint = store["waiting_review"]
+        carried["waiting_review"] = (swap(waiting), fingerprint)
+    get(site, "__dict__")["_derived"] = carried
 
 
 def incidents_named(site: Site, slugs: Collection[str]) -> list[Incident]:
