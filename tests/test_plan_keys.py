@@ -89,6 +89,7 @@ def test_a_kept_key_equals_the_plans_key_through_random_replans(seed: int, by_ob
     models = [Model(f"content/incidents/{n}.md") for n in range(4)]
     lists: list[list[object]] = [[models[0]], [models[1], models[2]]]
     renders = [closure(held) for held in lists]  # type: ignore[arg-type]
+    renders += [functools.partial(render) for render in renders]  # the same partial objects too
     keys = PlanKeys(by_objects=by_objects)
     for _step in range(200):
         change = rng.random()
@@ -112,6 +113,7 @@ def test_plans_are_summarised_by_what_identity_reads_and_builtins_are_not() -> N
     assert plain_parts(("t.html", "p/", {"incident": model, "title": "T"})) is not None
     assert plain_parts((functools.partial(render_data, model, "x"),)) is not None
     assert plain_parts(("t.html", "p/", {"n": 1})) != plain_parts(("t.html", "p/", {"n": True}))
+    assert plain_parts(("t.html", "p/", {"n": [0.0]})) != plain_parts(("t.html", "p/", {"n": [-0.0]}))
     cell = ["x"]
     render = closure(cell)
     before = plain_parts(("t.html", "p/", {"incidents": [model], "rows": functools.partial(render)}))
@@ -160,15 +162,21 @@ def test_the_preview_finds_a_plan_of_the_same_objects_without_asking_the_models(
     assert keys(other) == other.plan_key() == again.plan_key()
 
 
-@pytest.mark.parametrize("wrapped", [False, True])
-def test_the_preview_walks_a_closure_again_when_its_cells_changed_in_place(wrapped: bool) -> None:
+@pytest.mark.parametrize("wrapped", ["closure", "partial plan", "partial in the context"])
+def test_the_preview_walks_a_closure_again_when_its_cells_changed_in_place(wrapped: str) -> None:
     models = [Model(f"content/incidents/{n}.md") for n in range(2)]
     held = [models[0]]
     render = closure(held)  # type: ignore[arg-type]
     keys = PlanKeys(by_objects=True)
 
+    rows = functools.partial(render)  # one partial object, kept from plan to plan
+
     def job() -> Job:
-        plan = (functools.partial(render, models[1]),) if wrapped else ("t.html", "p/", {"rows": render})
+        plan = {
+            "closure": ("t.html", "p/", {"rows": render}),
+            "partial plan": (functools.partial(render, models[1]),),
+            "partial in the context": ("t.html", "p/", {"rows": rows}),
+        }[wrapped]
         return Job("p/index.html", lambda: b"", plan)
 
     first = keys(job())

@@ -103,13 +103,29 @@ def _by_identity(plan: tuple) -> bool:
     Its strings are equal only to equal strings, its functions and model objects (dataclasses with
     eq=False) only to themselves: a plan whose objects equal these has the same parts.
     """
-    if len(plan) == 1 and (plan[0].keywords or getattr(plan[0].func, "__closure__", None)):
+    if len(plan) == 1 and (plan[0].keywords or not _fixed(plan[0].func)):
         return False
     leaves = plan[2].values() if len(plan) == 3 else plan[0].args
-    return all(
-        type(item) is str or (type(item).__eq__ is object.__eq__ and not getattr(item, "__closure__", None))
-        for item in leaves
-    )  # a closure is the same object with other values in its cells: its parts are walked each time instead
+    return all(map(_fixed, leaves))
+
+
+def _fixed(item: object) -> bool:
+    """Return True when item is equal only to itself and holds nothing that can change in place (or a string).
+
+    A closure is the same object with other values in its cells, and a partial the same object
+    around such a function or a list: their parts are walked each time instead.
+    """
+    kind = type(item)
+    if kind is str:
+        return True
+    if kind.__eq__ is not object.__eq__:
+        return False
+    if kind is types.FunctionType:
+        return not item.__closure__  # type: ignore[attr-defined]
+    if kind is functools.partial:
+        parts = (item.func, *item.args, *item.keywords.values())  # type: ignore[attr-defined]
+        return all(map(_fixed, parts))
+    return True
 
 
 def plain_parts(value: object) -> tuple | None:
@@ -180,7 +196,7 @@ def _collect(value: object, found: list[object], depth: int = 0) -> bool:
         found.append(("model", kind.identity_key(value)))  # what identity() gives it: its file (or the site's)
         return True
     if kind is int or kind is bool or kind is float or value is None:
-        found.append((kind.__name__, value))  # identity() gives repr(value); the tag keeps True apart from 1
+        found.append((kind.__name__, repr(value)))  # as identity() gives it: True is not 1, -0.0 is not 0.0
         return True
     if kind is tuple or kind is list:  # a list is walked at every planning: its items now are what count
         found.append(len(value) if kind is tuple else ("list", len(value)))  # type: ignore[arg-type]
