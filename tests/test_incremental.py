@@ -693,3 +693,20 @@ def test_the_derived_values_an_update_carries_over_are_those_worked_out_again(pr
         for name in ("years", "source_counts", "waiting_review"):
             getattr(site, name)  # carried over, or worked out now
             assert site.__dict__["_derived"][name][0] == getattr(type(site), name).func(site), (seed, name)
+
+
+def test_a_preview_started_from_kept_files_takes_edits(small_project: Path, tmp_path: Path) -> None:
+    """Its incidents come from the cache folder, their front matter read only when asked for (the derived values)."""
+    cache = tmp_path / "cache"
+    first = PreviewBuilder(small_project, BASE, cache)
+    assert first.build().ok
+    builder = PreviewBuilder(small_project, BASE, cache)  # a restart
+    assert builder.build().ok
+    for name in ("years", "source_counts", "waiting_review"):
+        getattr(builder.engine.site, name)  # worked out, to be carried over
+    for incident in builder.engine.site.incidents:  # as kept by a build whose workers made their pages
+        object.__getattribute__(incident, "__dict__").pop("meta", None)
+    edit(small_project, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    assert builder.update([small_project / INCIDENT]).ok
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(small_project, tmp_path / "clean"))

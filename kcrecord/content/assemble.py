@@ -282,8 +282,8 @@ def _carry_derived(previous: Site, site: Site) -> None:
     pairs = [(old, new) for old, new in zip(get(previous, "incidents"), get(site, "incidents"), strict=True)]
     swapped = {id(old): new for old, new in pairs if old is not new}
     same = get(previous, "config") == get(site, "config") and all(
-        get(old, "origin") == get(new, "origin") and get(old, "meta")["updated"] == get(new, "meta")["updated"]
-        for old, new in pairs
+        old.origin == new.origin and old.meta["updated"] == new.meta["updated"]  # an incident kept in the cache
+        for old, new in pairs  # folder reads its front matter when first asked for (not through the object's dict)
         if old is not new
     )
 
