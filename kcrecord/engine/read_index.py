@@ -31,9 +31,8 @@ since the last look is indexed again (a Record or a unit and its frame are never
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from itertools import compress
-from operator import is_not
 
+from kcrecord.engine.deps import other_places
 from kcrecord.engine.kept_records import Record
 from kcrecord.outputs.kept import Kept
 
@@ -248,7 +247,7 @@ def changed_reads(frame: dict[str, str], now: Callable[[str], str], known: dict[
 
 def _replaced(keys: list[str], values: list[Framed], before: list[Framed]) -> list[tuple[str, Framed]]:
     """Return (key, value) for each value that is not the object before held at its place (the same keys)."""
-    return [(keys[index], values[index]) for index in compress(range(len(keys)), map(is_not, values, before))]
+    return [(keys[index], values[index]) for index in other_places(values, before)]
 
 
 def _unit(key: str) -> str:

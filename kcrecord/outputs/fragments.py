@@ -24,13 +24,11 @@ by `memo`, fingerprinted by their value.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Hashable, Iterable
-from itertools import compress
-from operator import is_not
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kcrecord.engine.deps import FRAMES, digest, note, recording, value_fingerprint
+from kcrecord.engine.deps import FRAMES, digest, note, other_places, recording, value_fingerprint
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.settling import Settling
 
@@ -150,10 +148,10 @@ class Fragments(Settling):
         if found is None:
             named = self._named.setdefault(name, {})
             last = self._last.get(name)
-            places: Iterable[int] = ()
+            places: Sequence[int] | None = None
             if last is not None and len(last[0]) == len(items):  # an edit: the same list but a few new objects
-                places = list(compress(range(len(items)), map(is_not, items, last[0])))  # in C
-            if last is None or len(last[0]) != len(items) or len(places) > len(items) // 8:  # type: ignore[arg-type]
+                places = other_places(items, last[0])
+            if last is None or places is None or len(places) > len(items) // 8:
                 places, keys, readers = range(len(items)), [""] * len(items), [""] * len(items)
             else:
                 keys, readers = last[1][:], last[2][:]
