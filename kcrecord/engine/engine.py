@@ -136,6 +136,7 @@ class Engine:
         self.file_keys = FileKeys()  # each content file's fingerprints, as keys (kcrecord/engine/file_keys.py)
         self._site_at: int | None = None
         self._jobs: list[Job] = []  # the run's plan
+        self._ahead_of: tuple[Site, list] | None = None  # a quick pass's site and incidents, for start_ahead
 
     # -- stages 1 and 2 --------------------------------------------------------------------
 
@@ -188,8 +189,17 @@ class Engine:
             self.site = None
             return self._run(None, only)
 
+    def start_ahead(self) -> None:
+        """After a quick pass, begin in threads what the next run will likely make (kcrecord/outputs/head_start.py)."""
+        if self._ahead_of is not None:
+            site, again = self._ahead_of
+            self._ahead_of = None
+            for start in self.fragments.head_starts.values():  # made from the quick pass's site and revision
+                start(site, again)
+
     def _run(self, changed: Iterable[Path] | None, only: Collection[str] | None) -> Outcome:
         started = time.perf_counter()
+        self._ahead_of = None  # work begun ahead must be of the last run's site
         folder = OutputFolder(self.out, self.state.written, self.root)
         folder.prepare()  # refuse an output folder the build may not replace, before anything else
         folder.use_ahead(self._ahead)  # scan() takes its answer; closed with the folder at the end of the run
@@ -243,6 +253,8 @@ class Engine:
                 rendered += self._make([job], folder, rendered)
         if only is not None:
             written = folder.commit(set(self.state.written) | set(rendered), scan=False)
+            self.site, self._site_at = site, self.edits.version  # finish() takes it as it is when no file changed
+            self._ahead_of = (site, [incident for incident in site.incidents if incident.slug in only])
             seconds = time.perf_counter() - started
             return Outcome(False, rendered_paths=rendered, written=written, pending=1, site=site, seconds=seconds)
         records = self.state.records
@@ -282,6 +294,8 @@ class Engine:
                 self.commit, self.history = commit, read_history(self.root)
             previous = self.site if self.site is not None and self.site.config.base_path == base_path else None
             edited = None if previous is None else self.edits.since(self._site_at)  # read again since previous
+            if edited == set() and previous is not None and _made_from(previous, commit, self.history):
+                return previous  # no file read again since it was assembled (finish() after a quick pass)
             kept = {} if previous is not None else self.reader.kept.incidents(content, base_path)
             incidents = (
                 None
@@ -384,3 +398,9 @@ class Engine:
                     records.pop(path, None)  # made again next time, whatever was recorded
                 raise
         return [job.path for job in jobs]
+
+
+def _made_from(site: Site, commit: str, history: dict | None) -> bool:
+    """Return True when site was assembled with this commit and these very commits of each file (read unrecorded)."""
+    kept = object.__getattribute__(site, "history")
+    return object.__getattribute__(site, "commit") == commit and object.__getattribute__(kept, "_changes") is history

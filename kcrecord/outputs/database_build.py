@@ -28,11 +28,14 @@ import os
 import pickle
 import sqlite3
 import tempfile
+from collections.abc import Collection
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from kcrecord.content.assemble import Site
 from kcrecord.engine.deps import digest
+from kcrecord.outputs import head_start
 from kcrecord.outputs.database import (
     DATABASE,
     PRAGMAS,
@@ -46,6 +49,7 @@ from kcrecord.outputs.database import (
     vacuumed,
 )
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.incident_data import rows_maker
 from kcrecord.outputs.kept import Kept
 
 Blocks = dict[str, Run]
@@ -60,11 +64,38 @@ def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[
     fragments = Fragments() if fragments is None else fragments
     blocks = all_runs(site, fragments, pieces)
     if fragments.scratch is not None:
-        made = kept_database(fragments.scratch, blocks)
+        made = head_start.claim(fragments.scratch, tokens_of(blocks))  # waits for a patch begun ahead, if any
+        if made is None:
+            made = kept_database(fragments.scratch, blocks)
         if made is not None:
             return made
     with tempfile.TemporaryDirectory(prefix="kcrecord-db-") as folder:
         return _made_from_nothing(Path(folder) / f"{DATABASE}.db", blocks)[0]
+
+
+def database_head_start(fragments: Fragments, site: Site, again: Collection[Any]) -> None:
+    """Begin patching the working copy in a thread, guessing that only the incidents in again changed.
+
+    The preview's quick pass calls this as it ends (kcrecord/outputs/head_start.py): the edited
+    incidents' rows pieces are made here, in the engine's thread, and every other piece is taken as
+    kept. database_bytes uses the result only when its own blocks have the same tokens.
+    """
+    if fragments.scratch is None:
+        return
+    again_ids = {id(incident) for incident in again}
+    try:
+        pieces = fragments.kept_guess("rows", site.incidents, rows_maker(site), again_ids)
+        blocks = None if pieces is None else all_runs(site, fragments, pieces)
+    except Exception:  # noqa: BLE001 - finish() makes the same pieces, and reports the error where outputs are made
+        return
+    if blocks is None:
+        return
+    head_start.begin(fragments.scratch, tokens_of(blocks), partial(kept_database, fragments.scratch, blocks))
+
+
+def tokens_of(blocks: Blocks) -> head_start.Tokens:
+    """Return each table's block tokens, which name the rows the database holds."""
+    return {name: run.tokens for name, run in blocks.items()}
 
 
 def working_copy(folder: Path) -> Path:

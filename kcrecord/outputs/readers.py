@@ -11,10 +11,11 @@ import markupsafe
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs import PACKAGED, discovery, downloads
-from kcrecord.outputs.database_build import database_bytes
+from kcrecord.outputs.database_build import database_bytes, database_head_start
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import incident_data, incident_rows, register_data_pieces
 from kcrecord.outputs.incident_table import plan_incident_table
+from kcrecord.outputs.later import Later
 from kcrecord.outputs.packaged import DATABASE_FILE, about_files
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
 
@@ -59,6 +60,7 @@ def plan_readers(
     # Before the memos that read these pieces are asked for (the data page's are, as it is planned): a
     # piece whose maker is registered is made again ahead to learn whether its value changed.
     fragments.register("licence-meta", discovery.licence_meta)
+    fragments.head_starts["database"] = functools.partial(database_head_start, fragments)
 
     def download_files() -> dict[str, bytes]:
         return downloads.render_downloads(site, site.commit, fragments, incident_data(site, fragments))
@@ -93,19 +95,25 @@ def plan_readers(
         tables=downloads.TABLES,
         geojson_properties=downloads.GEOJSON_PROPERTIES,
         sizes=lambda name: fragments.memo(f"size:{name}", (), lambda: size_label(len(file(f"data/{name}")))),
-        located=sum(fragments.each("located", site.incidents, downloads.located)),
+        located=Later(
+            lambda: fragments.memo(
+                "located-count", (), lambda: sum(fragments.each("located", site.incidents, downloads.located))
+            )
+        ),  # worked out as the page is made (kcrecord/outputs/later.py), like the licences below
         database_tables=EXTRA_TABLES,
         database_columns=EXTRA_COLUMNS,
         commit=site.commit,
-        licences=downloads.kept_licence_counts(site, fragments),
-        dataset_ld=discovery.dataset_json_ld(
-            site,
-            [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]],
-            fragments.memo(
-                "licence-addresses",
-                (),
-                lambda: discovery.dataset_licences(site, downloads.kept_licence_metas(site, fragments)),
-            ),
+        licences=Later(lambda: downloads.kept_licence_counts(site, fragments)),
+        dataset_ld=Later(
+            lambda: discovery.dataset_json_ld(
+                site,
+                [(f"data/{name}", media) for name, media in DOWNLOADS + PACKAGED[:1]],
+                fragments.memo(
+                    "licence-addresses",
+                    (),
+                    lambda: discovery.dataset_licences(site, downloads.kept_licence_metas(site, fragments)),
+                ),
+            )
         ),
     )
     plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data

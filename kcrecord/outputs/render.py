@@ -29,6 +29,7 @@ from kcrecord.outputs.charts import chart_facts, year_type_chart
 from kcrecord.outputs.discovery import incident_json_ld, json_ld
 from kcrecord.outputs.formats import format_date, format_time, incident_record
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.later import worked_out
 from kcrecord.outputs.map_pages import area_map, locator, outline_files, register_map_pieces
 from kcrecord.outputs.readers import plan_readers
 
@@ -176,7 +177,7 @@ def plan_site(
 
     def page(path: str, template: str, **context: object) -> None:
         def render() -> bytes:
-            return env.get_template(template).render(page_path=path, **context).encode("utf-8")
+            return env.get_template(template).render(page_path=path, **worked_out(context)).encode("utf-8")
 
         target = path + "index.html" if path.endswith("/") or path == "" else path
         made = xml_safe(render) if target.endswith(".xml") else render

@@ -95,6 +95,11 @@ class PreviewBuilder:
             return self._run(changed, slugs)
         return self._run(changed, None)
 
+    def start_ahead(self) -> None:
+        """After a quick pass, begin in a thread what finish() will need (the database's patch), if anything."""
+        if self._pending:
+            self.engine.start_ahead()
+
     def finish(self) -> Outcome:
         """Make every output a quick pass left pending (nothing to do when none is)."""
         if not self._pending:

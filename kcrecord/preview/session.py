@@ -145,7 +145,8 @@ class Preview:
                 if self._queued:
                     batch, self._queued = self._queued, set()
                     outcome = await loop.run_in_executor(self._executor, self._guarded, self.builder.update, batch)
-                    self.applied(outcome, batch)
+                    self.applied(outcome, batch)  # the edited page reloads; then the database's patch begins
+                    await loop.run_in_executor(self._executor, self.builder.start_ahead)
                     continue
                 await asyncio.sleep(FINISH_DELAY)
                 if self._queued:
