@@ -4,7 +4,8 @@ After each random edit (tests/engine_edits.py: every kind of content file, site.
 including edits that make a template read something new, static files, adds, deletes, renames,
 hidden folders, invalid states and their fixes), three builds are compared:
 - the preview's way: one long-lived engine told which files changed (for edited incident files,
-  half the time first a quick pass that makes only their own pages, as make serve does);
+  half the time first a quick pass that makes only their own pages and begins the database's
+  patch in a thread, as make serve does);
 - make site's way: a new engine each time, with the state kept in a cache folder;
 - a clean build from nothing, the reference.
 The outputs must be byte-identical, and an invalid state must give the same problems in all
@@ -59,7 +60,15 @@ def test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path: Path, m
     rng = random.Random(SEED)
     root = copy_project(SMALL_SITE, tmp_path / "project")
     hide_maps(root)  # map_toggle hides the locator maps, and shows them again
-    preview = Engine(root, tmp_path / "preview", search=False, commit=COMMIT, lasting=True)  # as make serve's
+    preview = Engine(  # as make serve's (PreviewBuilder): a cache folder of its own, state saved after full runs only
+        root,
+        tmp_path / "preview",
+        cache=tmp_path / "preview-cache",
+        search=False,
+        commit=COMMIT,
+        save_every_run=False,
+        lasting=True,
+    )
     assert preview.run().ok
     assert Engine(root, tmp_path / "site", cache=tmp_path / "cache", search=False, commit=COMMIT, workers=2).run().ok
     undo = None
@@ -75,6 +84,7 @@ def test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path: Path, m
         slugs = {slug for path in changed if (slug := incident_slug(root, path)) and path.is_file()}
         if slugs and rng.random() < 0.5:  # as make serve does: the edited incidents' pages first, then the rest
             quick = preview.run(changed, only=slugs)
+            preview.start_ahead()  # the database's patch begun in a thread (kcrecord/outputs/head_start.py)
             updated = preview.run([]) if quick.ok else quick
         else:
             updated = preview.run(changed)
