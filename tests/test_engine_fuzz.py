@@ -84,7 +84,7 @@ def test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path: Path, m
         slugs = {slug for path in changed if (slug := incident_slug(root, path)) and path.is_file()}
         if slugs and rng.random() < 0.5:  # as make serve does: the edited incidents' pages first, then the rest
             quick = preview.run(changed, only=slugs)
-            preview.start_ahead()  # the database's patch begun in a thread (kcrecord/outputs/head_start.py)
+            preview.start_ahead()  # the database's patch begun in a thread (kcrecord/engine/head_start.py)
             updated = preview.run([]) if quick.ok else quick
         else:
             updated = preview.run(changed)

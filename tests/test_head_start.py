@@ -1,4 +1,4 @@
-"""Work begun ahead (kcrecord/outputs/head_start.py): used only when it is the work asked for.
+"""Work begun ahead (kcrecord/engine/head_start.py): used only when it is the work asked for.
 
 The claim: a database patched by a thread after a quick pass, from a guess at the blocks, gives
 the preview the bytes of a clean build whether the guess was right (its result is taken) or wrong
@@ -12,13 +12,16 @@ import random
 import re
 import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from kcrecord.engine import engine as engine_module
-from kcrecord.outputs import database_build, head_start
+from kcrecord.engine import head_start, parallel
+from kcrecord.engine.engine import Engine
+from kcrecord.outputs import database_build
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.later import Later, worked_out
 from kcrecord.preview.builder import PreviewBuilder
@@ -223,3 +226,47 @@ def test_planning_asks_for_no_incident_piece(tmp_path: Path, monkeypatch: pytest
     changed, _undo = location_edit(root, random.Random(1))
     assert builder.update(changed).ok and builder.finish().ok
     assert asked == []
+
+
+def make_site(root: Path, out: Path, cache: Path) -> dict[str, bytes]:
+    outcome = Engine(root, out, BASE, cache, search=False, workers=1).run()
+    assert outcome.ok, (outcome.problems, outcome.error)
+    return tree(out)
+
+
+def test_make_site_after_an_edit_takes_the_database_begun_ahead(tmp_path: Path) -> None:
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    make_site(root, tmp_path / "site", tmp_path / "cache")
+    rng = random.Random(8)
+    for step, edit in enumerate([body_edit, title_edit, location_edit]):
+        edit(root, rng)
+        was = counts()
+        got = make_site(root, tmp_path / "site", tmp_path / "cache")  # a new engine, its state from the cache folder
+        assert counts()["begun"] == was["begun"] + 1 and counts()["claimed"] == was["claimed"] + 1, step
+        assert_same_tree(got, clean_build(root, tmp_path / f"clean-{step}"))
+
+
+def test_rows_still_pickled_are_left_to_the_engine(tmp_path: Path) -> None:
+    """The working copy's list of blocks gone: the thread would read every block, most still pickled."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    make_site(root, tmp_path / "site", tmp_path / "cache")
+    body_edit(root, random.Random(9))
+    for held in (tmp_path / "cache").rglob("*.blocks"):
+        held.unlink()
+    was = counts()
+    got = make_site(root, tmp_path / "site", tmp_path / "cache")
+    assert counts()["begun"] == was["begun"] + 1 and counts()["missed"] == was["missed"] + 1
+    assert_same_tree(got, clean_build(root, tmp_path / "clean"))
+
+
+def test_worker_processes_are_forked_only_once_work_begun_ahead_has_ended(tmp_path: Path) -> None:
+    def slow() -> bytes:
+        time.sleep(0.3)
+        ended.append(time.monotonic())
+        return b"made"
+
+    ended: list[float] = []
+    assert head_start.begin(tmp_path, {"t": ["a"]}, slow)
+    forked = parallel.fork_map(2)(lambda _item: time.monotonic(), list(range(parallel.PARALLEL_FROM + 1)))
+    assert ended and min(forked) > ended[0]  # every worker ran after the thread ended
+    assert head_start.claim(tmp_path, {"t": ["a"]}) == b"made"  # its result kept for whoever asks

@@ -18,6 +18,8 @@ import pickle
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from kcrecord.engine import head_start
+
 T = TypeVar("T")
 
 
@@ -30,6 +32,7 @@ class Ahead(Generic[T]):
         self._read = -1
         if "fork" not in multiprocessing.get_all_start_methods():
             return
+        head_start.wait_all()  # no thread of ours holds a lock the child would copy
         try:
             read, write = os.pipe()
         except OSError:

@@ -102,7 +102,7 @@ _REMEMBERED: tuple[bytes, str] | None = None  # one long value hashed ahead, and
 def remember_digest(data: bytes) -> None:
     """Work out data's digest now, for digest() to return when given this very object (one at a time).
 
-    A thread that made a large output ahead (kcrecord/outputs/head_start.py) hashes it there, off
+    A thread that made a large output ahead (kcrecord/engine/head_start.py) hashes it there, off
     the engine's thread. Bytes cannot change in place, so the digest stays right while the object lives.
     """
     global _REMEMBERED

@@ -62,7 +62,7 @@ from kcrecord.engine.state import (
 )
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import CacheDamagedError
-from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site
+from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site, start_ahead
 
 
 @dataclass
@@ -137,6 +137,7 @@ class Engine:
         self._site_at: int | None = None
         self._jobs: list[Job] = []  # the run's plan
         self._ahead_of: tuple[Site, list] | None = None  # a quick pass's site and incidents, for start_ahead
+        self._fresh: list | None = None  # make site: the incidents assembled, not kept (for start_ahead)
 
     # -- stages 1 and 2 --------------------------------------------------------------------
 
@@ -190,12 +191,11 @@ class Engine:
             return self._run(None, only)
 
     def start_ahead(self) -> None:
-        """After a quick pass, begin in threads what the next run will likely make (kcrecord/outputs/head_start.py)."""
+        """After a quick pass, begin in threads what the next run will likely make (kcrecord/engine/head_start.py)."""
         if self._ahead_of is not None:
             site, again = self._ahead_of
             self._ahead_of = None
-            for start in self.fragments.head_starts.values():  # made from the quick pass's site and revision
-                start(site, again)
+            start_ahead(site, self.fragments, again)  # from the quick pass's site, in its revision
 
     def _run(self, changed: Iterable[Path] | None, only: Collection[str] | None) -> Outcome:
         started = time.perf_counter()
@@ -244,6 +244,8 @@ class Engine:
         self.fragments.begin(now, now.known)  # before planning: a planner that uses kept pieces finds them current
         if not self.lasting:  # make site: the pieces of each part found current at once (the planners use some)
             self.fragments.settle_groups(frame_groups(self.state.saved_parts))
+            if self._fresh and len(self._fresh) <= max(8, len(site.incidents) // 8):  # a few assembled again
+                start_ahead(site, self.fragments, self._fresh)  # the database's patch, in a thread while planning
         jobs = self._jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
         stale, waiting = self._stale(jobs, folder, now, plans, check_disk=changed is None)
         rendered = self._make(stale, folder, [])
@@ -297,26 +299,18 @@ class Engine:
             if edited == set() and previous is not None and _made_from(previous, commit, self.history):
                 return previous  # no file read again since it was assembled (finish() after a quick pass)
             kept = {} if previous is not None else self.reader.kept.incidents(content, base_path)
-            incidents = (
-                None
-                if edited is None
-                else [
-                    self.loader.source(content, rel)
-                    for rel in sorted(edited)
-                    if self.loader.positions[rel][0] == "incidents"
-                ]
-            )
-            bodies = (
-                []
-                if previous is not None
-                else [
-                    (source.body, source_numbers(source.meta["sources"]), {"shift_headings": 1})
-                    for source in content.files["incidents"]
-                    if id(source) not in kept and not source.meta.get("draft")
-                ]
-            )
+            where = self.loader.positions
+            chosen = [] if edited is None else [rel for rel in sorted(edited) if where[rel][0] == "incidents"]
+            incidents = None if edited is None else [self.loader.source(content, rel) for rel in chosen]
+            bodies = [
+                (source.body, source_numbers(source.meta["sources"]), {"shift_headings": 1})
+                for source in ([] if previous is not None else content.files["incidents"])
+                if id(source) not in kept and not source.meta.get("draft")
+            ]
             self.renderer.prefetch(bodies, parallel.fork_map(self.workers))  # Markdown on every core
-            return assemble(content, self.base_url, self.renderer, commit, previous, self.history, incidents, kept)
+            site = assemble(content, self.base_url, self.renderer, commit, previous, self.history, incidents, kept)
+            self._fresh = [i for i in site.incidents if kept.get(id(i.source)) is not i] if previous is None else None
+            return site
 
     def _file_problems(self, rel: str) -> list[Problem]:
         """Return the problems found while reading the content file rel (its own: not the whole site's)."""

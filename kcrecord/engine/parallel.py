@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from kcrecord.engine import head_start
 from kcrecord.engine.deps import recording
 from kcrecord.engine.kept_records import own_output
 from kcrecord.engine.template_errors import carried
@@ -45,6 +46,7 @@ def fork_map(workers: int | None) -> Callable[[Callable[[Any], Any], list[Any]],
         global _CALL
         _CALL = (function, items)
         chunks = [range(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
+        head_start.wait_all()  # no thread of ours holds a lock the workers would copy
         try:
             with multiprocessing.get_context("fork").Pool(count) as pool:
                 return [result for part in pool.map(_call_chunk, chunks) for result in part]
@@ -99,6 +101,7 @@ def _in_workers(
     _JOBS, _FRAGMENTS = jobs, fragments
     chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     context = multiprocessing.get_context("fork")
+    head_start.wait_all()  # no thread of ours holds a lock the workers would copy
     try:
         with context.Pool(count) as pool:
             results = pool.imap(_make_chunk, chunks)  # the pool's threads gather them while this process works

@@ -125,19 +125,26 @@ PRAGMAS = (
 )
 
 
-def all_runs(site: Site, fragments: Fragments, pieces: list[Kept] | None = None) -> dict[str, Run]:
+def all_runs(
+    site: Site,
+    fragments: Fragments,
+    pieces: list[Kept] | None = None,
+    rows: Callable[[list[Kept], str], Callable[[int], list[tuple]]] | None = None,
+) -> dict[str, Run]:
     """Return every table's rows as stored, in blocks, by table name, in the record's order.
 
     pieces: each incident's rows piece as kept (incident_rows in kcrecord/outputs/incident_data.py),
-    whose fingerprint names its block in every table.
+    whose fingerprint names its block in every table; rows(pieces, table) gives a table's blocks
+    from them (by default each piece's value, unpickled when first asked for).
     """
+    rows = _piece_rows if rows is None else rows
     tokens = None if pieces is None else [kept.fingerprint for kept in pieces]
     runs = {}
     for table in db_tables():
         if pieces is None or table.incident_rows is None:
             runs[table.name] = table_run(table, site, fragments)
         else:
-            runs[table.name] = Run(tokens, _piece_rows(pieces, f"db:{table.name}"))  # type: ignore[arg-type]
+            runs[table.name] = Run(tokens, rows(pieces, f"db:{table.name}"))  # type: ignore[arg-type]
     return runs
 
 

@@ -28,14 +28,14 @@ import os
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kcrecord.content.assemble import Site
+from kcrecord.engine import head_start
 from kcrecord.engine.deps import digest
-from kcrecord.outputs import head_start
 from kcrecord.outputs.database import (
     DATABASE,
     PRAGMAS,
@@ -76,7 +76,7 @@ def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[
 def database_head_start(fragments: Fragments, site: Site, again: Collection[Any]) -> None:
     """Begin patching the working copy in a thread, guessing that only the incidents in again changed.
 
-    The preview's quick pass calls this as it ends (kcrecord/outputs/head_start.py): the edited
+    Called before the outputs are planned (kcrecord/engine/head_start.py): the edited
     incidents' rows pieces are made here, in the engine's thread, and every other piece is taken as
     kept. database_bytes uses the result only when its own blocks have the same tokens.
     """
@@ -85,12 +85,33 @@ def database_head_start(fragments: Fragments, site: Site, again: Collection[Any]
     again_ids = {id(incident) for incident in again}
     try:
         pieces = fragments.kept_guess("rows", site.incidents, rows_maker(site), again_ids)
-        blocks = None if pieces is None else all_runs(site, fragments, pieces)
+        blocks = None if pieces is None else all_runs(site, fragments, pieces, _unpickled_rows)
     except Exception:  # noqa: BLE001 - finish() makes the same pieces, and reports the error where outputs are made
         return
     if blocks is None:
         return
     head_start.begin(fragments.scratch, tokens_of(blocks), partial(kept_database, fragments.scratch, blocks))
+
+
+class StillPickledError(Exception):
+    """A block the thread would need whose rows are still pickled: unpickling is the engine's thread's to do."""
+
+
+def _unpickled_rows(pieces: list[Kept], name: str) -> Callable[[int], list[tuple]]:
+    """Return block(i) for the thread: piece i's rows when its value is in memory; else StillPickledError.
+
+    A piece kept in the cache folder is unpickled with the others packed with it, which the
+    engine's thread may be doing at the same moment; the thread's patch then fails, rolled back,
+    and the engine patches as usual.
+    """
+
+    def block(index: int) -> list[tuple]:
+        kept = pieces[index]
+        if kept.packed is not None:
+            raise StillPickledError(name)
+        return kept.value[name]  # type: ignore[no-any-return]
+
+    return block
 
 
 def tokens_of(blocks: Blocks) -> head_start.Tokens:

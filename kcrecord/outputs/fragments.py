@@ -77,9 +77,6 @@ class Fragments(Settling):
         self._last: dict[str, tuple[tuple[Any, ...], list[str], list[str]]] = {}  # name -> the last items' keys
         self._settled: set[str] = set()  # the pieces settle_groups found current in this revision, by key
         self._outdated = False  # whether a kept value was found out of date in this revision
-        # Work to begin after a quick pass, by name, given the site and the incidents it made again
-        # (kcrecord/outputs/head_start.py): registered by the planners, kept across revisions.
-        self.head_starts: dict[str, Callable[[Any, list[Any]], None]] = {}
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -141,7 +138,7 @@ class Fragments(Settling):
 
         Those are made again when not current; every other is taken as kept, unchecked (None when
         one is missing). A guess, for work begun ahead that is used only when it proves right
-        (kcrecord/outputs/head_start.py). Nothing is noted in any frame.
+        (kcrecord/engine/head_start.py). Nothing is noted in any frame.
         """
         items = tuple(incidents)
         keys, _readers = self._keys(name, items, id(incidents))

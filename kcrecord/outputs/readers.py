@@ -11,7 +11,7 @@ import markupsafe
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs import PACKAGED, discovery, downloads
-from kcrecord.outputs.database_build import database_bytes, database_head_start
+from kcrecord.outputs.database_build import database_bytes
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import incident_data, incident_rows, register_data_pieces
 from kcrecord.outputs.incident_table import plan_incident_table
@@ -60,7 +60,6 @@ def plan_readers(
     # Before the memos that read these pieces are asked for (the data page's are, as it is planned): a
     # piece whose maker is registered is made again ahead to learn whether its value changed.
     fragments.register("licence-meta", discovery.licence_meta)
-    fragments.head_starts["database"] = functools.partial(database_head_start, fragments)
 
     def download_files() -> dict[str, bytes]:
         return downloads.render_downloads(site, site.commit, fragments, incident_data(site, fragments))

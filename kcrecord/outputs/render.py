@@ -26,6 +26,7 @@ from kcrecord.content.yaml_strict import NOT_XML
 from kcrecord.engine.deps import digest, identity, note
 from kcrecord.engine.progress import Progress, counting, stage
 from kcrecord.outputs.charts import chart_facts, year_type_chart
+from kcrecord.outputs.database_build import database_head_start
 from kcrecord.outputs.discovery import incident_json_ld, json_ld
 from kcrecord.outputs.formats import format_date, format_time, incident_record
 from kcrecord.outputs.fragments import Fragments
@@ -211,6 +212,15 @@ def plan_site(
         output(name, render_map)
     plan_readers(site, env, page, output, lambda: [job.path for job in jobs], fragments)
     return jobs
+
+
+def start_ahead(site: Site, fragments: Fragments, again: list[Incident]) -> None:
+    """Begin in threads what making the outputs will likely need, guessing that only the incidents in again changed.
+
+    The engine calls this once the site is assembled and before planning (kcrecord/engine/head_start.py):
+    today the database's patch, the one output whose making is mostly work done without Python's lock.
+    """
+    database_head_start(fragments, site, again)
 
 
 def _schema_file(fragments: Fragments, site: Site, name: str) -> bytes:

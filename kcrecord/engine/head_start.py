@@ -1,22 +1,25 @@
 """Work begun ahead in a thread, used only if it turns out to be the work asked for later.
 
-The preview's quick pass (kcrecord/preview/builder.py) writes an edited incident's own pages and
-leaves the rest to finish(), which first plans and checks 20,000 outputs (about 0.25 s at 10,000
-incidents, all in Python) before it makes the database again. The database's patch is mostly
-SQLite's own work (the full-text index rebuilt, VACUUM INTO, the file hashed), which runs
-without Python's lock: begun in a thread as the quick pass ends, it runs on the other core while
-finish() plans, and in the pause the preview leaves before finish() (session.FINISH_DELAY).
+Before the engine makes the database again it plans and checks 20,000 outputs (about 0.25 s at
+10,000 incidents, all in Python). The database's patch is mostly SQLite's own work (the
+full-text index rebuilt, VACUUM INTO, the file hashed), which runs without Python's lock, so it
+is begun in a thread (kcrecord/outputs/render.py start_ahead) and runs on the other core
+meanwhile: in the preview once a quick pass has reloaded the edited page (PreviewBuilder.start_ahead,
+then also in the pause before finish(), session.FINISH_DELAY); in make site once the site is
+assembled, when only a few incidents were assembled again.
 
 While such a thread runs, the interpreter is asked to switch threads every SWITCH seconds
 instead of every 5 ms: the thread needs Python's lock for a moment between SQLite's steps (about
-50 times), and at 5 ms a wait it took 0.3 s against 0.15 s alone, so finish() waited for it.
+50 times), and at 5 ms a wait it took 0.3 s against 0.15 s alone, so the engine waited for it.
+A process is never forked while one runs (wait_all): it would copy SQLite's locks as held.
 
-What is begun is a guess: the blocks each table would hold if only the edited incidents changed
+What is begun is a guess: the blocks each table would hold if only those incidents changed
 (database_build.database_head_start). The work is named by the blocks' tokens (each names its
-rows), and finish() takes its result only when the blocks it asks for have the same tokens;
+rows), and the engine takes its result only when the blocks it asks for have the same tokens;
 otherwise it waits for the thread (which holds the working copy) and patches from what the
 thread left, as from any earlier build. Nothing is written outside the cache folder's working
-copy, and no dependency is recorded from the thread (deps.FRAMES belongs to the engine's thread).
+copy, no dependency is recorded from the thread (deps.FRAMES belongs to the engine's thread),
+and the thread reads only rows already in memory (database_build._unpickled_rows).
 """
 
 from __future__ import annotations
@@ -107,9 +110,12 @@ def claim(folder: Path, tokens: Tokens) -> bytes | None:
     return None
 
 
-def settle(folder: Path) -> None:
-    """Wait for the work begun for folder, if any, and drop it (its result is not wanted)."""
+def wait_all() -> None:
+    """Wait for every thread begun ahead to end, their results kept to be claimed (call before forking).
+
+    A process forked while such a thread runs would copy SQLite's locks as the thread holds them.
+    """
     with _LOCK:
-        begun = _BEGUN.pop(folder, None)
-    if begun is not None:
+        running = list(_BEGUN.values())
+    for begun in running:
         begun.thread.join()
