@@ -255,12 +255,12 @@ def test_after_a_narrative_edit_make_site_reads_the_rows_of_that_incident_alone(
     path = generated(root)[7]
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " One more sentence.\n", encoding="utf-8")
     read: list[tuple[str, int]] = []
-    real = database._piece_rows  # noqa: SLF001
 
-    def counted(pieces: list, name: str) -> Callable[[int], list[tuple]]:
-        return reading(Run([], real(pieces, name)), name, read).block
+    def counting(real: Callable[[list, str], Callable[[int], list[tuple]]]) -> Callable:
+        return lambda pieces, name: reading(Run([], real(pieces, name)), name, read).block
 
-    monkeypatch.setattr(database, "_piece_rows", counted)
+    monkeypatch.setattr(database, "_piece_rows", counting(database._piece_rows))  # noqa: SLF001
+    monkeypatch.setattr(database_build, "_unpickled_rows", counting(database_build._unpickled_rows))  # noqa: SLF001 - the thread's
     engine = Engine(root, root / "site", cache=cache, search=False, commit=COMMIT)
     assert engine.run().ok
     monkeypatch.undo()

@@ -95,3 +95,18 @@ def test_outside_a_plain_checkout_git_is_asked_every_time(tmp_path: Path, monkey
     assert gitinfo._what_head_reads(tmp_path) is None  # noqa: SLF001
     monkeypatch.setenv("GIT_DIR", str(tmp_path))
     assert gitinfo._what_head_reads(tmp_path) is None  # noqa: SLF001
+
+
+def test_a_failure_to_ask_git_is_not_kept(repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A timeout (or git missing for a moment) gives 'unknown' that time only: the next build asks again."""
+    real = subprocess.run
+    failures = [subprocess.TimeoutExpired(["git"], 10)]
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        if failures:
+            raise failures.pop()
+        return real(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "run", flaky)
+    assert git_commit(repository) == UNKNOWN
+    assert git_commit(repository) == git(repository, "rev-parse", "HEAD")

@@ -270,3 +270,28 @@ def test_worker_processes_are_forked_only_once_work_begun_ahead_has_ended(tmp_pa
     forked = parallel.fork_map(2)(lambda _item: time.monotonic(), list(range(parallel.PARALLEL_FROM + 1)))
     assert ended and min(forked) > ended[0]  # every worker ran after the thread ended
     assert head_start.claim(tmp_path, {"t": ["a"]}) == b"made"  # its result kept for whoever asks
+
+
+def test_make_site_leaves_no_work_running_when_the_database_was_current(tmp_path: Path) -> None:
+    """An incident assembled again with the same rows: the thread's database is not asked for, and is dropped."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+    make_site(root, tmp_path / "site", tmp_path / "cache")
+    path = sorted((root / "content" / "incidents").glob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("\n", "\n# a comment\n", 1), encoding="utf-8")
+    was = counts()
+    got = make_site(root, tmp_path / "site", tmp_path / "cache")
+    assert counts()["begun"] == was["begun"] + 1 and counts()["claimed"] == was["claimed"]
+    assert head_start._BEGUN == {}  # noqa: SLF001 - joined and dropped at the end of the run
+    assert_same_tree(got, clean_build(root, tmp_path / "clean"))
+
+
+def test_a_thread_that_cannot_start_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    interval = sys.getswitchinterval()
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    assert not head_start.begin(tmp_path, {"t": ["a"]}, lambda: b"made")
+    assert sys.getswitchinterval() == pytest.approx(interval)
+    assert head_start.claim(tmp_path, {"t": ["a"]}) is None

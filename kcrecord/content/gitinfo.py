@@ -26,8 +26,8 @@ def git_commit(root: Path) -> str:
         if answered is not None and answered[0] == read:
             return answered[1]
     commit = _rev_parse(root)
-    if read is not None and read == _what_head_reads(root):  # unchanged while git ran
-        _ANSWERED[root] = (read, commit)
+    if read is not None and commit != UNKNOWN and read == _what_head_reads(root):  # unchanged while git ran
+        _ANSWERED[root] = (read, commit)  # not a failure, which may pass (a timeout, git not found for now)
     return commit
 
 

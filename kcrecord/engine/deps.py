@@ -109,6 +109,14 @@ def remember_digest(data: bytes) -> None:
     _REMEMBERED = (data, hashlib.sha256(data).hexdigest()[:32]) if len(data) >= LONG else None
 
 
+def forget_digest(data: bytes | None) -> None:
+    """Stop remembering data's digest (it is not wanted: the object may go)."""
+    global _REMEMBERED
+    remembered = _REMEMBERED
+    if remembered is not None and remembered[0] is data:
+        _REMEMBERED = None
+
+
 def other_places(values: Sequence[object], before: Sequence[object]) -> list[int]:
     """Return the places where values (as long as before) holds another object than before does, found in C.
 

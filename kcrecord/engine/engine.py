@@ -36,7 +36,7 @@ from kcrecord.content.load import (
 )
 from kcrecord.content.problems import Problem
 from kcrecord.content.validate import base_url_problem
-from kcrecord.engine import parallel
+from kcrecord.engine import head_start, parallel
 from kcrecord.engine.build_cache import CachedReader, cached_renderer
 from kcrecord.engine.checks import Checker
 from kcrecord.engine.deps import digest
@@ -192,10 +192,9 @@ class Engine:
 
     def start_ahead(self) -> None:
         """After a quick pass, begin in threads what the next run will likely make (kcrecord/engine/head_start.py)."""
-        if self._ahead_of is not None:
-            site, again = self._ahead_of
+        if self._ahead_of is not None:  # from the quick pass's site, in its revision
+            start_ahead(self._ahead_of[0], self.fragments, self._ahead_of[1])
             self._ahead_of = None
-            start_ahead(site, self.fragments, again)  # from the quick pass's site, in its revision
 
     def _run(self, changed: Iterable[Path] | None, only: Collection[str] | None) -> Outcome:
         started = time.perf_counter()
@@ -209,6 +208,8 @@ class Engine:
             return self._run_in(folder, changed, only, started)
         finally:
             folder.close()
+            if only is None:  # work begun ahead and not claimed is not wanted (the quick pass's is, by finish)
+                head_start.drop_all()
             if self.lasting:  # the plan's closures hold the list of jobs: freed now, not by the cycle collector
                 self._jobs.clear()  # (120,000 objects at 10,000 incidents, 40-160 ms of its time at each update)
 
@@ -342,8 +343,7 @@ class Engine:
         for job in jobs:
             plans[job.path] = self.plan_keys(job)
         now.prime("plan:", plans)
-        # make site, and the preview's quick pass, read every frame (at C speed while its reads are
-        # known); the preview's updates ask the index it keeps from one update to the next.
+        # make site and the preview's quick pass read every frame; the preview's updates ask its read index.
         candidates = None
         current: set[str] = set()  # outputs of a part of the records found current as a whole
         if self.lasting and len(jobs) > len(records) // 10:

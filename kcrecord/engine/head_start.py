@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from kcrecord.engine.deps import remember_digest
+from kcrecord.engine.deps import forget_digest, remember_digest
 
 Tokens = dict[str, list[str]]  # table -> the token of each block, in order
 
@@ -75,9 +75,13 @@ def _switch_often() -> None:
 def _switch_back() -> None:
     """Put the interpreter's switch interval back once no thread begun ahead runs."""
     with _LOCK:
-        _running["threads"] -= 1
-        if _running["threads"] == 0:
-            sys.setswitchinterval(_running["interval"])
+        _one_less()
+
+
+def _one_less() -> None:
+    _running["threads"] -= 1
+    if _running["threads"] == 0:
+        sys.setswitchinterval(_running["interval"])
 
 
 used = {"begun": 0, "claimed": 0, "missed": 0}  # counts, for tests and benchmarks
@@ -89,10 +93,15 @@ def begin(folder: Path, tokens: Tokens, work: Callable[[], bytes | None]) -> boo
         earlier = _BEGUN.get(folder)
         if earlier is not None and not earlier.done():
             return False  # the working copy is in use: finish() waits for it, then patches as usual
-        started = _BEGUN[folder] = HeadStart(tokens, work)
-        used["begun"] += 1
+        started = HeadStart(tokens, work)
         _switch_often()
-        started.thread.start()
+        try:
+            started.thread.start()
+        except RuntimeError:  # no thread to be had: the work is done where it is asked for
+            _one_less()
+            return False
+        _BEGUN[folder] = started
+        used["begun"] += 1
         return True
 
 
@@ -108,6 +117,20 @@ def claim(folder: Path, tokens: Tokens) -> bytes | None:
         return begun.result
     used["missed"] += 1
     return None
+
+
+def drop_all() -> None:
+    """Wait for every thread begun ahead and drop what none claimed (call once a run has made its outputs).
+
+    Work whose output turned out current (rows made again with the same values) would otherwise
+    run on at the end of make site, and its bytes be held until the next work begins.
+    """
+    with _LOCK:
+        begun = list(_BEGUN.values())
+        _BEGUN.clear()
+    for work in begun:
+        work.thread.join()
+        forget_digest(work.result)
 
 
 def wait_all() -> None:
