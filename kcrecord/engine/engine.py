@@ -270,7 +270,8 @@ class Engine:
         keep = {job.path for job in jobs} | {f"static/{rel}" for rel in static}
         with stage(self.progress, "Writing"):
             written = folder.commit(keep, scan=changed is None)
-        self.state.records = {path: record for path, record in self.state.records.items() if path in keep}
+        if not self.state.records.keys() <= keep:  # an output no longer planned (the commonest: none)
+            self.state.records = {path: record for path, record in self.state.records.items() if path in keep}
         self.plan_keys.keep_only(keep)
         self.state.plan_keys = self.plan_keys.kept
         self.fragments.forget_gone(now.files)
@@ -318,8 +319,7 @@ class Engine:
         return self.loader.sources[rel][1]
 
     def _static_files(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
-        found = {}
-        folder = self.root / "static"
+        found, folder = {}, self.root / "static"
         for path in project_files(self.root, "static", []):
             data, _refused = read_regular_file(path, path.relative_to(self.root).as_posix())
             if data is not None:  # the loader reports a file that is not one (a link, a pipe)

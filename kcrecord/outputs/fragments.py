@@ -58,6 +58,7 @@ class Fragments(Settling):
         self.kept: dict[str, Kept] = kept if kept is not None else {}
         for item in self.kept.values():
             item.checked = 0  # kept by another process, whose revisions count from 1 too: check each again
+        self._memos = {key for key in self.kept if key.startswith("memo:")}  # the memos' keys in kept, for forget_gone
         self.revision = 1
         self._now: Callable[[str], str] | None = None
         self._known: dict[str, str] = {}
@@ -221,7 +222,9 @@ class Fragments(Settling):
     def adopt(self, key: str, kept: Kept) -> None:
         """Keep a piece (or memo) made here or in a worker process; note a piece's file for forget_gone."""
         self.kept[key] = kept
-        if not key.startswith("memo:"):
+        if key.startswith("memo:"):
+            self._memos.add(key)
+        else:
             self._fresh.add(key.partition("\0file:")[2])
 
     def piece_fingerprint(self, key: str) -> str:
@@ -267,6 +270,7 @@ class Fragments(Settling):
                 value = make()
             fingerprint = digest(repr(sorted(frame.items()))) if by_reads else value_fingerprint(value)
             kept = self.kept[key] = Kept(value, frame, self.revision, fingerprint, heavy=by_reads)
+            self._memos.add(key)
             self.made.append(key)
         note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
@@ -316,7 +320,8 @@ class Fragments(Settling):
         of incidents) is dropped too: a long preview session would otherwise keep one for each.
         """
         revision, kept = self.revision, self.kept
-        memos = [key for key in kept if key.startswith("memo:")]
+        self._memos &= kept.keys()
+        memos = list(self._memos)  # not a walk of 100,000 keys at each update
         used = {key.partition("\0")[0] for key in memos if kept[key].checked == revision}
         drop = [key for key in memos if kept[key].checked != revision and key.partition("\0")[0] in used]
         files = set(files)
@@ -326,6 +331,7 @@ class Fragments(Settling):
         if gone is None or gone:
             there = files.__contains__ if gone is None else lambda file: file not in gone
             drop += [key for key in kept if not key.startswith("memo:") and not there(key.partition("\0file:")[2])]
+        self._memos.difference_update(drop)
         for key in drop:
             del kept[key]
             self._readers.pop(key, None)  # a long preview would otherwise keep one for every piece it made
