@@ -4,9 +4,9 @@ Before the engine makes the database again it plans and checks 20,000 outputs (a
 10,000 incidents, all in Python). The database's patch is mostly SQLite's own work (the
 full-text index rebuilt, VACUUM INTO, the file hashed), which runs without Python's lock, so it
 is begun in a thread (kcrecord/outputs/render.py start_ahead) and runs on the other core
-meanwhile: in the preview once a quick pass has reloaded the edited page (PreviewBuilder.start_ahead,
-then also in the pause before finish(), session.FINISH_DELAY); in make site once the site is
-assembled, when only a few incidents were assembled again.
+meanwhile: in the preview once the browser is told to reload the page a quick pass wrote
+(PreviewBuilder.start_ahead; then also in the pause before finish(), session.FINISH_DELAY); in
+make site once the site is assembled, when only a few incidents were assembled again.
 
 While such a thread runs, the interpreter is asked to switch threads every SWITCH seconds
 instead of every 5 ms: the thread needs Python's lock for a moment between SQLite's steps (about
