@@ -26,6 +26,7 @@ from typing import Protocol
 
 from kcrecord.content.recorded import Recorded
 from kcrecord.content.site_model import Site
+from kcrecord.engine.plan_snapshot import plan_snapshot
 
 
 class Planned(Protocol):
@@ -49,25 +50,39 @@ class PlanKeys:
     def __init__(self, kept: dict[str, tuple[tuple, str]] | None = None, by_objects: bool = False) -> None:
         self.kept: dict[str, tuple[tuple, str]] = kept if kept is not None else {}
         self.objects: dict[str, tuple[tuple, str]] | None = {} if by_objects else None  # path -> (objects, key)
+        self.snapshots: dict[str, tuple[tuple, str]] = {}  # by_objects: the other plans' (snapshot, key) by path
 
     def __call__(self, job: Planned) -> str:
         """Return job.plan_key(), from the kept key when its plan's parts equal those it was worked out from."""
-        objects = None if self.objects is None else plan_objects(job.plan)
-        if objects is not None:
-            seen = self.objects.get(job.path)  # type: ignore[union-attr]
-            if seen is not None and seen[0] == objects:  # the very models (eq=False: by identity), equal strings
-                return seen[1]
+        objects = snapshot = None
+        if self.objects is not None:
+            objects = plan_objects(job.plan)
+            if objects is not None:
+                seen = self.objects.get(job.path)
+                if seen is not None and seen[0] == objects:  # the very models (eq=False: by identity), equal strings
+                    return seen[1]
+                if not _by_identity(job.plan):
+                    objects = None
+            if objects is None:  # a list, a closure: compared by the plan's snapshot (kcrecord/engine/plan_snapshot.py)
+                snapshot = plan_snapshot(job.plan)
+                if snapshot is not None:
+                    seen = self.snapshots.get(job.path)
+                    if seen is not None and seen[0] == snapshot:
+                        return seen[1]
         parts = plain_parts(job.plan)
         if parts is None:
             self.kept.pop(job.path, None)
-            return job.plan_key()
-        kept = self.kept.get(job.path)
-        if kept is not None and kept[0] == parts:
-            key = kept[1]
-        else:
             key = job.plan_key()
-            self.kept[job.path] = (parts, key)
-        if objects is not None and _by_identity(job.plan):
+        else:
+            kept = self.kept.get(job.path)
+            if kept is not None and kept[0] == parts:
+                key = kept[1]
+            else:
+                key = job.plan_key()
+                self.kept[job.path] = (parts, key)
+        if snapshot is not None:
+            self.snapshots[job.path] = (snapshot, key)
+        elif objects is not None and parts is not None:  # by identity, its parts plain (see _by_identity)
             self.objects[job.path] = (objects, key)  # type: ignore[index]
         return key
 
@@ -77,6 +92,8 @@ class PlanKeys:
             self.kept = {path: kept for path, kept in self.kept.items() if path in paths}
         if self.objects is not None and not self.objects.keys() <= paths:
             self.objects = {path: seen for path, seen in self.objects.items() if path in paths}
+        if not self.snapshots.keys() <= paths:
+            self.snapshots = {path: seen for path, seen in self.snapshots.items() if path in paths}
 
 
 def plan_objects(plan: object) -> tuple | None:
