@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import random
+import types
 from types import SimpleNamespace
 
 import markupsafe
@@ -70,21 +71,27 @@ def closure_over(cell: list) -> object:
     return made
 
 
-def not_filled() -> object:
+def _holding() -> object:
+    later = None
+
     def early() -> object:
         return later
 
-    result = early
-    later = 1
-    del later
-    return result
+    return early
+
+
+def not_filled() -> object:
+    """Return a function whose closure's cell is not filled yet (as a function defined before its name is)."""
+    code = _holding().__code__  # type: ignore[attr-defined]
+    return types.FunctionType(code, globals(), "early", None, (types.CellType(),))
 
 
 class World:
     """What plans are made from, changed between plannings as edits change the site."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, unfilled: bool = True) -> None:
         self.rng = rng
+        self.unfilled = unfilled  # whether plans may hold a closure whose cell is not filled yet
         self.models: list[Model] = [Model(f"content/incidents/{n}.md") for n in range(4)]
         self.models += [Other("content/agencies/a.md"), Valued("content/pages/p.md")]
         self.lists: list[list] = [[self.models[0], self.models[1]], [self.models[2]], ["a", "b"], []]
@@ -142,7 +149,7 @@ class World:
                 self.jobs,
                 list(self.jobs),
                 frozenset({"a"}),
-                not_filled(),
+                not_filled() if self.unfilled else "filled",
             ]
         )
 
@@ -228,7 +235,9 @@ def test_the_preview_keeps_a_timeline_years_key_by_its_snapshot() -> None:
     keys = PlanKeys(by_objects=True)
 
     def job(incidents: list) -> Job:
-        return Job("timeline/2020/index.html", render, ("t.html", "timeline/2020/", {"year": 2020, "incidents": incidents}))
+        return Job(
+            "timeline/2020/index.html", render, ("t.html", "timeline/2020/", {"year": 2020, "incidents": incidents})
+        )
 
     first = keys(job(list(models)))
     assert "timeline/2020/index.html" in keys.snapshots
@@ -248,3 +257,49 @@ def test_the_preview_keeps_a_timeline_years_key_by_its_snapshot() -> None:
     models[500] = Model("content/incidents/new.md")
     changed = job(list(models))
     assert keys(changed) == changed.plan_key() != first
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_fill_gives_each_plans_key_through_random_replans(seed: int) -> None:
+    """The preview's loop over every planned output, with the functions' snapshots shared within a planning."""
+    rng = random.Random(seed)
+    world = World(rng, unfilled=False)
+    shapes = [rng.randrange(10**9) for _ in range(8)]
+    keys = PlanKeys(by_objects=True)
+    hits = 0
+    for _ in range(40):
+        shared = world.value(rng)  # one value in several plans of one planning, as the table's closures are
+        jobs = []
+        for number, shape in enumerate(shapes):
+            value = world.value(random.Random(shape))
+            plan = rng.choice([(value,), ("t.html", f"p{number}/", {"v": value, "shared": shared})])
+            jobs.append(Job(f"p{number}/index.html", render, plan))
+        plans: dict[str, str] = {}
+        before = dict(keys.snapshots)
+        keys.fill(jobs, plans)
+        assert plans == {job.path: job.plan_key() for job in jobs}
+        hits += sum(keys.snapshots.get(path) is kept for path, kept in before.items())
+        if rng.random() < 0.6:
+            world.change()
+    assert hits > 10  # keys were found by their snapshots often enough for the claim to be tested
+
+
+def test_a_function_met_deep_and_shallow_in_one_planning_is_snapped_at_each_depth() -> None:
+    held = ["before"]
+    made = closure_over(held)
+    deep: object = made
+    for _ in range(4):
+        deep = [deep]  # the function 6 levels down: its cell, past identity()'s depth, reads as "…"
+    keys = PlanKeys(by_objects=True)
+
+    def planned() -> list[Job]:
+        return [
+            Job("deep", render, ("t.html", "d/", {"v": deep})),
+            Job("shallow", render, ("t.html", "s/", {"v": made})),
+        ]
+
+    keys.fill(planned(), {})
+    held[0] = "after"
+    plans: dict[str, str] = {}
+    keys.fill(planned(), plans)
+    assert plans == {job.path: job.plan_key() for job in planned()}

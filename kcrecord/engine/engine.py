@@ -340,8 +340,7 @@ class Engine:
         records = self.state.records
         if check_disk:
             folder.scan()  # one look at every output file, for this check and for commit's clean-up
-        for job in jobs:
-            plans[job.path] = self.plan_keys(job)
+        self.plan_keys.fill(jobs, plans)
         now.prime("plan:", plans)
         # make site and the preview's quick pass read every frame; the preview's updates ask its read index.
         candidates = None

@@ -40,10 +40,18 @@ class UnsnappedError(Exception):
     """The plan holds something a snapshot cannot stand for."""
 
 
-def plan_snapshot(plan: object) -> tuple | None:
-    """Return plan's snapshot (equal snapshots: equal identity() texts), or None."""
+Seen = dict[tuple[int, int], tuple[object, Any]]
+"""Functions' snapshots by (id, depth), each with the function (alive meanwhile): for one planning's plans."""
+
+
+def plan_snapshot(plan: object, seen: Seen | None = None) -> tuple | None:
+    """Return plan's snapshot (equal snapshots: equal identity() texts), or None.
+
+    seen: the snapshots of the functions met so far in plans of this very planning (the table's
+    100 pages hand over the same closures), taken again from there; nothing changes meanwhile.
+    """
     try:
-        return ("plan", _snap(plan, 0))
+        return ("plan", _snap(plan, 0, {} if seen is None else seen))
     except (UnsnappedError, RecursionError):
         return None
 
@@ -60,7 +68,7 @@ def _by_object(kind: type) -> bool:
     return known
 
 
-def _snap(value: object, depth: int) -> Any:
+def _snap(value: object, depth: int, seen: Seen) -> Any:
     if depth > MAX_DEPTH:
         return _FAR
     kind = type(value)
@@ -87,21 +95,27 @@ def _snap(value: object, depth: int) -> Any:
                 key = getattr(first, "identity_key", None)
                 if key is not None:  # identity() gives each item's key (the planned outputs, for the sitemap)
                     return ("keys", first, tuple(map(key, value)))  # type: ignore[call-overload]
-        return ("seq", tuple([_snap(item, depth + 1) for item in value]))  # type: ignore[attr-defined]
+        return ("seq", tuple([_snap(item, depth + 1, seen) for item in value]))  # type: ignore[attr-defined]
     if isinstance(value, (set, frozenset)):
         raise UnsnappedError  # identity() sorts a set by repr: left to it
     if isinstance(value, dict):
-        return ("dict", tuple([(_snap(k, depth + 1), _snap(v, depth + 1)) for k, v in value.items()]))
+        return ("dict", tuple([(_snap(k, depth + 1, seen), _snap(v, depth + 1, seen)) for k, v in value.items()]))
     if isinstance(value, functools.partial):
-        parts = (_snap(value.func, depth + 1), _snap(value.args, depth + 1), _snap(value.keywords, depth + 1))
-        return ("partial", parts)
+        parts = [_snap(part, depth + 1, seen) for part in (value.func, value.args, value.keywords)]
+        return ("partial", tuple(parts))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = tuple([_snap(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)])
+        fields = tuple([_snap(getattr(value, f.name), depth + 1, seen) for f in dataclasses.fields(value)])
         return ("dataclass", kind, fields)
     if getattr(value, "__code__", None) is not None:
+        found = seen.get((id(value), depth))
+        if found is not None and found[0] is value:
+            return found[1]
         try:
-            cells = tuple([_snap(cell.cell_contents, depth + 1) for cell in getattr(value, "__closure__", None) or ()])
+            closure = getattr(value, "__closure__", None) or ()
+            cells = tuple([_snap(cell.cell_contents, depth + 1, seen) for cell in closure])
         except ValueError:  # a cell not filled yet (identity() would fail on it too)
             raise UnsnappedError from None
-        return ("code", value.__module__, value.__qualname__, cells)  # type: ignore[attr-defined]
+        made = ("code", value.__module__, value.__qualname__, cells)  # type: ignore[attr-defined]
+        seen[(id(value), depth)] = (value, made)
+        return made
     return ("object", kind)
