@@ -125,13 +125,18 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
                 memo[name] = unit.fingerprint if same else rng.choice([unit.fingerprint, "new"])
             return memo[name]
 
-        told: list[set[str]] = []
-        got = index.changed(now, told.append)
+        told: list[tuple[set[str], set[str]]] = []
+        got = index.changed(now, lambda suspects, direct: told.append((suspects, direct)))
         want = {path for path, record in records.items() if any(now(k) != v for k, v in record.frame.items())}
         assert got == want
         assert len(told) == (1 if units else 0)  # with no unit kept, every key is asked about
-        for name in set(units) - (told[0] if told else set()):  # a unit not suspected is current
+        suspects, direct = told[0] if told else (set(), set())
+        for name in set(units) - suspects:  # a unit not suspected is current
             assert now(readers[name]) == units[name].fingerprint
+        assert direct <= suspects
+        suspected_keys = {readers[name] for name in suspects}
+        for name in suspects - direct:  # a suspect only as a reader of suspects: its other reads are as recorded
+            assert all(now(k) == v for k, v in units[name].frame.items() if k not in suspected_keys), name
 
 
 @pytest.mark.parametrize("seed", range(20))

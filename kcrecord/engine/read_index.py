@@ -129,7 +129,7 @@ class ReadIndex:
     def changed(
         self,
         now: Callable[[str], str],
-        suspected: Callable[[set[str]], None] | None = None,
+        suspected: Callable[[set[str], set[str]], None] | None = None,
         known: dict[str, str] | None = None,
         named: set[str] | None = None,
     ) -> set[str]:
@@ -137,7 +137,9 @@ class ReadIndex:
 
         With units indexed, a unit's key is asked about only when the unit is not kept (first,
         while every unit still checks its whole frame) or is a suspect (see above);
-        suspected(suspects) is told which units are suspects before any suspect is asked about.
+        suspected(suspects, direct) is told which units are suspects before any suspect is asked about,
+        and which of them are suspects of their own (direct): a read of theirs other than a suspect's
+        key changed, or they were not found current before; the others are suspects only as readers of suspects.
         named: the only keys named after a file or an output that may have changed (Since.keys);
         None: every one is looked at.
         """
@@ -167,7 +169,8 @@ class ReadIndex:
                 self._moved.discard(unit)  # every reader has its fingerprint (or none reads it)
         # A suspect is asked about until it is found current: one that nothing reads now (or that could not
         # be made ahead) may be read again after later updates, which look only at the keys changed since.
-        suspects = {path for path in found if "\0" in path} | (self._unsettled & indexed.keys())
+        direct = {path for path in found if "\0" in path} | (self._unsettled & indexed.keys())
+        suspects = set(direct)
         todo = list(suspects)
         while todo:  # whatever reads a suspect, through any number of units, is one too
             for paths in self._by_unit.get(_reader_key(todo.pop()), {}).values():
@@ -175,7 +178,7 @@ class ReadIndex:
                 suspects |= more
                 todo += more
         if suspected is not None:
-            suspected(suspects)
+            suspected(suspects, direct)
         self._unsettled = set()
         for unit in suspects:
             key = _reader_key(unit)

@@ -70,6 +70,7 @@ class Fragments(Settling):
         self._ahead = 0  # pieces made in this revision by piece_fingerprint
         self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
         self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
+        self._direct: set[str] | None = None  # of those, the ones with a read changed of their own (suspect())
         self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
         self.files: set[str] | None = files  # every content file at the last forget_gone
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
@@ -92,7 +93,7 @@ class Fragments(Settling):
         self.made.clear()
         self.makers = {}
         self._incidents, self._by_identity, self._ahead = [], None, 0
-        self._failed, self.suspects = set(), None
+        self._failed, self.suspects, self._direct = set(), None, None
         self._lists, self._settled, self._outdated = {}, set(), False
 
     def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
@@ -280,9 +281,14 @@ class Fragments(Settling):
         kept = self.kept.get(key)
         return kept.fingerprint if kept is not None and self._current(kept, key) else ""
 
-    def suspect(self, keys: set[str]) -> None:
-        """Say which kept pieces and memos alone may not be current in this revision (kcrecord/engine/read_index.py)."""
-        self.suspects = keys
+    def suspect(self, keys: set[str], direct: set[str] | None = None) -> None:
+        """Say which kept pieces and memos alone may not be current in this revision (kcrecord/engine/read_index.py).
+
+        direct: those of them with a read that changed other than a suspect's key (or not found
+        current at an earlier update). The others read as recorded all but the suspects' keys: only
+        those are looked at (a list's memo reads 10,000 pieces, of which an edit makes a few suspects).
+        """
+        self.suspects, self._direct = keys, direct
 
     def _current(self, kept: Kept, key: str = "") -> bool:
         """Return True when every key kept's frame read has its fingerprint still (key: kept's own, for suspects)."""
@@ -291,9 +297,14 @@ class Fragments(Settling):
         now = self._now
         if now is None or kept.checked == -self.revision:  # found out of date in this revision already
             return False
-        if key and self.suspects is not None and key not in self.suspects and kept.fingerprint:
-            kept.checked = self.revision  # none of its reads changed, nor of what they read
-            return True
+        suspects = self.suspects
+        if key and suspects is not None and kept.fingerprint:
+            if key not in suspects:
+                kept.checked = self.revision  # none of its reads changed, nor of what they read
+                return True
+            direct = self._direct
+            if direct is not None and key not in direct and len(suspects) < len(kept.frame):
+                return self._current_but(kept, suspects)
         if kept.frame.items() <= self._known.items():  # every read known, as recorded: one C loop
             kept.checked = self.revision
             return True
@@ -302,6 +313,20 @@ class Fragments(Settling):
             found = known(key)
             if found != fingerprint and (found is not None or now(key) != fingerprint):
                 kept.checked = -self.revision  # a value made again replaces this Kept: the mark goes with it
+                self._outdated = True
+                return False
+        kept.checked = self.revision
+        return True
+
+    def _current_but(self, kept: Kept, suspects: set[str]) -> bool:
+        """Return _current(kept) for a suspect only as a reader of suspects: each suspect's key it read as recorded."""
+        frame, now = kept.frame, self._now
+        assert now is not None
+        for unit in suspects:
+            reader = unit if unit.startswith("memo:") else self._reader_key(unit)
+            recorded = frame.get(reader)
+            if recorded is not None and now(reader) != recorded:
+                kept.checked = -self.revision
                 self._outdated = True
                 return False
         kept.checked = self.revision
