@@ -126,7 +126,7 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
             return memo[name]
 
         told: list[tuple[set[str], set[str]]] = []
-        got = index.changed(now, lambda suspects, direct: told.append((suspects, direct)))
+        got = index.changed(now, lambda suspects, direct, told=told: told.append((suspects, direct)))
         want = {path for path, record in records.items() if any(now(k) != v for k, v in record.frame.items())}
         assert got == want
         assert len(told) == (1 if units else 0)  # with no unit kept, every key is asked about
