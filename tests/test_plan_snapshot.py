@@ -303,3 +303,74 @@ def test_a_function_met_deep_and_shallow_in_one_planning_is_snapped_at_each_dept
     plans: dict[str, str] = {}
     keys.fill(planned(), plans)
     assert plans == {job.path: job.plan_key() for job in planned()}
+
+
+class Localized(str):
+    """A string whose repr (what identity() reads of it) holds more than its text."""
+
+    lang = ""
+
+    def __new__(cls, text: str, lang: str) -> Localized:
+        made = super().__new__(cls, text)
+        made.lang = lang
+        return made
+
+    def __repr__(self) -> str:
+        return f"Localized({str(self)!r}, {self.lang!r})"
+
+
+class Blob(bytes):
+    """Bytes whose bytes() is not their buffer (identity() digests the buffer)."""
+
+    def __bytes__(self) -> bytes:
+        return b"blob"
+
+
+class Lenient(type):
+    """A metaclass that finds every class of its kind equal: types must not be compared with ==."""
+
+    def __eq__(cls, other: object) -> bool:
+        return isinstance(other, Lenient)
+
+    __hash__ = type.__hash__
+
+
+class First(metaclass=Lenient):
+    pass
+
+
+class Second(metaclass=Lenient):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Localized("Hello", "en"), Localized("Hello", "fr")),
+        (Blob(b"one"), Blob(b"two")),
+        ("Text", markupsafe.Markup("Text")),
+        ([First()], [Second()]),
+        (First(), Second()),
+    ],
+    ids=["str subclass", "bytes subclass", "markup title", "metaclass in a list", "metaclass"],
+)
+def test_values_equal_by_eq_but_not_by_identity_get_their_own_key(before: object, after: object) -> None:
+    """Found by a review: values that == finds equal, or types a metaclass finds equal, while identity() differs."""
+    held = [before]
+
+    def plans() -> list[Job]:
+        return [
+            Job("page/index.html", render, ("t.html", "page/", {"title": held[0]})),
+            Job("list/index.html", render, ("t.html", "list/", {"title": held[0], "rows": []})),
+            Job("data.json", render, (functools.partial(render, held[0], []),)),
+            Job("call.json", render, (functools.partial(render, held[0]),)),
+        ]
+
+    for keys in (PlanKeys(by_objects=True), PlanKeys(by_objects=True)):
+        keys.fill(plans(), {})
+        held[0] = after
+        found: dict[str, str] = {}
+        keys.fill(plans(), found)
+        assert found == {job.path: job.plan_key() for job in plans()}
+        assert all(keys(job) == job.plan_key() for job in plans())
+        held[0] = before

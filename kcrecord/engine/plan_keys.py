@@ -122,13 +122,14 @@ def plan_objects(plan: object) -> tuple | None:
     """Return the objects of one of the two commonest plans (see _common), to compare with ==; else None."""
     if type(plan) is not tuple:
         return None
-    if len(plan) == 3 and type(plan[2]) is dict:
-        return (plan[0], plan[1], tuple(plan[2].items()))
+    if len(plan) == 3 and type(plan[2]) is dict:  # with each value's type: a Markup title equals its text
+        return (plan[0], plan[1], tuple(plan[2].items()), type(plan[0]), type(plan[1]), *map(type, plan[2].values()))
     if len(plan) == 1 and type(plan[0]) is functools.partial:
-        args = plan[0].args
-        if Site in map(type, args):  # each update's site is a new object, known by the same key ("site")
+        args, keywords = plan[0].args, plan[0].keywords
+        kinds = tuple(map(type, args))
+        if Site in kinds:  # each update's site is a new object, known by the same key ("site")
             args = tuple(_SITE if type(item) is Site else item for item in args)
-        return (plan[0].func, args, tuple(plan[0].keywords.items()))
+        return (plan[0].func, args, tuple(keywords.items()), kinds, *map(type, keywords.values()))
     return None
 
 

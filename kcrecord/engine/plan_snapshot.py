@@ -13,9 +13,11 @@ snapshot equals it. Each branch below follows identity() in kcrecord/engine/deps
 and is as strict as it or stricter:
 - a model whose key is its file (Recorded.identity_key, compared by identity) is kept itself:
   the same object names the same file (a model's source is never replaced);
-- other objects with an identity key (the site, its settings, a planned output) by type and key;
-- strings and bytes by type and value, numbers by type and repr, functions by module, name and
-  what their closure holds, partials and containers part by part, each tagged with its kind;
+- other objects with an identity key (the site, its settings, a planned output) by their key;
+- a plain string by its value; a string of a subclass, bytes and numbers by identity()'s own
+  text of them (a subclass's repr, True against 1, -0.0 against 0.0); functions by module, name
+  and what their closure holds, partials and containers part by part, each tagged with its kind;
+  types by name, as identity() gives them (never compared with ==, which a metaclass could change);
 - past identity()'s depth, nothing (identity() writes "…" there too).
 None when a plan holds what a snapshot cannot stand for (a set, a closure's cell not filled yet):
 its key is worked out as before.
@@ -28,6 +30,7 @@ import functools
 from typing import Any
 
 from kcrecord.content.recorded import Recorded
+from kcrecord.engine.deps import identity
 
 MAX_DEPTH = 6
 """identity()'s depth: past it, any value reads as "…"."""
@@ -76,25 +79,21 @@ def _snap(value: object, depth: int, seen: Seen) -> Any:
         return value
     key = getattr(kind, "identity_key", None)
     if key is not None:
-        return value if _by_object(kind) else ("key", kind, key(value))
-    if isinstance(value, str):
-        return ("str", kind, str.__str__(value))
-    if isinstance(value, bytes):
-        return ("bytes", kind, bytes(value))
-    if value is None or isinstance(value, (bool, int, float)):
-        return ("repr", kind, repr(value))
+        return value if _by_object(kind) else ("key", key(value))
+    if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, int, float)):
+        return ("text", identity(value, depth))  # a subclass's repr, -0.0, True: identity()'s own text
     if isinstance(value, (list, tuple)):
         if (kind is list or kind is tuple) and value and depth < MAX_DEPTH:
             kinds = set(map(type, value))  # type: ignore[call-overload]
             if len(kinds) == 1:
                 (first,) = kinds
                 if _by_object(first):  # identity() gives each item's key: the same objects, the same keys
-                    return ("models", first, tuple(value))  # type: ignore[arg-type]
+                    return ("models", tuple(value))  # type: ignore[arg-type]
                 if first is str:  # identity() gives each its text (or its digest)
                     return ("texts", tuple(value))  # type: ignore[arg-type]
                 key = getattr(first, "identity_key", None)
                 if key is not None:  # identity() gives each item's key (the planned outputs, for the sitemap)
-                    return ("keys", first, tuple(map(key, value)))  # type: ignore[call-overload]
+                    return ("keys", tuple(map(key, value)))  # type: ignore[call-overload]
         return ("seq", tuple([_snap(item, depth + 1, seen) for item in value]))  # type: ignore[attr-defined]
     if isinstance(value, (set, frozenset)):
         raise UnsnappedError  # identity() sorts a set by repr: left to it
@@ -105,7 +104,7 @@ def _snap(value: object, depth: int, seen: Seen) -> Any:
         return ("partial", tuple(parts))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = tuple([_snap(getattr(value, f.name), depth + 1, seen) for f in dataclasses.fields(value)])
-        return ("dataclass", kind, fields)
+        return ("dataclass", kind.__qualname__, fields)
     if getattr(value, "__code__", None) is not None:
         found = seen.get((id(value), depth))
         if found is not None and found[0] is value:
@@ -118,4 +117,4 @@ def _snap(value: object, depth: int, seen: Seen) -> Any:
         made = ("code", value.__module__, value.__qualname__, cells)  # type: ignore[attr-defined]
         seen[(id(value), depth)] = (value, made)
         return made
-    return ("object", kind)
+    return ("object", kind.__qualname__)
