@@ -138,7 +138,9 @@ def measure(command: list[str], env: dict[str, str], log: Path) -> Run:
                         continue
                     if high > peaks["children"].get(child, 0):
                         peaks["children"][child] = high
-                        peaks["names"].setdefault(child, _comm(child))
+                        name = _comm(child)  # read again at each new high: a child forked, then exec'd (Pagefind)
+                        if name != "?" or child not in peaks["names"]:
+                            peaks["names"][child] = name
                     total += _status_kb(child, "VmRSS:") or 0
                 peaks["sum"] = max(peaks["sum"], total)
                 if done.wait(POLL):
