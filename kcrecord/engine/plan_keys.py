@@ -13,8 +13,10 @@ which can change in place) is worked out every time. The parts are plain data, s
 keeps them in its state: a build after an edit compares 20,000 tuples instead.
 
 The preview, one process from update to update, goes one step further (by_objects): it keeps
-each plan's objects themselves, and a plan holding the very same model objects and equal strings
-has the key kept, found by one comparison made in C, without asking each model for its key.
+each plan's objects themselves (with their types), and a plan holding the very same model objects
+and equal strings has the key kept, found by one comparison made in C, without asking each model
+for its key. A plan holding a list or a closure is compared by its snapshot instead
+(kcrecord/engine/plan_snapshot.py: the list copied in C, its models compared by identity).
 """
 
 from __future__ import annotations
