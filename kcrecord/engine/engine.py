@@ -283,10 +283,11 @@ class Engine:
             save_state(self.cache, self.state, self.out)
         self._changed = False
         self.site, self._site_at = site, self.edits.version
+        if self.lasting and changed is None:  # the preview's whole build: its outputs indexed now, not at an edit
+            self.read_index.sync(self.state.records, self.fragments.kept)
         self.read_index.since.completed()
-        return Outcome(
-            changed is None, rendered_paths=rendered, written=written, site=site, seconds=time.perf_counter() - started
-        )
+        seconds = time.perf_counter() - started
+        return Outcome(changed is None, rendered_paths=rendered, written=written, site=site, seconds=seconds)
 
     def _assemble(self, content: Content) -> Site:
         with stage(self.progress, "Assembling"):
