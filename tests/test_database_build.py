@@ -30,21 +30,30 @@ from tests.record_factory import generated_project, incident_text
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-def values_and_fresh(root: Path, rng: random.Random | None = None) -> tuple[database_build.Blocks, bytes]:
+def values_and_fresh(
+    root: Path, rng: random.Random | None = None, shared: bool = False
+) -> tuple[database_build.Blocks, bytes]:
     """Return the project's database rows in blocks and the database made from nothing.
 
-    With rng, some blocks get a new token for the same rows, as a piece made again has.
+    With rng, some blocks get a new token for the same rows, as a piece made again has. shared:
+    the incidents' tables name their blocks with one list of tokens, as make site's do (each
+    incident's rows piece names its block in every table).
     """
     content, problems = load_content(root)
     problems += validate(content)
     assert problems == []
     site = assemble(content, commit=COMMIT)
     blocks = all_runs(site, Fragments())
+    if shared:
+        named = [table.name for table in database.db_tables() if table.incident_rows is not None]
+        tokens = ["|".join(parts) for parts in zip(*(blocks[name].tokens for name in named), strict=True)]
+        blocks.update({name: Run(tokens, blocks[name].block) for name in named})
     if rng is not None:
-        blocks = {
-            name: Run([f"new-{rng.random()}" if rng.random() < 0.3 else token for token in run.tokens], run.block)
-            for name, run in blocks.items()
-        }
+        renamed: dict[int, list[str]] = {}  # one new list for each list of tokens: shared lists stay shared
+        for run in blocks.values():
+            if id(run.tokens) not in renamed:
+                renamed[id(run.tokens)] = [f"new-{rng.random()}" if rng.random() < 0.3 else t for t in run.tokens]
+        blocks = {name: Run(renamed[id(run.tokens)], run.block) for name, run in blocks.items()}
     return blocks, database_build.database_bytes(site, Fragments())
 
 
@@ -82,18 +91,21 @@ def random_edit(root: Path, rng: random.Random, step: int) -> str:
     return f"{kind} {path.name}"
 
 
+@pytest.mark.parametrize("shared", [False, True])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_patched_working_copy_gives_the_bytes_of_a_database_made_from_nothing(tmp_path: Path, seed: int) -> None:
+def test_a_patched_working_copy_gives_the_bytes_of_a_database_made_from_nothing(
+    tmp_path: Path, seed: int, shared: bool
+) -> None:
     rng = random.Random(seed)
     root = generated_project(tmp_path / "project", 8, seed=seed)
     scratch = tmp_path / "scratch"
-    values, fresh = values_and_fresh(root)
+    values, fresh = values_and_fresh(root, shared=shared)
     assert database_build.kept_database(scratch, values) == fresh  # the working copy is made
     copy = database_build.working_copy(scratch)
     history = []
     for step in range(8):
         history.append(random_edit(root, rng, step))
-        values, fresh = values_and_fresh(root, rng)
+        values, fresh = values_and_fresh(root, rng, shared)
         if step % 3 == 2:  # the rows the copy holds are read from it (and the list beside it goes stale)
             made = database_build._patched(copy, values)  # noqa: SLF001 - the patch itself, never the fallback
             patched = None if made is None else made[0]

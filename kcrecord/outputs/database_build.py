@@ -221,9 +221,10 @@ def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[byte
         connection.execute("PRAGMA defer_foreign_keys = ON")  # rows are checked at COMMIT, not between changes
         changed = False
         now: Held = {}
+        ends: dict[tuple[int, int], tuple[int, int]] = {}  # for _patch_blocks, while held's lists are alive
         for name, run in blocks.items():
             before = None if held is None else held.get(name)
-            patch = _patch_table if before is None else partial(_patch_blocks, held=before)
+            patch = _patch_table if before is None else partial(_patch_blocks, held=before, ends=ends)
             changed_here, counts = patch(connection, name, run)
             changed = changed or changed_here
             now[name] = (run.tokens, counts)
@@ -240,19 +241,34 @@ def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[byte
 
 
 def _patch_blocks(
-    connection: sqlite3.Connection, name: str, run: Run, held: tuple[list[str], list[int]]
+    connection: sqlite3.Connection,
+    name: str,
+    run: Run,
+    held: tuple[list[str], list[int]],
+    ends: dict[tuple[int, int], tuple[int, int]] | None = None,
 ) -> tuple[bool, list[int]]:
     """Make the table hold run's rows, knowing it holds the blocks held; return whether it changed, and row counts.
 
     The tokens are compared a list at a time (in C): 10,000 blocks in each of the tables. Only
     the blocks between the first and last that differ are read, and those after them too when
-    the number of rows between changed (their rowids move).
+    the number of rows between changed (their rowids move). ends: how many blocks are the same at
+    the start and at the end, by the two lists of tokens compared (the incident tables share theirs:
+    compared once, not seven times, 2-4 ms each).
     """
     new_tokens, (old_tokens, numbers) = run.tokens, held
-    first = _same_first(new_tokens, old_tokens)
+    pair = (id(new_tokens), id(old_tokens))
+    found = None if ends is None else ends.get(pair)
+    if found is None:
+        first = _same_first(new_tokens, old_tokens)
+        found = (
+            first,
+            0 if first == len(new_tokens) == len(old_tokens) else _same_last(new_tokens[first:], old_tokens[first:]),
+        )
+        if ends is not None:
+            ends[pair] = found
+    first, same = found
     if first == len(new_tokens) == len(old_tokens):
         return False, numbers
-    same = _same_last(new_tokens[first:], old_tokens[first:])
     new_end, old_end = len(new_tokens) - same, len(old_tokens) - same
     blocks = [run.block(index) for index in range(first, new_end)]
     counts = [len(block) for block in blocks]
