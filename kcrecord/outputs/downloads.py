@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterable
 from functools import partial
 
@@ -21,6 +20,7 @@ from kcrecord.outputs.csv_tables import TABLES
 from kcrecord.outputs.discovery import licence_meta, licence_metas, licence_url_of
 from kcrecord.outputs.formats import incident_record, jsonable
 from kcrecord.outputs.fragments import Fragments, Pieces
+from kcrecord.outputs.json_indent import indented
 
 __all__ = [
     "TABLES",
@@ -208,7 +208,7 @@ GEOJSON_PROPERTIES = (
 
 def json_text(value: object, depth: int = 0) -> bytes:
     """Return value as the JSON downloads write it (indent 1, UTF-8), as it reads nested depth levels deep."""
-    return json.dumps(value, indent=1, ensure_ascii=False).replace("\n", "\n" + " " * depth).encode("utf-8")
+    return indented(value, 1, depth).encode("utf-8")
 
 
 def json_list(items: list[bytes], depth: int) -> list[bytes]:

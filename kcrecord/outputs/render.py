@@ -7,7 +7,6 @@ include, import or from Python, is recorded as template:<name> (kcrecord/engine/
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import partial
@@ -30,9 +29,11 @@ from kcrecord.outputs.database_build import database_head_start
 from kcrecord.outputs.discovery import incident_json_ld, json_ld
 from kcrecord.outputs.formats import format_date, format_time, incident_record
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.json_indent import indented
 from kcrecord.outputs.later import worked_out
 from kcrecord.outputs.map_pages import area_map, locator, outline_files, register_map_pieces
 from kcrecord.outputs.readers import plan_readers
+from kcrecord.outputs.template_runtime import FastContext, fast_getattr
 
 
 class TemplateSnapshot(jinja2.BaseLoader):
@@ -65,7 +66,16 @@ def read_templates(folder: Path) -> dict[str, str]:
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """A Jinja environment that records each template an output loads, found or not."""
+    """A Jinja environment that records each template an output loads, found or not.
+
+    Its context and attribute reads take shorter paths through Jinja's runtime, with Jinja's
+    results (kcrecord/outputs/template_runtime.py).
+    """
+
+    context_class = FastContext
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return fast_getattr(self, obj, attribute)
 
     def _load_template(self, name: Any, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
         if isinstance(name, str):
@@ -238,7 +248,7 @@ def xml_safe(render: Callable[[], bytes]) -> Callable[[], bytes]:
 
 def incident_json(incident: Incident, site: Site) -> bytes:
     """Return the incident's data file."""
-    return (json.dumps(incident_record(incident, site), indent=2, ensure_ascii=False) + "\n").encode()
+    return (indented(incident_record(incident, site), 2) + "\n").encode()
 
 
 def render_site(site: Site, templates: Path, progress: Progress | None = None) -> dict[str, bytes]:

@@ -1,0 +1,65 @@
+"""Shorter paths through two of Jinja's runtime calls, giving what Jinja's own give.
+
+An incident page makes about 150 calls from its template (`m.get('time')`, `label(...)`) and
+reads about 300 attributes of plain dicts (`m.title`). Jinja's `Context.call` asks every
+callable whether it wants the context passed in, through three attribute lookups; its
+`Environment.getattr` tries the attribute first, so each `m.title` raises and catches an
+AttributeError before it looks the key up. Together they cost about a tenth of a cold build.
+
+- `FastContext.call` calls a built-in function or method (which cannot carry Jinja's
+  pass_context mark) and a plain function without the mark straight away; anything else goes
+  through Jinja's own `call`.
+- `fast_getattr` looks a name up in a plain dict's keys first when the name is not one of
+  dict's own attributes (then getattr could only have raised); anything else goes to Jinja.
+
+tests/test_template_runtime.py checks both against Jinja's own on every kind of callable and
+on random names.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import jinja2
+from jinja2.runtime import Context
+from jinja2.utils import internalcode
+
+_STRAIGHT = frozenset(
+    (
+        types.BuiltinFunctionType,  # also bound methods of built-in types: dict.get
+        types.MethodWrapperType,
+        types.WrapperDescriptorType,
+        types.MethodDescriptorType,
+    )
+)
+_DICT_NAMES = frozenset(dir(dict))  # every name getattr finds on a plain dict
+
+
+class FastContext(Context):
+    """Jinja's context, calling plain callables without asking what they want passed in."""
+
+    @internalcode  # hidden from template tracebacks, as Jinja's own call is
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own signature
+        kind = type(__obj)
+        if kind in _STRAIGHT or (kind is types.FunctionType and not hasattr(__obj, "jinja_pass_arg")):
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
+        return super().call(__obj, *args, **kwargs)
+
+
+def fast_getattr(environment: jinja2.Environment, obj: Any, attribute: str) -> Any:
+    """Return environment.getattr(obj, attribute) as Jinja would, a plain dict's keys looked up without an exception."""
+    if type(obj) is dict and attribute not in _DICT_NAMES:
+        try:
+            return obj[attribute]
+        except KeyError:
+            return environment.undefined(obj=obj, name=attribute)
+    return jinja2.Environment.getattr(environment, obj, attribute)
