@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import random
+import stat
 from pathlib import Path
 
 import pytest
@@ -34,3 +37,59 @@ def test_template_error_leaves_site_untouched(small_project: Path, capsys: pytes
     assert "no_such_setting" in err and "Traceback" not in err
     assert (small_project / "site" / "index.html").read_bytes() == before
     assert sorted(p.name for p in small_project.iterdir() if p.name.startswith(".site")) == []
+
+
+TOPS = ["index.html", "feed.xml", "incidents", "agencies", "data", "timeline"]
+
+
+def _random_rel(rng: random.Random) -> str:
+    top = rng.choice(TOPS)
+    if "." in top:
+        return top
+    folders = [rng.choice("abc") for _ in range(rng.randrange(0, 3))]
+    return "/".join([top, *folders, rng.choice(["index.html", "x.json"])])
+
+
+def _tree(target: Path) -> dict[str, bytes]:
+    return {p.relative_to(target).as_posix(): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_outputs_land_as_a_clean_write_would_put_them(tmp_path: Path, seed: int) -> None:
+    """Whole folders the output lacks move with one rename, the rest file by file: the folder ends the same.
+
+    Each file is readable by all (0644, whatever the umask), a file that already held its bytes is
+    kept, and what the folder remembers of each written file (size, time) is what the disk says.
+    """
+    rng = random.Random(seed)
+    target = tmp_path / "site"
+    written: dict[str, tuple[int, int]] = {}
+    expected: dict[str, bytes] = {}
+    old_umask = os.umask(0o077)
+    try:
+        for _round in range(3):
+            wanted: dict[str, bytes] = {}
+            for _ in range(rng.randrange(0, 25)):
+                rel = _random_rel(rng)
+                if any(other.startswith(rel + "/") or rel.startswith(other + "/") for other in wanted):
+                    continue  # a file and a folder of one name cannot both be outputs
+                wanted[rel] = rng.choice([b"", b"same", f"text {rng.random()}".encode()])
+            before = {rel: (data, os.stat(target / rel).st_ino) for rel, data in expected.items()}
+            folder = OutputFolder(target, written)
+            folder.prepare()
+            if rng.random() < 0.7:
+                folder.scan()
+            for rel, data in wanted.items():
+                folder.put(rel, data, known_digest=None)
+            folder.commit(set(wanted))
+            expected = {MARKER: MARKER_TEXT, **wanted}
+            assert _tree(target) == expected
+            for rel in wanted:
+                info = os.stat(target / rel)
+                assert stat.S_IMODE(info.st_mode) == 0o644
+                assert written[rel] == (info.st_size, info.st_mtime_ns)
+                if rel in before and before[rel][0] == wanted[rel]:
+                    assert info.st_ino == before[rel][1]  # the same bytes: the file is kept, not written again
+            assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    finally:
+        os.umask(old_umask)

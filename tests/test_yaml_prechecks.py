@@ -78,7 +78,7 @@ def test_reading_events_only_on_a_sign_gives_what_reading_them_always_gives(
     texts += ["a:\n" + "  - " * depth + "x" for depth in (3, 15, 16, 17)]
     texts += DEEP_PLACES
     now = [_outcome(text) for text in texts]
-    monkeypatch.setattr(yaml_strict, "_ANCHOR_OR_ALIAS", re.compile(""))  # a sign everywhere: always read
+    monkeypatch.setattr(yaml_strict, "_suspicious", lambda text: True)  # a sign everywhere: always read
     always = [_outcome(text) for text in texts]
     for text, got, want in zip(texts, now, always, strict=True):
         assert got == want, repr(text)
@@ -95,3 +95,30 @@ def _outcome(text: str) -> tuple:
 def test_nesting_too_deep_is_refused_wherever_it_is(text: str) -> None:
     document, problems = yaml_strict.load(text, "x.md")
     assert document is None and [problem.message[:26] for problem in problems] == ["nested more than 16 levels"]
+
+
+# The searches as first written, before each was preceded by a quick look and the last written out.
+FIRST_SEARCHES = (
+    re.compile(r"[&*](?<![^\s\[\]{},:\ufeff][&*])[^\s\[\]{},]"),
+    re.compile(r"^[ \t]{48,}\S", re.MULTILINE),
+    re.compile(r"(?:[-?:][ \t]+){4,}"),
+)
+# For each search, pieces that can make a sign for it alone.
+SIGN_PIECES = {
+    "anchor": ["&", "*", "a", "&a", "*b", " ", "\n", "[", ",", "x&y", "\ufeff"],
+    "indent": ["\n", "a", " ", "\t", " " * 8, " " * 16, " " * 40, "\t" * 8],
+    "compact": ["-", "?", ":", " ", "\t", "a", "\n", "- ", ": "],
+}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("kind", sorted(SIGN_PIECES))
+def test_the_quick_looks_find_a_sign_in_every_text_the_first_searches_did(kind: str, seed: int) -> None:
+    rng = random.Random(seed)
+    signs = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(SIGN_PIECES[kind]) for _ in range(rng.randrange(1, 40)))
+        first = any(search.search(text) for search in FIRST_SEARCHES) or text.count("[") + text.count("{") > 1000
+        signs += first
+        assert yaml_strict._suspicious(text) == first, repr(text)
+    assert 300 < signs < 2700  # both answers are met often

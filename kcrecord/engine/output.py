@@ -35,7 +35,8 @@ class OutputFolder:
         self.root = root
         self.written = written  # output path -> (size, mtime_ns) when the build last wrote it
         self._stage: Path | None = None
-        self._staged: list[str] = []
+        self._staged: dict[str, tuple[int, int]] = {}  # rel -> (size, mtime_ns) of the staged file
+        self._folders: set[str] = set()  # folders made in the staging folder
         self.changed: list[str] = []
         self._listing: dict[str, tuple[int, int]] | None = None  # every file's (size, mtime_ns), from scan()
         self._ahead: Ahead[dict[str, tuple[int, int]]] | None = None
@@ -99,17 +100,28 @@ class OutputFolder:
         if known_digest is not None and self.unchanged_on_disk(rel):
             if known_digest == made:
                 return made  # the file the build wrote holds it
-        else:  # a file the build did not write, or changed since: kept when it holds these bytes
+        elif self._listing is None or rel in self._listing:  # a file scan() did not see is not there to keep
             try:
-                if (self.target / rel).read_bytes() == data:
-                    self._remember(rel)
-                    return made
+                with open(os.path.join(self.target, rel), "rb") as file:
+                    if file.read() == data:
+                        self._remember(rel)
+                        return made
             except OSError:
                 pass
-        path = self._staging() / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        self._staged.append(rel)
+        path = os.path.join(self._staging(), rel)
+        folder = os.path.dirname(path)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        with open(path, "wb") as file:
+            file.write(data)
+            file.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(file.fileno(), 0o644)  # whatever the umask
+            info = os.fstat(file.fileno())
+        if not hasattr(os, "fchmod"):
+            os.chmod(path, 0o644)
+        self._staged[rel] = (info.st_size, info.st_mtime_ns)  # a rename into place keeps both
         return made
 
     def commit(self, keep: Iterable[str], scan: bool = True) -> list[str]:
@@ -122,19 +134,12 @@ class OutputFolder:
         marker = self.target / MARKER
         if not marker.is_file() or marker.read_bytes() != MARKER_TEXT:
             marker.write_bytes(MARKER_TEXT)
-        changed = []
-        stage = self._stage
-        for rel in self._staged:
-            assert stage is not None
-            destination = self.target / rel
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(stage / rel, 0o644)
-            os.replace(stage / rel, destination)
-            self._remember(rel)
-            changed.append(rel)
-        if stage is not None:
-            shutil.rmtree(stage, ignore_errors=True)
+        changed = list(self._staged)
+        if self._stage is not None:
+            self._move_staged(self._stage)
+            shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
+            self._folders = set()
         keep = set(keep)
         if scan:
             changed += self._remove_others(keep)
@@ -145,7 +150,7 @@ class OutputFolder:
                 self.written.pop(rel, None)
                 _remove_empty_parents(self.target / rel, self.target)
             changed += gone
-        self._staged = []
+        self._staged = {}
         self._listing = None
         self.changed = changed
         return changed
@@ -155,11 +160,30 @@ class OutputFolder:
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
         self._stage = None
-        self._staged = []
+        self._staged = {}
+        self._folders = set()
 
     def _remember(self, rel: str) -> None:
-        info = os.stat(self.target / rel, follow_symlinks=False)
+        info = os.stat(os.path.join(self.target, rel), follow_symlinks=False)
         self.written[rel] = (info.st_size, info.st_mtime_ns)
+
+    def _move_staged(self, stage: Path) -> None:
+        """Move every staged file into place: a whole top-level folder the output lacks with one rename.
+
+        A cold build (no output yet) so moves its 20,000 files with a handful of renames.
+        """
+        whole = set()
+        for rel in self._staged:
+            top, slash, _rest = rel.partition("/")
+            if slash and top not in whole and not os.path.lexists(os.path.join(self.target, top)):
+                os.replace(os.path.join(stage, top), os.path.join(self.target, top))
+                whole.add(top)
+        for rel, seen in self._staged.items():
+            if rel.partition("/")[0] not in whole or "/" not in rel:
+                destination = os.path.join(self.target, rel)
+                os.makedirs(os.path.dirname(destination), exist_ok=True)
+                os.replace(os.path.join(stage, rel), destination)
+            self.written[rel] = seen
 
     def _staging(self) -> Path:
         if self._stage is None:
