@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import shutil
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from kcrecord.content.load import MAX_FILE_BYTES
-from kcrecord.engine import parallel
+from kcrecord.engine import parallel, parts
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.kept_pieces import MEMOS, part_of
 from kcrecord.engine.kept_records import record_part
@@ -328,3 +331,46 @@ def test_kept_values_damaged_that_only_saving_reads_are_left_out_and_the_run_rep
     assert make().run().ok
     assert Engine(root, tmp_path / "clean-2", search=False, commit=COMMIT, workers=1).run().ok
     assert files(tmp_path / "site") == files(tmp_path / "clean-2")
+
+
+def test_a_save_split_with_a_forked_helper_writes_the_cache_a_save_in_one_process_writes(
+    small_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Half the changed parts are written by a forked helper when many entries changed: the files are the same.
+
+    With a helper that fails before writing, this process writes its half (Ahead.result), and the
+    next build still finds everything current.
+    """
+    engine_cache = small_project / ".cache" / "engine"
+    project = Project(small_project, small_project / "site")
+
+    def cold_cache(split_from: int) -> dict[str, bytes]:
+        monkeypatch.setattr(parts, "SPLIT_FROM", split_from)
+        shutil.rmtree(small_project / ".cache", ignore_errors=True)
+        shutil.rmtree(project.out, ignore_errors=True)
+        pipeline_build(project, search=False, cache=True, commit=COMMIT)
+        return {rel: data for rel, data in files(engine_cache).items() if ".pieces/" in rel or ".records/" in rel}
+
+    forks = []
+    real_ahead = parts.Ahead
+    monkeypatch.setattr(parts, "Ahead", lambda function: forks.append(1) or real_ahead(function))
+    alone = cold_cache(10**9)
+    assert not forks
+    split = cold_cache(0)
+    assert len(forks) >= 2  # the pieces and the records, at least
+    assert split == alone and len(alone) > 10
+
+    parent = os.getpid()
+
+    def fails_in_the_helper(function: Callable[[], object]) -> object:
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fails before writing")
+        return function()
+
+    monkeypatch.setattr(parts, "Ahead", lambda function: real_ahead(partial(fails_in_the_helper, function)))
+    assert cold_cache(0) == alone
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    incident.write_text(incident.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    pipeline_build(project, search=False, cache=True, commit=COMMIT)  # from the cache the rescued save wrote
+    pipeline_build(Project(small_project, small_project / "cold"), search=False, commit=COMMIT)
+    assert files(project.out) == files(small_project / "cold")

@@ -168,9 +168,9 @@ def save_pieces(
     values file of their own, and the part's others are removed once the part's file names the new one.
     """
     writer = ValuesWriter(folder)
-    parts = save_parts(folder, code, pieces, saved, keep, part_of, PARTS + 1, partial(_stored, writer))
-    writer.remove_others()
-    return parts
+    return save_parts(
+        folder, code, pieces, saved, keep, part_of, PARTS + 1, partial(_stored, writer), writer.remove_others
+    )
 
 
 def _stored(writer: ValuesWriter, number: int, part: dict[str, Any]) -> Stored:

@@ -90,9 +90,9 @@ def save_records(
     part's others are removed once the part's file names the new one.
     """
     writer = ValuesWriter(folder)
-    parts = save_parts(folder, code, records, saved, keep, record_part, RECORD_PARTS, partial(_stored, writer))
-    writer.remove_others()
-    return parts
+    return save_parts(
+        folder, code, records, saved, keep, record_part, RECORD_PARTS, partial(_stored, writer), writer.remove_others
+    )
 
 
 def current_records(records: dict[str, Record], parts: Parts, changed: Callable[[dict[str, str]], str]) -> set[str]:
