@@ -23,6 +23,7 @@ from kcrecord.engine.collector import collector_paused
 
 Parts = dict[int, dict[str, Any]]
 SPLIT_FROM = 4000  # entries to write: fewer are written in this process (forking costs 20-40 ms)
+SPLIT_PARTS = 8  # parts to write: an edit changes a few (a one-edit build writes them here)
 
 
 def part_file(folder: Path, number: int) -> Path:
@@ -123,7 +124,7 @@ def _write_parts(write: Callable[[list[tuple[int, dict[str, Any]]]], bool], writ
     A process with other threads (the preview's server) writes everything itself: a fork copies
     locks those threads may hold.
     """
-    if len(writes) < 2 or sum(len(part) for _, part in writes) < SPLIT_FROM or threading.active_count() > 1:
+    if len(writes) < SPLIT_PARTS or sum(len(part) for _, part in writes) < SPLIT_FROM or threading.active_count() > 1:
         write(writes)
         return
     helper = Ahead(partial(write, writes[1::2]))
