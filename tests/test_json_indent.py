@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from kcrecord.outputs.database import sql_value
 from kcrecord.outputs.json_indent import indented
 
 TEXTS = ["", "a", "Kansas City, Mo.", 'quote " and \\ slash', "line\nbreak\ttab"]
@@ -81,3 +82,15 @@ def test_values_json_refuses_are_refused_alike() -> None:
     loop.append(loop)
     with pytest.raises(ValueError, match="Circular"):
         indented(loop, 2)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_database_list_cell_is_json_dumps_text(seed: int) -> None:
+    """kcrecord/outputs/database.py writes a list of texts itself, and anything else with json.dumps."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        items: list[object] = [rng.choice(TEXTS) for _ in range(rng.randrange(5))]
+        if rng.random() < 0.2:
+            items.append(rng.choice([1, 2.5, None, True, Label("label"), ["nested"]]))
+        for value in (items, tuple(items), items or None):
+            assert sql_value(value, "list") == json.dumps(list(value or []), ensure_ascii=False)

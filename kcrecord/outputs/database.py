@@ -16,6 +16,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from functools import partial
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 
 from kcrecord.content.assemble import Incident, Site
@@ -67,7 +68,10 @@ def create_statements(table: DbTable) -> list[str]:
 def sql_value(value: object, kind: str) -> object:
     """Return a column's value as stored: lists as JSON arrays, booleans as 1 or 0, nothing as NULL."""
     if kind == "list":
-        return json.dumps(list(value or []), ensure_ascii=False)  # type: ignore[call-overload]
+        items = list(value or [])  # type: ignore[call-overload]
+        if all(type(item) is str for item in items):  # json.dumps's text, without making an encoder each time
+            return "[" + ", ".join(map(encode_basestring, items)) + "]"
+        return json.dumps(items, ensure_ascii=False)
     if value is None:
         return None
     if kind == "bool":
