@@ -202,7 +202,7 @@ def test_a_plans_fingerprint_of_a_list_of_incidents_is_each_incidents_key(locate
     assert identity(deep).count("file:") == 0
 
 
-def test_a_memo_used_with_other_inputs_is_dropped_and_one_not_used_is_kept() -> None:
+def test_a_memo_used_with_other_inputs_is_kept_a_while_and_one_not_used_is_kept() -> None:
     fragments = Fragments()
     fragments.begin(lambda key: "")
     fragments.memo("agency-json:x", ("a", "b"), lambda: 1)
@@ -211,8 +211,40 @@ def test_a_memo_used_with_other_inputs_is_dropped_and_one_not_used_is_kept() -> 
     fragments.begin(lambda key: "")
     fragments.memo("agency-json:x", ("a",), lambda: 3)  # the agency lost an incident
     fragments.forget_gone(set())
-    assert sorted(key.split("\0")[0] for key in fragments.kept) == ["memo:agency-json:x", "memo:record-totals"]
+    names = sorted(key.split("\0")[0] for key in fragments.kept)
+    assert names == ["memo:agency-json:x", "memo:agency-json:x", "memo:record-totals"]
     assert fragments.memo("agency-json:x", ("a",), lambda: 4) == 3
+
+
+def test_each_agencys_chart_stays_kept_when_another_agencys_page_is_made() -> None:
+    """One memo name, other inputs for each page (the agencies' charts): an update making one page drops none.
+
+    Dropping the others made each title edit in the preview make charts again and read every
+    frame again (the read index's keys changed at each update).
+    """
+    fragments = Fragments()
+    fragments.begin(lambda key: "")
+    for agency in "abcdef":
+        fragments.memo("year-chart:chart-agency", ("naming this agency", agency), lambda: "made")
+    fragments.forget_gone(set())
+    before = set(fragments.kept)
+    for agency in "ace":
+        fragments.begin(lambda key: "")
+        fragments.memo("year-chart:chart-agency", ("naming this agency", agency), lambda: "again")
+        fragments.forget_gone(set())
+        assert set(fragments.kept) == before
+
+
+def test_unused_variants_of_a_memo_are_dropped_past_the_bound_and_heavy_ones_at_once() -> None:
+    fragments = Fragments()
+    for update in range(3 * fragments_module.MEMO_VARIANTS):  # an agency's list of incidents changed at each
+        fragments.begin(lambda key: "")
+        fragments.memo("year-chart:chart-agency", ("naming this agency", update), lambda: "made")
+        fragments.memo("downloads", (update,), lambda: b"60 MB", by_reads=True)
+        fragments.forget_gone(set())
+        charts = [key for key in fragments.kept if key.startswith("memo:year-chart")]
+        assert len(charts) <= 1 + fragments_module.MEMO_VARIANTS
+        assert [key for key in fragments.kept if key.startswith("memo:downloads")] == [f"memo:downloads\0({update},)"]
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -24,6 +24,7 @@ by `memo`, fingerprinted by their value.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -44,6 +45,8 @@ reads would otherwise make all 10,000 of a kind ahead, and the incident pages' o
 one in the engine's process rather than in the worker processes that make those pages)."""
 
 KEPT_ITEMS = 256
+MEMO_VARIANTS = 16
+"""A memo's variants (its name with other inputs) kept unused beyond those used in a revision (forget_gone)."""
 """Keys of items no longer published kept at most (about) this many a name, then dropped (Fragments._keys)."""
 
 Pieces = list[dict[str, Any]]
@@ -342,13 +345,22 @@ class Fragments(Settling):
         it is kept (an update that makes nothing must not throw away what the next one needs).
         A piece that is not current is made again when next used, whatever is kept. A memo kept
         for other inputs than those its name was used with in this revision (an agency's old list
-        of incidents) is dropped too: a long preview session would otherwise keep one for each.
+        of incidents) is dropped too, once its name holds more than MEMO_VARIANTS of them unused
+        (a heavy one at once): a long preview session would otherwise keep one for each, while
+        one unused now may well be another page's (each agency's chart, when one agency's page is made).
         """
         revision, kept = self.revision, self.kept
         self._memos &= kept.keys()
         memos = list(self._memos)  # not a walk of 100,000 keys at each update
-        used = {key.partition("\0")[0] for key in memos if kept[key].checked == revision}
-        drop = [key for key in memos if kept[key].checked != revision and key.partition("\0")[0] in used]
+        names = Counter(key.partition("\0")[0] for key in memos)
+        used = Counter(key.partition("\0")[0] for key in memos if kept[key].checked == revision)
+        drop = [
+            key
+            for key in memos
+            if kept[key].checked != revision
+            and (name := key.partition("\0")[0]) in used
+            and (kept[key].heavy or names[name] > used[name] + MEMO_VARIANTS)
+        ]
         files = set(files)
         # Pieces of other files went at earlier calls: only those of files there then, or with
         # pieces made since (a quick pass, an update that failed), can be of files gone.
