@@ -6,6 +6,7 @@ import os
 import pickle
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -356,6 +357,16 @@ def test_a_save_split_with_a_forked_helper_writes_the_cache_a_save_in_one_proces
     monkeypatch.setattr(parts, "Ahead", lambda function: forks.append(1) or real_ahead(function))
     alone = cold_cache(10**9)
     assert not forks
+    waiting = threading.Event()
+    other = threading.Thread(target=waiting.wait)
+    other.start()
+    try:
+        assert cold_cache(0) == alone and not forks  # another thread runs: no fork
+    finally:
+        waiting.set()
+        other.join()
+    # Threads earlier tests left running would stop the split; the helper only pickles and writes files.
+    monkeypatch.setattr(parts, "_alone", lambda: True)
     split = cold_cache(0)
     assert len(forks) >= 2  # the pieces and the records, at least
     assert split == alone and len(alone) > 10

@@ -124,7 +124,7 @@ def _write_parts(write: Callable[[list[tuple[int, dict[str, Any]]]], bool], writ
     A process with other threads (the preview's server) writes everything itself: a fork copies
     locks those threads may hold.
     """
-    if len(writes) < SPLIT_PARTS or sum(len(part) for _, part in writes) < SPLIT_FROM or threading.active_count() > 1:
+    if len(writes) < SPLIT_PARTS or sum(len(part) for _, part in writes) < SPLIT_FROM or not _alone():
         write(writes)
         return
     helper = Ahead(partial(write, writes[1::2]))
@@ -132,3 +132,8 @@ def _write_parts(write: Callable[[list[tuple[int, dict[str, Any]]]], bool], writ
         write(writes[0::2])
     finally:
         helper.result()
+
+
+def _alone() -> bool:
+    """Return True when no other thread runs in this process: a fork copies the locks other threads hold."""
+    return threading.active_count() == 1
