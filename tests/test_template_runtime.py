@@ -9,15 +9,14 @@ from typing import Any
 
 import jinja2
 import pytest
+from jinja2.utils import internalcode
 
 from kcrecord.outputs.template_runtime import FastContext, fast_getattr
 
 
 class Fast(jinja2.Environment):
     context_class = FastContext
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        return fast_getattr(self, obj, attribute)
+    getattr = internalcode(lambda self, obj, attribute: fast_getattr(self, obj, attribute))  # as render.py's
 
 
 def _stops() -> None:
@@ -136,6 +135,39 @@ def _error_frames(environment_class: type[jinja2.Environment]) -> list[tuple[str
         environment.from_string("line one\n{{ fails() }}\n").render()
     frames = traceback.extract_tb(caught.value.__traceback__)
     return [(Path(frame.filename).name, frame.lineno or 0) for frame in frames]
+
+
+class _RaisingKey:
+    """A dict key with the hash of "title" whose comparison raises: Jinja's getattr gives Undefined."""
+
+    def __hash__(self) -> int:
+        return hash("title")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("cannot compare")
+
+
+def test_getattr_on_a_dict_whose_key_comparison_raises_is_undefined_as_in_jinja() -> None:
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    obj = {_RaisingKey(): 1}
+    ours, theirs = fast_getattr(environment, obj, "title"), jinja2.Environment.getattr(environment, obj, "title")
+    assert isinstance(ours, jinja2.StrictUndefined) and isinstance(theirs, jinja2.StrictUndefined)
+
+
+class _Failing:
+    @property
+    def x(self) -> str:
+        raise ValueError("no x")
+
+
+def test_an_attribute_that_raises_shows_jinjas_own_frames() -> None:
+    def frames(environment_class: type[jinja2.Environment]) -> list[str]:
+        environment = environment_class(undefined=jinja2.StrictUndefined)
+        with pytest.raises(ValueError) as caught:
+            environment.from_string("{{ item.x }}").render(item=_Failing())
+        return [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)][-3:]
+
+    assert frames(Fast) == frames(jinja2.Environment)
 
 
 def test_template_errors_keep_their_template_line() -> None:

@@ -93,3 +93,16 @@ def test_random_outputs_land_as_a_clean_write_would_put_them(tmp_path: Path, see
             assert [p.name for p in tmp_path.iterdir()] == ["site"]
     finally:
         os.umask(old_umask)
+
+
+def test_a_path_through_dot_dot_lands_where_it_points(tmp_path: Path) -> None:
+    """Whole folders move only when every staged path in them is plain: a/../b.html is b.html."""
+    target = tmp_path / "site"
+    target.mkdir()
+    folder = OutputFolder(target, {})
+    folder.prepare()
+    folder.scan()
+    folder.put("a/../b.html", b"1")
+    folder.put("c/d.html", b"2")
+    folder.commit({"a/../b.html", "c/d.html"})
+    assert _tree(target) == {MARKER: MARKER_TEXT, "b.html": b"1", "c/d.html": b"2"}

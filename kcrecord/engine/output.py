@@ -172,12 +172,14 @@ class OutputFolder:
 
         A cold build (no output yet) so moves its 20,000 files with a handful of renames.
         """
-        whole = set()
+        plain: dict[str, bool] = {}  # top-level folder: whether every staged path in it is plain (no "..")
         for rel in self._staged:
             top, slash, _rest = rel.partition("/")
-            if slash and top not in whole and not os.path.lexists(os.path.join(self.target, top)):
-                os.replace(os.path.join(stage, top), os.path.join(self.target, top))
-                whole.add(top)
+            if slash:
+                plain[top] = plain.get(top, True) and os.path.normpath(rel) == rel
+        whole = {top for top, ok in plain.items() if ok and not os.path.lexists(os.path.join(self.target, top))}
+        for top in whole:
+            os.replace(os.path.join(stage, top), os.path.join(self.target, top))
         for rel, seen in self._staged.items():
             if rel.partition("/")[0] not in whole or "/" not in rel:
                 destination = os.path.join(self.target, rel)

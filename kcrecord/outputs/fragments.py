@@ -45,8 +45,8 @@ reads would otherwise make all 10,000 of a kind ahead, and the incident pages' o
 one in the engine's process rather than in the worker processes that make those pages)."""
 
 KEPT_ITEMS = 256
-MEMO_VARIANTS = 16
-"""A memo's variants (its name with other inputs) kept unused beyond those used in a revision (forget_gone)."""
+MEMO_VARIANTS = 64
+"""A memo's variants (its name with other inputs) kept unused in a revision, those last found current (forget_gone)."""
 """Keys of items no longer published kept at most (about) this many a name, then dropped (Fragments._keys)."""
 
 Pieces = list[dict[str, Any]]
@@ -345,22 +345,23 @@ class Fragments(Settling):
         it is kept (an update that makes nothing must not throw away what the next one needs).
         A piece that is not current is made again when next used, whatever is kept. A memo kept
         for other inputs than those its name was used with in this revision (an agency's old list
-        of incidents) is dropped too, once its name holds more than MEMO_VARIANTS of them unused
-        (a heavy one at once): a long preview session would otherwise keep one for each, while
-        one unused now may well be another page's (each agency's chart, when one agency's page is made).
+        of incidents) is dropped too, past the MEMO_VARIANTS of them last found current (a heavy
+        one at once): a long preview session would otherwise keep one for each, while one unused
+        now may well be another page's (each agency's chart, when one agency's page is made).
         """
         revision, kept = self.revision, self.kept
         self._memos &= kept.keys()
         memos = list(self._memos)  # not a walk of 100,000 keys at each update
-        names = Counter(key.partition("\0")[0] for key in memos)
         used = Counter(key.partition("\0")[0] for key in memos if kept[key].checked == revision)
-        drop = [
-            key
-            for key in memos
-            if kept[key].checked != revision
-            and (name := key.partition("\0")[0]) in used
-            and (kept[key].heavy or names[name] > used[name] + MEMO_VARIANTS)
-        ]
+        unused: dict[str, list[str]] = {}
+        for key in memos:
+            if kept[key].checked != revision and key.partition("\0")[0] in used:
+                unused.setdefault(key.partition("\0")[0], []).append(key)
+        drop = []
+        for keys in unused.values():  # the heavy ones all, the others past the MEMO_VARIANTS found current last
+            keys.sort(key=lambda key: (not kept[key].heavy, abs(kept[key].checked)), reverse=True)
+            light = [key for key in keys if not kept[key].heavy]
+            drop += [key for key in keys if kept[key].heavy] + light[MEMO_VARIANTS:]
         files = set(files)
         # Pieces of other files went at earlier calls: only those of files there then, or with
         # pieces made since (a quick pass, an update that failed), can be of files gone.

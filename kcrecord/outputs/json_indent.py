@@ -6,7 +6,9 @@ and the incidents' JSON files. `indented` walks the value once, appending to one
 asks the C encoder only for strings. It takes the plain JSON types alone (dicts with text keys,
 lists, tuples, text, whole numbers, finite floats, booleans, None); anything else (a subclass, a
 key of another type, NaN) hands the whole value to json.dumps, so the text is json.dumps's in
-every case (tests/test_json_indent.py compares them on random values).
+every case (tests/test_json_indent.py compares them on random values), but one: a value nested
+within a few levels of Python's recursion limit (about 1,000) that json.dumps refuses is written
+(front matter is refused past 16 levels, yaml_strict.MAX_DEPTH).
 """
 
 from __future__ import annotations

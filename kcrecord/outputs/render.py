@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 import markupsafe
+from jinja2.utils import internalcode
 
 from kcrecord.content.assemble import ROLE_ORDER, Incident, Site, incidents_named
 from kcrecord.content.citations import citations_of
@@ -74,6 +75,7 @@ class RecordingEnvironment(jinja2.Environment):
 
     context_class = FastContext
 
+    @internalcode  # hidden from template tracebacks, as fast_getattr is
     def getattr(self, obj: Any, attribute: str) -> Any:
         return fast_getattr(self, obj, attribute)
 

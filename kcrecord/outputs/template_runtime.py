@@ -55,11 +55,12 @@ class FastContext(Context):
         return super().call(__obj, *args, **kwargs)
 
 
+@internalcode  # hidden from template tracebacks: an error shows Jinja's own frames
 def fast_getattr(environment: jinja2.Environment, obj: Any, attribute: str) -> Any:
     """Return environment.getattr(obj, attribute) as Jinja would, a plain dict's keys looked up without an exception."""
     if type(obj) is dict and attribute not in _DICT_NAMES:
         try:
             return obj[attribute]
-        except KeyError:
+        except (TypeError, LookupError, AttributeError):  # what Jinja catches (a key whose __eq__ raises)
             return environment.undefined(obj=obj, name=attribute)
     return jinja2.Environment.getattr(environment, obj, attribute)
