@@ -24,7 +24,6 @@ by `memo`, fingerprinted by their value.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -45,9 +44,9 @@ reads would otherwise make all 10,000 of a kind ahead, and the incident pages' o
 one in the engine's process rather than in the worker processes that make those pages)."""
 
 KEPT_ITEMS = 256
+"""Keys of items no longer published kept at most (about) this many a name, then dropped (Fragments._keys)."""
 MEMO_VARIANTS = 64
 """A memo's variants (its name with other inputs) kept unused in a revision, those last found current (forget_gone)."""
-"""Keys of items no longer published kept at most (about) this many a name, then dropped (Fragments._keys)."""
 
 Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
@@ -352,16 +351,18 @@ class Fragments(Settling):
         revision, kept = self.revision, self.kept
         self._memos &= kept.keys()
         memos = list(self._memos)  # not a walk of 100,000 keys at each update
-        used = Counter(key.partition("\0")[0] for key in memos if kept[key].checked == revision)
-        unused: dict[str, list[str]] = {}
+        used = {key.partition("\0")[0] for key in memos if kept[key].checked == revision}
+        drop: list[str] = []
+        light: dict[str, list[str]] = {}  # each used name's unused light variants
         for key in memos:
             if kept[key].checked != revision and key.partition("\0")[0] in used:
-                unused.setdefault(key.partition("\0")[0], []).append(key)
-        drop = []
-        for keys in unused.values():  # the heavy ones all, the others past the MEMO_VARIANTS found current last
-            keys.sort(key=lambda key: (not kept[key].heavy, abs(kept[key].checked)), reverse=True)
-            light = [key for key in keys if not kept[key].heavy]
-            drop += [key for key in keys if kept[key].heavy] + light[MEMO_VARIANTS:]
+                if kept[key].heavy:
+                    drop.append(key)
+                else:
+                    light.setdefault(key.partition("\0")[0], []).append(key)
+        for keys in light.values():  # past the MEMO_VARIANTS found current last
+            keys.sort(key=lambda key: abs(kept[key].checked), reverse=True)
+            drop += keys[MEMO_VARIANTS:]
         files = set(files)
         # Pieces of other files went at earlier calls: only those of files there then, or with
         # pieces made since (a quick pass, an update that failed), can be of files gone.

@@ -4,7 +4,7 @@ An incident page makes about 150 calls from its template (`m.get('time')`, `labe
 reads about 300 attributes of plain dicts (`m.title`). Jinja's `Context.call` asks every
 callable whether it wants the context passed in, through three attribute lookups; its
 `Environment.getattr` tries the attribute first, so each `m.title` raises and catches an
-AttributeError before it looks the key up. Together they cost about a tenth of a cold build.
+AttributeError before it looks the key up. The two took 7 % of a cold build's samples (py-spy, their own time).
 
 - `FastContext.call` calls a built-in function or method (which cannot carry Jinja's
   pass_context mark) and a plain function without the mark straight away; anything else goes
