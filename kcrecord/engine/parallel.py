@@ -105,19 +105,37 @@ def _in_workers(
     try:
         with context.Pool(count) as pool:
             results = pool.imap(_make_chunk, chunks)  # the pool's threads gather them while this process works
+            waiting = len(chunks)
             for job in rest:
                 data, frame = make_one(job)
                 advance()
                 yield job.path, data, frame
-            for made, pieces in results:
-                for key, kept in pieces.items():
-                    kept.checked = fragments.revision  # made from this revision's inputs
-                    fragments.adopt(key, kept)
-                for path, data, frame in made:
-                    advance()
-                    yield path, data, frame
+                while waiting:  # take what has come back, so the workers' bytes do not pile up here
+                    try:
+                        chunk = results.next(timeout=0)
+                    except multiprocessing.TimeoutError:
+                        break
+                    waiting -= 1
+                    yield from _adopted(chunk, fragments, advance)
+            for chunk in results:
+                yield from _adopted(chunk, fragments, advance)
     finally:
         _JOBS, _FRAGMENTS = [], None
+
+
+def _adopted(
+    chunk: tuple[list[tuple[str, bytes, dict[str, str]]], dict[str, Kept]],
+    fragments: Fragments,
+    advance: Callable[[], None],
+) -> Iterator[tuple[str, bytes, dict[str, str]]]:
+    """Keep the pieces a worker sent back as if made here, and yield the outputs it made."""
+    made, pieces = chunk
+    for key, kept in pieces.items():
+        kept.checked = fragments.revision  # made from this revision's inputs
+        fragments.adopt(key, kept)
+    for path, data, frame in made:
+        advance()
+        yield path, data, frame
 
 
 def _make_chunk(indexes: range) -> tuple[list[tuple[str, bytes, dict[str, str]]], dict[str, Kept]]:

@@ -1,0 +1,71 @@
+"""The engine's process takes back what the workers made while it makes the rest (kcrecord/engine/parallel.py).
+
+At 10,000 incidents the workers finish the incident pages long before the engine's process has
+made the lists and downloads; their bytes used to wait in the pool's result queue until then
+(65 MB more at the peak). These tests check that every output comes back once, with its bytes
+and frame, and that the workers' outputs are taken while the rest are still being made.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kcrecord.engine import parallel
+from kcrecord.engine.deps import note
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.render import Job
+
+OWN = parallel.PARALLEL_FROM + 2 * parallel.CHUNK  # enough incident outputs to use the workers
+
+
+def own_job(number: int) -> Job:
+    def render() -> bytes:
+        note(f"file:content/incidents/{number}.md", str(number))
+        return f"page {number}".encode()
+
+    return Job(f"incidents/{number}/index.html", render, ("own", str(number)))
+
+
+def slow_job(number: int, seconds: float) -> Job:
+    def render() -> bytes:
+        time.sleep(seconds)
+        note("coll:incidents", "all")
+        return f"list {number}".encode()
+
+    return Job(f"lists/{number}.html", render, ("list", str(number)))
+
+
+def test_every_output_comes_back_once_and_worker_outputs_are_taken_while_the_rest_is_made() -> None:
+    own = [own_job(number) for number in range(OWN)]
+    rest = [slow_job(number, 0.05) for number in range(40)]  # 2 s here: the workers are done long before
+    made: list[str] = []
+    advanced = []
+    results = {}
+    for path, data, frame in parallel.make_all(rest + own, Fragments(), 2, lambda: advanced.append(1)):
+        made.append(path)
+        results[path] = (data, frame)
+    assert sorted(made) == sorted(job.path for job in own + rest)
+    assert len(advanced) == len(made)
+    for number in range(OWN):
+        data, frame = results[f"incidents/{number}/index.html"]
+        assert data == f"page {number}".encode()
+        assert frame[f"file:content/incidents/{number}.md"] == str(number)
+        assert f"plan:incidents/{number}/index.html" in frame
+    last_rest = max(made.index(job.path) for job in rest)
+    taken_before = [path for path in made[:last_rest] if path.startswith("incidents/")]
+    assert len(taken_before) > OWN // 2, "the workers' outputs waited for the rest to be made"
+
+
+def test_a_worker_error_reaches_the_engine_while_it_makes_the_rest() -> None:
+    own = [own_job(number) for number in range(OWN)]
+
+    def broken() -> bytes:
+        raise ValueError("a template failed")
+
+    own[3] = Job("incidents/3/index.html", broken, ("own", "3"))
+    rest = [slow_job(number, 0.02) for number in range(40)]
+    with pytest.raises(Exception, match="a template failed"):
+        for _made in parallel.make_all(rest + own, Fragments(), 2, lambda: None):
+            pass
