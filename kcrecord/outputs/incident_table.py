@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from kcrecord.content.assemble import Incident, Site
 from kcrecord.content.coverage import is_reviewed, source_key
 from kcrecord.outputs.columns import DISPUTED_COUNT, outcome_count
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.numbered_json import ENCODE, NumberedRows
 
 PAGE_SIZE = 100  # rows on /incidents/ and on each /incidents/page/N/
 
@@ -267,32 +267,36 @@ def index_json(site: Site, rows: list[Row]) -> bytes:
     counted over the people the file lists (the floor the totals show as "at least"); city to
     source, ids and keys are numbers into "texts", and a count is null when disputed or not known.
     """
-    texts: dict[str, int] = {}
-
-    def text(value: str) -> int:
-        return texts.setdefault(value, len(texts))
-
-    data = [
-        [
-            row.slug,
-            row.title,
-            text(row.city),
-            text(row.agencies),
-            text(row.types_text),
-            text(row.outcome),
-            text(row.source),
-            int(row.reviewed),
-            [text(a) for a in row.agency_ids],
-            [text(k) for k in row.types],
-            [text(f) for f in row.flags],
-            [row.counts[key] for key in MEASURES],
-        ]
-        + ([[row.listed[key] for key in MEASURES]] if None in row.counts.values() else [])
-        for row in rows
-    ]
+    texts, encoded = _NUMBERED.encode(rows)
     names = {row.source: row.source_text for row in rows}
-    document = {"texts": list(texts), "sources": names, "rows": data}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    parts = ['{"texts":', ENCODE(texts), ',"sources":', ENCODE(names), ',"rows":[', ",".join(encoded), "]}\n"]
+    return "".join(parts).encode("utf-8")
+
+
+def _row_texts(row: Row) -> tuple[str, ...]:
+    """Return the texts a row of index.json numbers, in the order its value uses them."""
+    return (row.city, row.agencies, row.types_text, row.outcome, row.source, *row.agency_ids, *row.types, *row.flags)
+
+
+def _row_value(row: Row, number: Callable[[str], int]) -> list:
+    return [
+        row.slug,
+        row.title,
+        number(row.city),
+        number(row.agencies),
+        number(row.types_text),
+        number(row.outcome),
+        number(row.source),
+        int(row.reviewed),
+        [number(a) for a in row.agency_ids],
+        [number(k) for k in row.types],
+        [number(f) for f in row.flags],
+        [row.counts[key] for key in MEASURES],
+    ] + ([[row.listed[key] for key in MEASURES]] if None in row.counts.values() else [])
+
+
+_NUMBERED = NumberedRows(_row_texts, _row_value)
+"""index.json's rows, the last ones kept: after an edit to a title only its row is encoded again."""
 
 
 def pages_of(incidents: list[Incident]) -> list[list[Incident]]:
