@@ -62,7 +62,7 @@ from kcrecord.engine.state import (
 )
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import CacheDamagedError
-from kcrecord.outputs.render import Job, TemplateSnapshot, plan_site, start_ahead
+from kcrecord.outputs.render import Job, KeptJobs, TemplateSnapshot, plan_site, start_ahead
 
 
 @dataclass
@@ -136,6 +136,7 @@ class Engine:
         self.file_keys = FileKeys()  # each content file's fingerprints, as keys (kcrecord/engine/file_keys.py)
         self._site_at: int | None = None
         self._jobs: list[Job] = []  # the run's plan
+        self.kept_jobs = KeptJobs()  # each incident's jobs, planned again only for an incident assembled again
         self._ahead_of: tuple[Site, list] | None = None  # a quick pass's site and incidents, for start_ahead
         self._fresh: list | None = None  # make site: the incidents assembled, not kept (for start_ahead)
 
@@ -247,7 +248,7 @@ class Engine:
             self.fragments.settle_groups(frame_groups(self.state.saved_parts))
             if self._fresh and len(self._fresh) <= max(8, len(site.incidents) // 8):  # a few assembled again
                 start_ahead(site, self.fragments, self._fresh)  # the database's patch, in a thread while planning
-        jobs = self._jobs = plan_site(site, templates, self.bytecode, only, self.fragments)
+        jobs = self._jobs = plan_site(site, templates, self.bytecode, only, self.fragments, self.kept_jobs)
         stale, waiting = self._stale(jobs, folder, now, plans, check_disk=changed is None)
         rendered = self._make(stale, folder, [])
         for job in waiting:  # read only memos that changed: made again only if a memo's value did

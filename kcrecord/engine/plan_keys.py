@@ -54,6 +54,7 @@ class PlanKeys:
         self.kept: dict[str, tuple[tuple, str]] = kept if kept is not None else {}
         self.objects: dict[str, tuple[tuple, str]] | None = {} if by_objects else None  # path -> (objects, key)
         self.snapshots: dict[str, tuple[tuple, str]] = {}  # by_objects: the other plans' (snapshot, key) by path
+        self.jobs: dict[str, tuple[Planned, str]] = {}  # by_objects: (job, key) by path, as last filled
 
     def __call__(self, job: Planned, functions: Seen | None = None) -> str:
         """Return job.plan_key(), from the kept key when its plan's parts equal those it was worked out from.
@@ -101,14 +102,19 @@ class PlanKeys:
             for job in jobs:
                 plans[job.path] = self(job)
             return
-        kept_get, functions = self.objects.get, {}
+        kept_get, last_get, functions, last = self.objects.get, self.jobs.get, {}, self.jobs
         for job in jobs:
             path = job.path
+            seen = last_get(path)
+            if seen is not None and seen[0] is job:  # the very job (KeptJobs in kcrecord/outputs/render.py)
+                plans[path] = seen[1]  # a job's plan never changes: its key is as it was
+                continue
             kept = kept_get(path)
             if kept is not None and kept[0] == plan_objects(job.plan):  # as in __call__
                 plans[path] = kept[1]
             else:
                 plans[path] = self(job, functions)
+            last[path] = (job, plans[path])
 
     def keep_only(self, paths: set[str]) -> None:
         """Forget the outputs no longer planned (nothing is copied when none was dropped: the commonest)."""
@@ -118,6 +124,8 @@ class PlanKeys:
             self.objects = {path: seen for path, seen in self.objects.items() if path in paths}
         if not self.snapshots.keys() <= paths:
             self.snapshots = {path: seen for path, seen in self.snapshots.items() if path in paths}
+        if not self.jobs.keys() <= paths:
+            self.jobs = {path: seen for path, seen in self.jobs.items() if path in paths}
 
 
 def plan_objects(plan: object) -> tuple | None:
