@@ -60,9 +60,15 @@ def test_missing_empty_and_earlier_builds_are_replaced(small_project: Path, tmp_
     for out in (tmp_path / "new" / "site", empty):
         assert run_cli(small_project, "build", "--out", str(out)).code == 0
         assert (out / MARKER).read_bytes() == MARKER_TEXT
-    (empty / "stale.html").write_text("stale")
-    assert run_cli(small_project, "build", "--out", str(empty)).code == 0
-    assert not (empty / "stale.html").exists()  # a marked folder is ours to replace whole
+    (empty / "CNAME").write_text("someone else's file")
+    incident = sorted((small_project / "content" / "incidents").glob("*.md"))[0]
+    page = empty / "incidents" / incident.stem / "index.html"
+    assert page.is_file()
+    incident.rename(tmp_path / incident.name)  # deleted: its pages are made no more
+    assert run_cli(small_project, "build", "--out", str(empty), "--no-cache").code == 0
+    assert not page.exists() and not page.parent.exists()  # the build's own: removed, with no cache to remember it
+    assert (empty / "CNAME").read_text() == "someone else's file"  # not the build's: left as it was
+    (tmp_path / incident.name).rename(incident)
     for marker in ("a link", "other text"):  # only the marker this tool writes counts
         (empty / MARKER).unlink()
         if marker == "a link":

@@ -11,10 +11,11 @@ import pytest
 
 from kcrecord import cli
 from kcrecord.engine.output import OutputFolder
-from kcrecord.engine.write import MARKER, MARKER_TEXT
+from kcrecord.engine.write import MANIFEST, MARKER, MARKER_TEXT
 
 
-def test_write_replaces_the_folder_whole(tmp_path: Path) -> None:
+def test_write_replaces_the_folder_whole_when_an_older_tool_wrote_it(tmp_path: Path) -> None:
+    """A folder with the marker and no list of what was written: the marker's rule, the whole folder is the build's."""
     target = tmp_path / "site"
     (target / "stale").mkdir(parents=True)
     (target / "stale" / "old.html").write_text("old")
@@ -23,8 +24,38 @@ def test_write_replaces_the_folder_whole(tmp_path: Path) -> None:
     folder.prepare()
     folder.put("index.html", b"new")
     assert folder.commit({"index.html"}) == ["index.html", "stale/old.html"]
-    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [MARKER, "index.html"]
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [MANIFEST, MARKER, "index.html"]
+    assert (target / MANIFEST).read_text() == "index.html\n"
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folders left behind
+
+
+@pytest.mark.parametrize("remembered", [True, False])
+def test_files_someone_else_put_in_the_folder_are_left_and_the_builds_own_removed(
+    tmp_path: Path, remembered: bool
+) -> None:
+    """Only what a build wrote is removed, as its list says, with or without the cache's memory of it."""
+    target = tmp_path / "site"
+    written: dict[str, tuple[int, int]] = {}
+    folder = OutputFolder(target, written)
+    folder.prepare()
+    for rel in ("index.html", "old/index.html", "data/x.csv"):
+        folder.put(rel, rel.encode())
+    folder.commit({"index.html", "old/index.html", "data/x.csv"})
+    (target / "CNAME").write_text("record.example.org\n")
+    (target / ".well-known").mkdir()
+    (target / ".well-known" / "security.txt").write_text("Contact: mailto:x@example.org\n")
+    (target / "old" / "notes.txt").write_text("someone's notes beside an output")
+    (target / "keep-link").symlink_to(tmp_path)
+    folder = OutputFolder(target, written if remembered else {})  # without: a cold build, the cache deleted
+    folder.prepare()
+    folder.put("index.html", b"index.html")
+    assert folder.commit({"index.html"}) == ["data/x.csv", "old/index.html"]
+    left = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if not p.is_dir() or p.is_symlink())
+    assert left == sorted(
+        [".well-known/security.txt", MANIFEST, MARKER, "CNAME", "index.html", "keep-link", "old/notes.txt"]
+    )
+    assert (target / MANIFEST).read_text() == "index.html\n"
+    assert not (target / "data").exists()  # emptied by the build: gone with its last file
 
 
 def test_template_error_leaves_site_untouched(small_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,7 +113,7 @@ def test_random_outputs_land_as_a_clean_write_would_put_them(tmp_path: Path, see
             for rel, data in wanted.items():
                 folder.put(rel, data, known_digest=None)
             folder.commit(set(wanted))
-            expected = {MARKER: MARKER_TEXT, **wanted}
+            expected = {MARKER: MARKER_TEXT, MANIFEST: "".join(f"{rel}\n" for rel in sorted(wanted)).encode(), **wanted}
             assert _tree(target) == expected
             for rel in wanted:
                 info = os.stat(target / rel)
@@ -105,4 +136,5 @@ def test_a_path_through_dot_dot_lands_where_it_points(tmp_path: Path) -> None:
     folder.put("a/../b.html", b"1")
     folder.put("c/d.html", b"2")
     folder.commit({"a/../b.html", "c/d.html"})
-    assert _tree(target) == {MARKER: MARKER_TEXT, "b.html": b"1", "c/d.html": b"2"}
+    listed = b"a/../b.html\nc/d.html\n"
+    assert _tree(target) == {MARKER: MARKER_TEXT, MANIFEST: listed, "b.html": b"1", "c/d.html": b"2"}

@@ -24,6 +24,10 @@ NOT_REGULAR_FOLDER = (
     "a symbolic link to a folder; content must be ordinary folders inside the repository: "
     "replace the link with the folder itself"
 )
+NOT_UTF8_NAME = (
+    "the name is not UTF-8 text, so it cannot be shown or published; rename it with letters, digits and hyphens"
+)
+NOT_A_FOLDER = "expected a folder here, found a file; move the file away and make a folder of this name"
 
 
 @dataclass
@@ -212,19 +216,86 @@ def content_entries(root: Path, folder: Path, problems: list[Problem]) -> list[t
             problems.append(Problem(folder.relative_to(root).as_posix(), 1, "file", NOT_REGULAR_FOLDER))
         return []  # a linked content/ is reported once, by load_content
     if not folder.is_dir():
+        if folder.exists():
+            problems.append(Problem(shown(folder.relative_to(root).as_posix()), 1, "file", NOT_A_FOLDER))
         return []
     found: list[tuple[str, str]] = []
-    for here, folders, files in os.walk(str(folder), followlinks=False):
+
+    def unreadable(error: OSError) -> None:  # a folder os.walk could not list: reported, never skipped silently
+        where = os.path.relpath(error.filename, root) if error.filename else folder.relative_to(root).as_posix()
+        problems.append(
+            Problem(
+                shown(where.replace(os.sep, "/")),
+                1,
+                "file",
+                f"this folder could not be read ({error.strerror}); make it readable, or move its files into "
+                "one that is (a path over the system's length limit cannot be read: use shorter folder names)",
+            )
+        )
+
+    for here, folders, files in os.walk(str(folder), onerror=unreadable, followlinks=False):
         prefix = os.path.relpath(here, root).replace(os.sep, "/") + "/"  # once a folder, not once a file
         for name in list(folders):
             if ignored(name):
                 folders.remove(name)  # a hidden folder is not content, for every command alike
+            elif not plain_name(name):
+                folders.remove(name)
+                problems.append(Problem(shown(prefix + name), 1, "file", NOT_UTF8_NAME))
             elif os.path.islink(os.path.join(here, name)):
                 folders.remove(name)
                 problems.append(Problem(prefix + name, 1, "file", NOT_REGULAR_FOLDER))
-        found += [(prefix + name, os.path.join(here, name)) for name in files if not ignored(name)]
+        for name in files:
+            if ignored(name):
+                continue
+            if plain_name(name):
+                found.append((prefix + name, os.path.join(here, name)))
+            else:
+                problems.append(Problem(shown(prefix + name), 1, "file", NOT_UTF8_NAME))
     found.sort(key=lambda entry: entry[0].split("/"))  # as Paths sort: part by part
     return found
+
+
+def plain_name(name: str) -> bool:
+    """Return True for a name that is UTF-8 text (os gives other bytes as lone surrogates, which nothing can print)."""
+    return name.isascii() or not any("\udc80" <= character <= "\udcff" for character in name)
+
+
+def shown(path: str) -> str:
+    """Return path as a report can print it: bytes that are not UTF-8 written as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def stray_content(root: Path, problems: list[Problem]) -> None:
+    """Report what lies in content/ outside its three folders: the build reads none of it, so none may be left there."""
+    top = root / "content"
+    if top.is_symlink() or not top.is_dir():
+        if top.exists() and not top.is_symlink():
+            problems.append(Problem("content", 1, "file", NOT_A_FOLDER))
+        return
+    try:
+        names = sorted(os.listdir(top))
+    except OSError as error:
+        problems.append(Problem("content", 1, "file", f"this folder could not be read ({error.strerror})"))
+        return
+    folders = ", ".join(f"content/{kind}/" for kind in KINDS)
+    for name in names:
+        if ignored(name) or name in KINDS:
+            continue
+        rel = shown(f"content/{name}")
+        if os.path.isdir(top / name) and not os.path.islink(top / name):
+            problems.append(
+                Problem(
+                    rel + "/",
+                    1,
+                    "file",
+                    f"the build reads only {folders}: move the files in this folder into the one for their kind "
+                    "(or rename the folder if it is one of those, misspelt)",
+                )
+            )
+        else:
+            problems.append(
+                Problem(rel, 1, "file", f"the build reads only {folders}: move this file into the one for its kind")
+            )
 
 
 Reader = Callable[[str, Path, str, str], tuple[SourceFile, list[Problem]]]  # full path, root, kind, rel
@@ -255,6 +326,7 @@ def load_content(root: Path, read: Reader = read_source) -> tuple[Content, list[
     content = Content(root, config, config_rel, {kind: [] for kind in KINDS})
     if (root / "content").is_symlink():
         problems.append(Problem("content", 1, "file", NOT_REGULAR_FOLDER))
+    stray_content(root, problems)
     for folder in ("templates", "static"):
         for path in _entries(root, root / folder, problems):
             rel = path.relative_to(root).as_posix()

@@ -22,7 +22,7 @@ from pathlib import Path
 from kcrecord.engine.ahead import Ahead
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import listing
-from kcrecord.engine.write import MARKER, MARKER_TEXT, check_target, recover
+from kcrecord.engine.write import MANIFEST, MARKER, MARKER_TEXT, check_target, read_manifest, recover, write_manifest
 
 SEARCH_BUNDLE = "pagefind"  # written by the search index, beside the pages
 
@@ -127,22 +127,27 @@ class OutputFolder:
     def commit(self, keep: Iterable[str], scan: bool = True) -> list[str]:
         """Move staged files into place and remove the outputs not in keep; return what changed.
 
-        With scan, every file in the folder but keep, the marker and the search bundle is removed
-        (the folder is the tool's); without, only the files the build wrote before.
+        With scan, every file in the folder that the build wrote (its list, MANIFEST) but keep is
+        removed, whatever the build remembers, and files someone else put there are left; without,
+        only the files the build remembers writing.
         """
+        keep = set(keep)
         self.target.mkdir(parents=True, exist_ok=True)
         marker = self.target / MARKER
         if not marker.is_file() or marker.read_bytes() != MARKER_TEXT:
             marker.write_bytes(MARKER_TEXT)
+        listed = read_manifest(self.target)
+        ours = None if listed is None else listed | self.written.keys()
+        if listed is None or not keep <= listed:  # listed before anything moves: a build killed now left only these
+            write_manifest(self.target, (listed or set()) | keep | self.written.keys())
         changed = list(self._staged)
         if self._stage is not None:
             self._move_staged(self._stage)
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
             self._folders = set()
-        keep = set(keep)
         if scan:
-            changed += self._remove_others(keep)
+            changed += self._remove_others(keep, ours)
         else:
             gone = sorted(rel for rel in self.written if rel not in keep)
             for rel in gone:
@@ -150,6 +155,8 @@ class OutputFolder:
                 self.written.pop(rel, None)
                 _remove_empty_parents(self.target / rel, self.target)
             changed += gone
+        if read_manifest(self.target) != keep:
+            write_manifest(self.target, keep)
         self._staged = {}
         self._listing = None
         self.changed = changed
@@ -196,12 +203,13 @@ class OutputFolder:
             (self._stage / MARKER).write_bytes(MARKER_TEXT)  # so recover() knows the folder is ours
         return self._stage
 
-    def _remove_others(self, keep: set[str]) -> list[str]:
+    def _remove_others(self, keep: set[str], ours: set[str] | None) -> list[str]:
+        """Remove the files the build wrote (ours; None: every file, in a folder an older tool wrote) but keep."""
         removed = []
         # seen by scan() at the start, when it ran: the build itself adds only files in keep
         present = self._listing if self._listing is not None else listing(self.target, SEARCH_BUNDLE)
         for rel in list(present):
-            if rel == MARKER or rel in keep:
+            if rel in (MARKER, MANIFEST) or rel in keep or (ours is not None and rel not in ours):
                 continue
             with contextlib.suppress(FileNotFoundError):  # gone since the scan
                 os.unlink(os.path.join(self.target, rel))

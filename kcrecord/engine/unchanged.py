@@ -15,11 +15,10 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from kcrecord.content.load import ignored, read_regular_file
+from kcrecord.content.load import ignored, plain_name, read_regular_file
 from kcrecord.engine.deps import digest
 from kcrecord.engine.input_hashes import KnownHashes, Status, status_of
 from kcrecord.engine.state import STATE_FOLDER, keep_pickled, listing
-from kcrecord.engine.write import MARKER
 from kcrecord.outputs.search_index import BUNDLE
 
 FOLDERS = ("content", "templates", "static")
@@ -91,10 +90,12 @@ def _plain_files(top: str, prefix: str) -> list[tuple[str, str, Status | None]] 
             entries = list(os.scandir(here))
         except FileNotFoundError:
             continue  # no static/ folder, say
+        except OSError:
+            return None  # a folder that cannot be read (permissions, a path too long): the build says so
         for entry in entries:
             if ignored(entry.name):
                 continue
-            if entry.is_symlink():
+            if entry.is_symlink() or not plain_name(entry.name):
                 return None
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, rel + entry.name + "/"))
@@ -127,11 +128,9 @@ def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
         return None
     seen = 0
     for rel, found in listing(out, BUNDLE).items():  # (size, mtime_ns) of each file
-        if rel == MARKER:
-            continue
         kept = summary.written.get(rel)
         if kept is None:
-            return None  # a file the build did not write: the build removes it
+            continue  # the marker, the list of what the build wrote, a file someone else put there: left alone
         if found != kept:
             return None
         seen += 1

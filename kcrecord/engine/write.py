@@ -16,7 +16,14 @@ import shutil
 from pathlib import Path
 
 MARKER = ".kcrecord-site"
-MARKER_TEXT = b"Written by build.py (kcrecord). The next build replaces this whole folder.\n"
+MARKER_TEXT = b"Written by build.py (kcrecord). The next build replaces the files listed in .kcrecord-files.\n"
+EARLIER_MARKER_TEXTS = (b"Written by build.py (kcrecord). The next build replaces this whole folder.\n",)
+"""What the marker said before the build kept its list (MANIFEST): such a folder is one this tool wrote too."""
+MANIFEST = ".kcrecord-files"
+"""Beside the marker: every file the build wrote in the folder, one path a line. The next build removes
+only those it no longer makes; a file someone else put there (a CNAME, .well-known/) is left as it is.
+A folder with the marker and no list was written by the tool before it kept one, under the marker's
+rule (the whole folder is the build's)."""
 
 
 class OutputRefusedError(Exception):
@@ -58,7 +65,8 @@ def is_our_build(folder: Path) -> bool:
     """Return True when folder holds the marker this tool writes: a regular file with the marker text."""
     marker = folder / MARKER
     try:
-        return not marker.is_symlink() and marker.is_file() and marker.read_bytes() == MARKER_TEXT
+        ours = (MARKER_TEXT, *EARLIER_MARKER_TEXTS)
+        return not marker.is_symlink() and marker.is_file() and marker.read_bytes() in ours
     except OSError:
         return False
 
@@ -94,3 +102,21 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def read_manifest(folder: Path) -> set[str] | None:
+    """Return the paths the build wrote in folder, as its list says; None when there is no list to trust."""
+    path = folder / MANIFEST
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        return set(path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_manifest(folder: Path, paths: set[str]) -> None:
+    """Write the list of the files the build wrote in folder (whole or not at all: a new file renamed into place)."""
+    temporary = folder / f"{MANIFEST}-{os.getpid()}"
+    temporary.write_text("".join(f"{path}\n" for path in sorted(paths)), encoding="utf-8")
+    os.replace(temporary, folder / MANIFEST)
