@@ -25,6 +25,7 @@ from kcrecord.preview.builder import PreviewBuilder
 from tests import test_engine_fuzz as fuzz
 from tests.test_fragments import located_project, site_of  # noqa: F401 - a fixture
 from tests.test_incremental import BASE, INCIDENT, Changes, assert_same_tree, clean_build, edit, finish, tree
+from tests.test_readers import LOCATED_INCIDENT
 
 PAGE = "incidents/2024-03-05-example-shooting/index.html"
 LISTS = {
@@ -308,3 +309,37 @@ def test_one_make_site_engine_run_again_after_an_edit_and_its_undoing_gives_a_cl
         edit(small_project, INCIDENT, old, new)
         assert engine.run().ok
         assert_same_tree(tree(out), clean_build(small_project, tmp_path / f"clean-{number}"))
+
+
+def mapped_project(root: Path) -> tuple[Path, Path]:
+    """Add 12 located incidents at one spot and one alone; return the one alone and one not among the latest ten."""
+    folder = root / "content" / "incidents"
+    text = "\n".join(line[4:] for line in LOCATED_INCIDENT.format(title="T").strip("\n").split("\n")) + "\n"
+    paths = []
+    for number in range(13):
+        year = 2008 + number
+        body = text.replace("2022-", f"{year}-").replace("title: 'T'", f"title: 'Officer fires at car {number}'")
+        if number == 0:  # alone, a few km away: its mark is its own, with its title as the tooltip
+            body = body.replace("latitude: 39.0911", "latitude: 39.1411")
+        path = folder / f"{year}-05-04-located-{number}.md"
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    return paths[0], paths[2]
+
+
+def test_a_title_edit_leaves_a_map_whose_mark_holds_several_and_remakes_one_that_shows_it(
+    small_project: Path, tmp_path: Path
+) -> None:
+    """A map reads the title of an incident only when its mark is its own (map-title), not with its spot (map-spot)."""
+    alone, grouped = mapped_project(small_project)
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    assert engine_of(small_project, out, cache).run().ok
+    edit(small_project, grouped.relative_to(small_project).as_posix(), "car 2'", "car two'")
+    outcome = engine_of(small_project, out, cache).run()
+    assert outcome.ok and "index.html" not in outcome.rendered_paths  # its mark holds 11 more: no title shown
+    assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean"))
+    edit(small_project, alone.relative_to(small_project).as_posix(), "car 0'", "car zero'")
+    outcome = engine_of(small_project, out, cache).run()
+    assert outcome.ok and "index.html" in outcome.rendered_paths
+    assert "Officer fires at car zero</title>" in (out / "index.html").read_text(encoding="utf-8")
+    assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean2"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -118,24 +118,35 @@ class Spot(NamedTuple):
     title: str  # the mark's tooltip when the incident has a mark of its own
 
 
-def spot_of(incident: Incident, geography: Geography) -> Spot:
-    """Return where the maps draw the incident and how, and the county the text counts it in."""
+def spot_of(incident: Incident, geography: Geography, titled: bool = True) -> Spot:
+    """Return where the maps draw the incident and how, and the county the text counts it in.
+
+    titled: with the mark's tooltip; without (""), for a map that asks for the titles it shows
+    (place_marks' title_of), so an edit to a title leaves the maps whose mark holds others too.
+    """
     location = incident.meta["location"]
     county, inferred = county_of(incident, geography)
     named = bool(location.get("county"))
-    return Spot(coordinates(incident), is_approximate(location), county, inferred, named, _mark_title(incident))
+    title = mark_title(incident) if titled else ""
+    return Spot(coordinates(incident), is_approximate(location), county, inferred, named, title)
 
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _mark_title(incident: Incident) -> str:
+def mark_title(incident: Incident) -> str:
+    """Return the tooltip of an incident's own mark."""
     return f"{incident.meta['date'].isoformat()}: {incident.meta['title']}"
 
 
-def place_marks(spots: Iterable[Spot], outline: Outline) -> tuple[list[Mark], list[Spot], list[Spot]]:
-    """Return the marks of the incidents inside the frame, those with no coordinates, and those outside the frame."""
+def place_marks(
+    spots: Iterable[Spot], outline: Outline, title_of: Callable[[Spot], str] | None = None
+) -> tuple[list[Mark], list[Spot], list[Spot]]:
+    """Return the marks of the incidents inside the frame, those with no coordinates, and those outside the frame.
+
+    title_of(spot): the tooltip of a mark of one incident alone (else its spot's title).
+    """
     frame = outline.frame
     # Never smaller than a few units, so the circle stays visible (and still reads as an area) on a small locator.
     radius = max(round(APPROXIMATE_RADIUS_KM * frame.units_per_km, 1), MIN_AREA_RADIUS)
@@ -162,7 +173,7 @@ def place_marks(spots: Iterable[Spot], outline: Outline) -> tuple[list[Mark], li
             r if approximate else POINT_RADIUS,
             approximate,
             len(group),
-            _group_title(group, outline),
+            _group_title(group, outline, title_of),
         )
         for x, y, r, approximate, group in placed
     ]
@@ -171,9 +182,9 @@ def place_marks(spots: Iterable[Spot], outline: Outline) -> tuple[list[Mark], li
     return marks, missing, outside
 
 
-def _group_title(group: list[Spot], outline: Outline) -> str:
+def _group_title(group: list[Spot], outline: Outline, title_of: Callable[[Spot], str] | None) -> str:
     if len(group) == 1:
-        return group[0].title
+        return group[0].title if title_of is None else title_of(group[0])
     places = {tuple(round(v, 1) for v in outline.frame.project(*spot.point)) for spot in group}  # type: ignore[misc]
     return f"{len(group)} incidents {'at this spot' if len(places) == 1 else 'within a few km'}"
 
@@ -207,9 +218,11 @@ def _merge_areas(
     return merged + points
 
 
-def incident_map(spots: list[Spot], outline: Outline, map_id: str, subject: str) -> IncidentMap:
+def incident_map(
+    spots: list[Spot], outline: Outline, map_id: str, subject: str, title_of: Callable[[Spot], str] | None = None
+) -> IncidentMap:
     """Return the map of the incidents' spots in outline's frame; subject completes '... incidents {subject}'."""
-    marks, missing, outside = place_marks(spots, outline)
+    marks, missing, outside = place_marks(spots, outline, title_of)
     approximate = sum(mark.count for mark in marks if mark.approximate)
     exact = sum(mark.count for mark in marks if not mark.approximate)
     not_shown = {id(spot) for spot in missing + outside}

@@ -16,7 +16,7 @@ import markupsafe
 from kcrecord.content.assemble import Incident
 from kcrecord.content.recorded import slug_of
 from kcrecord.outputs.fragments import Fragments
-from kcrecord.outputs.map_marks import Spot, incident_map, locator_map, spot_of
+from kcrecord.outputs.map_marks import Spot, incident_map, locator_map, mark_title, spot_of
 from kcrecord.outputs.maps import CORE_BOX, FRAMES, Geography, Outline, load_geography
 
 TEMPLATE = "_map.html"
@@ -67,8 +67,15 @@ def area_map(
     """Return the map of incidents (closer in when zoom and they all fit the core) with its key and county table."""
     incidents = list({slug_of(incident): incident for incident in incidents}.values())  # once each, whatever its roles
     spots = fragments.each("map-spot", incidents, functools.partial(map_spot, fragments))
+    if len({id(spot) for spot in spots}) < len(spots):
+        spots = [spot._replace() for spot in spots]  # one object for each incident, to find its title by
+    by_spot = {id(spot): incident for spot, incident in zip(spots, incidents, strict=True)}
+
+    def title_of(spot: Spot) -> str:  # read only for a mark of one incident alone: a piece of its own
+        return fragments.get("map-title", by_spot[id(spot)], mark_title)
+
     name = "core" if zoom and fits_core(spots) else "area"
-    data = incident_map(spots, outline(fragments, name), map_id, subject)
+    data = incident_map(spots, outline(fragments, name), map_id, subject, title_of)
     return markupsafe.Markup(env.get_template(TEMPLATE).module.incident_map(data))  # type: ignore[attr-defined]
 
 
@@ -78,8 +85,8 @@ def locator(env: jinja2.Environment, fragments: Fragments, incident: Incident) -
 
 
 def map_spot(fragments: Fragments, incident: Incident) -> Spot:
-    """Return where an incident's mark goes on the maps (a piece: map-spot)."""
-    return spot_of(incident, geography(fragments))
+    """Return where an incident's mark goes on the maps (a piece: map-spot), without its title (a piece: map-title)."""
+    return spot_of(incident, geography(fragments), titled=False)
 
 
 def locator_piece(env: jinja2.Environment, fragments: Fragments, incident: Incident) -> str:
@@ -91,4 +98,5 @@ def locator_piece(env: jinja2.Environment, fragments: Fragments, incident: Incid
 def register_map_pieces(env: jinja2.Environment, fragments: Fragments) -> None:
     """Register the makers of the maps' pieces, as the maps use them (kcrecord/outputs/fragments.py)."""
     fragments.register("map-spot", functools.partial(map_spot, fragments))
+    fragments.register("map-title", mark_title)
     fragments.register("map-locator", functools.partial(locator_piece, env, fragments))
