@@ -107,7 +107,8 @@ class Checker:
             self.add(path, placeholder_message(spec, self.vocabularies.get(spec.vocab or "")))
             return
         if isinstance(value, Trap):
-            self.add(path, _trap_message(spec, value))
+            if value.kind != "too-large":  # a number too large is reported by yaml_strict, in every file
+                self.add(path, _trap_message(spec, value))
             return
         kind = spec.kind
         if kind == "map":
@@ -133,10 +134,7 @@ class Checker:
         elif kind in ("int", "number"):
             self._check_number(spec, value, path)
         elif kind == "url":
-            if not isinstance(value, str) or not URL.match(value):
-                self.add(path, f"expected an address starting with https:// or http://, got {describe(value)}")
-            elif urls.refusal(value, decode=False) is not None:
-                self.add(path, f"{urls.refusal(value, decode=False)}; got {value!r}")
+            self._check_url(value, path)
         elif kind in ("slug", "agency", "source"):
             if not isinstance(value, str) or not SLUG.match(value):
                 self.add(
@@ -147,11 +145,16 @@ class Checker:
         elif kind == "vocab":
             self._check_vocab(spec, value, path)
 
+    def _check_url(self, value: object, path: tuple) -> None:
+        refused = url_problem(value)
+        if refused is not None:
+            self.add(path, refused)
+
     def _missing(self, spec: Field, state: str) -> str:
         wanted = _KIND_NAMES[spec.kind]
         if spec.kind == "vocab" and spec.vocab:
-            values = list(self.vocabularies.get(spec.vocab, {}))
-            if len(values) <= 12:
+            values = list(self.vocabularies.get(spec.vocab) or {})
+            if 0 < len(values) <= 12:
                 wanted = "one of " + ", ".join(values)
             else:
                 wanted = f"a value listed under '{spec.vocab}' in site.yaml (see the field reference)"
@@ -186,13 +189,31 @@ class Checker:
 
     def _check_vocab(self, spec: Field, value: object, path: tuple) -> None:
         assert spec.vocab is not None
-        allowed = list(self.vocabularies.get(spec.vocab, {}))
+        allowed = list(self.vocabularies.get(spec.vocab) or {})
+        if not allowed:
+            if self.vocabularies and spec.vocab not in self.vocabularies:  # site.yaml read, this one left out
+                self.add(
+                    path,
+                    f"the vocabulary '{spec.vocab}' is missing from site.yaml, so this value cannot be checked; "
+                    "add it under 'vocabularies' as 'value: Label' lines, as in the repository's site.yaml",
+                )
+            return  # site.yaml unreadable, or the vocabulary not lines of values: reported there, once
         if isinstance(value, str) and value in allowed:
             return
         shown = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", ..."
         close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6) if isinstance(value, str) else []
         hint = f"; did you mean '{close[0]}'?" if close else ""
         self.add(path, f"expected one of {shown}; got {describe(value)}{hint} (vocabulary '{spec.vocab}' in site.yaml)")
+
+
+def url_problem(value: object) -> str | None:
+    """Say why value is not an address a field may hold (starting http:// or https://), or None when it is."""
+    if not isinstance(value, str) or not URL.match(value):
+        if isinstance(value, str) and value.lower().startswith(("http://", "https://")):
+            return f"{urls.address_problem(value) or urls.WELL_FORMED}; got {value!r}"
+        return f"expected an address starting with https:// or http://, got {describe(value)}"
+    refused = urls.refusal(value, decode=False) or urls.address_problem(value)
+    return None if refused is None else f"{refused}; got {value!r}"
 
 
 def _trap_message(spec: Field, value: Trap) -> str:

@@ -118,8 +118,22 @@ INCIDENT_FIELDS = Field(
                     required=True,
                     vocab="location_precision",
                 ),
-                Field("latitude", "number", "Latitude in decimal degrees.", minimum=-90, maximum=90),
-                Field("longitude", "number", "Longitude in decimal degrees.", minimum=-180, maximum=180),
+                Field(
+                    "latitude",
+                    "number",
+                    "Latitude in decimal degrees; given with `longitude` or not at all.",
+                    minimum=-90,
+                    maximum=90,
+                    required_with="longitude",
+                ),
+                Field(
+                    "longitude",
+                    "number",
+                    "Longitude in decimal degrees; given with `latitude` or not at all.",
+                    minimum=-180,
+                    maximum=180,
+                    required_with="latitude",
+                ),
                 text("coordinates_note", "Where the coordinates come from and how exact they are."),
                 Field(
                     "coordinates_precision",
@@ -162,6 +176,7 @@ INCIDENT_FIELDS = Field(
             "How many officers fired, when sources agree. If they disagree, leave it out "
             "and record the claims under `disputed`.",
             minimum=0,
+            maximum=100,
         ),
         Field(
             "body_camera",

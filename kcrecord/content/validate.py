@@ -9,8 +9,9 @@ import re
 
 from kcrecord.content import urls
 from kcrecord.content.body_limits import check_body
-from kcrecord.content.check_fields import URL, Checker
+from kcrecord.content.check_fields import Checker, url_problem
 from kcrecord.content.coverage import check_coverage
+from kcrecord.content.field_model import walk
 from kcrecord.content.incident_schema import INCIDENT_FIELDS
 from kcrecord.content.load import Content, SourceFile
 from kcrecord.content.problems import Problem
@@ -22,6 +23,7 @@ from kcrecord.content.yaml_strict import dotted
 URL_SETTINGS = frozenset({"url", "repository", "website", "homepage"})
 BASE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/(?:[A-Za-z0-9._~!$'()*+,;=:@%-]+/)*$")
 BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
+FIELD_LINE = re.compile(r"^([a-z_]+):(?:[ \t]|$)")
 SITE_REQUIRED = ("title", "description", "base_url", "repository", "branch", "licence", "vocabularies")
 
 
@@ -35,6 +37,18 @@ def vocabularies_of(content: Content) -> dict[str, dict[str, str]]:
 
 
 SPECS = {"incidents": INCIDENT_FIELDS, "agencies": AGENCY_FIELDS, "pages": PAGE_FIELDS}
+VOCABULARIES_USED = tuple(
+    sorted(
+        {
+            named.vocab
+            for spec in SPECS.values()
+            for _path, field in walk(spec)
+            for named in (field, field.item)
+            if named is not None and named.vocab
+        }
+    )
+)
+"""Every vocabulary a content field takes its value from: each must be in site.yaml's vocabularies."""
 
 
 def validate(content: Content) -> list[Problem]:
@@ -79,8 +93,11 @@ def check_file(
     They depend only on the file, the vocabularies, the agency ids, the coverage spans and the date.
     """
     problems = check_body(source)
+    if source.doc is None and source.body_line == 1 and source.body.startswith("\ufeff"):
+        problems.append(_byte_order_marks(source))  # the loader says only that the first line is not '---'
     if source.doc is None or not isinstance(source.doc.data, dict):
         return problems  # the loader already reported why
+    problems += _fields_after_front_matter(source)
     Checker(source.rel, source.doc, vocabularies, problems).check_map(SPECS[source.kind], source.doc.data, ())
     if source.kind == "incidents":
         problems += check_incident(source, agency_ids) + check_record(source, spans)
@@ -89,6 +106,35 @@ def check_file(
     else:
         problems += check_page(source)
     return problems
+
+
+def _fields_after_front_matter(source: SourceFile) -> list[Problem]:
+    """Say when the body starts with a field this file's front matter lacks: a second '---' ended the fields early."""
+    first = source.body.split("\n", 1)[0]
+    match = FIELD_LINE.match(first)
+    if match is None or SPECS[source.kind].child(match.group(1)) is None or match.group(1) in source.meta:
+        return []
+    return [
+        Problem(
+            source.rel,
+            source.body_line - 1,
+            "front matter",
+            f"this '---' line ends the fields, but the next line gives the field '{match.group(1)}'; the front "
+            "matter must be one block between two '---' lines: delete this '---' line",
+        )
+    ]
+
+
+def _byte_order_marks(source: SourceFile) -> Problem:
+    """Say that a file starts with invisible byte-order marks (U+FEFF), which hide its first '---'."""
+    count = len(source.body) - len(source.body.lstrip("\ufeff")) + 1  # reading UTF-8 dropped the first
+    return Problem(
+        source.rel,
+        1,
+        "file",
+        f"the file starts with {count} invisible byte-order marks (U+FEFF) before its first line; save the "
+        "file as UTF-8 without a byte-order mark (the first line must then be only '---')",
+    )
 
 
 def _check_config(content: Content) -> list[Problem]:
@@ -113,7 +159,30 @@ def _check_config(content: Content) -> list[Problem]:
             Problem(rel, doc.line(("branch",)), "branch", f"expected a branch name such as main, got {branch!r}")
         )
     problems += [Problem(rel, doc.line(path), dotted(path), message) for path, message in _config_urls(data, ())]
+    if "vocabularies" in data:
+        problems += _check_vocabularies(content)
     return problems
+
+
+def _check_vocabularies(content: Content) -> list[Problem]:
+    """Say which vocabulary in site.yaml is not a list of 'value: Label' lines.
+
+    A file's value is checked only against a vocabulary site.yaml has: one site.yaml leaves out
+    is reported at each value that uses it (check_fields.py), a broken one here alone.
+    """
+    assert content.config is not None
+    rel, doc = content.config_rel, content.config
+    data = doc.data
+    assert isinstance(data, dict)
+    vocab = data["vocabularies"]
+    how = "'value: Label' lines, as in the repository's site.yaml"
+    if not isinstance(vocab, dict) or not vocab:
+        return [Problem(rel, doc.line(("vocabularies",)), "vocabularies", f"expected groups of {how}")]
+    return [
+        Problem(rel, doc.line(("vocabularies", name)), f"vocabularies.{name}", f"expected {how}, got {values!r}")
+        for name, values in vocab.items()
+        if name in VOCABULARIES_USED and not (isinstance(values, dict) and values)
+    ]
 
 
 def base_url_problem(value: object) -> str | None:
@@ -123,7 +192,8 @@ def base_url_problem(value: object) -> str | None:
     characters, in non-empty segments: `//` or `\\` there would send every link off the site.
     """
     if isinstance(value, str) and BASE_URL.match(value):
-        return None
+        refused = urls.address_problem(value)
+        return None if refused is None else f"{refused}; got {value!r}"
     return (
         "expected a full address such as https://example.org/ or https://example.org/record/: http(s), "
         f"a host name, a path of plain segments, and a final '/'; got {value!r}"
@@ -138,10 +208,9 @@ def _config_urls(value: object, path: tuple) -> list[tuple[tuple, str]]:
             if path == () and key == "base_url":
                 continue  # checked above, with its own rule
             if isinstance(key, str) and (key in URL_SETTINGS or key.endswith("_url")):
-                if not isinstance(item, str) or not URL.match(item):
-                    found.append((path + (key,), f"expected an address starting with https://, got {item!r}"))
-                elif urls.refusal(item, decode=False) is not None:
-                    found.append((path + (key,), f"{urls.refusal(item, decode=False)}; got {item!r}"))
+                refused = url_problem(item)
+                if refused is not None:
+                    found.append((path + (key,), refused))
             else:
                 found += _config_urls(item, path + (key,))
     elif isinstance(value, list):

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from kcrecord.content import yaml_messages
 from kcrecord.content.document import Document, Path
 from kcrecord.content.problems import Problem
 
@@ -23,6 +24,9 @@ _PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_NUMBER_CHARACTERS = 50
 """A longer number is refused before Python converts it (conversion of huge numbers is slow or refused)."""
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest whole number kept: SQLite stores up to 2**63 - 1, and JavaScript readers of the JSON downloads
+lose precision beyond 2**53 - 1. A larger one, in any file, is a problem at its line (yaml_strict.load)."""
 MAX_DEPTH = 16
 """Deepest nesting of lists and groups accepted; content needs four levels at most."""
 # Cheap signs that a text might hold anchors, aliases or nesting too deep to compose; only then
@@ -49,7 +53,7 @@ class Trap:
 
     text: str
     reading: str  # what YAML would have made of it, for the message
-    kind: str  # "bool", "sexagesimal", "octal", "datetime", "bad-date", "special"
+    kind: str  # "bool", "sexagesimal", "octal", "datetime", "bad-date", "special", "too-large"
 
     def __str__(self) -> str:
         return self.text
@@ -69,9 +73,10 @@ def _scalar(node: yaml.ScalarNode) -> object:
         return Trap(value, reading, "bool")
     if tag == "tag:yaml.org,2002:int":
         if len(value) > MAX_NUMBER_CHARACTERS:
-            return Trap(value[:20] + "…", f"a number of {len(value):,} characters", "special")
+            return Trap(value[:20] + "…", f"a number of {len(value):,} characters", "too-large")
         if _PLAIN_INT.match(value) and not (len(value.lstrip("+-")) > 1 and value.lstrip("+-")[0] == "0"):
-            return int(value)
+            number = int(value)
+            return number if abs(number) <= MAX_SAFE_INTEGER else Trap(value, "a number too large", "too-large")
         number = yaml.SafeLoader(value).get_single_data()
         kind = "sexagesimal" if ":" in value else "octal"
         return Trap(value, str(number), kind)
@@ -116,6 +121,9 @@ def _build(
             raise _TooDeepError(lines[path])
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(node)
+        if isinstance(value, Trap) and value.kind == "too-large":
+            # Checked here, for every file and field alike; the schema checks leave it alone.
+            problems.append(Problem(where, lines[path], _dotted(path) or "front matter", too_large_message(value)))
         if isinstance(value, str) and NOT_XML.search(value):
             value = _SURROGATE_PAIR.sub(_pair, value)  # "\ud83d\ude00" in YAML is one emoji, not two halves
             if NOT_XML.search(value):
@@ -138,6 +146,9 @@ def _build(
             key = key_node.value
             if NOT_XML.search(key):
                 problems.append(Problem(where, key_line, _dotted(path) or "front matter", unwritable_text(key)))
+                continue
+            if "\ufeff" in key:
+                problems.append(Problem(where, key_line, _dotted(path) or "front matter", BYTE_ORDER_MARK_IN_NAME))
                 continue
             if key in first_line:
                 problems.append(
@@ -179,6 +190,22 @@ def _dotted(path: Path) -> str:
 
 
 dotted = _dotted
+
+
+BYTE_ORDER_MARK_IN_NAME = (
+    "the field name holds an invisible byte-order mark (U+FEFF); delete it, and save the file as UTF-8 "
+    "without a byte-order mark"
+)
+
+
+def too_large_message(value: Trap) -> str:
+    """Say that a whole number is too large to store, and what to write instead."""
+    below = "far below zero" if value.text.startswith("-") else "large"
+    limit = f"{MAX_SAFE_INTEGER + 1:,}"
+    return (
+        f"{value.text} is too {below} to store; write a number between -{limit} and {limit}, "
+        "or put it in quotes if it is not a number (such as an id)"
+    )
 
 
 def unwritable_text(value: str) -> str:
@@ -301,15 +328,21 @@ def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[
         node = _compose(text, where, offset, events_read)
     except _RefusedError as error:
         return None, [error.args[0]]
+    except yaml.reader.ReaderError as err:  # a control character: PyYAML gives its position, not its line
+        found = yaml_messages.reader_problems(text, where, offset)
+        return None, found or [Problem(where, offset, "front matter", yaml_messages.fallback(err))]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         if err.context_mark is not None and err.context == "while scanning a quoted scalar":
             mark = err.context_mark  # an unclosed quote: point at where the quoted text starts
         line = (mark.line + offset) if mark else offset
-        problems.append(Problem(where, line, "front matter", _yaml_message(err)))
+        said = yaml_messages.message(err)
+        if said.endswith(yaml_messages.ONE_BLOCK):  # point at the directive or marker, not what follows it
+            line = yaml_messages.marker_line(text, offset) or line
+        problems.append(Problem(where, line, "front matter", said))
         return None, problems
     except yaml.YAMLError as err:  # pragma: no cover - PyYAML marks nearly every error
-        problems.append(Problem(where, offset, "front matter", f"YAML could not be read: {err}"))
+        problems.append(Problem(where, offset, "front matter", yaml_messages.fallback(err)))
         return None, problems
     lines: dict[Path, int] = {}
     if node is None:
@@ -319,22 +352,3 @@ def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[
     except _TooDeepError as deep:
         return None, [_too_deep(where, deep.args[0])]
     return Document(data, lines), problems
-
-
-def _yaml_message(err: yaml.MarkedYAMLError) -> str:
-    problem = (err.problem or "invalid YAML").strip()
-    hint = ""
-    if err.context == "while scanning a quoted scalar":
-        return (
-            "YAML could not be read: the quoted text that starts on this line is never closed; "
-            "end it with the same quote mark"
-        )
-    if "mapping values are not allowed" in problem:
-        hint = "; a value that contains ': ' must be put in quotes"
-    elif "could not find expected ':'" in problem or "could not find expected" in problem:
-        hint = "; check for a missing ':' after a field name or an unclosed quote"
-    elif "found character '\\t'" in problem:
-        hint = "; indent with spaces, not tabs"
-    elif "expected <block end>" in problem:
-        hint = "; check the indentation of this line against the lines above"
-    return f"YAML could not be read: {problem}{hint}"
