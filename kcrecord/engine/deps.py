@@ -34,6 +34,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import decimal
+import enum
+import fractions
 import functools
 import hashlib
 import io
@@ -126,6 +130,10 @@ def other_places(values: Sequence[object], before: Sequence[object]) -> list[int
     return list(compress(range(len(values)), map(is_not, values, before)))
 
 
+PLAIN_VALUES = (dt.date, dt.time, dt.timedelta, decimal.Decimal, fractions.Fraction, complex, enum.Enum)
+"""Values known by their repr, as numbers are: a derived value holding a date changes with it (datetime is a date)."""
+
+
 def identity(value: object, depth: int = 0) -> str:
     """Return what value is, for a planned output: model objects by their file, containers item by item.
 
@@ -146,6 +154,8 @@ def identity(value: object, depth: int = 0) -> str:
     if isinstance(value, bytes):
         return "b:" + digest(value)
     if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, PLAIN_VALUES):  # a date from site.yaml or front matter: by value, as numbers are
         return repr(value)
     if (kind is list or kind is tuple) and value and depth < 6:  # the commonest: model objects of one kind
         first = type(value[0])

@@ -8,8 +8,7 @@
 3. assemble the site model (Markdown comes from the cache folder).
 4. plan every output, then make only those new or stale: stale when a key it read last time
    (kcrecord/engine/deps.py; found through kcrecord/engine/read_index.py) has another fingerprint
-   now, or its file is not the one written. Making an output records what it reads; large builds
-   make outputs on every core (kcrecord/engine/parallel.py).
+   now, or its file is not the one written. Making an output records what it reads, on every core.
 5. write only the files whose bytes changed (kcrecord/engine/output.py), then refresh the
    search index when an HTML page changed (kcrecord/engine/search.py).
 

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from kcrecord.content.recorded import Recorded
 from kcrecord.content.site_model import Site
+from kcrecord.engine.deps import PLAIN_VALUES
 from kcrecord.engine.plan_snapshot import Seen, plan_snapshot
 
 
@@ -245,7 +246,7 @@ def _collect(value: object, found: list[object], depth: int = 0) -> bool:
     if isinstance(value, Recorded):
         found.append(("model", kind.identity_key(value)))  # what identity() gives it: its file (or the site's)
         return True
-    if kind is int or kind is bool or kind is float or value is None:
+    if kind is int or kind is bool or kind is float or value is None or isinstance(value, PLAIN_VALUES):
         found.append((kind.__name__, repr(value)))  # as identity() gives it: True is not 1, -0.0 is not 0.0
         return True
     if kind is tuple or kind is list:  # a list is walked at every planning: its items now are what count
@@ -288,6 +289,8 @@ def _function(func: object, found: list[object], depth: int) -> bool:
 def _engine_object(value: object) -> bool:
     """Return True for what identity() knows by its type's name alone (the Jinja environment, the memos)."""
     kind = type(value)
+    if isinstance(value, PLAIN_VALUES):  # a date: known by its value
+        return False
     return not (
         getattr(kind, "identity_key", None) is not None
         or isinstance(value, (str, bytes, int, float, list, tuple, set, frozenset, dict, functools.partial, type))

@@ -30,7 +30,7 @@ import functools
 from typing import Any
 
 from kcrecord.content.recorded import Recorded
-from kcrecord.engine.deps import identity
+from kcrecord.engine.deps import PLAIN_VALUES, identity
 
 MAX_DEPTH = 6
 """identity()'s depth: past it, any value reads as "…"."""
@@ -80,7 +80,7 @@ def _snap(value: object, depth: int, seen: Seen) -> Any:
     key = getattr(kind, "identity_key", None)
     if key is not None:
         return value if _by_object(kind) else ("key", key(value))
-    if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, int, float)):
+    if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, int, float, *PLAIN_VALUES)):
         return ("text", identity(value, depth))  # a subclass's repr, -0.0, True: identity()'s own text
     if isinstance(value, (list, tuple)):
         if (kind is list or kind is tuple) and value and depth < MAX_DEPTH:
