@@ -197,6 +197,41 @@ def test_year_coverage_agrees_with_the_span_for_generated_spans() -> None:
     assert year_coverage(2016, (CURATED,)).status == "none"  # a source with no completeness claim covers nothing
 
 
+def test_a_partly_covered_years_stretches_are_the_days_some_source_covers() -> None:
+    """From a day, to a day, or in stretches (an outside check found a year covered from a day crashed the build)."""
+    rng = random.Random(77)
+    for _ in range(200):
+        sources = []
+        for number in range(rng.randrange(1, 4)):
+            start = dt.date(2014, 1, 1) + dt.timedelta(days=rng.randrange(0, 1500))
+            end = start + dt.timedelta(days=rng.randrange(0, 400))
+            sources.append(CoverageSource(f"s{number}", "S", "c", "fatal-police-shootings", start, end))
+        for year in range(2014, 2019):
+            cover = year_coverage(year, tuple(sources))
+            days = [
+                dt.date(year, 1, 1) + dt.timedelta(days=n)
+                for n in range((dt.date(year, 12, 31).toordinal() - dt.date(year, 1, 1).toordinal()) + 1)
+            ]
+            covered = {day for day in days if any(s.start <= day <= s.end for s in sources)}
+            assert {day for day in days if any(a <= day <= b for a, b in cover.spans)} == covered
+            assert all(
+                b < c - dt.timedelta(days=1) for (_, b), (c, _) in zip(cover.spans, cover.spans[1:], strict=False)
+            )
+            assert cover.status == ("complete" if len(covered) == len(days) else "partial" if covered else "none")
+
+
+def test_a_source_covering_from_a_day_in_a_year_builds_and_says_so(small_project: Path) -> None:
+    site_yaml = small_project / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("from: 2022-01-01", "from: 2022-03-02"))
+    assert cli.main(["--root", str(small_project), "build"]) == 0
+    timeline = re.sub(r"\s+", " ", (small_project / "site" / "timeline" / "index.html").read_text())
+    assert "complete here only from March 2, 2022 to December 31, 2022" in timeline
+    home = re.sub(r"\s+", " ", (small_project / "site" / "index.html").read_text())
+    assert "March 2, 2022 to December 31, 2022, by WaPo data" in home  # the chart's table
+    year = (small_project / "site" / "timeline" / "2023" / "index.html").read_text()
+    assert "complete here only to June 30, 2023" in re.sub(r"\s+", " ", year)
+
+
 # -- the chart: a bar measures its label; a year not covered is never a zero ----------------------
 
 

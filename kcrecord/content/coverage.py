@@ -66,10 +66,20 @@ class YearCoverage:
     sources: tuple[CoverageSource, ...] = ()  # the complete sources that reach into the year
 
     @property
-    def last_day(self) -> dt.date | None:
-        """Return the last covered day of a partly covered year."""
-        ends = [s.end for s in self.sources if s.end is not None and s.end.year == self.year]
-        return max(ends) if ends else None
+    def spans(self) -> tuple[tuple[dt.date, dt.date], ...]:
+        """Return the stretches of the year the complete sources cover (first and last day each), in order.
+
+        A partly covered year may be covered to a day, from a day, or in stretches with gaps between.
+        """
+        first, last = dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        parts = sorted((max(s.start, first), min(s.end, last)) for s in self.sources if s.start and s.end)
+        merged: list[tuple[dt.date, dt.date]] = []
+        for start, end in parts:
+            if merged and start <= merged[-1][1] + dt.timedelta(days=1):
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return tuple(merged)
 
 
 def read_coverage(data: object) -> tuple[CoverageSource, ...]:
@@ -101,9 +111,10 @@ def year_coverage(year: int, sources: tuple[CoverageSource, ...]) -> YearCoverag
     """Return how completely the complete sources cover the year."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     reaching = tuple(s for s in sources if s.is_complete and s.start <= last and s.end >= first)  # type: ignore[operator]
-    if any(s.start <= first and s.end >= last for s in reaching):  # type: ignore[operator]
-        return YearCoverage(year, "complete", reaching)
-    return YearCoverage(year, "partial" if reaching else "none", reaching)
+    if not reaching:
+        return YearCoverage(year, "none", reaching)
+    whole = YearCoverage(year, "complete", reaching)  # when the sources together cover every day (one after another)
+    return whole if whole.spans == ((first, last),) else YearCoverage(year, "partial", reaching)
 
 
 def covered_years(sources: tuple[CoverageSource, ...]) -> range:
