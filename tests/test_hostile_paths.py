@@ -33,6 +33,11 @@ def non_utf8_static(root: Path) -> None:
         file.write(b"<svg/>")
 
 
+def line_break_in_a_static_name(root: Path) -> None:
+    (root / "static" / "a\u2028b.txt").write_text("x")
+    (root / "static" / "c\nd.txt").write_text("x")
+
+
 def incidents_a_file(root: Path) -> None:
     shutil.rmtree(root / "content" / "incidents")
     (root / "content" / "incidents").write_text("---\ntitle: [\n---\n")
@@ -67,6 +72,7 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {  # what, where the
     "a page whose name is not UTF-8": (non_utf8_page, "content/pages/bad\\xff.md:1: file:", "rename it"),
     "a folder whose name is not UTF-8": (non_utf8_folder, "content/incidents/d\\xe9j\\xe0:1: file:", "rename it"),
     "a static file whose name is not UTF-8": (non_utf8_static, "static/logo-\\xff.svg:1: file:", "rename it"),
+    "line breaks in static names": (line_break_in_a_static_name, "static/a\\u2028b.txt:1: file:", "rename it"),
     "content/incidents is a file": (incidents_a_file, "content/incidents:1: file:", "expected a folder here"),
     "a misspelt folder in content/": (misspelt_folder, "content/incident/:1: file:", "content/incidents/"),
     "a file beside the three folders": (file_beside_the_folders, "content/2024-05-01-y.md:1: file:", "move this file"),
@@ -86,3 +92,15 @@ def test_content_the_build_cannot_read_is_reported_and_site_is_left(small_projec
         assert_refused(run, where, says)
         assert "internal error" not in run.err
     assert tree_digest(site) == before
+
+
+def test_a_file_a_build_without_its_cache_wrote_is_removed_by_the_next_build_with_it(small_project: Path) -> None:
+    """The nothing-changed check gives way when the folder holds a file the last cached build did not write."""
+    assert run_cli(small_project, "build").code == 0
+    extra = small_project / "static" / "extra.txt"
+    extra.write_text("for a while")
+    assert run_cli(small_project, "build", "--no-cache").code == 0
+    assert (small_project / "site" / "static" / "extra.txt").is_file()
+    extra.unlink()
+    assert run_cli(small_project, "build").code == 0
+    assert not (small_project / "site" / "static" / "extra.txt").exists()

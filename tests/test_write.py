@@ -46,10 +46,11 @@ def test_files_someone_else_put_in_the_folder_are_left_and_the_builds_own_remove
     (target / ".well-known" / "security.txt").write_text("Contact: mailto:x@example.org\n")
     (target / "old" / "notes.txt").write_text("someone's notes beside an output")
     (target / "keep-link").symlink_to(tmp_path)
+    (target / f"{MANIFEST}-999999999").write_text("index.html\n")  # a list a killed build was writing: the build's
     folder = OutputFolder(target, written if remembered else {})  # without: a cold build, the cache deleted
     folder.prepare()
     folder.put("index.html", b"index.html")
-    assert folder.commit({"index.html"}) == ["data/x.csv", "old/index.html"]
+    assert folder.commit({"index.html"}) == [f"{MANIFEST}-999999999", "data/x.csv", "old/index.html"]
     left = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if not p.is_dir() or p.is_symlink())
     assert left == sorted(
         [".well-known/security.txt", MANIFEST, MARKER, "CNAME", "index.html", "keep-link", "old/notes.txt"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,8 +26,11 @@ NOT_REGULAR_FOLDER = (
     "replace the link with the folder itself"
 )
 NOT_UTF8_NAME = (
-    "the name is not UTF-8 text, so it cannot be shown or published; rename it with letters, digits and hyphens"
+    "the name is not UTF-8 text or holds a control character or line break, so it cannot be shown or "
+    "published; rename it with letters, digits and hyphens"
 )
+_ODD_IN_NAMES = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\udc80-\udcff]")
+"""Bytes that are not UTF-8 (os gives them as lone surrogates), control characters and line breaks."""
 NOT_A_FOLDER = "expected a folder here, found a file; move the file away and make a folder of this name"
 
 
@@ -256,8 +260,8 @@ def content_entries(root: Path, folder: Path, problems: list[Problem]) -> list[t
 
 
 def plain_name(name: str) -> bool:
-    """Return True for a name that is UTF-8 text (os gives other bytes as lone surrogates, which nothing can print)."""
-    return name.isascii() or not any("\udc80" <= character <= "\udcff" for character in name)
+    """Return True for a name of UTF-8 text without control characters or line breaks: it can be printed and listed."""
+    return _ODD_IN_NAMES.search(name) is None
 
 
 def shown(path: str) -> str:

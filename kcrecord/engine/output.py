@@ -139,7 +139,8 @@ class OutputFolder:
         listed = read_manifest(self.target)
         ours = None if listed is None else listed | self.written.keys()
         if listed is None or not keep <= listed:  # listed before anything moves: a build killed now left only these
-            write_manifest(self.target, (listed or set()) | keep | self.written.keys())
+            listed = frozenset((listed or set()) | keep | self.written.keys())
+            write_manifest(self.target, listed)
         changed = list(self._staged)
         if self._stage is not None:
             self._move_staged(self._stage)
@@ -155,7 +156,7 @@ class OutputFolder:
                 self.written.pop(rel, None)
                 _remove_empty_parents(self.target / rel, self.target)
             changed += gone
-        if read_manifest(self.target) != keep:
+        if listed != keep:
             write_manifest(self.target, keep)
         self._staged = {}
         self._listing = None
@@ -209,8 +210,10 @@ class OutputFolder:
         # seen by scan() at the start, when it ran: the build itself adds only files in keep
         present = self._listing if self._listing is not None else listing(self.target, SEARCH_BUNDLE)
         for rel in list(present):
-            if rel in (MARKER, MANIFEST) or rel in keep or (ours is not None and rel not in ours):
+            if rel in (MARKER, MANIFEST) or rel in keep:
                 continue
+            if ours is not None and rel not in ours and not _left_list(rel):
+                continue  # not the build's: left as it is
             with contextlib.suppress(FileNotFoundError):  # gone since the scan
                 os.unlink(os.path.join(self.target, rel))
             self.written.pop(rel, None)
@@ -218,6 +221,12 @@ class OutputFolder:
         for rel in removed:
             _remove_empty_parents(self.target / rel, self.target)
         return sorted(removed)
+
+
+def _left_list(rel: str) -> bool:
+    """Return True for a list a killed build was writing (MANIFEST-<pid>): the build's own, never listed."""
+    number = rel[len(MANIFEST) + 1 :] if rel.startswith(MANIFEST + "-") else ""
+    return number.isdigit() and int(number) != os.getpid()
 
 
 def _remove_empty_parents(path: Path, top: Path) -> None:

@@ -93,6 +93,8 @@ def build(
         if kept is not None and (not search or (project.out / BUNDLE).is_dir()):
             return Built(*kept.counts, pages=html_pages(kept.written))
         forget(folder, project.out)
+    else:
+        forget(project.cache, project.out)  # what this build writes is not what a kept summary says
     engine = Engine(
         project.root,
         project.out,

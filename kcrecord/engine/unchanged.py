@@ -19,6 +19,7 @@ from kcrecord.content.load import ignored, plain_name, read_regular_file
 from kcrecord.engine.deps import digest
 from kcrecord.engine.input_hashes import KnownHashes, Status, status_of
 from kcrecord.engine.state import STATE_FOLDER, keep_pickled, listing
+from kcrecord.engine.write import read_manifest
 from kcrecord.outputs.search_index import BUNDLE
 
 FOLDERS = ("content", "templates", "static")
@@ -127,10 +128,13 @@ def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
     if not isinstance(summary, Summary) or summary.inputs != inputs:
         return None
     seen = 0
+    listed = read_manifest(out) or frozenset()  # what builds wrote there, as the folder's list says
     for rel, found in listing(out, BUNDLE).items():  # (size, mtime_ns) of each file
         kept = summary.written.get(rel)
         if kept is None:
-            continue  # the marker, the list of what the build wrote, a file someone else put there: left alone
+            if rel in listed:
+                return None  # written by a build this summary does not know (--no-cache): the build removes it
+            continue  # the marker, the list itself, a file someone else put there: left alone
         if found != kept:
             return None
         seen += 1
