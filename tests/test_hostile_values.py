@@ -140,6 +140,10 @@ BROKEN_SITE = {
         lambda root: edit(root, "site.yaml", "vocabularies:\n", "vocabularies: [states]\nunused:\n"),
         "site.yaml:37: vocabularies: expected groups of 'value: Label' lines",
     ),
+    "states a list": (
+        lambda root: edit(root, "site.yaml", "  states:\n", "  states: [MO, KS]\n  unused:\n"),
+        "site.yaml:114: vocabularies.states: expected 'value: Label' lines",
+    ),
     "states empty": (
         lambda root: edit(root, "site.yaml", "  states:\n", "  states: {}\n  unused:\n"),
         "site.yaml:114: vocabularies.states: expected 'value: Label' lines",
