@@ -488,6 +488,25 @@ def test_the_watcher_sees_an_edit_an_addition_and_a_deletion(watched) -> None:
     seen(batches, root / "static/style.css")
 
 
+def test_the_watcher_goes_on_after_a_name_it_cannot_read(watched) -> None:
+    """watchfiles refuses a name that is not UTF-8: the build is asked to look (and reports it); watching goes on."""
+    root, batches = watched
+    folder = os.fsencode(root / "content" / "incidents")
+    with open(os.path.join(folder, b"bad\xff.md"), "wb") as file:
+        file.write(b"---\ntitle: x\n---\n")
+    assert root / "content" in seen(batches, root / "content")  # everything looked at: the loader reports the name
+    incident = root / INCIDENT
+    for text in ("More.", "More again."):  # while the name is there, then once it is gone
+        time.sleep(0.3)
+        while not batches.empty():
+            batches.get()
+        incident.write_text(incident.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+        delivered = batches.get(timeout=WAIT)  # the file itself, or everything (a watch started again)
+        assert incident in delivered or root / "content" in delivered, delivered
+        if text == "More.":
+            os.remove(os.path.join(folder, b"bad\xff.md"))
+
+
 def test_the_watcher_ignores_hidden_files_and_folders_and_what_is_not_watched(watched) -> None:
     root, batches = watched
     (root / "content/incidents/.2024-03-05-example-shooting.md.swp").write_text("swap", encoding="utf-8")

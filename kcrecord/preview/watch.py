@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ FILES = ("site.yaml",)
 DEBOUNCE_MS = 400  # the longest a batch of changes is gathered before it is delivered
 STEP_MS = 50  # a batch is delivered once no change came for this long
 TIMEOUT_MS = 200  # how often a quiet watch thread wakes up (it says it is ready on the first)
+RETRY_SECONDS = 1.0  # how soon a watch that failed starts again
 Deliver = Callable[[set[Path]], None]
 
 
@@ -107,7 +109,13 @@ class Watcher:
 
 
 class _Watch:
-    """One watchfiles watch in a thread, stopped with the watcher's event or its own."""
+    """One watchfiles watch in a thread, stopped with the watcher's event or its own.
+
+    A watch that fails (watchfiles refuses a name that is not UTF-8 text, a folder it may not
+    list) does not end: it delivers its paths once, so the build looks at everything and reports
+    the file it cannot read, then starts again every RETRY_SECONDS; once it watches again, its
+    paths are delivered again, for what changed meanwhile.
+    """
 
     def __init__(self, paths: list[Path], recursive: bool, deliver: Deliver, stopped: threading.Event) -> None:
         self.paths = paths
@@ -128,25 +136,46 @@ class _Watch:
             self.thread.join(timeout=5)
 
     def _run(self) -> None:
+        stop = _Either(self.stopped, self.own_stop)
+        failed = ""
         try:
-            for changes in watchfiles.watch(
-                *self.paths,
-                watch_filter=None,  # the loader's rule is applied by the watcher, on every part of the path
-                debounce=DEBOUNCE_MS,
-                step=STEP_MS,
-                stop_event=_Either(self.stopped, self.own_stop),
-                rust_timeout=TIMEOUT_MS,
-                yield_on_timeout=True,
-                recursive=self.recursive,
-                raise_interrupt=False,
-            ):
-                self.ready.set()
-                if changes:
-                    self.deliver({Path(path) for _change, path in changes})
-        except FileNotFoundError:
-            pass  # a watched folder went away: the project-folder watch starts a new one
+            while not stop.is_set():
+                try:
+                    for changes in watchfiles.watch(
+                        *self.paths,
+                        watch_filter=None,  # the loader's rule is applied by the watcher, on every part of the path
+                        debounce=DEBOUNCE_MS,
+                        step=STEP_MS,
+                        stop_event=stop,
+                        rust_timeout=TIMEOUT_MS,
+                        yield_on_timeout=True,
+                        recursive=self.recursive,
+                        raise_interrupt=False,
+                    ):
+                        self.ready.set()
+                        if failed:  # watching again: whatever changed while it could not is looked at
+                            failed = ""
+                            self.deliver(self._everything())
+                        if changes:
+                            self.deliver({Path(path) for _change, path in changes})
+                    return
+                except FileNotFoundError:
+                    return  # a watched folder went away: the project-folder watch starts a new one
+                except (OSError, RuntimeError, UnicodeError) as error:
+                    self.ready.set()
+                    if str(error) != failed:
+                        failed = str(error)
+                        self.deliver(self._everything())  # the build reports the file or folder it cannot read
+                    for _ in range(int(RETRY_SECONDS / 0.1)):
+                        if stop.is_set():
+                            return
+                        time.sleep(0.1)
         finally:
             self.ready.set()
+
+    def _everything(self) -> set[Path]:
+        """Return the paths whose delivery makes the build look at everything this watch covers."""
+        return set(self.paths) if self.recursive else {path / name for path in self.paths for name in FILES}
 
 
 class _Either:
