@@ -20,6 +20,7 @@ import pytest
 from kcrecord.engine.build_cache import CachedMarkdownRenderer
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.pipeline import Project
+from kcrecord.engine.write import MANIFEST, MARKER
 from kcrecord.outputs.render import Job
 from kcrecord.preview.builder import PreviewBuilder, incident_slug, preview_folder
 from kcrecord.preview.watch import Watcher
@@ -486,6 +487,26 @@ def test_the_watcher_sees_an_edit_an_addition_and_a_deletion(watched) -> None:
     seen(batches, root / "templates/extra.html")
     (root / "static/style.css").write_text("body { color: red; }\n", encoding="utf-8")
     seen(batches, root / "static/style.css")
+
+
+def test_the_preview_keeps_its_folder_listed_whole_between_a_quick_pass_and_its_finish(small_project: Path) -> None:
+    """The list of what the build wrote must name every output at every step: a build after one killed then
+    removes only what is listed (kcrecord/engine/output.py)."""
+    builder = PreviewBuilder(small_project, BASE, workers=1)
+    assert builder.build().ok
+    out = builder.out
+    builder.engine.state.written.clear()  # the list must not lean on it: a restart from a cache may remember none
+
+    def unlisted() -> set[str]:
+        listed = set((out / MANIFEST).read_text(encoding="utf-8").split("\n"))
+        return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - listed - {MARKER, MANIFEST}
+
+    assert unlisted() == set()
+    edit(small_project, INCIDENT, "Officer fires at man", "Officer shoots at man")
+    assert builder.update([small_project / INCIDENT]).ok  # the quick pass: the edited page alone
+    assert unlisted() == set()
+    finish(builder)
+    assert unlisted() == set()
 
 
 def test_the_watcher_goes_on_after_a_name_it_cannot_read(watched) -> None:

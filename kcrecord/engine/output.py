@@ -149,6 +149,7 @@ class OutputFolder:
             self._folders = set()
         if scan:
             changed += self._remove_others(keep, ours)
+            final = keep  # every other file of the build's is gone
         else:
             gone = sorted(rel for rel in self.written if rel not in keep)
             for rel in gone:
@@ -156,8 +157,9 @@ class OutputFolder:
                 self.written.pop(rel, None)
                 _remove_empty_parents(self.target / rel, self.target)
             changed += gone
-        if listed != keep:
-            write_manifest(self.target, keep)
+            final = (listed | keep) - set(gone)  # keep may be a part (the preview's quick pass): the rest stay listed
+        if listed != final:
+            write_manifest(self.target, final)
         self._staged = {}
         self._listing = None
         self.changed = changed
