@@ -137,7 +137,7 @@ class OutputFolder:
         if not marker.is_file() or marker.read_bytes() != MARKER_TEXT:
             marker.write_bytes(MARKER_TEXT)
         listed = read_manifest(self.target)
-        ours = None if listed is None else listed | self.written.keys()
+        ours = None if listed is None or not scan else listed | self.written.keys()
         if listed is None or not keep <= listed:  # listed before anything moves: a build killed now left only these
             listed = frozenset((listed or set()) | keep | self.written.keys())
             write_manifest(self.target, listed)
@@ -149,7 +149,8 @@ class OutputFolder:
             self._folders = set()
         if scan:
             changed += self._remove_others(keep, ours)
-            final = keep  # every other file of the build's is gone
+            if listed != keep:  # every other file of the build's is gone
+                write_manifest(self.target, keep)
         else:
             gone = sorted(rel for rel in self.written if rel not in keep)
             for rel in gone:
@@ -157,9 +158,8 @@ class OutputFolder:
                 self.written.pop(rel, None)
                 _remove_empty_parents(self.target / rel, self.target)
             changed += gone
-            final = (listed | keep) - set(gone)  # keep may be a part (the preview's quick pass): the rest stay listed
-        if listed != final:
-            write_manifest(self.target, final)
+            if gone:  # keep, listed above, may be a part (the preview's quick pass): all the rest stay listed
+                write_manifest(self.target, listed - set(gone))
         self._staged = {}
         self._listing = None
         self.changed = changed
