@@ -8,6 +8,10 @@ and frame, and that the workers' outputs are taken while the rest are still bein
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -69,3 +73,65 @@ def test_a_worker_error_reaches_the_engine_while_it_makes_the_rest() -> None:
     with pytest.raises(Exception, match="a template failed"):
         for _made in parallel.make_all(rest + own, Fragments(), 2, lambda: None):
             pass
+
+
+STOPPED_EARLY = """
+import sys
+from kcrecord.engine import parallel
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.render import Job
+
+def big(number):
+    return Job(f"incidents/{number}/index.html", lambda: bytes(300_000), ("own", str(number)))
+
+def broken():
+    raise ValueError("a template failed")
+
+for attempt in range(8):
+    own = [big(number) for number in range(parallel.PARALLEL_FROM + 4 * parallel.CHUNK)]
+    rest = [Job("home.html", broken, ("list", "home"))]
+    try:
+        for _made in parallel.make_all(rest + own, Fragments(), 4, lambda: None):
+            pass
+    except ValueError:
+        pass
+    else:
+        sys.exit("no error")
+    own[200] = Job("incidents/200/index.html", broken, ("own", "200"))
+    try:
+        for _made in parallel.make_all(own, Fragments(), 4, lambda: None):
+            pass
+    except Exception as error:
+        assert "a template failed" in str(error), error
+    else:
+        sys.exit("no error from a worker")
+    own[200] = big(200)
+    made = parallel.make_all(own, Fragments(), 4, lambda: None)
+    next(made)
+    made.close()  # the engine stopped taking outputs (a later error, or the preview superseded)
+print("stopped")
+"""
+
+
+def test_an_error_here_while_the_workers_send_large_pages_stops_them_and_returns() -> None:
+    """An error in the engine's own job, or the caller stopping, ends the workers without hanging.
+
+    The pool's terminate() waits for the result queue's lock, which a worker holds while it
+    writes a chunk of pages larger than the pipe holds: once the pool's reader had stopped, the
+    engine hung for ever (seen in the preview on a template error in the home page).
+    """
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", STOPPED_EARLY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as done:
+        try:
+            out, err = done.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(done.pid, signal.SIGKILL)  # the workers too
+            done.communicate()
+            pytest.fail("make_all hung after an error while the workers were sending pages")
+    assert done.returncode == 0, err[-2000:]
+    assert out.strip() == "stopped"

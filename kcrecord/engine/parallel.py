@@ -27,6 +27,7 @@ CHUNK = 64
 _JOBS: list[Job] = []
 _FRAGMENTS: Fragments | None = None
 _CALL: tuple[Callable[[Any], Any], list[Any]] | None = None
+_STOP: Any = None  # the event that tells the workers to skip the jobs left: the engine stopped early
 
 
 def worker_count(workers: int | None) -> int:
@@ -96,31 +97,55 @@ def make_all(
 def _in_workers(
     jobs: list[Job], rest: list[Job], fragments: Fragments, count: int, advance: Callable[[], None]
 ) -> Iterator[tuple[str, bytes, dict[str, str]]]:
-    """Yield what the workers made, each worker taking chunks of jobs in turn, and rest made here meanwhile."""
-    global _JOBS, _FRAGMENTS
-    _JOBS, _FRAGMENTS = jobs, fragments
-    chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
+    """Yield what the workers made, each worker taking chunks of jobs in turn, and rest made here meanwhile.
+
+    The pool is never terminated: terminate() waits for the result queue's lock, which a worker
+    holds while it writes a chunk larger than the pipe holds, and hangs once the pool's reader has
+    stopped. When this ends early (an error here or in a worker, or the caller stops taking
+    outputs), the workers are told to stop, what they still send is read and dropped, and they
+    are joined.
+    """
+    global _JOBS, _FRAGMENTS, _STOP
     context = multiprocessing.get_context("fork")
+    _JOBS, _FRAGMENTS, _STOP = jobs, fragments, context.Event()
+    chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     head_start.wait_all()  # no thread of ours holds a lock the workers would copy
+    pool = context.Pool(count)
+    results = pool.imap(_make_chunk, chunks)  # the pool's threads gather them while this process works
+    waiting = len(chunks)
     try:
-        with context.Pool(count) as pool:
-            results = pool.imap(_make_chunk, chunks)  # the pool's threads gather them while this process works
-            waiting = len(chunks)
-            for job in rest:
-                data, frame = make_one(job)
-                advance()
-                yield job.path, data, frame
-                while waiting:  # take what has come back, so the workers' bytes do not pile up here
-                    try:
-                        chunk = results.next(timeout=0)
-                    except multiprocessing.TimeoutError:
-                        break
-                    waiting -= 1
-                    yield from _adopted(chunk, fragments, advance)
-            for chunk in results:
+        for job in rest:
+            data, frame = make_one(job)
+            advance()
+            yield job.path, data, frame
+            while waiting:  # take what has come back, so the workers' bytes do not pile up here
+                try:
+                    chunk = results.next(timeout=0)
+                except multiprocessing.TimeoutError:
+                    break
+                waiting -= 1
                 yield from _adopted(chunk, fragments, advance)
+        while waiting:
+            waiting -= 1
+            yield from _adopted(results.next(), fragments, advance)
     finally:
-        _JOBS, _FRAGMENTS = [], None
+        if waiting:
+            _STOP.set()
+            _drop(results)
+        pool.close()
+        pool.join()
+        _JOBS, _FRAGMENTS, _STOP = [], None, None
+
+
+def _drop(results: Any) -> None:
+    """Read and drop the chunks still to come (the workers skip their jobs once told to stop)."""
+    while True:
+        try:
+            results.next()
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001, S112 - a worker's error after the first one is not reported
+            continue
 
 
 def _adopted(
@@ -144,6 +169,8 @@ def _make_chunk(indexes: range) -> tuple[list[tuple[str, bytes, dict[str, str]]]
     start = len(fragments.made)
     made = []
     for index in indexes:
+        if _STOP is not None and _STOP.is_set():
+            break
         job = _JOBS[index]
         try:
             data, frame = make_one(job)
