@@ -16,7 +16,7 @@ import pytest
 from kcrecord.content.assemble import Site, assemble
 from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
-from kcrecord.engine.deps import identity, note
+from kcrecord.engine.deps import identity, note, recording
 from kcrecord.outputs import downloads
 from kcrecord.outputs import fragments as fragments_module
 from kcrecord.outputs.fragments import Fragments
@@ -388,3 +388,56 @@ def test_each_lists_keys_are_those_of_its_items_through_random_edits(seed: int) 
         keys, readers = fragments._keys(name, tuple(items), id(items))
         assert keys == [f"{name}\0file:{item.rel}" for item in items]
         assert readers == ["piece:" + key for key in keys]
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_each_with_suspects_named_gives_what_looking_at_each_piece_gives(seed: int) -> None:
+    """each() looks only at the read index's suspects when it can (Fragments._each_suspect): the same as its loop.
+
+    Random kept pieces (some missing, some kept without a fingerprint, an incident listed twice),
+    random changed inputs, random suspects (those whose reads changed and others), and pieces
+    found out of date before the list is asked for: the values, the list's frame and the pieces
+    made must be those of each()'s loop over every piece.
+    """
+    rng = random.Random(seed)
+    models = [Model(f"content/incidents/{n}.md") for n in range(12)]
+    inputs = {f"file:{n}": f"v{n}" for n in range(12)}
+
+    def make(model: Model) -> str:
+        read = "file:" + model.source.rel.split("/")[-1].removesuffix(".md")
+        note(read, inputs[read])
+        return f"item {inputs[read]}"
+
+    kept: dict[str, Kept] = {}
+    for model in models:
+        if rng.random() < 0.85:
+            read = "file:" + model.source.rel.split("/")[-1].removesuffix(".md")
+            key = f"item\0{Model.identity_key(model)}"
+            fingerprint = "" if rng.random() < 0.05 else f"fp-{key}"
+            kept[key] = Kept(f"item {inputs[read]}", {read: inputs[read]}, 0, fingerprint)
+    changed = rng.sample(sorted(inputs), rng.randint(0, 4))
+    for read in changed:
+        inputs[read] = "new " + read
+    stale = {key for key, item in kept.items() if not item.frame.items() <= inputs.items()}
+    suspects = stale | {key for key in kept if rng.random() < 0.2}
+    listed = rng.sample(models, rng.randint(0, len(models)))
+    listed += rng.sample(listed, min(len(listed), rng.randint(0, 2)))  # an incident listed twice
+    rng.shuffle(listed)
+    asked_before = [key for key in kept if rng.random() < 0.3]
+
+    def run(quick: bool) -> tuple[list[str], dict[str, str], list[str]]:
+        copied = {key: Kept(item.value, dict(item.frame), 0, item.fingerprint) for key, item in kept.items()}
+        fragments = Fragments(copied)
+        if not quick:
+            fragments._each_suspect = lambda *args: None  # type: ignore[method-assign]
+        fragments.begin(lambda key: inputs.get(key, ""))
+        fragments.suspect(set(suspects), set(stale))
+        for key in asked_before:
+            fragments._current(fragments.kept[key], key)
+        with recording() as frame:
+            values = fragments.each("item", listed, make)
+        return values, frame, list(fragments.made)
+
+    assert run(quick=True) == run(quick=False)
+    values, _, _ = run(quick=True)
+    assert values == [make(model) for model in listed]
