@@ -343,3 +343,35 @@ def test_a_title_edit_leaves_a_map_whose_mark_holds_several_and_remakes_one_that
     assert outcome.ok and "index.html" in outcome.rendered_paths
     assert "Officer fires at car zero</title>" in (out / "index.html").read_text(encoding="utf-8")
     assert_same_tree(tree(out), clean_build(small_project, tmp_path / "clean2"))
+
+
+def map_of(page: Path) -> str:
+    """Return the map of a page, from its figure to its key."""
+    return page.read_text(encoding="utf-8").split('<figure class="map-figure">')[1].split('<ul class="map-key">')[0]
+
+
+def test_the_agency_maps_kept_as_memos_show_a_title_edited_where_a_mark_shows_it_in_the_preview(
+    small_project: Path, tmp_path: Path
+) -> None:
+    """Each map is a memo (kcrecord/outputs/map_pages.py): kept when no mark shows the title, made again if one does.
+
+    The preview asks its read index which memos may not be current; each agency's map is one
+    memo variant among many (one per agency, all named map-agency).
+    """
+    alone, grouped = mapped_project(small_project)
+    builder = PreviewBuilder(small_project, BASE, tmp_path / "cache")
+    assert builder.build().ok
+    changes = Changes(small_project)
+    pages = ["agencies/example-pd/index.html", "agencies/example-prosecutor/index.html", "index.html"]
+    edit(small_project, grouped.relative_to(small_project).as_posix(), "car 2'", "car two'")
+    assert builder.update(changes()).ok
+    finish(builder)
+    maps = [page for page in pages if "car two" in map_of(builder.out / page)]
+    assert maps == []  # its mark holds 11 more: no title of one of them shown
+    edit(small_project, alone.relative_to(small_project).as_posix(), "car 0'", "car zero'")
+    assert builder.update(changes()).ok
+    finish(builder)
+    for page in pages:
+        assert "Officer fires at car zero</title>" in (builder.out / page).read_text(encoding="utf-8"), page
+    assert "Officer fires at car 0</title>" not in (builder.out / pages[1]).read_text(encoding="utf-8")
+    assert_same_tree(tree(builder.out), clean_build(small_project, tmp_path / "clean"))

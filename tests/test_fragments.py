@@ -17,8 +17,7 @@ from kcrecord.content.assemble import Site, assemble
 from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
 from kcrecord.engine.deps import identity, note, recording
-from kcrecord.outputs import downloads
-from kcrecord.outputs import fragments as fragments_module
+from kcrecord.outputs import downloads, forgetting
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import incident_data, incident_rows, piece_makers, row_makers
 from kcrecord.outputs.kept import Kept
@@ -237,13 +236,13 @@ def test_each_agencys_chart_stays_kept_when_another_agencys_page_is_made() -> No
 
 def test_unused_variants_of_a_memo_are_dropped_past_the_bound_and_heavy_ones_at_once() -> None:
     fragments = Fragments()
-    for update in range(3 * fragments_module.MEMO_VARIANTS):  # an agency's list of incidents changed at each
+    for update in range(3 * forgetting.MEMO_VARIANTS):  # an agency's list of incidents changed at each
         fragments.begin(lambda key: "")
         fragments.memo("year-chart:chart-agency", ("naming this agency", update), lambda: "made")
         fragments.memo("downloads", (update,), lambda: b"60 MB", by_reads=True)
         fragments.forget_gone(set())
         charts = {key for key in fragments.kept if key.startswith("memo:year-chart")}
-        latest = range(max(0, update - fragments_module.MEMO_VARIANTS), update + 1)  # those found current last
+        latest = range(max(0, update - forgetting.MEMO_VARIANTS), update + 1)  # those found current last
         assert charts == {f"memo:year-chart:chart-agency\0('naming this agency', {n})" for n in latest}
         assert [key for key in fragments.kept if key.startswith("memo:downloads")] == [f"memo:downloads\0({update},)"]
 
@@ -355,7 +354,7 @@ def test_the_keys_kept_for_items_no_longer_published_are_dropped() -> None:
         fragments.register("item", lambda model: model.source.rel, models)
         assert fragments.each("item", models, lambda model: model.source.rel) == sorted(files)
         fragments.forget_gone(files)
-    assert len(fragments._named["item"]) <= 2 * len(files) + fragments_module.KEPT_ITEMS
+    assert len(fragments._named["item"]) <= 2 * len(files) + forgetting.KEPT_ITEMS
 
 
 class _Item:

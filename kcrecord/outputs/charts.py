@@ -16,9 +16,8 @@ from functools import partial
 
 from kcrecord.content.assemble import Config, Incident
 from kcrecord.content.coverage import YearCoverage, covered_years, year_coverage
-from kcrecord.content.recorded import slug_of
-from kcrecord.engine.deps import digest
 from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.members import members
 
 # Fill colours for the series: dark and light, apart in greyscale too, each with 3:1 contrast with white.
 PALETTE = ("#1f5f8b", "#c0571b")
@@ -145,13 +144,12 @@ def year_type_chart(
     Kept as a memo for these very incidents (named by their files): a page made again after an
     edit that leaves every incident's chart facts as they were (a title) reuses it.
     """
-    incidents = list({slug_of(incident): incident for incident in incidents}.values())  # once each
+    fragments = Fragments() if fragments is None else fragments
+    incidents, named = members(fragments, incidents)  # once each, and their files' digest
     if not incidents:
         return None
-    fragments = Fragments() if fragments is None else fragments
-    members = digest("\n".join(type(incident).identity_key(incident) for incident in incidents))  # their files
     make = partial(_chart, incidents, config, chart_id, subject, fragments)
-    return fragments.memo(f"year-chart:{chart_id}", (subject, members), make)
+    return fragments.memo(f"year-chart:{chart_id}", (subject, named), make)
 
 
 def _chart(incidents: list[Incident], config: Config, chart_id: str, subject: str, fragments: Fragments) -> Chart:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kcrecord.engine.deps import FRAMES, digest, note, other_places, recording, value_fingerprint
+from kcrecord.outputs.forgetting import Forgetting
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.settling import Settling
 
@@ -43,16 +44,11 @@ reader is made again instead, and makes the pieces it reads (an edit to a templa
 reads would otherwise make all 10,000 of a kind ahead, and the incident pages' own pieces one by
 one in the engine's process rather than in the worker processes that make those pages)."""
 
-KEPT_ITEMS = 256
-"""Keys of items no longer published kept at most (about) this many a name, then dropped (Fragments._keys)."""
-MEMO_VARIANTS = 64
-"""A memo's variants (its name with other inputs) kept unused in a revision, those last found current (forget_gone)."""
-
 Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
 
 
-class Fragments(Settling):
+class Fragments(Settling, Forgetting):
     """Make per-incident pieces and site-wide values once, and reuse them while what they read is unchanged."""
 
     def __init__(self, kept: dict[str, Kept] | None = None, files: set[str] | None = None) -> None:
@@ -186,6 +182,10 @@ class Fragments(Settling):
         if None in found or any(map(attrgetter("dropped"), found)):
             return None
         return found  # type: ignore[return-value]
+
+    def keys_of(self, name: str, items: tuple[Any, ...]) -> list[str]:
+        """Return the keys of name's pieces of items (name\0<file>), looked up as each() looks them up."""
+        return self._keys(name, items, id(items))[0]
 
     def _keys(self, name: str, items: tuple[Any, ...], list_id: int) -> tuple[list[str], list[str]]:
         """Return the keys of name's pieces of items and their readers' keys (piece:<key>), kept for the revision.
@@ -365,58 +365,6 @@ class Fragments(Settling):
                 return False
         kept.checked = self.revision
         return True
-
-    def forget_gone(self, files: Collection[str]) -> None:
-        """Drop the pieces of files that are gone (call after a whole update; files: every content file now).
-
-        Only the files there at the last call (make site: at the build that kept the pieces,
-        State.piece_files), or whose pieces were made since, are looked for: 100,000 pieces are a long
-        walk. (A piece kept by a build killed before saving its state stays unused until the code changes.)
-        Pieces are checked when used, so one of a file not used in this revision may well be current:
-        it is kept (an update that makes nothing must not throw away what the next one needs).
-        A piece that is not current is made again when next used, whatever is kept. A memo kept
-        for other inputs than those its name was used with in this revision (an agency's old list
-        of incidents) is dropped too, past the MEMO_VARIANTS of them last found current (a heavy
-        one at once): a long preview session would otherwise keep one for each, while one unused
-        now may well be another page's (each agency's chart, when one agency's page is made).
-        """
-        revision, kept = self.revision, self.kept
-        self._memos &= kept.keys()
-        memos = list(self._memos)  # not a walk of 100,000 keys at each update
-        used = {key.partition("\0")[0] for key in memos if kept[key].checked == revision}
-        drop: list[str] = []
-        light: dict[str, list[str]] = {}  # each used name's unused light variants
-        for key in memos:
-            if kept[key].checked != revision and key.partition("\0")[0] in used:
-                if kept[key].heavy:
-                    drop.append(key)
-                else:
-                    light.setdefault(key.partition("\0")[0], []).append(key)
-        for keys in light.values():  # past the MEMO_VARIANTS found current last
-            keys.sort(key=lambda key: abs(kept[key].checked), reverse=True)
-            drop += keys[MEMO_VARIANTS:]
-        files = set(files)
-        # Pieces of other files went at earlier calls: only those of files there then, or with
-        # pieces made since (a quick pass, an update that failed), can be of files gone.
-        gone = None if self.files is None else (self.files | self._fresh) - files
-        if gone is None or gone:
-            there = files.__contains__ if gone is None else lambda file: file not in gone
-            drop += [key for key in kept if not key.startswith("memo:") and not there(key.partition("\0file:")[2])]
-        self._memos.difference_update(drop)
-        for key in drop:
-            del kept[key]
-            self._readers.pop(key, None)  # a long preview would otherwise keep one for every piece it made
-        self.files, self._fresh = files, set()
-        self._forget_items()
-
-    def _forget_items(self) -> None:
-        """Drop the keys kept for items no longer published (each edit makes a new incident object)."""
-        alive: set[int] | None = None
-        for name, named in self._named.items():
-            if len(named) > 2 * len(self._incidents) + KEPT_ITEMS:
-                if alive is None:
-                    alive = {id(item) for item in self._incidents}
-                self._named[name] = {ident: entry for ident, entry in named.items() if ident in alive}
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -14,10 +14,10 @@ import jinja2
 import markupsafe
 
 from kcrecord.content.assemble import Incident
-from kcrecord.content.recorded import slug_of
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.map_marks import Spot, incident_map, locator_map, mark_title, spot_of
 from kcrecord.outputs.maps import CORE_BOX, FRAMES, Geography, Outline, load_geography
+from kcrecord.outputs.members import members
 
 TEMPLATE = "_map.html"
 
@@ -64,8 +64,19 @@ def area_map(
     subject: str,
     zoom: bool = False,
 ) -> markupsafe.Markup:
-    """Return the map of incidents (closer in when zoom and they all fit the core) with its key and county table."""
-    incidents = list({slug_of(incident): incident for incident in incidents}.values())  # once each, whatever its roles
+    """Return the map of incidents (closer in when zoom and they all fit the core) with its key and county table.
+
+    Kept as a memo for these very incidents (named by their files): a page made again after an
+    edit that leaves every incident's mark as it was (a title shown in no mark of its own) reuses it.
+    """
+    incidents, named = members(fragments, incidents)  # once each, whatever its roles
+    make = functools.partial(_area_map, env, fragments, incidents, map_id, subject, zoom)
+    return markupsafe.Markup(fragments.memo(f"area-map:{map_id}", (subject, zoom, named), make))
+
+
+def _area_map(
+    env: jinja2.Environment, fragments: Fragments, incidents: list[Incident], map_id: str, subject: str, zoom: bool
+) -> str:
     spots = fragments.each("map-spot", incidents, functools.partial(map_spot, fragments))
     if len({id(spot) for spot in spots}) < len(spots):
         spots = [spot._replace() for spot in spots]  # one object for each incident, to find its title by
@@ -76,7 +87,7 @@ def area_map(
 
     name = "core" if zoom and fits_core(spots) else "area"
     data = incident_map(spots, outline(fragments, name), map_id, subject, title_of)
-    return markupsafe.Markup(env.get_template(TEMPLATE).module.incident_map(data))  # type: ignore[attr-defined]
+    return str(env.get_template(TEMPLATE).module.incident_map(data))  # type: ignore[attr-defined]
 
 
 def locator(env: jinja2.Environment, fragments: Fragments, incident: Incident) -> markupsafe.Markup:
