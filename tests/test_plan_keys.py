@@ -182,3 +182,48 @@ def test_the_preview_walks_a_closure_again_when_its_cells_changed_in_place(wrapp
     first = keys(job())
     held.append(models[1])  # the same function object, another list in its cell
     assert keys(job()) == job().plan_key() != first
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fill_gives_each_jobs_key_through_random_lists_of_kept_and_new_jobs(seed: int) -> None:
+    """The preview's fill compares a list with the last one of its length in C (PlanKeys.lists): each key as planned.
+
+    Jobs are kept from update to update (KeptJobs) and a few made anew (an edited incident, a
+    list page); lists come in two lengths (the quick pass's and the update's), reordered, with
+    outputs added and dropped.
+    """
+    rng = random.Random(seed)
+    models = [Model(f"content/incidents/{n}.md") for n in range(6)]
+
+    def new_job(path: str) -> Job:
+        model, title = rng.choice(models), rng.choice(["A", "B", "x" * 90])
+        kind = rng.randrange(3)
+        if kind == 0:
+            return Job(path, lambda: b"", ("incident.html", path, {"incident": model, "title": title}))
+        if kind == 1:
+            return Job(path, lambda: b"", (functools.partial(render_data, model, a_site()),))
+        return Job(path, lambda: b"", ("list.html", path, {"incidents": [rng.choice(models) for _ in range(3)]}))
+
+    jobs = [new_job(f"out/{n}") for n in range(40)]
+    keys = PlanKeys(by_objects=True)
+    for _step in range(150):
+        change = rng.random()
+        if change < 0.3:  # an edit: a model or two anew, their jobs anew
+            models[rng.randrange(len(models))] = Model(f"content/incidents/{rng.randrange(8)}.md")
+            for place in rng.sample(range(len(jobs)), rng.randint(1, 3)):
+                jobs[place] = new_job(jobs[place].path)
+        elif change < 0.4:
+            rng.shuffle(jobs)
+        elif change < 0.5:  # an output added or dropped
+            if rng.random() < 0.5 and len(jobs) > 10:
+                jobs.pop(rng.randrange(len(jobs)))
+            else:
+                jobs.append(new_job(f"out/{rng.randrange(10**6)}"))
+        elif change < 0.55:
+            keys.keep_only({job.path for job in jobs})
+        elif change < 0.6:  # every job anew (a template edit)
+            jobs = [new_job(job.path) for job in jobs]
+        asked = jobs if rng.random() < 0.7 else rng.sample(jobs, 5)  # the update's list, or a quick pass's
+        plans: dict[str, str] = {}
+        keys.fill(asked, plans)
+        assert plans == {job.path: job.plan_key() for job in asked}

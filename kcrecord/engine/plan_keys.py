@@ -25,12 +25,17 @@ import dataclasses
 import functools
 import types
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Protocol
 
 from kcrecord.content.recorded import Recorded
 from kcrecord.content.site_model import Site
-from kcrecord.engine.deps import PLAIN_VALUES
+from kcrecord.engine.deps import PLAIN_VALUES, other_places
 from kcrecord.engine.plan_snapshot import Seen, plan_snapshot
+
+LISTS_KEPT = 4
+"""Lists of jobs kept by fill (one for each length: the quick pass's and the update's)."""
+_path = attrgetter("path")
 
 
 class Planned(Protocol):
@@ -56,6 +61,7 @@ class PlanKeys:
         self.objects: dict[str, tuple[tuple, str]] | None = {} if by_objects else None  # path -> (objects, key)
         self.snapshots: dict[str, tuple[tuple, str]] = {}  # by_objects: the other plans' (snapshot, key) by path
         self.jobs: dict[str, tuple[Planned, str]] = {}  # by_objects: (job, key) by path, as last filled
+        self.lists: dict[int, tuple[list[Planned], list[str]]] = {}  # by_objects: the jobs last filled, by length
 
     def __call__(self, job: Planned, functions: Seen | None = None) -> str:
         """Return job.plan_key(), from the kept key when its plan's parts equal those it was worked out from.
@@ -97,25 +103,46 @@ class PlanKeys:
     def fill(self, jobs: Iterable[Planned], plans: dict[str, str]) -> None:
         """Set plans[job.path] to each job's plan key: self(job), with its commonest case written out in the loop.
 
-        The preview plans 20,000 outputs at each update, nearly all of the same objects as last time.
+        The preview plans 20,000 outputs at each update, nearly all of the very job objects of the
+        last update (KeptJobs in kcrecord/outputs/render.py): a list as long as the last one filled
+        is compared with it object by object in C, and only the places holding another job are
+        looked at (a job's plan never changes, so a job's key is as it was).
         """
         if self.objects is None:
             for job in jobs:
                 plans[job.path] = self(job)
             return
-        kept_get, last_get, functions, last = self.objects.get, self.jobs.get, {}, self.jobs
+        jobs = list(jobs)
+        last = self.lists.get(len(jobs))
+        places = None if last is None else other_places(jobs, last[0])
+        if last is None or places is None or len(places) > len(jobs) // 8:
+            keys = self._fill_each(jobs)
+        else:
+            keys = last[1][:]
+            functions: Seen = {}
+            for place in places:
+                keys[place] = self._key_of(jobs[place], functions)
+        plans.update(zip(map(_path, jobs), keys, strict=True))
+        if len(self.lists) >= LISTS_KEPT:
+            self.lists.clear()
+        self.lists[len(jobs)] = (jobs, keys)
+
+    def _fill_each(self, jobs: list[Planned]) -> list[str]:
+        """Return each job's key, the job looked up by path (the very job of the last update: its key as it was)."""
+        last_get, functions, keys = self.jobs.get, {}, []
         for job in jobs:
-            path = job.path
-            seen = last_get(path)
-            if seen is not None and seen[0] is job:  # the very job (KeptJobs in kcrecord/outputs/render.py)
-                plans[path] = seen[1]  # a job's plan never changes: its key is as it was
-                continue
-            kept = kept_get(path)
-            if kept is not None and kept[0] == plan_objects(job.plan):  # as in __call__
-                plans[path] = kept[1]
-            else:
-                plans[path] = self(job, functions)
-            last[path] = (job, plans[path])
+            seen = last_get(job.path)
+            keys.append(seen[1] if seen is not None and seen[0] is job else self._key_of(job, functions))
+        return keys
+
+    def _key_of(self, job: Planned, functions: Seen) -> str:
+        """Return a job's key as self(job) does, and keep the job with it."""
+        assert self.objects is not None
+        kept = self.objects.get(job.path)
+        same = kept is not None and kept[0] == plan_objects(job.plan)  # as in __call__
+        key = kept[1] if same else self(job, functions)  # type: ignore[index]
+        self.jobs[job.path] = (job, key)
+        return key
 
     def keep_only(self, paths: set[str]) -> None:
         """Forget the outputs no longer planned (nothing is copied when none was dropped: the commonest)."""
@@ -127,6 +154,7 @@ class PlanKeys:
             self.snapshots = {path: seen for path, seen in self.snapshots.items() if path in paths}
         if not self.jobs.keys() <= paths:
             self.jobs = {path: seen for path, seen in self.jobs.items() if path in paths}
+            self.lists.clear()
 
 
 def plan_objects(plan: object) -> tuple | None:
