@@ -29,7 +29,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kcrecord.engine.deps import FRAMES, digest, note, other_places, recording, value_fingerprint
+from kcrecord.engine.deps import FRAMES, note, other_places, reads_fingerprint, recording, value_fingerprint
 from kcrecord.outputs.forgetting import Forgetting
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.settling import Settling
@@ -303,7 +303,7 @@ class Fragments(Settling, Forgetting):
         if kept is None or kept.dropped or not self._current(kept, key):
             with recording() as frame:
                 value = make()
-            fingerprint = digest(repr(sorted(frame.items()))) if by_reads else value_fingerprint(value)
+            fingerprint = reads_fingerprint(frame) if by_reads else value_fingerprint(value)
             kept = self.kept[key] = Kept(value, frame, self.revision, fingerprint, heavy=by_reads)
             self._memos.add(key)
             self.made.append(key)
