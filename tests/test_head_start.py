@@ -8,6 +8,7 @@ the working copy alone and through the preview, plus the registry's own rules.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import sys
@@ -127,15 +128,23 @@ def test_without_a_quick_pass_nothing_is_begun(tmp_path: Path) -> None:
     assert counts() == was
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+FUZZ_SEED = os.environ.get("KCRECORD_FUZZ_SEED")
+SEEDS = [11, 12] if FUZZ_SEED is None else [int(FUZZ_SEED), int(FUZZ_SEED) + 1]
+STEPS = int(os.environ.get("KCRECORD_FUZZ_STEPS", "10"))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_random_edits_with_work_begun_ahead_give_the_bytes_of_a_clean_build(tmp_path: Path, seed: int) -> None:
-    """Each step: an incident edited, its quick pass, the head start; then finish(), or first another random edit."""
+    """Each step: an incident edited, its quick pass, the head start; then finish(), or first another random edit.
+
+    KCRECORD_FUZZ_SEED and KCRECORD_FUZZ_STEPS run other sequences (as in tests/test_engine_fuzz.py).
+    """
     rng = random.Random(seed)
     root = copy_project(SMALL_SITE, tmp_path / "project")
     builder = PreviewBuilder(root, BASE)
     assert builder.build().ok
     was = counts()
-    for step in range(10):
+    for step in range(STEPS):
         changed, _undo = rng.choice([body_edit, title_edit, location_edit])(root, rng)
         assert builder.update(changed).ok and builder.pending, step
         builder.start_ahead()
@@ -150,7 +159,8 @@ def test_random_edits_with_work_begun_ahead_give_the_bytes_of_a_clean_build(tmp_
             outcome = builder.finish()
         assert outcome.ok and not builder.pending, (step, outcome.problems, outcome.error)
         assert_same_tree(tree(builder.out), clean_build(root, tmp_path / f"clean-{step}"))
-    assert counts()["claimed"] > was["claimed"] and counts()["missed"] > was["missed"]
+    if FUZZ_SEED is None:  # these two sequences use the work begun ahead and throw some of it away
+        assert counts()["claimed"] > was["claimed"] and counts()["missed"] > was["missed"]
 
 
 def located_count(out: Path) -> int:
