@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import subprocess
 import sysconfig
 from pathlib import Path
@@ -38,12 +39,40 @@ def pagefind_binary() -> Path:
     return binary
 
 
+EVERY_PAGE = "**/*.{html}"  # Pagefind's own default
+INCIDENT_PAGES = "incidents/**/*.html"
+MARK = b"data-pagefind-body"
+MARKED = re.compile(rb"<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=/>]")  # the attribute in a tag, not in text
+
+
 def index_site(folder: Path, output: Path | None = None) -> None:
     """Index the HTML pages in folder with Pagefind, writing output (default: folder/pagefind/)."""
     target = ["--output-path", str(output)] if output is not None else ["--output-subdir", BUNDLE]
-    command = [str(pagefind_binary()), "--site", str(folder), *target, "--silent"]
+    pages = ["--glob", pages_to_read(folder)]
+    command = [str(pagefind_binary()), "--site", str(folder), *target, *pages, "--silent"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchIndexError(
             f"pagefind failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
         )
+
+
+def pages_to_read(folder: Path) -> str:
+    """Return the glob of the pages Pagefind must read to give the index it would give reading every page.
+
+    Pagefind indexes only the pages marked data-pagefind-body once any page is marked. Only the
+    incident pages are marked (templates/incident.html), so reading the other pages (the lists,
+    some of them megabytes of HTML at 10,000 incidents) changes nothing but the time: 7.6-8.9 s
+    against 9.5-10.5 s at 10,000 incidents (three runs alternated). That holds while an incident page is marked and no
+    other page is; when a template changes that, every page is read, as Pagefind does by default.
+    """
+    incidents = (folder / "incidents").rglob("*.html")
+    if not any(MARKED.search(path.read_bytes()) for path in incidents):
+        return EVERY_PAGE
+    for top, folders, files in os.walk(folder):
+        here = Path(top)
+        if here == folder:
+            folders[:] = [name for name in folders if name not in ("incidents", BUNDLE)]
+        if any(MARK in (here / name).read_bytes() for name in files if name.endswith(".html")):
+            return EVERY_PAGE
+    return INCIDENT_PAGES
