@@ -49,14 +49,13 @@ from kcrecord.engine.output import OutputFolder, listing_ahead
 from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
-from kcrecord.engine.search import refresh_search
+from kcrecord.engine.search import Search, searched_while
 from kcrecord.engine.state import (
     Now,
     State,
     code_version,
     keep_pickled,
     load_state,
-    save_state,
     scratch_folder,
 )
 from kcrecord.outputs.fragments import Fragments
@@ -276,11 +275,8 @@ class Engine:
         self.state.plan_keys = self.plan_keys.kept
         self.fragments.forget_gone(now.files)
         self.state.pieces, self.state.piece_files = self.fragments.kept, self.fragments.files
-        if self.search:
-            with stage(self.progress, "Indexing for search"):
-                refresh_search(self.out, self.state, written)
-        if (self._changed or rendered or written) and (self.save_every_run or changed is None):
-            save_state(self.cache, self.state, self.out)
+        saving = bool(self._changed or rendered or written) and (self.save_every_run or changed is None)
+        searched_while(Search(self.out, self.state, self.cache), self.search, written, saving, self.progress)
         self._changed = False
         self.site, self._site_at = site, self.edits.version
         if self.lasting and changed is None:  # the preview's whole build: its outputs indexed now, not at an edit

@@ -3,32 +3,110 @@
 Pagefind reads the HTML pages of the output folder and writes its bundle into a staging folder
 beside it; the bundle's files are then copied into <output>/pagefind/ only where their bytes
 differ, and files of the old bundle that are gone are removed. A failed run leaves the old
-bundle whole.
+bundle whole. make site starts Pagefind before it saves its state and waits for it after
+(Search.start, Search.finish): the two overlap on the machine's cores.
 """
 
 from __future__ import annotations
 
+import glob
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
-from kcrecord.engine.state import State
-from kcrecord.outputs.search_index import BUNDLE, index_site
+from kcrecord.engine.progress import Progress, stage
+from kcrecord.engine.state import LEFT_AFTER, State, save_search_mark, save_state
+from kcrecord.outputs.search_index import BUNDLE, Indexing
+
+
+class Search:
+    """One refresh of the search index, from start to finish (or stop)."""
+
+    def __init__(self, out: Path, state: State, cache: Path | None = None) -> None:
+        """cache: the cache folder that keeps the state (make site), if any."""
+        self.out = out
+        self.state = state
+        self.cache = cache
+        self._staging: Path | None = None
+        self._indexing: Indexing | None = None
+
+    def start(self, changed: list[str]) -> bool:
+        """Start Pagefind when an HTML page changed or the bundle is missing; return True when it started."""
+        bundle = self.out / BUNDLE
+        if bundle.is_dir() and self.state.search == "done" and not any(rel.endswith(".html") for rel in changed):
+            return False
+        self.state.search = ""
+        prefix = f".{self.out.name}-search-"
+        _remove_left(self.out.parent, prefix)
+        self._staging = Path(tempfile.mkdtemp(prefix=prefix, dir=self.out.parent))
+        try:
+            self._indexing = Indexing(self.out, self._staging / BUNDLE)
+        except BaseException:
+            self.stop()
+            raise
+        return True
+
+    def finish(self) -> None:
+        """Wait for Pagefind and put its bundle in place (raises SearchIndexError when it failed)."""
+        assert self._indexing is not None and self._staging is not None
+        try:
+            self._indexing.finish()
+            self._indexing = None
+            sync_folder(self._staging / BUNDLE, self.out / BUNDLE)
+            self.state.search = "done"
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """End Pagefind if it still runs and remove the staging folder."""
+        if self._indexing is not None:
+            self._indexing.stop()
+            self._indexing = None
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+
+def _remove_left(folder: Path, prefix: str) -> None:
+    """Remove staging folders a build killed while indexing left, once LEFT_AFTER seconds old (none takes that long).
+
+    Only folders this tool names so, holding nothing but Pagefind's bundle folder, are removed.
+    """
+    left = time.time() - LEFT_AFTER
+    for found in folder.glob(glob.escape(prefix) + "*"):
+        try:
+            inside = [path.name for path in found.iterdir()]
+            if found.is_dir() and not found.is_symlink() and set(inside) <= {BUNDLE} and found.stat().st_mtime < left:
+                shutil.rmtree(found)
+        except OSError:
+            continue
+
+
+def searched_while(search: Search, wanted: bool, changed: list[str], saving: bool, progress: Progress | None) -> None:
+    """Start the search index's refresh when wanted, save the state meanwhile when saving, then wait for it.
+
+    Once the index is made, that it was is kept apart (state.save_search_mark); a failure stops
+    Pagefind and removes its staging folder.
+    """
+    try:
+        searching = wanted and search.start(changed)
+        if saving:
+            save_state(search.cache, search.state, search.out)
+        if searching:
+            with stage(progress, "Indexing for search"):
+                search.finish()
+            save_search_mark(search.cache, search.state, search.out)
+    finally:
+        search.stop()
 
 
 def refresh_search(out: Path, state: State, changed: list[str]) -> bool:
     """Index out again when an HTML page changed or the bundle is missing; return True when it ran."""
-    bundle = out / BUNDLE
-    if bundle.is_dir() and state.search == "done" and not any(rel.endswith(".html") for rel in changed):
+    search = Search(out, state)
+    if not search.start(changed):
         return False
-    state.search = ""
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-search-", dir=out.parent))
-    try:
-        index_site(out, staging / BUNDLE)
-        sync_folder(staging / BUNDLE, bundle)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    state.search = "done"
+    search.finish()
     return True
 
 

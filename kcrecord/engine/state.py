@@ -48,7 +48,7 @@ class State:
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     pieces: dict[str, Kept] = field(default_factory=dict)
     checks: dict[str, tuple[tuple[str, str], list[Problem]]] = field(default_factory=dict)  # rel -> (key, problems)
-    search: str = ""  # fingerprint of the HTML pages the search index was made from
+    search: str = ""  # "done" once the search index was made from the pages written (kept in its own file)
     plan_keys: dict[str, tuple[tuple, str]] = field(default_factory=dict)  # kcrecord/engine/plan_keys.py
     piece_files: set[str] | None = None  # every content file when the pieces were kept (Fragments.forget_gone)
     saved_parts: Parts = field(default_factory=dict, repr=False, compare=False)
@@ -95,6 +95,7 @@ def load_state(cache: Path | None, code: str, out: Path) -> State:
         return State(code=code)
     state.pieces, state.saved_parts = load_pieces(pieces_folder(cache, out), code)
     state.records, state.saved_records = load_records(records_folder(cache, out), code)
+    state.search = _search_mark(cache, out, code)
     return state
 
 
@@ -111,8 +112,29 @@ def save_state(cache: Path | None, state: State, out: Path) -> None:
     state.saved_records = save_records(
         records_folder(cache, out), state.code, state.records, state.saved_records, keep_pickled
     )
-    rest = dataclasses.replace(state, records={}, pieces={}, saved_parts={}, saved_records={})
+    rest = dataclasses.replace(state, records={}, pieces={}, saved_parts={}, saved_records={}, search="")
     keep_pickled(state_file(cache, out), rest)
+    save_search_mark(cache, state, out)
+
+
+def save_search_mark(cache: Path | None, state: State, out: Path) -> None:
+    """Write whether the search index was made from the pages written, apart from the rest of the state.
+
+    make site saves its state while Pagefind runs (kcrecord/engine/search.py) and only this
+    small file once Pagefind is done: a build stopped meanwhile finds "" and indexes again.
+    """
+    if cache is not None:
+        keep_pickled(state_file(cache, out).with_suffix(".search"), (state.code, state.search))
+
+
+def _search_mark(cache: Path, out: Path, code: str) -> str:
+    try:
+        with open(state_file(cache, out).with_suffix(".search"), "rb") as stream:
+            kept = pickle.load(stream)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return ""
+    ok = isinstance(kept, tuple) and len(kept) == 2 and kept[0] == code and kept[1] in ("", "done")
+    return kept[1] if ok else ""
 
 
 def pieces_folder(cache: Path, out: Path) -> Path:

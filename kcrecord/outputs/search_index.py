@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sysconfig
+import tempfile
 from pathlib import Path
 
 BUNDLE = "pagefind"  # the folder below site/ that holds the index and the search UI
@@ -47,14 +48,40 @@ MARKED = re.compile(rb"<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=/>]")  # the attri
 
 def index_site(folder: Path, output: Path | None = None) -> None:
     """Index the HTML pages in folder with Pagefind, writing output (default: folder/pagefind/)."""
-    target = ["--output-path", str(output)] if output is not None else ["--output-subdir", BUNDLE]
-    pages = ["--glob", pages_to_read(folder)]
-    command = [str(pagefind_binary()), "--site", str(folder), *target, *pages, "--silent"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise SearchIndexError(
-            f"pagefind failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
-        )
+    Indexing(folder, output).finish()
+
+
+class Indexing:
+    """Pagefind under way on a folder's HTML pages; finish() waits for it, stop() ends it unfinished."""
+
+    def __init__(self, folder: Path, output: Path | None = None) -> None:
+        """Start Pagefind on folder, writing output (default: folder/pagefind/)."""
+        target = ["--output-path", str(output)] if output is not None else ["--output-subdir", BUNDLE]
+        pages = ["--glob", pages_to_read(folder)]
+        command = [str(pagefind_binary()), "--site", str(folder), *target, *pages, "--silent"]
+        # what it says, read at the end (a pipe left unread could stall it); closed by finish or stop
+        self._said = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self._process = subprocess.Popen(command, stdout=self._said, stderr=subprocess.STDOUT)
+        except BaseException:
+            self._said.close()
+            raise
+
+    def finish(self) -> None:
+        """Wait for Pagefind; raise SearchIndexError with what it said when it failed."""
+        with self._said:
+            code = self._process.wait()
+            self._said.seek(0)
+            said = self._said.read().decode("utf-8", errors="replace").strip()
+        if code != 0:
+            raise SearchIndexError(f"pagefind failed ({code}): {said}")
+
+    def stop(self) -> None:
+        """End Pagefind if it still runs (the build failed meanwhile)."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._said.close()
 
 
 def pages_to_read(folder: Path) -> str:

@@ -1,0 +1,120 @@
+"""make site's search index with the cache: Pagefind runs while the state is saved, and a build stopped or
+failed while it runs is indexed again by the next build, to the very bundle a cold build gives.
+
+Pagefind is replaced by small stand-ins (PAGEFIND_BINARY) that fail, kill the build, or note what they
+saw before running the real binary.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from kcrecord.outputs.search_index import pagefind_binary
+from tests.hostile import run_cli, tree_digest
+
+INCIDENT = "content/incidents/2024-03-01-officer-shoots-man-at-bus-stop.md"
+
+
+def stand_in(folder: Path, body: str) -> Path:
+    """Write an executable Python script that runs body, then the real Pagefind with the same arguments."""
+    script = folder / "pagefind-stand-in"
+    real = pagefind_binary()
+    run_real = f"os.execv({str(real)!r}, [{str(real)!r}, *sys.argv[1:]])"
+    script.write_text(f"#!{sys.executable}\nimport os, sys, glob, time, signal\n{body}\n{run_real}\n", encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+def edit(root: Path, old: str, new: str) -> None:
+    path = next((root / "content" / "incidents").glob("*.md"))
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def cold_bundle(root: Path) -> str:
+    run = run_cli(root, "build", "--no-cache", "--out", str(root / "cold"), "--quiet")
+    assert run.code == 0, run.err
+    return tree_digest(root / "cold" / "pagefind")
+
+
+@pytest.fixture
+def built(small_project: Path) -> Path:
+    run = run_cli(small_project, "build", "--quiet")
+    assert run.code == 0, run.err
+    return small_project
+
+
+def first_words(root: Path) -> tuple[str, str]:
+    """Return a word of an incident's narrative and another to put in its place."""
+    path = next((root / "content" / "incidents").glob("*.md"))
+    narrative = path.read_text(encoding="utf-8").split("\n---", 2)[-1]
+    word = next(word for word in narrative.split() if word.isalpha() and len(word) > 5)
+    return word, "Zanzibarish"
+
+
+@pytest.mark.parametrize("stop", ["fails", "kills the build"])
+def test_a_build_stopped_while_indexing_is_indexed_again_next_time(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str
+) -> None:
+    old, new = first_words(built)
+    edit(built, old, new)
+    if stop == "fails":
+        body = "print('no index today', file=sys.stderr); sys.exit(3)"
+    else:
+        body = "os.kill(os.getppid(), signal.SIGKILL); time.sleep(30); sys.exit(4)"
+    monkeypatch.setenv("PAGEFIND_BINARY", str(stand_in(tmp_path, body)))
+    run = run_cli(built, "build", "--quiet")
+    assert run.code != 0
+    if stop == "fails":
+        assert "pagefind failed (3): no index today" in run.err
+    left = list(built.glob(".site-search-*"))
+    assert len(left) == (stop == "kills the build"), "a failed run leaves its staging folder behind"
+    for folder in left:  # a killed build cannot clean up: the next build does, once the folder is an hour old
+        os.utime(folder, (0, 0))
+    monkeypatch.delenv("PAGEFIND_BINARY")
+    run = run_cli(built, "build", "--quiet")  # the content as in the stopped build: only the index is missing
+    assert run.code == 0, run.err
+    assert tree_digest(built / "site" / "pagefind") == cold_bundle(built)
+    assert not list(built.glob(".site-search-*"))
+
+
+def test_pagefind_runs_while_the_state_is_saved(
+    small_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = tmp_path / "seen"
+    engine = small_project / ".cache" / "engine"
+    body = (
+        f"deadline = time.time() + 20\n"
+        f"while time.time() < deadline and not glob.glob({str(engine)!r} + '/*.search'):\n"
+        f"    time.sleep(0.01)\n"
+        f"open({str(seen)!r}, 'w').write(repr(sorted(os.listdir({str(engine)!r}))))"
+    )
+    monkeypatch.setenv("PAGEFIND_BINARY", str(stand_in(tmp_path, body)))
+    run = run_cli(small_project, "build", "--quiet")  # cold: no state before this build saves it
+    assert run.code == 0, run.err
+    assert ".search" in seen.read_text(encoding="utf-8"), "the state was not saved while Pagefind ran"
+    monkeypatch.delenv("PAGEFIND_BINARY")
+    assert tree_digest(small_project / "site" / "pagefind") == cold_bundle(small_project)
+
+
+def test_the_index_is_made_again_only_when_a_page_changed(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("PAGEFIND_BINARY", str(stand_in(tmp_path, f"open({str(calls)!r}, 'a').write('ran\\n')")))
+    os.utime(built / INCIDENT if (built / INCIDENT).exists() else next((built / "content" / "incidents").glob("*.md")))
+    assert run_cli(built, "build", "--quiet").code == 0  # a file touched, its bytes the same
+    assert not calls.exists()
+    old, new = first_words(built)
+    edit(built, old, new)
+    run = run_cli(built, "build", "--quiet")
+    assert run.code == 0, run.err
+    assert calls.read_text(encoding="utf-8") == "ran\n"
+    monkeypatch.delenv("PAGEFIND_BINARY")
+    assert tree_digest(built / "site" / "pagefind") == cold_bundle(built)
