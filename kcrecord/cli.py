@@ -16,6 +16,7 @@ from kcrecord.annotations import github_report
 from kcrecord.content.problems import ContentError
 from kcrecord.engine import template_errors
 from kcrecord.engine.collector import collector_paused
+from kcrecord.engine.forked import WorkerLostError
 from kcrecord.engine.pipeline import Project, build, check
 from kcrecord.engine.progress import Progress
 from kcrecord.engine.write import OutputRefusedError
@@ -151,6 +152,9 @@ def main(argv: list[str] | None = None, ending: bool = False) -> int:
         return 1
     except jinja2.TemplateError as error:
         print(template_errors.describe(error, project.templates, root), file=sys.stderr)
+        return 1
+    except WorkerLostError as error:  # the system ended a worker (out of memory): not the contributor's files
+        print(f"build.py: {error}. Run the build again; if it happens again, free memory first.", file=sys.stderr)
         return 1
     except BrokenPipeError:  # whoever read the output went away (the site was built): no one to tell
         return _closed(ending)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,8 @@ from kcrecord.engine import parallel
 from kcrecord.engine.deps import note
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.render import Job
+from tests.conftest import REPO
+from tests.record_factory import generated_project
 
 OWN = parallel.PARALLEL_FROM + 2 * parallel.CHUNK  # enough incident outputs to use the workers
 
@@ -135,3 +138,149 @@ def test_an_error_here_while_the_workers_send_large_pages_stops_them_and_returns
             pytest.fail("make_all hung after an error while the workers were sending pages")
     assert done.returncode == 0, err[-2000:]
     assert out.strip() == "stopped"
+
+
+KILLED = """
+import os, signal, sys, time
+from kcrecord.engine import parallel
+from kcrecord.engine.forked import WorkerLostError
+from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.render import Job
+
+pids = set()
+
+def page(number):
+    def render():
+        if number == KILL_AT:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the system kills a process when memory runs out
+        return bytes(100)
+    return Job(f"incidents/{number}/index.html", render, ("own", str(number)))
+
+def slow_list():
+    time.sleep(0.5)
+    return b"list"
+
+for KILL_AT in (0, 150, parallel.PARALLEL_FROM + parallel.CHUNK):
+    own = [page(number) for number in range(parallel.PARALLEL_FROM + 2 * parallel.CHUNK)]
+    for rest in ([], [Job("home.html", slow_list, ("list", "home"))]):
+        try:
+            for _made in parallel.make_all(rest + own, Fragments(), 2, lambda: None):
+                pass
+        except WorkerLostError as error:
+            assert "killed by SIGKILL" in str(error), error
+        else:
+            sys.exit("no error when a worker was killed")
+
+def item(number):
+    if number == 300:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return number * 2
+
+try:
+    parallel.fork_map(2)(item, list(range(parallel.PARALLEL_FROM + 200)))
+except WorkerLostError as error:
+    assert "killed by SIGKILL" in str(error), error
+else:
+    sys.exit("no error from fork_map")
+assert parallel.fork_map(3)(item, list(range(50, 250)) * 3) == [n * 2 for n in list(range(50, 250)) * 3]
+print("reported")
+"""
+
+
+def test_a_worker_killed_from_outside_is_reported_not_waited_for() -> None:
+    """A worker the system kills (out of memory) ends the build with an error saying so; it used to hang.
+
+    multiprocessing.Pool lost the dead worker's task and waited for it for ever.
+    """
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", KILLED],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as done:
+        try:
+            out, err = done.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(done.pid, signal.SIGKILL)
+            done.communicate()
+            pytest.fail("the engine waited for a worker that was killed")
+    assert done.returncode == 0, err[-2000:]
+    assert out.strip() == "reported"
+
+
+INTERRUPTED = """
+import os, sys, time
+from kcrecord.engine import parallel
+
+def item(number):
+    with open(os.path.join(sys.argv[1], str(os.getpid())), "w"):
+        pass
+    time.sleep(0.05)
+    return number
+
+print("started", flush=True)
+try:
+    parallel.fork_map(2)(item, list(range(parallel.PARALLEL_FROM * 4)))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_ctrl_c_while_workers_run_ends_them_and_the_build(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) ends the map and every worker."""
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", INTERRUPTED, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as done:
+        assert done.stdout is not None
+        assert done.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 30
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(done.pid, signal.SIGINT)
+        try:
+            out, err = done.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(done.pid, signal.SIGKILL)
+            done.communicate()
+            pytest.fail("Ctrl-C did not end the map")
+    assert out.strip() == "interrupted", err[-2000:]
+    workers = [int(path.name) for path in tmp_path.iterdir()]
+    assert len(workers) == 2
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended and reaped, not left running
+
+
+def test_make_site_says_a_worker_was_killed_and_writes_no_site(tmp_path: Path) -> None:
+    root = generated_project(tmp_path / "project", 700)  # enough files and pages for the workers
+    site = root / "site"
+    command = [sys.executable, str(REPO / "build.py"), "--root", str(root), "build", "--no-cache", "--no-search"]
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as done:
+        killed = None
+        deadline = time.monotonic() + 60
+        while killed is None and done.poll() is None and time.monotonic() < deadline:
+            children = Path(f"/proc/{done.pid}/task/{done.pid}/children").read_text(encoding="ascii").split()
+            for child in children:  # a forked worker runs the same command line as the build
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+                if b"build.py" in b" ".join(cmdline):
+                    os.kill(int(child), signal.SIGKILL)
+                    killed = child
+                    break
+            time.sleep(0.005)
+        try:
+            out, err = done.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(done.pid, signal.SIGKILL)
+            done.communicate()
+            pytest.fail("make site waited for a worker that was killed")
+    assert killed is not None, f"no worker was seen to kill: {err}"
+    assert done.returncode == 1, (out, err)
+    assert "a worker process was killed by SIGKILL" in err and "Traceback" not in err, err
+    assert not site.exists(), "a site was written"

@@ -15,6 +15,7 @@ from typing import Any
 
 from kcrecord.engine import head_start
 from kcrecord.engine.deps import recording
+from kcrecord.engine.forked import Forked
 from kcrecord.engine.kept_records import own_output
 from kcrecord.engine.template_errors import carried
 from kcrecord.outputs.fragments import Fragments
@@ -27,7 +28,6 @@ CHUNK = 64
 _JOBS: list[Job] = []
 _FRAGMENTS: Fragments | None = None
 _CALL: tuple[Callable[[Any], Any], list[Any]] | None = None
-_STOP: Any = None  # the event that tells the workers to skip the jobs left: the engine stopped early
 
 
 def worker_count(workers: int | None) -> int:
@@ -49,8 +49,11 @@ def fork_map(workers: int | None) -> Callable[[Callable[[Any], Any], list[Any]],
         chunks = [range(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
         head_start.wait_all()  # no thread of ours holds a lock the workers would copy
         try:
-            with multiprocessing.get_context("fork").Pool(count) as pool:
-                return [result for part in pool.map(_call_chunk, chunks) for result in part]
+            forked = Forked(_call_chunk, chunks, count)
+            try:
+                return [result for part in forked.rest() for result in part]
+            finally:
+                forked.close()
         finally:
             _CALL = None
 
@@ -99,53 +102,29 @@ def _in_workers(
 ) -> Iterator[tuple[str, bytes, dict[str, str]]]:
     """Yield what the workers made, each worker taking chunks of jobs in turn, and rest made here meanwhile.
 
-    The pool is never terminated: terminate() waits for the result queue's lock, which a worker
-    holds while it writes a chunk larger than the pipe holds, and hangs once the pool's reader has
-    stopped. When this ends early (an error here or in a worker, or the caller stops taking
-    outputs), the workers are told to stop, what they still send is read and dropped, and they
-    are joined.
+    The workers are kcrecord/engine/forked.py's, each on a pipe of its own. When this ends early
+    (an error here or in a worker, a worker killed, or the caller stops taking outputs), no more
+    chunks are handed out, the chunks under way are waited for, and the workers are ended.
     """
-    global _JOBS, _FRAGMENTS, _STOP
-    context = multiprocessing.get_context("fork")
-    _JOBS, _FRAGMENTS, _STOP = jobs, fragments, context.Event()
+    global _JOBS, _FRAGMENTS
+    _JOBS, _FRAGMENTS = jobs, fragments
     chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     head_start.wait_all()  # no thread of ours holds a lock the workers would copy
-    pool = context.Pool(count)
-    results = pool.imap(_make_chunk, chunks)  # the pool's threads gather them while this process works
-    waiting = len(chunks)
     try:
-        for job in rest:
-            data, frame = make_one(job)
-            advance()
-            yield job.path, data, frame
-            while waiting:  # take what has come back, so the workers' bytes do not pile up here
-                try:
-                    chunk = results.next(timeout=0)
-                except multiprocessing.TimeoutError:
-                    break
-                waiting -= 1
-                yield from _adopted(chunk, fragments, advance)
-        while waiting:
-            waiting -= 1
-            yield from _adopted(results.next(), fragments, advance)
-    finally:
-        if waiting:
-            _STOP.set()
-            _drop(results)
-        pool.close()
-        pool.join()
-        _JOBS, _FRAGMENTS, _STOP = [], None, None
-
-
-def _drop(results: Any) -> None:
-    """Read and drop the chunks still to come (the workers skip their jobs once told to stop)."""
-    while True:
+        workers = Forked(_make_chunk, chunks, count)
         try:
-            results.next()
-        except StopIteration:
-            return
-        except Exception:  # noqa: BLE001, S112 - a worker's error after the first one is not reported
-            continue
+            for job in rest:
+                data, frame = make_one(job)
+                advance()
+                yield job.path, data, frame
+                for chunk in workers.ready():  # take what has come back, so the workers' bytes do not pile up
+                    yield from _adopted(chunk, fragments, advance)
+            for chunk in workers.rest():
+                yield from _adopted(chunk, fragments, advance)
+        finally:
+            workers.close()
+    finally:
+        _JOBS, _FRAGMENTS = [], None
 
 
 def _adopted(
@@ -169,8 +148,6 @@ def _make_chunk(indexes: range) -> tuple[list[tuple[str, bytes, dict[str, str]]]
     start = len(fragments.made)
     made = []
     for index in indexes:
-        if _STOP is not None and _STOP.is_set():
-            break
         job = _JOBS[index]
         try:
             data, frame = make_one(job)
