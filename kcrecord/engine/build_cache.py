@@ -17,6 +17,7 @@ import json
 import pickle
 import sqlite3
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ from kcrecord.content.markdown_render import MarkdownRenderer
 from kcrecord.content.problems import Problem
 from kcrecord.engine.deps import digest
 from kcrecord.engine.kept_files import KeptFiles
+
+Packer = Callable[[Path | str, str, str, tuple[SourceFile, list[Problem]]], tuple[str, bytes] | None]
+"""pack(path, kind, rel, parsed): what CachedReader.packer returns."""
 
 CACHE_VERSION = "2"
 DATABASE = "markdown.sqlite3"
@@ -249,7 +253,7 @@ class CachedReader:
 
     def _entry(self, kind: str, rel: str, hashed: str) -> str:
         """Return the key of the file's parse: the reader's code, its kind and path, and the hash of its bytes."""
-        return hashlib.sha256(self._salt + f"\0{kind}\0{rel}\0{hashed}".encode()).hexdigest()
+        return _entry(self._salt, kind, rel, hashed)
 
     def cached_many(self, files: list[tuple[str, str, str]]) -> dict[str, tuple[SourceFile, list[Problem]]]:
         """Return the files (rel, full path, kind) read before from the same bytes, by rel (the others left out).
@@ -301,15 +305,28 @@ class CachedReader:
         """
         if self._db is None or not items:
             return
+        pack = self.packer()
+        self.store_packed([(made[0], pack(path, kind, rel, made)) for path, _root, kind, rel, made in items])
+
+    def packer(self) -> Packer:
+        """Return pack(path, kind, rel, parsed): (key, what the cache keeps), None if the file changed since.
+
+        It needs nothing but the file and the parse, so a cold build's workers pack the files they
+        parse, and this process only stores them (store_packed). Without a cache, it packs nothing.
+        """
+        return partial(_pack, self._salt) if self._db is not None else _no_pack
+
+    def store_packed(self, packed: list[tuple[SourceFile, tuple[str, bytes] | None]]) -> None:
+        """Keep each parsed file's pack (packer()'s; None: not kept) in one transaction."""
+        if self._db is None:
+            return
         rows = []
-        for path, _root, kind, rel, made in items:
-            raw, _refused = read_regular_file(path, rel)
-            if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
-                continue
-            key = self._entry(kind, rel, digest(raw))
-            self._stored[rel] = (made[0], key)
-            data = pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))
-            rows.append((key, _check(data) + data))
+        for source, pack in packed:
+            if pack is not None:
+                self._stored[source.rel] = (source, pack[0])
+                rows.append(pack)
+        if not rows:
+            return
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)", rows)
@@ -321,6 +338,24 @@ class CachedReader:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _entry(salt: bytes, kind: str, rel: str, hashed: str) -> str:
+    return hashlib.sha256(salt + f"\0{kind}\0{rel}\0{hashed}".encode()).hexdigest()
+
+
+def _no_pack(path: Path | str, kind: str, rel: str, made: tuple[SourceFile, list[Problem]]) -> None:
+    return None
+
+
+def _pack(
+    salt: bytes, path: Path | str, kind: str, rel: str, made: tuple[SourceFile, list[Problem]]
+) -> tuple[str, bytes] | None:
+    raw, _refused = read_regular_file(path, rel)
+    if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
+        return None  # changed since it was parsed: not kept
+    data = pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))
+    return _entry(salt, kind, rel, digest(raw)), _check(data) + data
 
 
 CHECK = 32  # the bytes of a parsed file's hash (deps.digest, as text), before its pickle

@@ -10,12 +10,13 @@ read again alone, into a copy of the last load; what each load read again is log
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from kcrecord.content.load import KINDS, Content, SourceFile, content_entries, load_content, read_source
 from kcrecord.content.problems import Problem
 from kcrecord.engine import parallel
-from kcrecord.engine.build_cache import CachedReader
+from kcrecord.engine.build_cache import CachedReader, Packer
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.edit_log import EditLog
 from kcrecord.engine.progress import Progress, stage
@@ -121,12 +122,17 @@ class Loader:
         found = self.reader.cached_many(wanted)
         self.sources.update(found)
         missing = [(Path(full), self.root, kind, rel) for rel, full, kind in wanted if rel not in found]
+        pack = self.reader.packer()  # each file packed for the cache by the worker that parsed it
         with stage(self.progress, "Parsing", len(missing)):
-            made = parallel.fork_map(self.workers)(_parse, missing)
-        for request, result in zip(missing, made, strict=True):
+            made = parallel.fork_map(self.workers)(partial(_parse, pack), missing)
+        for request, (result, _packed) in zip(missing, made, strict=True):
             self.sources[request[3]] = result
-        self.reader.store_many([(*request, result) for request, result in zip(missing, made, strict=True)])
+        self.reader.store_packed([(result[0], packed) for result, packed in made])
 
 
-def _parse(request: tuple[Path, Path, str]) -> tuple[SourceFile, list[Problem]]:
-    return read_source(*request)
+def _parse(
+    pack: Packer, request: tuple[Path, Path, str, str]
+) -> tuple[tuple[SourceFile, list[Problem]], tuple[str, bytes] | None]:
+    path, root, kind, rel = request
+    result = read_source(path, root, kind, rel)
+    return result, pack(path, kind, rel, result)
