@@ -39,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import generate  # noqa: E402
+from corpus import generate, keep_or_remove  # noqa: E402
 
 HUGO_PROJECT = REPO / "benchmarks" / "hugo"
 POLL = 0.02  # seconds between memory samples
@@ -439,10 +439,7 @@ def main() -> int:
             print("FAILED: " + "; ".join(failed) + f" (logs in {work}, kept)")
             args.keep = True
     finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        keep_or_remove(work, args.keep)
     return 0
 
 

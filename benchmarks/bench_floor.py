@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import HUGO_PROJECT, hugo_binary, remove, work_folder  # noqa: E402
-from corpus import generate  # noqa: E402
+from corpus import generate, keep_or_remove  # noqa: E402
 
 from kcrecord.content import markdown_render, yaml_strict  # noqa: E402
 from kcrecord.engine.collector import collector_paused  # noqa: E402
@@ -121,10 +121,7 @@ def main() -> int:
         row("everything else", cpu - floor)
         row(f"the whole build (wall {wall:.2f} s in one process)", cpu)
     finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        keep_or_remove(work, args.keep)
     return 0
 
 

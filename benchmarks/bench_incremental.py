@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import shutil
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.corpus import generate  # noqa: E402
+from benchmarks.corpus import generate, keep_or_remove  # noqa: E402
 from kcrecord.preview import watch  # noqa: E402
 from kcrecord.preview.builder import PreviewBuilder  # noqa: E402
 
@@ -109,10 +108,7 @@ def main() -> int:
             profile.runcall(lambda: (builder.update({path}), builder.start_ahead(), builder.finish()))
             pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
     finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        keep_or_remove(work, args.keep)
     return 0
 
 

@@ -53,3 +53,11 @@ def generate(root: Path, count: int) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def keep_or_remove(work: Path, keep: bool) -> None:
+    """Keep a benchmark's generated project (--keep), saying where, or remove it."""
+    if keep:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)

@@ -78,6 +78,24 @@ def test_a_worker_error_reaches_the_engine_while_it_makes_the_rest() -> None:
             pass
 
 
+def run_script(script: str, timeout: float, hung: str) -> tuple[int, str, str]:
+    """Run a Python script in its own process group; fail with hung if it (or a worker) is still running at timeout."""
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as done:
+        try:
+            out, err = done.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(done.pid, signal.SIGKILL)  # the workers too
+            done.communicate()
+            pytest.fail(hung)
+    return done.returncode, out, err
+
+
 STOPPED_EARLY = """
 import sys
 from kcrecord.engine import parallel
@@ -123,20 +141,8 @@ def test_an_error_here_while_the_workers_send_large_pages_stops_them_and_returns
     writes a chunk of pages larger than the pipe holds: once the pool's reader had stopped, the
     engine hung for ever (seen in the preview on a template error in the home page).
     """
-    with subprocess.Popen(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", STOPPED_EARLY],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as done:
-        try:
-            out, err = done.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(done.pid, signal.SIGKILL)  # the workers too
-            done.communicate()
-            pytest.fail("make_all hung after an error while the workers were sending pages")
-    assert done.returncode == 0, err[-2000:]
+    code, out, err = run_script(STOPPED_EARLY, 60, "make_all hung after an error while the workers were sending pages")
+    assert code == 0, err[-2000:]
     assert out.strip() == "stopped"
 
 
@@ -192,20 +198,8 @@ def test_a_worker_killed_from_outside_is_reported_not_waited_for() -> None:
 
     multiprocessing.Pool lost the dead worker's task and waited for it for ever.
     """
-    with subprocess.Popen(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", KILLED],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as done:
-        try:
-            out, err = done.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            os.killpg(done.pid, signal.SIGKILL)
-            done.communicate()
-            pytest.fail("the engine waited for a worker that was killed")
-    assert done.returncode == 0, err[-2000:]
+    code, out, err = run_script(KILLED, 120, "the engine waited for a worker that was killed")
+    assert code == 0, err[-2000:]
     assert out.strip() == "reported"
 
 
