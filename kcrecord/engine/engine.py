@@ -27,12 +27,7 @@ from kcrecord.content.assemble import Site, assemble, incidents_named, read_conf
 from kcrecord.content.citations import source_numbers
 from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.history import read_history
-from kcrecord.content.load import (
-    Content,
-    SourceFile,
-    project_files,
-    read_regular_file,
-)
+from kcrecord.content.load import Content, SourceFile, project_files, read_regular_file
 from kcrecord.content.problems import Problem
 from kcrecord.content.validate import base_url_problem
 from kcrecord.engine import head_start, parallel
@@ -45,7 +40,7 @@ from kcrecord.engine.kept_files import KeptFiles, files_folder
 from kcrecord.engine.kept_pieces import frame_groups
 from kcrecord.engine.kept_records import Record, current_records
 from kcrecord.engine.loading import Loader
-from kcrecord.engine.output import OutputFolder, listing_ahead
+from kcrecord.engine.output import OutputFolder, Placed, listing_ahead
 from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
@@ -372,16 +367,21 @@ class Engine:
     def _make(self, jobs: list[Job], folder: OutputFolder, done: list[str]) -> list[str]:
         """Make each job, recording what it reads, and stage its bytes; all or nothing on a template error.
 
-        done lists the outputs this run made before: on an error their records go too, as their
-        staged files are dropped with the rest.
+        done: the outputs this run made before, whose records go too on an error (their files are staged).
         """
         records = self.state.records
+
+        def place(path: str, data: bytes) -> tuple[str, Placed]:  # in worker processes too
+            return folder.place(path, data, records[path].digest if path in records else None)
+
         with stage(self.progress, "Rendering", len(jobs)) as advance:
             try:
-                for path, data, frame in parallel.make_all(jobs, self.fragments, self.workers, advance):
-                    known = records.get(path)
-                    made = folder.put(path, data, known.digest if known else None)
-                    records[path] = Record(made, frame)
+                if jobs:
+                    folder.staging()  # made before the workers fork: they stage the pages they make
+                made = parallel.make_all(jobs, self.fragments, self.workers, advance, self.lasting, place)
+                for path, (digest_made, placed), frame in made:
+                    folder.note(path, placed)
+                    records[path] = Record(digest_made, frame)
             except BaseException:
                 folder.abandon()
                 for path in done + [job.path for job in jobs]:

@@ -25,6 +25,8 @@ from kcrecord.engine.state import listing
 from kcrecord.engine.write import MANIFEST, MARKER, MARKER_TEXT, check_target, read_manifest, recover, write_manifest
 
 SEARCH_BUNDLE = "pagefind"  # written by the search index, beside the pages
+Placed = tuple[bool, tuple[int, int]] | None
+"""What OutputFolder.place did: nothing, or (staged, (size, mtime_ns)): staged, or the file there kept."""
 
 
 class OutputFolder:
@@ -96,23 +98,34 @@ class OutputFolder:
 
     def put(self, rel: str, data: bytes, known_digest: str | None = None) -> str:
         """Stage data for rel unless the file there already holds it; return the digest of data."""
+        made, placed = self.place(rel, data, known_digest)
+        self.note(rel, placed)
+        return made
+
+    def place(self, rel: str, data: bytes, known_digest: str | None = None) -> tuple[str, Placed]:
+        """Do put's work on disk only, and return the digest and what note() must remember of it.
+
+        It changes nothing in this object, so a worker process forked once the staging folder was
+        made (staging()) can place the files it makes, and the engine's process notes them.
+        """
         made = digest(data)
-        if known_digest is not None and self.unchanged_on_disk(rel):
+        if known_digest is not None and self.unchanged_on_disk(rel):  # no digest given: it changes nothing
             if known_digest == made:
-                return made  # the file the build wrote holds it
+                return made, None  # the file the build wrote holds it
         elif self._listing is None or rel in self._listing:  # a file scan() did not see is not there to keep
             try:
                 with open(os.path.join(self.target, rel), "rb") as file:
-                    if file.read() == data:
-                        self._remember(rel)
-                        return made
+                    same = file.read() == data
+                if same:
+                    info = os.stat(os.path.join(self.target, rel), follow_symlinks=False)
+                    return made, (False, (info.st_size, info.st_mtime_ns))
             except OSError:
                 pass
-        path = os.path.join(self._staging(), rel)
+        path = os.path.join(self.staging(), rel)
         folder = os.path.dirname(path)
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
-            self._folders.add(folder)
+            self._folders.add(folder)  # this process's own: makedirs in another only finds it made
         with open(path, "wb") as file:
             file.write(data)
             file.flush()
@@ -121,8 +134,16 @@ class OutputFolder:
             info = os.fstat(file.fileno())
         if not hasattr(os, "fchmod"):
             os.chmod(path, 0o644)
-        self._staged[rel] = (info.st_size, info.st_mtime_ns)  # a rename into place keeps both
-        return made
+        return made, (True, (info.st_size, info.st_mtime_ns))  # a rename into place keeps both
+
+    def note(self, rel: str, placed: Placed) -> None:
+        """Remember what place() did for rel: a file staged, or the file there found to hold the bytes."""
+        if placed is not None:
+            staged, seen = placed
+            if staged:
+                self._staged[rel] = seen
+            else:
+                self.written[rel] = seen
 
     def commit(self, keep: Iterable[str], scan: bool = True) -> list[str]:
         """Move staged files into place and remove the outputs not in keep; return what changed.
@@ -173,10 +194,6 @@ class OutputFolder:
         self._staged = {}
         self._folders = set()
 
-    def _remember(self, rel: str) -> None:
-        info = os.stat(os.path.join(self.target, rel), follow_symlinks=False)
-        self.written[rel] = (info.st_size, info.st_mtime_ns)
-
     def _move_staged(self, stage: Path) -> None:
         """Move every staged file into place: a whole top-level folder the output lacks with one rename.
 
@@ -197,7 +214,8 @@ class OutputFolder:
                 os.replace(os.path.join(stage, rel), destination)
             self.written[rel] = seen
 
-    def _staging(self) -> Path:
+    def staging(self) -> Path:
+        """Return the staging folder, made first if need be (before forking workers that place files)."""
         if self._stage is None:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self._stage = Path(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from kcrecord.engine import head_start
 from kcrecord.engine.deps import recording
@@ -22,11 +22,14 @@ from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.render import Job
 
+W = TypeVar("W")
+
 PARALLEL_FROM = 400  # outputs: below this, starting workers costs more than it saves
 CHUNK = 64
 
 _JOBS: list[Job] = []
 _FRAGMENTS: Fragments | None = None
+_WRITE: Callable[[str, bytes], Any] | None = None
 _CALL: tuple[Callable[[Any], Any], list[Any]] | None = None
 
 
@@ -74,16 +77,30 @@ def make_one(job: Job) -> tuple[bytes, dict[str, str]]:
     return data, frame
 
 
+def as_made(path: str, data: bytes) -> bytes:
+    """Return data as it is: make_all's write when the caller takes the bytes."""
+    return data
+
+
 def make_all(
-    jobs: list[Job], fragments: Fragments, workers: int | None, advance: Callable[[], None]
-) -> Iterator[tuple[str, bytes, dict[str, str]]]:
-    """Yield (path, bytes, frame) for every job: each incident's own outputs on every core, the rest here meanwhile.
+    jobs: list[Job],
+    fragments: Fragments,
+    workers: int | None,
+    advance: Callable[[], None],
+    lasting: bool = True,
+    write: Callable[[str, bytes], W] = as_made,  # type: ignore[assignment] - W is bytes with as_made
+) -> Iterator[tuple[str, W, dict[str, str]]]:
+    """Yield (path, write(path, bytes), frame) for every job: incident pages on every core, the rest here meanwhile.
 
     The lists, downloads and feeds share each incident's pieces, so they are made in this process,
-    while the workers make the incident pages (which make other pieces: their maps); the pieces
-    the workers send back are kept as if made here. A piece or memo made on both sides has the same
-    value and frame either way (a piece is a function of what it reads), so which copy is kept
-    does not matter.
+    while the workers make the incident pages (which make other pieces: their maps) and write
+    them with write (which must work in a forked process: OutputFolder.place stages the file), so
+    no page's bytes come back through a pipe. The pieces the workers send back are kept as if made
+    here. A piece or memo made on both sides has the same value and frame either way (a piece is a
+    function of what it reads), so which copy is kept does not matter. Not lasting (make site),
+    when the workers are used, the heavy memos' values (the downloads) are let go as the outputs
+    made here leave a folder: those that read them are all below data/, planned one after another
+    (read again later, a memo is made again).
     """
     count = worker_count(workers)
     own = [job for job in jobs if own_output(job.path)]
@@ -91,60 +108,71 @@ def make_all(
         for job in jobs:
             data, frame = make_one(job)
             advance()
-            yield job.path, data, frame
+            yield job.path, write(job.path, data), frame
         return
     rest = [job for job in jobs if not own_output(job.path)]
-    yield from _in_workers(own, rest, fragments, count, advance)
+    yield from _in_workers(own, rest, fragments, count, advance, lasting, write)
 
 
 def _in_workers(
-    jobs: list[Job], rest: list[Job], fragments: Fragments, count: int, advance: Callable[[], None]
-) -> Iterator[tuple[str, bytes, dict[str, str]]]:
+    jobs: list[Job],
+    rest: list[Job],
+    fragments: Fragments,
+    count: int,
+    advance: Callable[[], None],
+    lasting: bool,
+    write: Callable[[str, bytes], W],
+) -> Iterator[tuple[str, W, dict[str, str]]]:
     """Yield what the workers made, each worker taking chunks of jobs in turn, and rest made here meanwhile.
 
     The workers are kcrecord/engine/forked.py's, each on a pipe of its own. When this ends early
     (an error here or in a worker, a worker killed, or the caller stops taking outputs), no more
     chunks are handed out, the chunks under way are waited for, and the workers are ended.
     """
-    global _JOBS, _FRAGMENTS
-    _JOBS, _FRAGMENTS = jobs, fragments
+    global _JOBS, _FRAGMENTS, _WRITE
+    _JOBS, _FRAGMENTS, _WRITE = jobs, fragments, write
     chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     head_start.wait_all()  # no thread of ours holds a lock the workers would copy
     try:
         workers = Forked(_make_chunk, chunks, count)
+        last = ""
         try:
             for job in rest:
+                folder = job.path.partition("/")[0]
+                if not lasting and folder != last:  # the outputs that read a heavy memo share a folder (data/)
+                    fragments.let_go_heavy()
+                last = folder
                 data, frame = make_one(job)
                 advance()
-                yield job.path, data, frame
-                for chunk in workers.ready():  # take what has come back, so the workers' bytes do not pile up
+                yield job.path, write(job.path, data), frame
+                for chunk in workers.ready():  # take what has come back as it comes
                     yield from _adopted(chunk, fragments, advance)
             for chunk in workers.rest():
                 yield from _adopted(chunk, fragments, advance)
         finally:
             workers.close()
     finally:
-        _JOBS, _FRAGMENTS = [], None
+        _JOBS, _FRAGMENTS, _WRITE = [], None, None
 
 
 def _adopted(
-    chunk: tuple[list[tuple[str, bytes, dict[str, str]]], dict[str, Kept]],
+    chunk: tuple[list[tuple[str, W, dict[str, str]]], dict[str, Kept]],
     fragments: Fragments,
     advance: Callable[[], None],
-) -> Iterator[tuple[str, bytes, dict[str, str]]]:
+) -> Iterator[tuple[str, W, dict[str, str]]]:
     """Keep the pieces a worker sent back as if made here, and yield the outputs it made."""
     made, pieces = chunk
     for key, kept in pieces.items():
         kept.checked = fragments.revision  # made from this revision's inputs
         fragments.adopt(key, kept)
-    for path, data, frame in made:
+    for path, written, frame in made:
         advance()
-        yield path, data, frame
+        yield path, written, frame
 
 
-def _make_chunk(indexes: range) -> tuple[list[tuple[str, bytes, dict[str, str]]], dict[str, Kept]]:
-    fragments = _FRAGMENTS
-    assert fragments is not None
+def _make_chunk(indexes: range) -> tuple[list[tuple[str, Any, dict[str, str]]], dict[str, Kept]]:
+    fragments, write = _FRAGMENTS, _WRITE
+    assert fragments is not None and write is not None
     start = len(fragments.made)
     made = []
     for index in indexes:
@@ -153,5 +181,5 @@ def _make_chunk(indexes: range) -> tuple[list[tuple[str, bytes, dict[str, str]]]
             data, frame = make_one(job)
         except Exception as error:
             raise carried(error) from None  # with its template frames, which pickling back would lose
-        made.append((job.path, data, frame))
+        made.append((job.path, write(job.path, data), frame))
     return made, {key: fragments.kept[key] for key in fragments.made[start:] if key in fragments.kept}

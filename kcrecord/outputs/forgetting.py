@@ -73,6 +73,19 @@ class Forgetting:
         self.files, self._fresh = files, set()
         self._forget_items()
 
+    def let_go_heavy(self) -> None:
+        """Keep each heavy memo without its value, as the cache folder keeps it: made again if used.
+
+        make site's cold build calls this as the outputs it makes in its own process leave a
+        folder (kcrecord/engine/parallel.py), so the downloads and the database (about 90 MB at
+        10,000 incidents) are held only while the outputs below data/ are made.
+        """
+        kept = self.kept
+        for key in self._memos:
+            item = kept.get(key)
+            if item is not None and item.heavy and not item.dropped:
+                kept[key] = Kept(None, item.frame, item.checked, item.fingerprint, dropped=True, heavy=True)
+
     def _forget_items(self) -> None:
         """Drop the keys kept for items no longer published (each edit makes a new incident object)."""
         alive: set[int] | None = None

@@ -85,9 +85,7 @@ def plan_readers(
         make, heavy = makers[made_by[rel]]  # the data page's sizes are memos too: made again for a file made again
         return fragments.memo(made_by[rel], (), make, by_reads=heavy)[rel]
 
-    for rel in made_by:
-        output(rel, functools.partial(file, rel))
-    page(
+    page(  # planned before the files: it makes the memos they read (make site lets go of each after its files)
         "data/",
         "data.html",
         title="Data",
@@ -115,6 +113,8 @@ def plan_readers(
             )
         ),
     )
+    for rel in made_by:
+        output(rel, functools.partial(file, rel))
     plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data
     page("review/", "review.html", title="Waiting for review")
     page("search/", "search.html", title="Search")
