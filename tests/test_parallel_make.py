@@ -250,6 +250,14 @@ def test_ctrl_c_while_workers_run_ends_them_and_the_build(tmp_path: Path) -> Non
             os.kill(pid, 0)  # ended and reaped, not left running
 
 
+def forked_from_build(pid: str) -> bool:
+    """Return True for a child forked from the build (it runs the same command line), False for others or gone."""
+    try:
+        return b"build.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def test_make_site_says_a_worker_was_killed_and_writes_no_site(tmp_path: Path) -> None:
     root = generated_project(tmp_path / "project", 700)  # enough files and pages for the workers
     site = root / "site"
@@ -261,12 +269,12 @@ def test_make_site_says_a_worker_was_killed_and_writes_no_site(tmp_path: Path) -
         deadline = time.monotonic() + 60
         while killed is None and done.poll() is None and time.monotonic() < deadline:
             children = Path(f"/proc/{done.pid}/task/{done.pid}/children").read_text(encoding="ascii").split()
-            for child in children:  # a forked worker runs the same command line as the build
-                cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-                if b"build.py" in b" ".join(cmdline):
-                    os.kill(int(child), signal.SIGKILL)
-                    killed = child
-                    break
+            ours = [child for child in children if forked_from_build(child)]
+            # Workers come two at a time; a lone child may be the look at the output folder started
+            # ahead (kcrecord/engine/ahead.py), whose loss the build rightly shrugs off (it looks itself).
+            if len(ours) >= 2:
+                killed = ours[-1]
+                os.kill(int(killed), signal.SIGKILL)
             time.sleep(0.005)
         try:
             out, err = done.communicate(timeout=120)
