@@ -2,7 +2,14 @@
 
 import sys
 
-from kcrecord.cli import main
+STOPPED = "build.py: stopped (Ctrl-C); run it again to bring the site up to date."
+"""Said instead of a traceback: a build stopped part-way leaves the site as it was or finishes it next time."""
 
 if __name__ == "__main__":
-    sys.exit(main(ending=True))
+    try:
+        from kcrecord.cli import main  # inside: Ctrl-C while the modules load is answered the same way
+
+        sys.exit(main(ending=True))
+    except KeyboardInterrupt:
+        print(STOPPED, file=sys.stderr)
+        sys.exit(130)  # as a shell reports a command ended by SIGINT

@@ -14,6 +14,7 @@ the next task, so the workers go on while the engine's process makes outputs of 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import threading
@@ -81,9 +82,11 @@ class Forked(Generic[T, R]):
 
     def _fork(self, function: Callable[[T], R]) -> _Worker:
         here, there = Pipe()
+        engine = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: serves tasks until told to end, and never returns into the engine's code
             try:
+                _end_with(engine)
                 here.close()
                 for other in self._workers:
                     other.conn.close()
@@ -195,6 +198,22 @@ class Forked(Generic[T, R]):
             if worker.status is None:
                 with contextlib.suppress(ChildProcessError):
                     worker.reap()
+
+
+def _end_with(engine: int) -> None:
+    """Have the system end this worker when the engine's process ends, however it ends (Linux's PR_SET_PDEATHSIG).
+
+    A worker left running after the engine was killed (by the system, out of memory) would go on
+    writing pages into a staging folder that the next build is removing. Where the call does not
+    exist, the worker ends at its next task, when it finds its pipe closed.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != engine:  # the engine ended before the request took hold
+        os._exit(0)
 
 
 def _serve(conn: connection.Connection, function: Callable[[Any], Any], tasks: Sequence[Any]) -> None:

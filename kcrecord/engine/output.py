@@ -12,6 +12,7 @@ the next build compares every file with what it should be.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -121,11 +122,12 @@ class OutputFolder:
                     return made, (False, (info.st_size, info.st_mtime_ns))
             except OSError:
                 pass
-        path = os.path.join(self.staging(), rel)
+        stage = str(self.staging())
+        path = os.path.join(stage, rel)
         folder = os.path.dirname(path)
         if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
-            self._folders.add(folder)  # this process's own: makedirs in another only finds it made
+            _make_below(stage, folder)
+            self._folders.add(folder)  # this process's own: another process's only finds them made
         with open(path, "wb") as file:
             file.write(data)
             file.flush()
@@ -241,6 +243,23 @@ class OutputFolder:
         for rel in removed:
             _remove_empty_parents(self.target / rel, self.target)
         return sorted(removed)
+
+
+def _make_below(top: str, folder: str) -> None:
+    """Make folder and the folders between it and top, never top itself.
+
+    top is the staging folder, made before any worker was forked: if it is gone, the build gave
+    it up (or the next build removed what a killed one left), and a worker must not make it again
+    without its marker, where no later build would remove it.
+    """
+    current = top
+    for part in os.path.relpath(folder, top).split(os.sep):
+        if part != os.curdir:
+            current = os.path.join(current, part)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(current)  # FileNotFoundError when top is gone
+    if current == top and not os.path.isdir(top):
+        raise FileNotFoundError(errno.ENOENT, "the staging folder is gone", top)
 
 
 def _left_list(rel: str) -> bool:
