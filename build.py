@@ -2,7 +2,7 @@
 
 import sys
 
-STOPPED = "build.py: stopped (Ctrl-C); run it again to bring the site up to date."
+STOPPED = "build.py: stopped (Ctrl-C); run the command again to finish its work."
 """Said instead of a traceback: a build stopped part-way leaves the site as it was or finishes it next time."""
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from kcrecord.engine.output import OutputFolder
 from tests.conftest import REPO
 from tests.record_factory import generated_project
 
-STOPPED = "build.py: stopped (Ctrl-C); run it again to bring the site up to date."
+STOPPED = "build.py: stopped (Ctrl-C); run the command again to finish its work."
 
 
 def build_command(root: Path) -> list[str]:
