@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from kcrecord.engine import head_start
+from kcrecord.engine.forked import fork
 
 T = TypeVar("T")
 
@@ -38,7 +39,7 @@ class Ahead(Generic[T]):
         except OSError:
             return
         try:
-            pid = os.fork()
+            pid = fork()
         except OSError:
             os.close(read)
             os.close(write)

@@ -83,7 +83,7 @@ class Forked(Generic[T, R]):
     def _fork(self, function: Callable[[T], R]) -> _Worker:
         here, there = Pipe()
         engine = os.getpid()
-        pid = os.fork()
+        pid = fork()
         if pid == 0:  # the worker: serves tasks until told to end, and never returns into the engine's code
             try:
                 _end_with(engine)
@@ -198,6 +198,29 @@ class Forked(Generic[T, R]):
             if worker.status is None:
                 with contextlib.suppress(ChildProcessError):
                     worker.reap()
+
+
+def fork() -> int:
+    """Return os.fork(), with a Ctrl-C that comes meanwhile raised once it has returned, in the engine's process.
+
+    Python runs its signal handlers between bytecodes: one run by os.fork's after-fork callbacks
+    (the logging module's lock) raises KeyboardInterrupt there, where Python prints "Exception
+    ignored" and goes on: the Ctrl-C was lost and the build went on to the end. So, in the main
+    thread (where the handlers run), a handler that only notes the signal is set while forking.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return os.fork()  # the handlers run in the main thread, which is not forking
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: noted.append(number))
+    pid = -1
+    try:
+        pid = os.fork()
+    finally:
+        if pid != 0:
+            signal.signal(signal.SIGINT, previous)
+    if noted and pid != 0 and callable(previous):
+        previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+    return pid
 
 
 def _end_with(engine: int) -> None:
