@@ -126,7 +126,7 @@ class OutputFolder:
         path = os.path.join(stage, rel)
         folder = os.path.dirname(path)
         if folder not in self._folders:
-            _make_below(stage, folder)
+            _make_below(stage, os.path.dirname(rel))
             self._folders.add(folder)  # this process's own: another process's only finds them made
         with open(path, "wb") as file:
             file.write(data)
@@ -245,19 +245,18 @@ class OutputFolder:
         return sorted(removed)
 
 
-def _make_below(top: str, folder: str) -> None:
-    """Make folder and the folders between it and top, never top itself.
+def _make_below(top: str, below: str) -> None:
+    """Make the folder below top (a path relative to it, each part made in turn, as written), never top itself.
 
     top is the staging folder, made before any worker was forked: if it is gone, the build gave
     it up (or the next build removed what a killed one left), and a worker must not make it again
     without its marker, where no later build would remove it.
     """
     current = top
-    for part in os.path.relpath(folder, top).split(os.sep):
-        if part != os.curdir:
-            current = os.path.join(current, part)
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(current)  # FileNotFoundError when top is gone
+    for part in below.split("/") if below else ():
+        current = os.path.join(current, part)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(current)  # FileNotFoundError when top is gone
     if current == top and not os.path.isdir(top):
         raise FileNotFoundError(errno.ENOENT, "the staging folder is gone", top)
 
