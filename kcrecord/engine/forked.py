@@ -208,8 +208,8 @@ def fork() -> int:
     ignored" and goes on: the Ctrl-C was lost and the build went on to the end. So, in the main
     thread (where the handlers run), a handler that only notes the signal is set while forking.
     """
-    if threading.current_thread() is not threading.main_thread():
-        return os.fork()  # the handlers run in the main thread, which is not forking
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        return os.fork()  # the handlers run in the main thread, which is not forking (or one not set from Python)
     noted: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda number, _frame: noted.append(number))
     pid = -1
