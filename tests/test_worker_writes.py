@@ -1,5 +1,5 @@
 """A cold build's workers stage the incident pages they make themselves (OutputFolder.place), and make site
-holds the downloads' memos only while the outputs below data/ are made (Fragments.let_go_heavy)."""
+holds one of the downloads' memos at a time, while its files are made (Fragments.memo, let_go_heavy)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def test_a_cold_build_on_workers_makes_each_download_memo_once(project: Path, mo
     monkeypatch.setattr(Fragments, "memo", counted)
     built = engine(project, "site-memos", 2)
     assert built.run().ok
-    assert made == {"downloads": 1, "database": 1}  # made with the data page, let go after data/
+    assert made == {"downloads": 1, "database": 1}  # made with their files, one held at a time
     heavy = [kept for key, kept in built.fragments.kept.items() if key.startswith("memo:") and kept.heavy]
     assert heavy and all(kept.dropped and kept.value is None for kept in heavy)
     assert (project / "site-memos" / "data" / "incidents.db").stat().st_size > 0

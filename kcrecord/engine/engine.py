@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from kcrecord.content.assemble import Site, assemble, incidents_named, read_config
@@ -45,14 +46,8 @@ from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.read_index import ReadIndex, changed_reads
 from kcrecord.engine.search import Search, searched_while
-from kcrecord.engine.state import (
-    Now,
-    State,
-    code_version,
-    keep_pickled,
-    load_state,
-    scratch_folder,
-)
+from kcrecord.engine.spill import spill
+from kcrecord.engine.state import Now, State, code_version, keep_pickled, load_state, pieces_folder, scratch_folder
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import CacheDamagedError
 from kcrecord.outputs.render import Job, KeptJobs, TemplateSnapshot, plan_site, start_ahead
@@ -160,6 +155,8 @@ class Engine:
         self.state = state
         self.fragments = Fragments(state.pieces, state.piece_files)
         self.fragments.scratch = None if self.cache is None else scratch_folder(self.cache, self.out)
+        spill_to = self.cache and pieces_folder(self.cache, self.out)  # make site's: kcrecord/engine/spill.py
+        self.fragments.spill = None if self.lasting else partial(spill, spill_to)
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
         self.plan_keys = PlanKeys(state.plan_keys, by_objects=self.lasting)  # kept while the plans are the same
 

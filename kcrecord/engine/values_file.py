@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from kcrecord.engine.deps import digest
@@ -34,6 +35,13 @@ class ValuesFile:
     def __init__(self, path: Path) -> None:
         self.fd = -1  # closed by __del__ only once opened
         self.fd = os.open(path, os.O_RDONLY)
+
+    @classmethod
+    def opened(cls, fd: int) -> ValuesFile:
+        """Return the values file open as fd (closed with it)."""
+        file = cls.__new__(cls)
+        file.fd = fd
+        return file
 
     def read(self, where: Where) -> bytes:
         """Return the bytes at where, as written; CacheDamagedError when they are not."""
@@ -111,3 +119,34 @@ class ValuesWriter:
         """Remove the older values files of the parts written, once the parts' files name the new ones."""
         for number, name in self.written.items():
             remove_others(self.folder, number, name)
+
+
+def unnamed_values(
+    folder: Path | None, blobs: Iterable[tuple[str, bytes]]
+) -> tuple[ValuesFile, dict[str, Where]] | None:
+    """Write blobs, one at a time as they come, into a file with no name; return it opened, and where each lies.
+
+    The file is removed as soon as it is made: it lives while a ValuesFile (or a forked process)
+    holds it open, and nothing is left behind by a build that is killed. folder None: the
+    system's temporary folder. None when it cannot be written.
+    """
+    try:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        handle, path = tempfile.mkstemp(prefix=".unnamed-", suffix=SUFFIX, dir=folder)
+    except OSError:
+        return None
+    file = ValuesFile.opened(handle)  # closes it once let go, whatever happens below
+    index: dict[str, Where] = {}
+    offset = 0
+    try:
+        os.unlink(path)
+        for key, data in blobs:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+            index[key] = (offset, len(data), digest(data))
+            offset += len(data)
+    except OSError:
+        return None
+    return file, index

@@ -62,6 +62,7 @@ class Fragments(Settling, Forgetting):
         self._known: dict[str, str] = {}
         self.made: list[str] = []  # keys of the values made, in order (worker processes send these back)
         self.scratch: Path | None = None  # a folder where a builder may keep working files between builds
+        self.spill: Callable[[dict[str, Kept], list[str]], object] | None = None  # given what a heavy memo read
         self.makers: dict[str, Callable[[Any], Any]] = {}  # each piece's maker by name, registered by the planners
         self._incidents: list[Any] = []
         self._by_identity: dict[str, Any] | None = None
@@ -301,12 +302,16 @@ class Fragments(Settling, Forgetting):
         key = f"memo:{name}\0{inputs!r}"
         kept = self.kept.get(key)
         if kept is None or kept.dropped or not self._current(kept, key):
+            if by_reads and self.spill is not None:  # make site holds one heavy memo's value at a time
+                self.let_go_heavy()
             with recording() as frame:
                 value = make()
             fingerprint = reads_fingerprint(frame) if by_reads else value_fingerprint(value)
             kept = self.kept[key] = Kept(value, frame, self.revision, fingerprint, heavy=by_reads)
             self._memos.add(key)
             self.made.append(key)
+            if by_reads and self.spill is not None:  # make site: the pieces it read are not used again
+                self.spill(self.kept, [read[6:] for read in frame if read.startswith("piece:")])
         note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
 

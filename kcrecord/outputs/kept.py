@@ -98,6 +98,10 @@ class Kept(Framed):
         """Set the value that was still pickled."""
         self._value, self.packed = value, None
 
+    def pack(self, packed: Packed) -> None:
+        """Let go of the value, now pickled in packed with others (kcrecord/engine/kept_pieces.py: spill)."""
+        self._value, self.packed = None, packed
+
     def __reduce__(self) -> tuple:
         """Pickle as a plain tuple, with its value; checked starts at 0."""
         return (Kept, (self.value, self.frame, 0, self.fingerprint, self.dropped, self.heavy))

@@ -75,7 +75,7 @@ def plan_readers(
     made_by = {f"data/{name}": "downloads" for name, _media in DOWNLOADS}
     made_by.update({DATABASE_FILE: "database", **{f"data/{name}": "data-about" for name, _ in PACKAGED[1:]}})
 
-    def file(rel: str) -> bytes:
+    def data_file(rel: str) -> bytes:
         """Return one file below data/ from the memo that makes it (its readers pick a file of it).
 
         Three memos, as they read different things: after an edit to a narrative (which only the
@@ -85,13 +85,31 @@ def plan_readers(
         make, heavy = makers[made_by[rel]]  # the data page's sizes are memos too: made again for a file made again
         return fragments.memo(made_by[rel], (), make, by_reads=heavy)[rel]
 
-    page(  # planned before the files: it makes the memos they read (make site lets go of each after its files)
+    def size(name: str) -> str:
+        """Return the size the data page shows for data/name (a memo that reads the file's memo)."""
+        return fragments.memo(f"size:{name}", (), lambda: size_label(len(data_file(f"data/{name}"))))
+
+    def file(rel: str) -> bytes:
+        """Return data_file(rel), with the sizes of every file of its memo made meanwhile.
+
+        So the data page, planned after the files, finds its sizes made: a cold make site holds
+        one heavy memo's value at a time (Fragments.memo), about 45 MB each at 10,000 incidents.
+        """
+        made = data_file(rel)
+        for other, memo in made_by.items():
+            if memo == made_by[rel]:
+                size(other.removeprefix("data/"))
+        return made
+
+    for rel in made_by:
+        output(rel, functools.partial(file, rel))
+    page(  # planned after the files, whose jobs make its sizes (while each memo's value is held)
         "data/",
         "data.html",
         title="Data",
         tables=downloads.TABLES,
         geojson_properties=downloads.GEOJSON_PROPERTIES,
-        sizes=lambda name: fragments.memo(f"size:{name}", (), lambda: size_label(len(file(f"data/{name}")))),
+        sizes=size,
         located=Later(
             lambda: fragments.memo(
                 "located-count", (), lambda: sum(fragments.each("located", site.incidents, downloads.located))
@@ -113,8 +131,6 @@ def plan_readers(
             )
         ),
     )
-    for rel in made_by:
-        output(rel, functools.partial(file, rel))
     plan_incident_table(site, env, page, output, fragments)  # /incidents/, its pages and their filter data
     page("review/", "review.html", title="Waiting for review")
     page("search/", "search.html", title="Search")
