@@ -8,6 +8,7 @@ check the third, on a generated project (spilling is forced for its few incident
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from kcrecord.engine import spill as spilling
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.kept_pieces import Packed, load_pieces, save_pieces
 from kcrecord.engine.state import keep_pickled, load_state
+from kcrecord.engine.values_file import UNNAMED, unnamed_values
 from kcrecord.outputs.kept import Kept
 from tests.record_factory import generated_project
 from tests.test_kept_pieces import CODE, NAMES, piece
@@ -108,3 +110,14 @@ def test_a_cold_build_that_spills_builds_and_keeps_what_one_that_does_not_does(
         assert (item.value, item.frame, item.fingerprint) == (other.value, other.frame, other.fingerprint), key
     again = Engine(root, tmp_path / "spilled", cache=tmp_path / "cache-spilled", search=False, commit=COMMIT).run()
     assert again.ok and again.rendered == 0 and again.written == []  # the cache the spilling build saved: all current
+
+
+def test_a_file_left_between_making_and_unlinking_is_removed_once_old(tmp_path: Path) -> None:
+    old, new = tmp_path / f"{UNNAMED}old.values", tmp_path / f"{UNNAMED}new.values"
+    for path in (old, new):
+        path.write_bytes(b"left by a build killed")
+    os.utime(old, (0, 0))
+    written = unnamed_values(tmp_path, iter([("a", b"bytes")]))
+    assert written is not None and written[0].read(written[1]["a"]) == b"bytes"
+    assert not old.exists() and new.exists()  # one as young may be another build's, in that moment
+    assert sorted(path.name for path in tmp_path.iterdir()) == [new.name]  # the file written has no name

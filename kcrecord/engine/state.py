@@ -30,10 +30,10 @@ from kcrecord.engine.deps import digest, unrecorded
 from kcrecord.engine.kept_pieces import load_pieces, save_pieces
 from kcrecord.engine.kept_records import Record, load_records, save_records
 from kcrecord.engine.parts import Parts
+from kcrecord.engine.values_file import LEFT_AFTER  # a temporary file older than this was left by a build killed
 from kcrecord.outputs.kept import Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
-LEFT_AFTER = 3600  # seconds: a temporary file of the cache folder older than this was left by a build killed
 STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from kcrecord.engine.deps import digest
 from kcrecord.outputs.kept import CacheDamagedError
 
 SUFFIX = ".values"
+UNNAMED = ".unnamed-"  # the name an unnamed file has for the moment between its making and its unlinking
+LEFT_AFTER = 3600  # seconds: a temporary file of the cache folder older than this was left by a build killed
 
 Where = tuple[int, int, str]
 """Where one name's values lie in a values file: offset, length and the hash of those bytes."""
@@ -133,7 +136,8 @@ def unnamed_values(
     try:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-        handle, path = tempfile.mkstemp(prefix=".unnamed-", suffix=SUFFIX, dir=folder)
+            _remove_left(folder)
+        handle, path = tempfile.mkstemp(prefix=UNNAMED, suffix=SUFFIX, dir=folder)
     except OSError:
         return None
     file = ValuesFile.opened(handle)  # closes it once let go, whatever happens below
@@ -150,3 +154,12 @@ def unnamed_values(
     except OSError:
         return None
     return file, index
+
+
+def _remove_left(folder: Path) -> None:
+    """Remove files a build killed between making and unlinking its unnamed file left, once LEFT_AFTER seconds old."""
+    left = time.time() - LEFT_AFTER
+    for other in folder.glob(f"{UNNAMED}*{SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if other.stat().st_mtime < left:
+                other.unlink()
