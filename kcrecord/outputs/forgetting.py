@@ -76,9 +76,10 @@ class Forgetting:
     def let_go_heavy(self) -> None:
         """Keep each heavy memo without its value, as the cache folder keeps it: made again if used.
 
-        make site's cold build calls this as the outputs it makes in its own process leave a
-        folder (kcrecord/engine/parallel.py), so the downloads and the database (about 90 MB at
-        10,000 incidents) are held only while the outputs below data/ are made.
+        make site calls this before it makes a heavy memo (Fragments.memo: one held at a time) and
+        as the outputs it makes in its own process leave a folder (kcrecord/engine/parallel.py),
+        so the downloads and the database (about 45 MB each at 10,000 incidents) are held only
+        while their own files below data/ are made.
         """
         kept = self.kept
         for key in self._memos:
