@@ -99,7 +99,7 @@ class Kept(Framed):
         self._value, self.packed = value, None
 
     def pack(self, packed: Packed) -> None:
-        """Let go of the value, now pickled in packed with others (kcrecord/engine/kept_pieces.py: spill)."""
+        """Let go of the value, now pickled in packed with others (kcrecord/engine/spill.py)."""
         self._value, self.packed = None, packed
 
     def __reduce__(self) -> tuple:
