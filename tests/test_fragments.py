@@ -283,6 +283,8 @@ def test_each_gives_the_pieces_of_the_items_it_is_handed_whatever_list_held_them
             held = list(rng.sample(models, rng.randint(0, len(models))))
         elif action < 0.7:
             fragments.begin(lambda key: "")
+        elif action < 0.75:
+            fragments.let_go_keys()
         name = rng.choice(["item", "row"])
         got = fragments.each(name, held, lambda model, name=name: f"{name} of {model.source.rel}")
         assert got == [f"{name} of {model.source.rel}" for model in held]
@@ -382,6 +384,8 @@ def test_each_lists_keys_are_those_of_its_items_through_random_edits(seed: int) 
             items = items[:-1] if rng.random() < 0.5 and len(items) > 1 else [*items, _Item("content/incidents/x.md")]
         elif action < 0.9:
             items = [_Item(f"content/incidents/{rng.randrange(60)}.md") for _ in items]  # most places differ
+        elif action < 0.95:
+            fragments.let_go_keys()  # as make site does before its save: gathered again when asked
         fragments.begin(lambda key: "", {})  # a new revision: each list is looked at again
         name = rng.choice(["located", "rows"])
         keys, readers = fragments._keys(name, tuple(items), id(items))

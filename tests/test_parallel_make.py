@@ -30,6 +30,7 @@ OWN = parallel.PARALLEL_FROM + 2 * parallel.CHUNK  # enough incident outputs to 
 def own_job(number: int) -> Job:
     def render() -> bytes:
         note(f"file:content/incidents/{number}.md", str(number))
+        note("template:incident.html", "t1")  # read by every page: unpickled anew from each worker's chunk
         return f"page {number}".encode()
 
     return Job(f"incidents/{number}/index.html", render, ("own", str(number)))
@@ -60,6 +61,9 @@ def test_every_output_comes_back_once_and_worker_outputs_are_taken_while_the_res
         assert data == f"page {number}".encode()
         assert frame[f"file:content/incidents/{number}.md"] == str(number)
         assert f"plan:incidents/{number}/index.html" in frame
+    shared = [(key, value) for _data, frame in results.values() for key, value in frame.items() if key[0] == "t"]
+    assert len(shared) == OWN  # and each text is one object, whichever chunk its frame came back in:
+    assert len({id(key) for key, _ in shared}) == len({id(value) for _, value in shared}) == 1
     last_rest = max(made.index(job.path) for job in rest)
     taken_before = [path for path in made[:last_rest] if path.startswith("incidents/")]
     assert len(taken_before) > OWN // 2, "the workers' outputs waited for the rest to be made"

@@ -267,6 +267,8 @@ class Engine:
         self.state.plan_keys = self.plan_keys.kept
         self.fragments.forget_gone(now.files)
         self.state.pieces, self.state.piece_files = self.fragments.kept, self.fragments.files
+        if not self.lasting:  # make site: no list asks for its keys again (let go before the save)
+            self.fragments.let_go_keys()
         saving = bool(self._changed or rendered or written) and (self.save_every_run or changed is None)
         searched_while(Search(self.out, self.state, self.cache), self.search, written, saving, self.progress)
         self._changed = False

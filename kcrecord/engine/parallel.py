@@ -131,6 +131,7 @@ def _in_workers(
     """
     global _JOBS, _FRAGMENTS, _WRITE
     _JOBS, _FRAGMENTS, _WRITE = jobs, fragments, write
+    common = Common()  # the texts of the frames sent back, one object each (see Common)
     chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     head_start.wait_all()  # no thread of ours holds a lock the workers would copy
     try:
@@ -146,9 +147,9 @@ def _in_workers(
                 advance()
                 yield job.path, write(job.path, data), frame
                 for chunk in workers.ready():  # take what has come back as it comes
-                    yield from _adopted(chunk, fragments, advance)
+                    yield from _adopted(chunk, fragments, advance, common)
             for chunk in workers.rest():
-                yield from _adopted(chunk, fragments, advance)
+                yield from _adopted(chunk, fragments, advance, common)
         finally:
             workers.close()
     finally:
@@ -159,15 +160,35 @@ def _adopted(
     chunk: tuple[list[tuple[str, W, dict[str, str]]], dict[str, Kept]],
     fragments: Fragments,
     advance: Callable[[], None],
+    common: Common,
 ) -> Iterator[tuple[str, W, dict[str, str]]]:
-    """Keep the pieces a worker sent back as if made here, and yield the outputs it made."""
+    """Keep the pieces a worker sent back as if made here, and yield the outputs it made (frames shared)."""
     made, pieces = chunk
     for key, kept in pieces.items():
         kept.checked = fragments.revision  # made from this revision's inputs
+        kept.fill_frame(common.frame(kept.frame))
         fragments.adopt(key, kept)
     for path, written, frame in made:
         advance()
-        yield path, written, frame
+        yield path, written, common.frame(frame)
+
+
+class Common:
+    """One object for each key and fingerprint in the frames that came back from the workers.
+
+    Unpickled, each chunk's frames bring their own copy of every text the pages share (the
+    templates and settings every incident page reads): at 10,000 incidents, what came back from
+    the workers held 72 MB of the engine's memory at the save, 63 MB shared (tracemalloc). The
+    build's peak is not lower for it: that is set earlier, while the downloads are made.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+
+    def frame(self, frame: dict[str, str]) -> dict[str, str]:
+        """Return frame with each key and fingerprint the object kept for that text."""
+        common = self._texts.setdefault
+        return {common(key, key): common(value, value) for key, value in frame.items()}
 
 
 def _make_chunk(indexes: range) -> tuple[list[tuple[str, Any, dict[str, str]]], dict[str, Kept]]:
