@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -16,6 +17,17 @@ KEYS = [f"file:{n}.md" for n in range(12)] + ["coll:incidents", "memo:totals\0()
 def scan(records: dict[str, Record], now: dict[str, str]) -> set[str]:
     """What the engine asked of every frame before the index: some key has another fingerprint now."""
     return {path for path, record in records.items() if any(now.get(k, "") != v for k, v in record.frame.items())}
+
+
+def assert_hard_is_other(index: ReadIndex, records: dict[str, Record], now: Callable[[str], str]) -> None:
+    """The outputs changed() found through a key that is not a memo's, which the engine makes without a look.
+
+    Each must be one whose frame changed_reads calls "other" (a read other than a memo's changed):
+    one whose only changed reads are memos' waits, and is made only if a memo's value changed.
+    (Not every such output is in hard: a reader found through a unit made again since is looked at.)
+    """
+    other = {path for path, record in records.items() if changed_reads(record.frame, now) == "other"}
+    assert index.hard <= other
 
 
 def frame(rng: random.Random) -> dict[str, str]:
@@ -45,6 +57,7 @@ def test_changed_equals_a_scan_of_every_frame_through_random_updates(seed: int) 
         index.sync(records)
         now = {key: rng.choice("abc") for key in KEYS if rng.random() < 0.9}
         assert index.changed(lambda key, now=now: now.get(key, "")) == scan(records, now)
+        assert_hard_is_other(index, records, lambda key, now=now: now.get(key, ""))
         fresh = ReadIndex()
         fresh.sync(records)
         assert (index._by_key, index._by_name, index._by_unit) == (fresh._by_key, fresh._by_name, fresh._by_unit)
@@ -129,6 +142,7 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
         got = index.changed(now, lambda suspects, direct, told=told: told.append((suspects, direct)))
         want = {path for path, record in records.items() if any(now(k) != v for k, v in record.frame.items())}
         assert got == want
+        assert_hard_is_other(index, records, now)
         assert len(told) == (1 if units else 0)  # with no unit kept, every key is asked about
         suspects, direct = told[0] if told else (set(), set())
         for name in set(units) - suspects:  # a unit not suspected is current

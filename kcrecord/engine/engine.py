@@ -356,7 +356,8 @@ class Engine:
                 continue
             if candidates is not None and job.path not in candidates or job.path in current:
                 continue
-            changed = changed_reads(record.frame, now, now.known)
+            changed = "other" if candidates is not None and job.path in self.read_index.hard else None
+            changed = changed or changed_reads(record.frame, now, now.known)
             if changed == "memos":
                 waiting.append(job)
             elif changed:

@@ -60,6 +60,7 @@ class ReadIndex:
         self._unsettled: set[str] = set()  # suspects not found current yet: suspects again until they are
         self._with_units = False
         self._then: tuple[tuple[list[str], list[Framed]], ...] | None = None  # the last sync's keys and values
+        self.hard: set[str] = set()  # of the last changed(), the outputs found through a key that is not a memo's
 
     def sync(self, records: dict[str, Record], units: Mapping[str, Kept] | None = None) -> None:
         """Index the records (and units: kept pieces and memos) added or replaced since the last call; drop the rest.
@@ -142,8 +143,12 @@ class ReadIndex:
         key changed, or they were not found current before; the others are suspects only as readers of suspects.
         named: the only keys named after a file or an output that may have changed (Since.keys);
         None: every one is looked at.
+        Afterwards, hard holds the outputs found through a key that is not a memo's, asked now():
+        changed_reads would say "other" of each, and after an edit to an incident's title reading
+        the frames of the lists (10,000 reads each) to be told so was a tenth of the update.
         """
         found: set[str] = set()
+        hard = self.hard = set()
         get = (known or {}).get  # what now() has worked out already (Now.known): a look-up, not a call
         by_name = self._by_name
         names = by_name if named is None else {key: by_name[key] for key in named if key in by_name}
@@ -157,11 +162,14 @@ class ReadIndex:
                 for fingerprint, paths in by_fingerprint.items():
                     if fingerprint != current:
                         found |= paths
+                        if not key.startswith("memo:"):
+                            hard |= paths
         if not self._units:
+            self.hard = {path for path in hard if "\0" not in path}
             return found
         for key in list(self._orphans):
             if key in self._by_unit:
-                self._flag(key, now(key), found)
+                self._flag(key, now(key), found, hard)
         indexed = self._indexed
         for unit in list(self._moved):  # readers that recorded another fingerprint than the unit has now
             kept, key = indexed.get(unit), _reader_key(unit)
@@ -188,17 +196,23 @@ class ReadIndex:
             current = now(key)  # made again ahead if it has to be; the others are current
             if not current:
                 self._unsettled.add(unit)  # not made ahead: its readers are made, and make it
-            self._flag(key, current, found)
+            self._flag(key, current, found, hard)
+        self.hard = {path for path in hard if "\0" not in path}
         return {path for path in found if "\0" not in path}
 
-    def _flag(self, key: str, current: str, found: set[str]) -> bool:
-        """Add the readers of a unit's key that recorded another fingerprint than current; True when none did."""
+    def _flag(self, key: str, current: str, found: set[str], hard: set[str] | None = None) -> bool:
+        """Add the readers of a unit's key that recorded another fingerprint than current; True when none did.
+
+        hard: where to add them too when the key is a piece's and current is what now() says of it.
+        """
         by_fingerprint = self._by_unit[key]
         if len(by_fingerprint) == 1 and current in by_fingerprint:
             return True
         for fingerprint, paths in by_fingerprint.items():
             if fingerprint != current:
                 found |= paths
+                if hard is not None and not key.startswith("memo:"):
+                    hard |= paths
         return False
 
     def _replace(self, path: str, old: dict[str, str], new: dict[str, str]) -> None:
