@@ -142,6 +142,7 @@ def _in_workers(
                 folder = job.path.partition("/")[0]
                 if not lasting and folder != last:  # the outputs that read a heavy memo share a folder (data/)
                     fragments.let_go_heavy()
+                    fragments.let_go_lists()
                 last = folder
                 data, frame = make_one(job)
                 advance()

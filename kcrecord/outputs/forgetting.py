@@ -96,7 +96,16 @@ class Forgetting:
         incidents the engine's memory at the save is some 30 MB smaller (tracemalloc). Each piece's
         own key stays, in kept, and each reader's key in the frames that recorded it.
         """
-        self._named, self._lists, self._last, self._readers = {}, {}, {}, {}
+        self.let_go_lists()
+        self._readers = {}
+
+    def let_go_lists(self) -> None:
+        """Drop the keys gathered for the lists but the readers' keys, which the lists made later share.
+
+        make site calls this as the outputs it makes in its own process leave a folder
+        (kcrecord/engine/parallel.py): a list gathers the keys of the pieces it joins again, once.
+        """
+        self._named, self._lists, self._last = {}, {}, {}
 
     def _forget_items(self) -> None:
         """Drop the keys kept for items no longer published (each edit makes a new incident object)."""
