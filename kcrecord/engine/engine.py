@@ -356,8 +356,10 @@ class Engine:
                 continue
             if candidates is not None and job.path not in candidates or job.path in current:
                 continue
-            changed = "other" if candidates is not None and job.path in self.read_index.hard else None
-            changed = changed or changed_reads(record.frame, now, now.known)
+            if candidates is not None and job.path in self.read_index.hard:
+                stale.append(job)  # found through a changed read that is not a memo's (ReadIndex.changed)
+                continue
+            changed = changed_reads(record.frame, now, now.known)
             if changed == "memos":
                 waiting.append(job)
             elif changed:
