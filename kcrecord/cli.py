@@ -15,6 +15,7 @@ import jinja2
 from kcrecord.annotations import github_report
 from kcrecord.content.problems import ContentError
 from kcrecord.engine import template_errors
+from kcrecord.engine.allocator import fix_mmap_threshold
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.forked import WorkerLostError
 from kcrecord.engine.pipeline import Project, build, check
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None, ending: bool = False) -> int:
         print(f"{out}: a symbolic link; give --out the folder itself; nothing was built.", file=sys.stderr)
         return 1
     project = Project(root, out.resolve())
+    if command in ("build", "check", "serve"):
+        fix_mmap_threshold()  # large blocks let go of go back to the system (kcrecord/engine/allocator.py)
     if command == "serve":
         from kcrecord.preview import serve  # tornado is loaded only for the preview
 
