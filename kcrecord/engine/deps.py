@@ -93,32 +93,10 @@ def digest(data: bytes | str) -> str:
         data = data.encode("utf-8", "surrogatepass")
     if len(data) < LONG:
         return hashlib.blake2b(data, digest_size=16).hexdigest()
-    remembered = _REMEMBERED
-    if remembered is not None and remembered[0] is data:
-        return remembered[1]
     return hashlib.sha256(data).hexdigest()[:32]
 
 
 LONG = 1024  # bytes from which digest() uses SHA-256
-_REMEMBERED: tuple[bytes, str] | None = None  # one long value hashed ahead, and its digest
-
-
-def remember_digest(data: bytes) -> None:
-    """Work out data's digest now, for digest() to return when given this very object (one at a time).
-
-    A thread that made a large output ahead (kcrecord/engine/head_start.py) hashes it there, off
-    the engine's thread. Bytes cannot change in place, so the digest stays right while the object lives.
-    """
-    global _REMEMBERED
-    _REMEMBERED = (data, hashlib.sha256(data).hexdigest()[:32]) if len(data) >= LONG else None
-
-
-def forget_digest(data: bytes | None) -> None:
-    """Stop remembering data's digest (it is not wanted: the object may go)."""
-    global _REMEMBERED
-    remembered = _REMEMBERED
-    if remembered is not None and remembered[0] is data:
-        _REMEMBERED = None
 
 
 def other_places(values: Sequence[object], before: Sequence[object]) -> list[int]:

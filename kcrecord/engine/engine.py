@@ -51,6 +51,7 @@ from kcrecord.engine.state import Now, State, code_version, keep_pickled, load_s
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import CacheDamagedError
 from kcrecord.outputs.render import Job, KeptJobs, TemplateSnapshot, plan_site, start_ahead
+from kcrecord.outputs.spooled import Spooled
 
 
 @dataclass
@@ -373,7 +374,7 @@ class Engine:
         """
         records = self.state.records
 
-        def place(path: str, data: bytes) -> tuple[str, Placed]:  # in worker processes too
+        def place(path: str, data: bytes | Spooled) -> tuple[str, Placed]:  # in worker processes too
             return folder.place(path, data, records[path].digest if path in records else None)
 
         with stage(self.progress, "Rendering", len(jobs)) as advance:

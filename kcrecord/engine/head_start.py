@@ -28,8 +28,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-
-from kcrecord.engine.deps import forget_digest, remember_digest
+from typing import Any
 
 Tokens = dict[str, list[str]]  # table -> the token of each block, in order
 
@@ -37,17 +36,15 @@ Tokens = dict[str, list[str]]  # table -> the token of each block, in order
 class HeadStart:
     """One piece of work begun in a thread, named by the tokens of what it was given."""
 
-    def __init__(self, tokens: Tokens, work: Callable[[], bytes | None]) -> None:
+    def __init__(self, tokens: Tokens, work: Callable[[], Any]) -> None:
         self.tokens = tokens
-        self.result: bytes | None = None
+        self.result: Any = None
         self._work = work
         self.thread = threading.Thread(target=self._run, name="kcrecord-head-start")
 
     def _run(self) -> None:
         try:
-            self.result = self._work()
-            if self.result is not None:
-                remember_digest(self.result)  # hashed here too: the engine's thread stages it without hashing
+            self.result = self._work()  # the database as a Spooled: hashed here, off the engine's thread
         except Exception:  # noqa: BLE001 - the work is done again where it is asked for, and fails there
             self.result = None
         finally:
@@ -87,7 +84,7 @@ def _one_less() -> None:
 used = {"begun": 0, "claimed": 0, "missed": 0}  # counts, for tests and benchmarks
 
 
-def begin(folder: Path, tokens: Tokens, work: Callable[[], bytes | None]) -> bool:
+def begin(folder: Path, tokens: Tokens, work: Callable[[], Any]) -> bool:
     """Begin work() in a thread for folder, unless earlier work there is still running; return whether it began."""
     with _LOCK:
         earlier = _BEGUN.get(folder)
@@ -105,7 +102,7 @@ def begin(folder: Path, tokens: Tokens, work: Callable[[], bytes | None]) -> boo
         return True
 
 
-def claim(folder: Path, tokens: Tokens) -> bytes | None:
+def claim(folder: Path, tokens: Tokens) -> Any:
     """Wait for the work begun for folder, if any; return its result when it was begun with these tokens."""
     with _LOCK:
         begun = _BEGUN.pop(folder, None)
@@ -130,7 +127,6 @@ def drop_all() -> None:
         _BEGUN.clear()
     for work in begun:
         work.thread.join()
-        forget_digest(work.result)
 
 
 def wait_all() -> None:

@@ -24,6 +24,7 @@ from kcrecord.engine.ahead import Ahead
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import listing
 from kcrecord.engine.write import MANIFEST, MARKER, MARKER_TEXT, check_target, read_manifest, recover, write_manifest
+from kcrecord.outputs.spooled import Spooled
 
 SEARCH_BUNDLE = "pagefind"  # written by the search index, beside the pages
 Placed = tuple[bool, tuple[int, int]] | None
@@ -97,26 +98,26 @@ class OutputFolder:
             self.written[rel] = seen
         return same
 
-    def put(self, rel: str, data: bytes, known_digest: str | None = None) -> str:
+    def put(self, rel: str, data: bytes | Spooled, known_digest: str | None = None) -> str:
         """Stage data for rel unless the file there already holds it; return the digest of data."""
         made, placed = self.place(rel, data, known_digest)
         self.note(rel, placed)
         return made
 
-    def place(self, rel: str, data: bytes, known_digest: str | None = None) -> tuple[str, Placed]:
+    def place(self, rel: str, data: bytes | Spooled, known_digest: str | None = None) -> tuple[str, Placed]:
         """Do put's work on disk only, and return the digest and what note() must remember of it.
 
         It changes nothing in this object, so a worker process forked once the staging folder was
         made (staging()) can place the files it makes, and the engine's process notes them.
         """
-        made = digest(data)
+        made = data.digest if isinstance(data, Spooled) else digest(data)
         if known_digest is not None and self.unchanged_on_disk(rel):  # no digest given: it changes nothing
             if known_digest == made:
                 return made, None  # the file the build wrote holds it
         elif self._listing is None or rel in self._listing:  # a file scan() did not see is not there to keep
             try:
                 with open(os.path.join(self.target, rel), "rb") as file:
-                    same = file.read() == data
+                    same = data.same_as(file) if isinstance(data, Spooled) else file.read() == data
                 if same:
                     info = os.stat(os.path.join(self.target, rel), follow_symlinks=False)
                     return made, (False, (info.st_size, info.st_mtime_ns))
@@ -129,7 +130,10 @@ class OutputFolder:
             _make_below(stage, os.path.dirname(rel))
             self._folders.add(folder)  # this process's own: another process's only finds them made
         with open(path, "wb") as file:
-            file.write(data)
+            if isinstance(data, Spooled):
+                data.write_to(file)  # never whole in memory (kcrecord/outputs/spooled.py)
+            else:
+                file.write(data)
             file.flush()
             if hasattr(os, "fchmod"):
                 os.fchmod(file.fileno(), 0o644)  # whatever the umask

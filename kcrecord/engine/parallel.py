@@ -21,6 +21,7 @@ from kcrecord.engine.template_errors import carried
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.render import Job
+from kcrecord.outputs.spooled import Spooled
 
 W = TypeVar("W")
 
@@ -29,7 +30,7 @@ CHUNK = 64
 
 _JOBS: list[Job] = []
 _FRAGMENTS: Fragments | None = None
-_WRITE: Callable[[str, bytes], Any] | None = None
+_WRITE: Callable[[str, bytes | Spooled], Any] | None = None
 _CALL: tuple[Callable[[Any], Any], list[Any]] | None = None
 
 
@@ -69,7 +70,7 @@ def _call_chunk(indexes: range) -> list[Any]:
     return [function(items[index]) for index in indexes]
 
 
-def make_one(job: Job) -> tuple[bytes, dict[str, str]]:
+def make_one(job: Job) -> tuple[bytes | Spooled, dict[str, str]]:
     """Make one output, recording what it reads; the frame includes what the planner handed it."""
     with recording() as frame:
         data = job.render()
@@ -77,7 +78,7 @@ def make_one(job: Job) -> tuple[bytes, dict[str, str]]:
     return data, frame
 
 
-def as_made(path: str, data: bytes) -> bytes:
+def as_made(path: str, data: bytes | Spooled) -> bytes | Spooled:
     """Return data as it is: make_all's write when the caller takes the bytes."""
     return data
 
@@ -88,7 +89,7 @@ def make_all(
     workers: int | None,
     advance: Callable[[], None],
     lasting: bool = True,
-    write: Callable[[str, bytes], W] = as_made,  # type: ignore[assignment] - W is bytes with as_made
+    write: Callable[[str, bytes | Spooled], W] = as_made,  # type: ignore[assignment] - W is bytes with as_made
 ) -> Iterator[tuple[str, W, dict[str, str]]]:
     """Yield (path, write(path, bytes), frame) for every job: incident pages on every core, the rest here meanwhile.
 
@@ -121,7 +122,7 @@ def _in_workers(
     count: int,
     advance: Callable[[], None],
     lasting: bool,
-    write: Callable[[str, bytes], W],
+    write: Callable[[str, bytes | Spooled], W],
 ) -> Iterator[tuple[str, W, dict[str, str]]]:
     """Yield what the workers made, each worker taking chunks of jobs in turn, and rest made here meanwhile.
 

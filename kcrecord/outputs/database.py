@@ -25,6 +25,7 @@ from kcrecord.outputs.columns import Column, incident_licence
 from kcrecord.outputs.discovery import licence_metas
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import Kept
+from kcrecord.outputs.spooled import Spooled
 from kcrecord.outputs.tables import DbTable, db_tables
 
 DATABASE = "incidents"  # the file's stem: Datasette names the database after it
@@ -209,18 +210,18 @@ def fill(connection: sqlite3.Connection, values: dict[str, list[tuple]]) -> None
     connection.execute("COMMIT")
 
 
-def vacuumed(connection: sqlite3.Connection, folder: Path) -> bytes:
+def vacuumed(connection: sqlite3.Connection, folder: Path) -> Spooled:
     """Return the database as VACUUM INTO writes it: rows in rowid order, no free pages, a fresh header.
 
     The copy depends only on what the database holds, not on how it came to hold it, so a
     database patched row by row (kcrecord/outputs/database_build.py) gives the bytes of one made
-    from nothing.
+    from nothing. It is not read into memory: the file, its name removed, is the output's bytes.
     """
     target = folder / f"{DATABASE}.vacuumed"
     target.unlink(missing_ok=True)
-    connection.execute("VACUUM INTO ?", (str(target),))
     try:
-        return target.read_bytes()
+        connection.execute("VACUUM INTO ?", (str(target),))
+        return Spooled.of_path(target)
     finally:
         target.unlink(missing_ok=True)
 

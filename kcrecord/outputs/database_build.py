@@ -51,12 +51,18 @@ from kcrecord.outputs.database import (
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import rows_maker
 from kcrecord.outputs.kept import Kept
+from kcrecord.outputs.spooled import Spooled
 
 Blocks = dict[str, Run]
 Held = dict[str, tuple[list[str], list[int]]]  # table -> the token and number of rows of each block the copy holds
 
 
 def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[Kept] | None = None) -> bytes:
+    """Return data/incidents.db's bytes (database_file's, read into memory)."""
+    return bytes(database_file(site, fragments, pieces))
+
+
+def database_file(site: Site, fragments: Fragments | None = None, pieces: list[Kept] | None = None) -> Spooled:
     """Return data/incidents.db: patched from the kept working copy when there is one, else made from nothing.
 
     pieces: each incident's rows piece as kept (incident_rows in kcrecord/outputs/incident_data.py).
@@ -78,7 +84,7 @@ def database_head_start(fragments: Fragments, site: Site, again: Collection[Any]
 
     Called before the outputs are planned (kcrecord/engine/head_start.py): the edited
     incidents' rows pieces are made here, in the engine's thread, and every other piece is taken as
-    kept. database_bytes uses the result only when its own blocks have the same tokens.
+    kept. database_file uses the result only when its own blocks have the same tokens.
     """
     if fragments.scratch is None:
         return
@@ -167,7 +173,7 @@ def _keep_held(copy: Path, held: Held) -> None:
     os.replace(temporary, held_file(copy))
 
 
-def kept_database(folder: Path, blocks: Blocks) -> bytes | None:
+def kept_database(folder: Path, blocks: Blocks) -> Spooled | None:
     """Return the database made by patching folder's working copy (made there when missing); None if unusable."""
     path = working_copy(folder)
     try:
@@ -190,7 +196,7 @@ def kept_database(folder: Path, blocks: Blocks) -> bytes | None:
         return None
 
 
-def _made_from_nothing(path: Path, blocks: Blocks) -> tuple[bytes, Held]:
+def _made_from_nothing(path: Path, blocks: Blocks) -> tuple[Spooled, Held]:
     """Make the database at path; return its VACUUM INTO copy and the blocks it holds."""
     connection = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
     try:
@@ -206,7 +212,7 @@ def _made_from_nothing(path: Path, blocks: Blocks) -> tuple[bytes, Held]:
         connection.close()
 
 
-def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[bytes, Held] | None:
+def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[Spooled, Held] | None:
     """Patch the working copy at path to hold blocks; return its VACUUM INTO copy and the blocks it holds.
 
     None when it cannot be patched. held: the blocks the copy holds, when known without reading

@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from functools import partial
+from typing import TypeVar
 
 from kcrecord.content.assemble import ROLE_ORDER, Agency, Incident, Site
 from kcrecord.content.coverage import source_key
@@ -30,6 +31,8 @@ __all__ = [
     "outcome_count",
     "render_downloads",
 ]  # columns.py's and csv_tables.py's, kept here (readers.py reads downloads.TABLES)
+
+T = TypeVar("T")
 
 # A text cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,14 +67,21 @@ def csv_lines(table: Table, rows: list[dict], header: bool = False) -> str:
 
 def write_csv(table: Table, site: Site, fragments: Fragments | None = None, pieces: Pieces | None = None) -> bytes:
     """Return the table as CSV bytes (UTF-8, a header row); an incident's rows are written once, then kept."""
+    return b"".join(csv_parts(table, site, fragments, pieces))
+
+
+def csv_parts(
+    table: Table, site: Site, fragments: Fragments | None = None, pieces: Pieces | None = None
+) -> list[bytes]:
+    """Return the parts of write_csv's bytes, not yet joined: the header row, then each incident's rows."""
     if table.incident_rows is None:
-        return csv_lines(table, table.rows(site), header=True).encode("utf-8")
+        return [csv_lines(table, table.rows(site), header=True).encode("utf-8")]
     header = csv_lines(table, [], header=True).encode("utf-8")
     name = f"csv:{table.filename}"
     if pieces is not None:
-        return header + b"".join([piece[name] for piece in pieces])
+        return [header, *[piece[name] for piece in pieces]]
     fragments = Fragments() if fragments is None else fragments
-    return header + b"".join(fragments.each(name, site.incidents, csv_piece(table, site)))
+    return [header, *fragments.each(name, site.incidents, csv_piece(table, site))]
 
 
 def csv_piece(table: Table, site: Site) -> Callable[[Incident], bytes]:
@@ -214,7 +224,8 @@ def json_text(value: object, depth: int = 0) -> bytes:
 def json_list(items: list[bytes], depth: int) -> list[bytes]:
     """Return the parts of a JSON list depth levels deep whose items are already written (by json_text at depth + 1).
 
-    The parts are joined once, by json_document: a download of many megabytes is copied once.
+    The parts are joined once (or written one by one: render_downloads' join): a download of many
+    megabytes is copied once.
     """
     if not items:
         return [b"[]"]
@@ -226,17 +237,22 @@ def json_list(items: list[bytes], depth: int) -> list[bytes]:
 
 def json_document(fields: dict[str, list[bytes]]) -> bytes:
     """Return a JSON object from the parts of its values (json_text or json_list at depth 1), joined once."""
+    return b"".join(json_document_parts(fields))
+
+
+def json_document_parts(fields: dict[str, list[bytes]]) -> list[bytes]:
+    """Return json_document's parts, not yet joined."""
     if not fields:
-        return b"{}\n"
+        return [b"{}\n"]
     parts = [b"{"]
     for key, value in fields.items():
         parts += [b"\n ", json_text(key), b": ", *value, b","]
     parts[-1] = b"\n}\n"
-    return b"".join(parts)
+    return parts
 
 
-def whole_record_json(site: Site, commit: str, fragments: Fragments, pieces: Pieces | None = None) -> bytes:
-    """Return incidents.json: whole_record written out, each incident's record from fragments."""
+def whole_record_json(site: Site, commit: str, fragments: Fragments, pieces: Pieces | None = None) -> list[bytes]:
+    """Return the parts of incidents.json: whole_record written out, each incident's record from fragments."""
     fields = {key: [json_text(value, 1)] for key, value in about(site, commit, fragments).items()}
     records = (
         [piece["json"] for piece in pieces]
@@ -245,7 +261,7 @@ def whole_record_json(site: Site, commit: str, fragments: Fragments, pieces: Pie
     )
     fields["incidents"] = json_list(records, 1)
     fields["agencies"] = json_list([_agency_json(agency, site, fragments) for agency in site.agencies.values()], 1)
-    return json_document(fields)
+    return json_document_parts(fields)
 
 
 def _agency_json(agency: Agency, site: Site, fragments: Fragments) -> bytes:
@@ -258,14 +274,14 @@ def incident_json(site: Site, incident: Incident) -> bytes:
     return json_text(incident_record(incident, site), 2)
 
 
-def geojson_json(site: Site, commit: str, fragments: Fragments, pieces: Pieces | None = None) -> bytes:
-    """Return incidents.geojson: geojson written out, each incident's feature from fragments."""
+def geojson_json(site: Site, commit: str, fragments: Fragments, pieces: Pieces | None = None) -> list[bytes]:
+    """Return the parts of incidents.geojson: geojson written out, each incident's feature from fragments."""
     features = (
         [piece["geojson"] for piece in pieces]
         if pieces is not None
         else fragments.each("geojson", site.incidents, partial(feature_json, site))
     )
-    return json_document(
+    return json_document_parts(
         {
             "type": [json_text("FeatureCollection")],
             "metadata": [json_text(about(site, commit, fragments), 1)],
@@ -280,11 +296,18 @@ def feature_json(site: Site, incident: Incident) -> bytes | None:
 
 
 def render_downloads(
-    site: Site, commit: str, fragments: Fragments | None = None, pieces: Pieces | None = None
-) -> dict[str, bytes]:
-    """Return every download file under data/, mapped to its bytes."""
+    site: Site,
+    commit: str,
+    fragments: Fragments | None = None,
+    pieces: Pieces | None = None,
+    join: Callable[[list[bytes]], T] = b"".join,  # type: ignore[assignment] - T is bytes with b"".join
+) -> dict[str, T]:
+    """Return every download file under data/, mapped to its bytes: join(the file's parts).
+
+    join: b"".join by default; make site writes each file's parts to a file instead (Spooled.of_parts).
+    """
     fragments = Fragments() if fragments is None else fragments
-    out = {f"data/{table.filename}": write_csv(table, site, fragments, pieces) for table in TABLES}
-    out["data/incidents.json"] = whole_record_json(site, commit, fragments, pieces)
-    out["data/incidents.geojson"] = geojson_json(site, commit, fragments, pieces)
+    out = {f"data/{table.filename}": join(csv_parts(table, site, fragments, pieces)) for table in TABLES}
+    out["data/incidents.json"] = join(whole_record_json(site, commit, fragments, pieces))
+    out["data/incidents.geojson"] = join(geojson_json(site, commit, fragments, pieces))
     return out

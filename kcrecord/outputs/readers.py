@@ -11,12 +11,13 @@ import markupsafe
 
 from kcrecord.content.assemble import Incident, Site
 from kcrecord.outputs import PACKAGED, discovery, downloads
-from kcrecord.outputs.database_build import database_bytes
+from kcrecord.outputs.database_build import database_file
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import incident_data, incident_rows, register_data_pieces
 from kcrecord.outputs.incident_table import plan_incident_table
 from kcrecord.outputs.later import Later
 from kcrecord.outputs.packaged import DATABASE_FILE, about_files
+from kcrecord.outputs.spooled import Spooled
 from kcrecord.outputs.tables import EXTRA_COLUMNS, EXTRA_TABLES
 
 # Every download below data/, with its media type, in the order the data page lists them.
@@ -37,6 +38,7 @@ class AddPage(Protocol):
 
 
 AddOutput = Callable[..., None]
+Files = dict[str, "bytes | Spooled"]
 
 
 def size_label(size: int) -> str:
@@ -61,21 +63,24 @@ def plan_readers(
     # piece whose maker is registered is made again ahead to learn whether its value changed.
     fragments.register("licence-meta", discovery.licence_meta)
 
-    def download_files() -> dict[str, bytes]:
-        return downloads.render_downloads(site, site.commit, fragments, incident_data(site, fragments))
+    def download_files() -> Files:
+        """Return the downloads: in make site, each written to a file as it is joined (Spooled), not held whole."""
+        spooled = functools.partial(Spooled.of_parts, folder=fragments.scratch)  # the preview keeps bytes: copied once
+        join = b"".join if fragments.spill is None else spooled
+        return downloads.render_downloads(site, site.commit, fragments, incident_data(site, fragments), join)
 
-    def database_file() -> dict[str, bytes]:
-        return {DATABASE_FILE: database_bytes(site, fragments, incident_rows(site, fragments))}
+    def database_files() -> Files:
+        return {DATABASE_FILE: database_file(site, fragments, incident_rows(site, fragments))}
 
-    makers: dict[str, tuple[Callable[[], dict[str, bytes]], bool]] = {  # memo -> (maker, fingerprinted by its reads)
+    makers: dict[str, tuple[Callable[[], Files], bool]] = {  # memo -> (maker, fingerprinted by its reads)
         "downloads": (download_files, True),
-        "database": (database_file, True),
+        "database": (database_files, True),
         "data-about": (lambda: about_files(site, downloads.kept_licence_metas(site, fragments)), False),
     }
     made_by = {f"data/{name}": "downloads" for name, _media in DOWNLOADS}
     made_by.update({DATABASE_FILE: "database", **{f"data/{name}": "data-about" for name, _ in PACKAGED[1:]}})
 
-    def data_file(rel: str) -> bytes:
+    def data_file(rel: str) -> bytes | Spooled:
         """Return one file below data/ from the memo that makes it (its readers pick a file of it).
 
         Three memos, as they read different things: after an edit to a narrative (which only the
@@ -89,7 +94,7 @@ def plan_readers(
         """Return the size the data page shows for data/name (a memo that reads the file's memo)."""
         return fragments.memo(f"size:{name}", (), lambda: size_label(len(data_file(f"data/{name}"))))
 
-    def file(rel: str) -> bytes:
+    def file(rel: str) -> bytes | Spooled:
         """Return data_file(rel), with the sizes of every file of its memo made meanwhile.
 
         So the data page, planned after the files, finds its sizes made: a cold make site holds

@@ -34,6 +34,7 @@ from kcrecord.outputs.json_indent import indented
 from kcrecord.outputs.later import worked_out
 from kcrecord.outputs.map_pages import area_map, locator, outline_files, register_map_pieces
 from kcrecord.outputs.readers import plan_readers
+from kcrecord.outputs.spooled import Spooled
 from kcrecord.outputs.template_runtime import FastContext, fast_getattr
 
 
@@ -158,7 +159,7 @@ class Job:
     """
 
     path: str
-    render: Callable[[], bytes]
+    render: Callable[[], bytes | Spooled]  # Spooled: a large file kept out of memory (the database)
     plan: tuple = ()
 
     def identity_key(self) -> str:
@@ -200,7 +201,7 @@ def plan_site(
         made = xml_safe(render) if target.endswith(".xml") else render
         jobs.append(Job(target, made, (template, path, context)))
 
-    def output(path: str, render: Callable[[], bytes]) -> None:
+    def output(path: str, render: Callable[[], bytes | Spooled]) -> None:
         jobs.append(Job(path, xml_safe(render) if path.endswith(".xml") else render, (render,)))
 
     if only_incidents is not None:
