@@ -86,3 +86,38 @@ def test_the_output_folder_writes_a_spooled_file_as_it_writes_its_bytes(tmp_path
             outcomes.append(({rel: (target / rel).read_bytes() for rel in known}, rewritten))
         sites[kind] = outcomes
     assert sites["bytes"] == sites["spooled"]
+
+
+@pytest.mark.parametrize("copied_first", [0, 1, BLOCK + 5])
+def test_a_spooled_file_is_written_whole_where_the_kernel_will_not_copy_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copied_first: int
+) -> None:
+    """Between two file systems copy_file_range fails (EXDEV), maybe after copying some: written from the blocks."""
+    data = os.urandom(2 * BLOCK + 99)
+    spooled = Spooled.of_parts([data], tmp_path)
+    real = os.copy_file_range
+    calls = []
+
+    def refusing(source: int, target: int, count: int, offset_src: int | None = None) -> int:
+        calls.append(count)
+        if len(calls) == 1 and copied_first:
+            return real(source, target, copied_first, offset_src)
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refusing)
+    target = tmp_path / "out"
+    with open(target, "wb") as stream:
+        spooled.write_to(stream)
+    assert calls and target.read_bytes() == data
+
+
+def test_a_spooled_file_on_another_file_system_is_copied_across(tmp_path: Path) -> None:
+    """The scratch folder on tmpfs, the site on disk (or the other way): the kernel refuses to copy; written anyway."""
+    other = Path("/dev/shm")
+    if not other.is_dir() or other.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system here")
+    data = os.urandom(BLOCK + 7)
+    spooled = Spooled.of_parts([data], other)
+    with open(tmp_path / "out", "wb") as stream:
+        spooled.write_to(stream)
+    assert (tmp_path / "out").read_bytes() == data
