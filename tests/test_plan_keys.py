@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import pickle
 import random
@@ -20,6 +21,10 @@ class Model(Recorded):
 
     def __init__(self, rel: str) -> None:
         object.__setattr__(self, "source", SimpleNamespace(rel=rel))
+
+
+class Holder:
+    """An object identity() knows by its type's name alone, as the planner's KeptJobs."""
 
 
 def render_data(*args: object) -> bytes:
@@ -129,6 +134,7 @@ def test_the_common_plans_shortcut_gives_the_parts_the_general_walk_gives(seed: 
     rng = random.Random(seed)
     models = [Model(f"content/incidents/{n}.md") for n in range(3)]
     leaves: list[object] = [*models, "text", "x" * 90, 3, None, [models[0]], ("a", models[1]), {"k": "v"}]
+    leaves += [Holder(), a_site(), datetime.date(2020, 1, 2), True, 2.5, render_data, Holder]  # engine objects, ...
     shortcut = 0
     for _ in range(300):
         items = {rng.choice(["incident", "title", "page", 7]): rng.choice(leaves) for _ in range(rng.randrange(4))}
@@ -148,6 +154,9 @@ def test_the_common_plans_shortcut_gives_the_parts_the_general_walk_gives(seed: 
         assert plain_parts(value) == general, value
         assert _common(value) in (None, general)
     assert shortcut > 10  # the shortcut was taken often enough to be tested
+    data_file = (functools.partial(render_data, Holder(), models[0]),)  # an incident's incident.json
+    found = []
+    assert _collect(data_file, found) and _common(data_file) == tuple(found)  # taken for the commonest plan
 
 
 def test_the_preview_finds_a_plan_of_the_same_objects_without_asking_the_models() -> None:

@@ -247,7 +247,7 @@ def _common(plan: object) -> tuple | None:
 
 
 def _leaf(item: object, found: list[object], name: str | None = None) -> bool:
-    """Append name (when given) and a string or model object as _collect does; False for anything else."""
+    """Append name (when given) and a string, model or engine object as _collect does; False for anything else."""
     if name is not None:
         found.append(name)
     if type(item) is str:
@@ -255,6 +255,9 @@ def _leaf(item: object, found: list[object], name: str | None = None) -> bool:
         return True
     if isinstance(item, Recorded):
         found.append(("model", type(item).identity_key(item)))
+        return True
+    if _engine_object(item):  # an incident's data file: partial(_incident_data, KeptJobs, incident)
+        found.append(("object", type(item).__qualname__))
         return True
     return False
 
