@@ -7,7 +7,8 @@ preview's first build with a cold cache, the same with the cache that build left
 `make serve`), and for single-incident edits the time from the edit to the edited page rewritten
 (PreviewBuilder.update, the quick pass) and to every affected output rewritten (then
 PreviewBuilder.start_ahead, which begins the database's patch in a thread, and PreviewBuilder.finish,
-run at once: the server waits session.FINISH_DELAY between the two, which the thread uses). The
+run at once: the server waits session.FINISH_DELAY between the two, which the thread uses; the
+cycle collector resumes after each edit is timed, as the server resumes it once idle). The
 watcher's file events (kcrecord/preview/watch.py) add about watch.STEP_MS after an edit, reported
 separately; the search index is refreshed in the background afterwards and is not timed here.
 """
@@ -86,6 +87,7 @@ def main() -> int:
             rest = builder.finish()
             assert rest.ok and not builder.pending, rest
             whole.append(time.perf_counter() - started)
+            builder.collect()  # as the server does once the reloads are sent (PreviewBuilder.collect)
             written.append(len(outcome.written) + len(rest.written))
             rendered.append(outcome.rendered + rest.rendered)
         print(

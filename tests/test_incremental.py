@@ -782,3 +782,34 @@ def test_the_whole_build_leaves_every_output_indexed_for_the_first_edit(preview)
     builder.update(changes())
     finish(builder)
     assert 0 < len(indexed) < len(engine.state.records) // 2  # the edited outputs, not every one
+
+
+def test_the_cycle_collector_resumes_once_the_updates_are_done(preview) -> None:
+    """Paused through a quick pass and its finish (no pass of it before the reloads), resumed once idle."""
+    builder, changes, root = preview
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        assert builder.build().ok and gc.isenabled()  # a whole build: resumed at once
+        edit(root, INCIDENT, "Officer fires at man", "Officer shoots at man")
+        assert builder.update(changes()).ok and builder.pending
+        assert not gc.isenabled()  # between the quick pass and finish()
+        finish(builder)
+        assert not gc.isenabled()  # the reloads go out first
+        deadline = time.monotonic() + 10
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert gc.isenabled()  # resumed by itself, the builder idle
+        (root / "templates" / "incident.html").write_text("{{ broken(", encoding="utf-8")
+        assert builder.update(changes(), quick=False).error
+        assert gc.isenabled()  # an update that failed resumes it at once
+        gc.disable()
+        edit(root, INCIDENT, "Officer shoots at man", "Officer fires at man")
+        builder.update(changes(), quick=False)
+        builder.collect()
+        assert not gc.isenabled()  # paused by someone else: left to them
+    finally:
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
