@@ -386,3 +386,17 @@ def test_a_save_split_with_a_forked_helper_writes_the_cache_a_save_in_one_proces
     pipeline_build(project, search=False, cache=True, commit=COMMIT)  # from the cache the rescued save wrote
     pipeline_build(Project(small_project, small_project / "cold"), search=False, commit=COMMIT)
     assert files(project.out) == files(small_project / "cold")
+
+
+def test_a_build_whose_working_folder_cannot_be_made_still_builds_the_same_site(small_project: Path) -> None:
+    """The cache's working folder (the database's copy, the spooled downloads) blocked by a file: built in memory."""
+    build(small_project)
+    working = [path for path in (small_project / ".cache" / "engine").iterdir() if path.suffix == ".work"]
+    assert len(working) == 1
+    shutil.rmtree(working[0])
+    working[0].write_text("in the way", encoding="utf-8")
+    incident = next((small_project / "content" / "incidents").rglob("*.md"))
+    incident.write_text(incident.read_text(encoding="utf-8").replace("title: ", "title: Now ", 1), encoding="utf-8")
+    build(small_project)
+    build(small_project, "--out", str(small_project / "clean"), "--no-cache")
+    assert files(small_project / "site") == files(small_project / "clean")

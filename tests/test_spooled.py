@@ -121,3 +121,13 @@ def test_a_spooled_file_on_another_file_system_is_copied_across(tmp_path: Path) 
     with open(tmp_path / "out", "wb") as stream:
         spooled.write_to(stream)
     assert (tmp_path / "out").read_bytes() == data
+
+
+def test_parts_that_cannot_be_spooled_are_joined_in_memory(tmp_path: Path) -> None:
+    """No file can be made where the scratch folder should be (a file is there; a disk full): the bytes, whole."""
+    blocked = tmp_path / "scratch"
+    blocked.write_text("not a folder", encoding="utf-8")
+    parts = [b"a" * LONG, b"b"]
+    made = Spooled.or_bytes(parts, blocked / "engine")
+    assert made == b"".join(parts) and type(made) is bytes
+    assert isinstance(Spooled.or_bytes(parts, tmp_path / "fine"), Spooled)

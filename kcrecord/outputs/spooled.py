@@ -66,6 +66,14 @@ class Spooled:
             file.close()
             raise
 
+    @classmethod
+    def or_bytes(cls, parts: list[bytes], folder: Path | None = None) -> Spooled | bytes:
+        """Return of_parts(parts, folder), or the parts joined in memory where no file can be made (a disk full)."""
+        try:
+            return cls.of_parts(parts, folder)
+        except OSError:
+            return b"".join(parts)
+
     def __len__(self) -> int:
         return self.size
 
