@@ -93,7 +93,12 @@ def digest(data: bytes | str) -> str:
         data = data.encode("utf-8", "surrogatepass")
     if len(data) < LONG:
         return hashlib.blake2b(data, digest_size=16).hexdigest()
-    return hashlib.sha256(data).hexdigest()[:32]
+    return long_digest(hashlib.sha256(data))
+
+
+def long_digest(hasher: hashlib._Hash) -> str:
+    """Return digest()'s text for a long value from its SHA-256 (fed in blocks, by kcrecord/outputs/spooled.py)."""
+    return hasher.hexdigest()[:32]
 
 
 LONG = 1024  # bytes from which digest() uses SHA-256

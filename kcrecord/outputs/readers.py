@@ -65,8 +65,9 @@ def plan_readers(
 
     def download_files() -> Files:
         """Return the downloads: in make site, each written to a file as it is joined (Spooled), not held whole."""
-        spooled = functools.partial(Spooled.or_bytes, folder=fragments.scratch)  # the preview keeps bytes: copied once
-        join = b"".join if fragments.spill is None else spooled
+        join = b"".join  # the preview keeps bytes: copied once less at each edit
+        if fragments.spill is not None:
+            join = functools.partial(Spooled.or_bytes, folder=fragments.scratch)
         return downloads.render_downloads(site, site.commit, fragments, incident_data(site, fragments), join)
 
     def database_files() -> Files:

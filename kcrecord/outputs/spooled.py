@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from kcrecord.engine.deps import LONG, digest
+from kcrecord.engine.deps import LONG, digest, long_digest
 
 BLOCK = 1 << 20  # bytes read at a time
 
@@ -28,17 +28,21 @@ class Spooled:
 
     __slots__ = ("_file", "size", "digest")
 
-    def __init__(self, file: BinaryIO) -> None:
-        """Take file (open for reading, its bytes written and flushed) as the bytes; hash them once."""
+    def __init__(self, file: BinaryIO, hasher: hashlib._Hash | None = None) -> None:
+        """Take file (open for reading, its bytes written and flushed) as the bytes.
+
+        hasher: the SHA-256 of the bytes, fed as they were written; without it they are read back and hashed.
+        """
         self._file = file
         self.size = os.fstat(file.fileno()).st_size
         if self.size < LONG:
-            self.digest = digest(bytes(self))
-        else:
+            self.digest = digest(bytes(self))  # deps.digest's short rule: a few hundred bytes read back
+            return
+        if hasher is None:
             hasher = hashlib.sha256()
             for block in self.blocks():
                 hasher.update(block)
-            self.digest = hasher.hexdigest()[:32]  # as deps.digest writes a long value's
+        self.digest = long_digest(hasher)
 
     @classmethod
     def of_parts(cls, parts: Iterable[bytes], folder: Path | None = None) -> Spooled:
@@ -46,11 +50,13 @@ class Spooled:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
         file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - held open by the Spooled, closed when let go
+        hasher = hashlib.sha256()
         try:
             for part in parts:
                 file.write(part)
+                hasher.update(part)  # hashed as written: the file is not read back
             file.flush()
-            return cls(file)  # type: ignore[arg-type]
+            return cls(file, hasher)  # type: ignore[arg-type]
         except BaseException:
             file.close()
             raise
