@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pickle
 import random
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +18,9 @@ import pytest
 from kcrecord.content.assemble import Site, assemble
 from kcrecord.content.load import load_content
 from kcrecord.content.validate import validate
-from kcrecord.engine.deps import identity, note, recording
+from kcrecord.engine.deps import identity, note, plain_pickled, recording
 from kcrecord.outputs import downloads, forgetting
+from kcrecord.outputs.database import table_rows
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import incident_data, incident_rows, piece_makers, row_makers
 from kcrecord.outputs.kept import Kept
@@ -186,6 +189,21 @@ def test_downloads_from_each_incidents_pieces_made_together_equal_those_made_one
     assert together == one_by_one
     names = Counter(key.partition("\0")[0] for key in fragments.kept if not key.startswith("memo:"))
     assert names == {name: len(site.incidents) for name in ("data", "rows", "licence-meta")}  # the licence lists'
+
+
+def test_a_rows_piece_holds_each_tables_rows_as_bytes_that_depend_only_on_the_rows(located_project: Path) -> None:
+    site = site_of(located_project)
+    rows = incident_rows(site, Fragments())
+    for incident, kept in zip(site.incidents, rows, strict=True):
+        for name, make in row_makers(site).items():
+            made = make(incident)
+            assert isinstance(kept.value[name], bytes) and table_rows(kept.value, name) == made
+            copies = pickle.loads(pickle.dumps(made))  # equal rows, none of their texts the same objects
+            shared = [tuple(sys.intern(cell) if isinstance(cell, str) else cell for cell in row) for row in made]
+            assert plain_pickled(copies) == plain_pickled(shared) == kept.value[name]
+    text = "".join(["Kansas", " City"])  # one object twice, and an equal one: pickle's memo tells them apart
+    assert pickle.dumps([(text, text)]) != pickle.dumps([(text, "".join(["Kansas", " City"]))])
+    assert plain_pickled([(text, text)]) == plain_pickled([(text, "".join(["Kansas", " City"]))])
 
 
 def test_a_plans_fingerprint_of_a_list_of_incidents_is_each_incidents_key(located_project: Path) -> None:

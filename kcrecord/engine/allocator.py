@@ -8,7 +8,13 @@ given back, and the heap only grows. Fixed at 128 KB, the threshold no longer mo
 site at 10,000 incidents peaked at 420-425 MB resident instead of 457-467 MB (its workers at
 403-407 MB instead of 439-451 MB; they are forked, so they share the setting).
 
-Elsewhere (another C library, another system) there is no mallopt and nothing is changed.
+Smaller blocks (a download piece's bytes, 1-5 KB each) come from the heap; once tens of MB of
+them are let go, the pages they held stay resident, and the Python objects made next come from
+pymalloc's own mappings, not from those pages. give_back (glibc's malloc_trim) hands the heap's
+free pages back: make site calls it once it has moved the downloads' and the database's pieces
+out of memory (kcrecord/engine/spill.py).
+
+Elsewhere (another C library, another system) there is no mallopt or malloc_trim and nothing is changed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,18 @@ import ctypes
 
 M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 THRESHOLD = 128 * 1024  # glibc's default, kept: only its moving is turned off
+
+
+def give_back() -> bool:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim); False where that cannot be done."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc, or no process symbols here
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
+    return True
 
 
 def fix_mmap_threshold(size: int = THRESHOLD) -> bool:

@@ -163,6 +163,18 @@ def identity(value: object, depth: int = 0) -> str:
     return type(value).__qualname__  # an engine object (the Jinja environment, the memos): what it gives is recorded
 
 
+def plain_pickled(value: object) -> bytes:
+    """Return value pickled without pickle's memo: the bytes depend only on what it holds (see value_fingerprint).
+
+    Raises what pickling raises, and RecursionError for a value that refers to itself.
+    """
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: shared objects are written out each time
+    pickler.dump(value)
+    return stream.getvalue()
+
+
 def value_fingerprint(value: object) -> str:
     """Return a fingerprint of a kept value's content (a memo: data such as bytes, rows, the map's geography).
 
@@ -170,12 +182,8 @@ def value_fingerprint(value: object) -> str:
     which of its equal strings happen to be one object (which differs between a process that
     parsed the files and one that read them from the cache).
     """
-    stream = io.BytesIO()
-    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: shared objects are written out each time
     try:
-        pickler.dump(value)
-        return digest(stream.getvalue())
+        return digest(plain_pickled(value))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError, KeyError):
         pass  # a value that refers to itself: pickled with the memo (the same bytes within one process)
     try:

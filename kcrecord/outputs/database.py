@@ -13,6 +13,7 @@ version number and a few bytes (3.40.1 and 3.51.1 on this record: 8 bytes of 360
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -97,7 +98,8 @@ class Run:
     Two blocks with one token hold the same rows: an incident's block is named by the fingerprint
     of its rows piece (incident_rows in kcrecord/outputs/incident_data.py), others by a hash of their
     rows. kcrecord/outputs/database_build.py compares tokens to find what changed, and reads the
-    rows of the blocks that did (block(i) unpickles a kept piece's value when first asked).
+    rows of the blocks that did (block(i) reads a kept piece's value, unpickled when first asked,
+    and unpickles the table's rows from it).
     """
 
     __slots__ = ("tokens", "block")
@@ -154,7 +156,12 @@ def all_runs(
 
 
 def _piece_rows(pieces: list[Kept], name: str) -> Callable[[int], list[tuple]]:
-    return lambda index: pieces[index].value[name]  # type: ignore[no-any-return]
+    return lambda index: table_rows(pieces[index].value, name)
+
+
+def table_rows(value: dict[str, bytes], name: str) -> list[tuple]:
+    """Return an incident's rows in one table from its rows piece's value (each table's rows pickled)."""
+    return pickle.loads(value[name])  # type: ignore[no-any-return]
 
 
 def schema_statements() -> list[str]:
@@ -197,8 +204,12 @@ def index_text(connection: sqlite3.Connection) -> None:
     connection.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
 
 
-def fill(connection: sqlite3.Connection, values: dict[str, list[tuple]]) -> None:
-    """Create every table, insert the rows in the record's order (rowids 1, 2, ...), and index the incidents' text."""
+def fill(connection: sqlite3.Connection, values: dict[str, Iterable[tuple]]) -> None:
+    """Create every table, insert the rows in the record's order (rowids 1, 2, ...), and index the incidents' text.
+
+    Each table's rows are taken as they come (database_build passes generators: a table's rows are
+    never all in memory at once).
+    """
     for pragma in PRAGMAS:
         connection.execute(f"PRAGMA {pragma}")
     connection.execute("BEGIN")

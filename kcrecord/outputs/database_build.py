@@ -28,7 +28,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from kcrecord.outputs.database import (
     insert_statement,
     quoted,
     schema_statements,
+    table_rows,
     vacuumed,
 )
 from kcrecord.outputs.fragments import Fragments
@@ -115,7 +116,7 @@ def _unpickled_rows(pieces: list[Kept], name: str) -> Callable[[int], list[tuple
         kept = pieces[index]
         if kept.packed is not None:
             raise StillPickledError(name)
-        return kept.value[name]  # type: ignore[no-any-return]
+        return table_rows(kept.value, name)
 
     return block
 
@@ -200,16 +201,19 @@ def _made_from_nothing(path: Path, blocks: Blocks) -> tuple[Spooled, Held]:
     """Make the database at path; return its VACUUM INTO copy and the blocks it holds."""
     connection = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
     try:
-        held: Held = {}
-        rows: dict[str, list[tuple]] = {}
-        for name, run in blocks.items():
-            each = [run.block(index) for index in range(len(run.tokens))]
-            rows[name] = [row for block in each for row in block]
-            held[name] = (run.tokens, [len(block) for block in each])
-        fill(connection, rows)
+        held: Held = {name: (run.tokens, []) for name, run in blocks.items()}
+        fill(connection, {name: _streamed(run, held[name][1]) for name, run in blocks.items()})
         return vacuumed(connection, path.parent), held
     finally:
         connection.close()
+
+
+def _streamed(run: Run, counts: list[int]) -> Iterator[tuple]:
+    """Yield run's rows block by block (each unpickled as it comes), noting each block's number of rows in counts."""
+    for index in range(len(run.tokens)):
+        block = run.block(index)
+        counts.append(len(block))
+        yield from block
 
 
 def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[Spooled, Held] | None:
