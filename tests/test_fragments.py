@@ -21,7 +21,7 @@ from kcrecord.content.validate import validate
 from kcrecord.engine.deps import identity, note, plain_pickled, recording
 from kcrecord.outputs import downloads, forgetting
 from kcrecord.outputs.database import table_rows
-from kcrecord.outputs.fragments import Fragments
+from kcrecord.outputs.fragments import LAST_LENGTHS, Fragments
 from kcrecord.outputs.incident_data import incident_data, incident_rows, piece_makers, row_makers
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.packaged import package_files
@@ -409,6 +409,34 @@ def test_each_lists_keys_are_those_of_its_items_through_random_edits(seed: int) 
         keys, readers = fragments._keys(name, tuple(items), id(items))
         assert keys == [f"{name}\0file:{item.rel}" for item in items]
         assert readers == ["piece:" + key for key in keys]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lists_of_several_lengths_asked_in_turn_keep_each_items_keys(seed: int) -> None:
+    """Lists of one name but other lengths (the timeline's, an agency's, a year's) asked in turn, through edits.
+
+    Each length keeps its last items and keys (Fragments._keys), up to LAST_LENGTHS of them: the keys
+    given are each item's own whichever list of that length was asked for last.
+    """
+    rng = random.Random(seed)
+    fragments = Fragments()
+    files = [f"content/incidents/{n}.md" for n in range(60)]
+    lists = [[_Item(rel) for rel in rng.sample(files, rng.randint(1, 30))] for _ in range(LAST_LENGTHS + 3)]
+    for _step in range(120):
+        chosen = rng.randrange(len(lists))
+        if rng.random() < 0.5:  # an edit: a new object for a file, wherever it is listed
+            rel = rng.choice(files)
+            for items in lists:
+                items[:] = [_Item(rel) if item.rel == rel else item for item in items]
+        if rng.random() < 0.1:
+            lists[chosen].append(_Item(rng.choice(files)))
+        fragments.begin(lambda key: "", {})
+        items = lists[chosen]
+        keys, readers = fragments._keys("item", tuple(items), id(items))
+        assert keys == [f"item\0file:{item.rel}" for item in items]
+        assert readers == ["piece:" + key for key in keys]
+        assert len(fragments._last["item"]) <= LAST_LENGTHS
+        assert len(items) in fragments._last["item"]  # kept by length: the next list of this length starts from it
 
 
 @pytest.mark.parametrize("seed", range(150))
