@@ -200,9 +200,9 @@ class Fragments(Settling, Forgetting):
         keys are gathered once a revision, not at each call. A list is known again by its items
         (the same objects in the same order: compared one by one, in C), not by its identity alone.
         Each item's keys are kept from one revision to the next (an item's identity key is fixed for
-        its life): after an edit, a new list of the same length as the last one of that name and
-        length is compared with it object by object (in C), and only the keys of the items at places
-        that hold another object are looked up (the edited incident's); the rest are copied. By name
+        its life): after an edit, a new list is compared object by object (in C) with the last list
+        of that name and length, and only the keys of the items at places that hold another object
+        are looked up (the edited incident's); the rest are copied. By name
         and length, not name alone: an agency's list of 2,000 asked between two lists of 10,000 made
         the second look up all 10,000 keys again (in the preview at 10,000 incidents, _keys took
         14.5 ms an edit, now 11.4). LAST_LENGTHS lengths are kept for each name, the oldest dropped.
