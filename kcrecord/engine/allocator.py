@@ -27,22 +27,25 @@ THRESHOLD = 128 * 1024  # glibc's default, kept: only its moving is turned off
 
 def give_back() -> bool:
     """Hand the heap's free pages back to the system (glibc's malloc_trim); False where that cannot be done."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError, TypeError):  # not glibc, or no process symbols here
+    trim = _c_function("malloc_trim", [ctypes.c_size_t])
+    if trim is None:
         return False
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
     trim(0)
     return True
 
 
 def fix_mmap_threshold(size: int = THRESHOLD) -> bool:
     """Fix the size from which malloc maps a block of its own; return False where that cannot be set."""
+    mallopt = _c_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    return mallopt is not None and bool(mallopt(M_MMAP_THRESHOLD, size))
+
+
+def _c_function(name: str, arguments: list[type]) -> ctypes._CFuncPtr | None:
+    """Return the C library's function name, taking arguments and returning an int; None where there is none."""
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError, TypeError):  # no mallopt in this C library, or no process symbols here
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(M_MMAP_THRESHOLD, size))
+        function = getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError, TypeError):  # not glibc, or no process symbols here
+        return None
+    function.argtypes = arguments
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
