@@ -84,7 +84,7 @@ def test_every_registered_maker_makes_the_piece_its_readers_used(located_project
     for key, kept in list(fragments.kept.items()):
         if key.startswith("memo:"):
             continue
-        name, _, identity = key.partition("\0")
+        name, _, identity = key.removeprefix("piece:").partition("\0")
         names.add(name)
         assert name in fragments.makers, f"no maker registered for the pieces called {name}"
         with recording():
@@ -167,12 +167,12 @@ def test_a_piece_made_again_with_the_same_value_keeps_its_fingerprint() -> None:
     inputs["file:a"] = "2"  # an edit that leaves a's piece as it was
     fragments.begin(lambda key: inputs.get(key, ""))
     fragments.register("piece", make, things)
-    assert fragments.piece_fingerprint("piece\0file:a") == frame["piece:piece\0file:a"]
+    assert fragments.piece_fingerprint("piece:piece\0file:a") == frame["piece:piece\0file:a"]
     inputs["file:a"], values["a"] = "3", "A, edited"  # an edit that changes it
     fragments.begin(lambda key: inputs.get(key, ""))
     fragments.register("piece", make, things)
-    assert fragments.piece_fingerprint("piece\0file:a") not in ("", frame["piece:piece\0file:a"])
-    assert fragments.piece_fingerprint("piece\0file:b") == frame["piece:piece\0file:b"]  # current: not made again
+    assert fragments.piece_fingerprint("piece:piece\0file:a") not in ("", frame["piece:piece\0file:a"])
+    assert fragments.piece_fingerprint("piece:piece\0file:b") == frame["piece:piece\0file:b"]  # current: not made again
     assert reader_of(fragments, things, make)[0] == ["A, edited", "B"]
 
 
@@ -191,19 +191,19 @@ def test_a_piece_that_cannot_be_made_ahead_counts_as_changed(monkeypatch: pytest
     reader_of(fragments, things[:4], make)
     inputs.update({key: "2" for key in inputs})
     fragments.begin(lambda key: inputs.get(key, ""))
-    assert fragments.piece_fingerprint("piece\0file:0") == ""  # no maker registered in this revision
+    assert fragments.piece_fingerprint("piece:piece\0file:0") == ""  # no maker registered in this revision
     fragments.register("piece", make, things)
     monkeypatch.setattr(fragments_module, "MAX_AHEAD", 2)
-    assert fragments.piece_fingerprint("piece\0file:0") != ""
-    assert fragments.piece_fingerprint("piece\0file:1") != ""
-    assert fragments.piece_fingerprint("piece\0file:2") == ""  # past MAX_AHEAD: its readers are made
+    assert fragments.piece_fingerprint("piece:piece\0file:0") != ""
+    assert fragments.piece_fingerprint("piece:piece\0file:1") != ""
+    assert fragments.piece_fingerprint("piece:piece\0file:2") == ""  # past MAX_AHEAD: its readers are made
     fragments.begin(lambda key: inputs.get(key, ""))
     fragments.register("piece", make, things)
-    assert fragments.piece_fingerprint("piece\0file:4") == ""  # its maker fails: reported where outputs are made
-    assert fragments.piece_fingerprint("piece\0file:4") == ""  # and is not tried again in this revision
-    assert fragments.piece_fingerprint("piece\0file:9") == ""  # no such incident
-    assert fragments.piece_fingerprint("piece\0file:0") != ""  # the failure used none of the budget
-    assert fragments.piece_fingerprint("piece\0file:1") != ""
+    assert fragments.piece_fingerprint("piece:piece\0file:4") == ""  # its maker fails: reported where outputs are made
+    assert fragments.piece_fingerprint("piece:piece\0file:4") == ""  # and is not tried again in this revision
+    assert fragments.piece_fingerprint("piece:piece\0file:9") == ""  # no such incident
+    assert fragments.piece_fingerprint("piece:piece\0file:0") != ""  # the failure used none of the budget
+    assert fragments.piece_fingerprint("piece:piece\0file:1") != ""
 
 
 @pytest.mark.parametrize("ahead", [0, 1])

@@ -188,7 +188,8 @@ def test_downloads_from_each_incidents_pieces_made_together_equal_those_made_one
     together.update(package_files(site, fragments, rows))
     assert together == one_by_one
     names = Counter(key.partition("\0")[0] for key in fragments.kept if not key.startswith("memo:"))
-    assert names == {name: len(site.incidents) for name in ("data", "rows", "licence-meta")}  # the licence lists'
+    names_made = ("piece:data", "piece:rows", "piece:licence-meta")  # the licence lists' too
+    assert names == {name: len(site.incidents) for name in names_made}
 
 
 def test_a_rows_piece_holds_each_tables_rows_as_bytes_that_depend_only_on_the_rows(located_project: Path) -> None:
@@ -275,7 +276,7 @@ def test_after_each_update_the_pieces_kept_are_those_of_files_still_there(seed: 
         if rng.random() < 0.3:
             files.add(f"content/incidents/{rng.randrange(10)}.md")
         for file in rng.sample(sorted(files), rng.randint(0, len(files))):
-            key = f"{rng.choice(['item', 'data'])}\0file:{file}"
+            key = f"piece:{rng.choice(['item', 'data'])}\0file:{file}"
             fragments.adopt(key, Kept(file, {}, fragments.revision, "fingerprint"))  # as _make and the workers do
         if rng.random() < 0.3:
             files.discard(rng.choice(sorted(files | {"content/incidents/none.md"})))
@@ -317,7 +318,7 @@ def _asker(fragments: Fragments, inputs: dict[str, str], known: dict[str, str]) 
         if found is not None:
             return found
         if key.startswith("piece:"):
-            found = fragments.piece_fingerprint(key[6:])
+            found = fragments.piece_fingerprint(key)
             if found:
                 known[key] = found
             return found
@@ -335,7 +336,7 @@ def test_settle_finds_current_the_pieces_asking_for_each_would(seed: int) -> Non
     rng = random.Random(seed)
     inputs = {f"{kind}:{n}": f"v{n}" for kind in ("file", "config") for n in range(8)}
     memos = [f"memo:m{n}\0()" for n in range(3)]
-    pieces = [f"item\0file:{n}" for n in range(12)]
+    pieces = [f"piece:item\0file:{n}" for n in range(12)]
     kept: dict[str, Kept] = {}
     for key in memos + pieces:
         frame = {}
@@ -346,7 +347,7 @@ def test_settle_finds_current_the_pieces_asking_for_each_would(seed: int) -> Non
         if key in pieces and rng.random() < 0.4:
             other = rng.choice([piece for piece in pieces if piece < key] or [key])
             if other != key:
-                frame["piece:" + other] = f"fp-{other}"
+                frame[other] = f"fp-{other}"
         kept[key] = Kept(key, frame, 0, f"fp-{key}")
     for read in rng.sample(sorted(inputs), 3):  # some inputs changed since
         inputs[read] = "new"
@@ -360,7 +361,7 @@ def test_settle_finds_current_the_pieces_asking_for_each_would(seed: int) -> Non
     asked_known: dict[str, str] = {}
     asked.begin(_asker(asked, inputs, asked_known), asked_known)
     for key in pieces:
-        assert known.get("piece:" + key, "") == asked.piece_fingerprint(key), key
+        assert known.get(key, "") == asked.piece_fingerprint(key), key
     assert not any(key.startswith("memo:") for key in known)  # a memo made again changes its own
 
 
@@ -406,9 +407,8 @@ def test_each_lists_keys_are_those_of_its_items_through_random_edits(seed: int) 
             fragments.let_go_keys()  # as make site does before its save: gathered again when asked
         fragments.begin(lambda key: "", {})  # a new revision: each list is looked at again
         name = rng.choice(["located", "rows"])
-        keys, readers = fragments._keys(name, tuple(items), id(items))
-        assert keys == [f"{name}\0file:{item.rel}" for item in items]
-        assert readers == ["piece:" + key for key in keys]
+        keys = fragments._keys(name, tuple(items), id(items))
+        assert keys == [f"piece:{name}\0file:{item.rel}" for item in items]
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -432,9 +432,8 @@ def test_lists_of_several_lengths_asked_in_turn_keep_each_items_keys(seed: int) 
             lists[chosen].append(_Item(rng.choice(files)))
         fragments.begin(lambda key: "", {})
         items = lists[chosen]
-        keys, readers = fragments._keys("item", tuple(items), id(items))
-        assert keys == [f"item\0file:{item.rel}" for item in items]
-        assert readers == ["piece:" + key for key in keys]
+        keys = fragments._keys("item", tuple(items), id(items))
+        assert keys == [f"piece:item\0file:{item.rel}" for item in items]
         assert len(fragments._last["item"]) <= LAST_LENGTHS
         assert len(items) in fragments._last["item"]  # kept by length: the next list of this length starts from it
 

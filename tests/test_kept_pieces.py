@@ -35,7 +35,7 @@ def piece(rng: random.Random, key: str) -> Kept:
 def test_pieces_loaded_hold_what_was_saved_whatever_was_used_or_replaced(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     folder = tmp_path / "pieces"
-    keys = [f"{name}\0file:content/incidents/{n}.md" for name in NAMES for n in range(40)]
+    keys = [f"piece:{name}\0file:content/incidents/{n}.md" for name in NAMES for n in range(40)]
     keys.append("memo:record-totals\0()")
     pieces = {key: piece(rng, key) for key in keys}
     want = {key: (kept.value, kept.frame, kept.fingerprint) for key, kept in pieces.items()}
@@ -61,20 +61,20 @@ def test_pieces_loaded_hold_what_was_saved_whatever_was_used_or_replaced(tmp_pat
 def test_a_name_not_used_is_written_again_as_it_was_read(tmp_path: Path) -> None:
     rng = random.Random(1)
     folder = tmp_path / "pieces"
-    pieces = {f"{name}\0file:a.md": piece(rng, f"{name}\0file:a.md") for name in NAMES}
+    pieces = {f"piece:{name}\0file:a.md": piece(rng, f"piece:{name}\0file:a.md") for name in NAMES}
     save_pieces(folder, CODE, pieces, {}, keep_pickled)
     loaded, saved = load_pieces(folder, CODE)
     packed = {key: kept.packed for key, kept in loaded.items()}
-    loaded["rows\0file:a.md"] = piece(rng, "rows\0file:a.md")  # the part changes: written again
+    loaded["piece:rows\0file:a.md"] = piece(rng, "piece:rows\0file:a.md")  # the part changes: written again
     written: list[object] = []
     save_pieces(folder, CODE, loaded, saved, lambda target, value: written.append(value))
     ((_code, (_meta, _summary, (name, index))),) = written
     data = (folder / name).read_bytes()
     bytes_of = lambda where: data[where[0] : where[0] + where[1]]  # noqa: E731
-    assert bytes_of(index["data"]) == packed["data\0file:a.md"].data  # the bytes read, written as they were
-    assert bytes_of(index["item"]) == packed["item\0file:a.md"].data
-    assert bytes_of(index["rows"]) != packed["rows\0file:a.md"].data
-    assert loaded["data\0file:a.md"].packed is not None  # and not unpickled to write them
+    assert bytes_of(index["piece:data"]) == packed["piece:data\0file:a.md"].data  # the bytes read, written as they were
+    assert bytes_of(index["piece:item"]) == packed["piece:item\0file:a.md"].data
+    assert bytes_of(index["piece:rows"]) != packed["piece:rows\0file:a.md"].data
+    assert loaded["piece:data\0file:a.md"].packed is not None  # and not unpickled to write them
 
 
 def _settle_corpus(rng: random.Random) -> tuple[dict[str, Kept], dict[str, str]]:
@@ -96,11 +96,11 @@ def _settle_corpus(rng: random.Random) -> tuple[dict[str, Kept], dict[str, str]]
         kept[key] = Kept(key, frame, 0, "" if rng.random() < 0.01 else f"fp-{key}")
 
     for n in files:  # spot reads its file; the geography memo reads every spot; located reads both
-        add(f"spot\0file:{n}.md", {f"file:{n}.md": f"f{n}"})
+        add(f"piece:spot\0file:{n}.md", {f"file:{n}.md": f"f{n}"})
     add("memo:geo\0()", {f"piece:spot\0file:{n}.md": f"fp-spot\0file:{n}.md" for n in files})
     for n in files:
         add(
-            f"located\0file:{n}.md",
+            f"piece:located\0file:{n}.md",
             {"memo:geo\0()": "fp-memo:geo\0()", f"piece:spot\0file:{n}.md": f"fp-spot\0file:{n}.md"},
         )
     for n in files:  # items read an earlier item (a piece reads what was made before it), often of their part
@@ -109,7 +109,7 @@ def _settle_corpus(rng: random.Random) -> tuple[dict[str, Kept], dict[str, str]]
         other = rng.choice(mine) if mine and rng.random() < 0.7 else rng.randrange(n + 1)
         if other != n:
             frame[f"piece:item\0file:{other}.md"] = f"fp-item\0file:{other}.md"
-        add(f"item\0file:{n}.md", frame)
+        add(f"piece:item\0file:{n}.md", frame)
     return kept, inputs
 
 
@@ -128,7 +128,7 @@ def test_settle_by_groups_finds_current_the_pieces_asking_for_each_would(tmp_pat
     for read in rng.sample(sorted(inputs), rng.randint(0, 3)):
         inputs[read] = "new"
     if rng.random() < 0.5:  # made again in this revision (by a planner) before settle: its group is not as loaded
-        read = [r[6:] for item in kept.values() for r in item.frame if r.startswith("piece:item")]
+        read = [r for item in kept.values() for r in item.frame if r.startswith("piece:item")]
         key = rng.choice(sorted(read))  # an item another reads, most often one of its group
         kept[key] = loaded[key] = Kept(key, {"file:0.md": inputs["file:0.md"]}, 0, "fp-new")
     reference = Fragments({key: Kept(item.value, dict(item.frame), 0, item.fingerprint) for key, item in kept.items()})
@@ -143,20 +143,21 @@ def test_settle_by_groups_finds_current_the_pieces_asking_for_each_would(tmp_pat
     settled.settle()
     for key in kept:
         if not key.startswith("memo:"):
-            assert known.get("piece:" + key, "") == reference.piece_fingerprint(key), key
+            assert known.get(key, "") == reference.piece_fingerprint(key), key
     assert not any(key.startswith("memo:") for key in known)
 
 
 def test_settle_by_groups_leaves_the_frames_of_current_parts_pickled(tmp_path: Path) -> None:
     """Nothing changed: every piece is found current from the summaries, and no part's frames are unpickled."""
-    kept = {f"{name}\0file:{n}.md": Kept(n, {f"file:{n}.md": "f"}, 0, f"fp{n}") for name in NAMES for n in range(50)}
+    keys = [(f"piece:{name}\0file:{n}.md", n) for name in NAMES for n in range(50)]
+    kept = {key: Kept(n, {f"file:{n}.md": "f"}, 0, f"fp{n}") for key, n in keys}
     save_pieces(tmp_path, CODE, kept, {}, keep_pickled)
     loaded, parts = load_pieces(tmp_path, CODE)
     fragments = Fragments(loaded)
     known: dict[str, str] = {}
     fragments.begin(_asker(fragments, {f"file:{n}.md": "f" for n in range(50)}, known), known)
     fragments.settle_groups(frame_groups(parts))
-    assert {key: known["piece:" + key] for key in kept} == {key: item.fingerprint for key, item in kept.items()}
+    assert {key: known[key] for key in kept} == {key: item.fingerprint for key, item in kept.items()}
     assert all(isinstance(item.frames, Frames) and item.frames.pending for item in loaded.values())
 
 
@@ -165,7 +166,7 @@ def test_values_still_packed_read_as_loaded_after_another_build_replaced_their_f
     reads the values it loaded (its values file is open), and a values file cut short is refused."""
     rng = random.Random(3)
     folder = tmp_path / "pieces"
-    first = {f"{name}\0file:a.md": piece(rng, f"{name}\0file:a.md") for name in NAMES}
+    first = {f"piece:{name}\0file:a.md": piece(rng, f"piece:{name}\0file:a.md") for name in NAMES}
     save_pieces(folder, CODE, first, {}, keep_pickled)
     loaded, _ = load_pieces(folder, CODE)
     other = {key: piece(rng, key) for key in first}
@@ -185,7 +186,7 @@ def test_a_values_file_missing_or_damaged_leaves_its_part_out_and_is_written_who
 ) -> None:
     rng = random.Random(4)
     folder = tmp_path / "pieces"
-    pieces = {f"{name}\0file:a.md": piece(rng, f"{name}\0file:a.md") for name in NAMES}
+    pieces = {f"piece:{name}\0file:a.md": piece(rng, f"piece:{name}\0file:a.md") for name in NAMES}
     save_pieces(folder, CODE, pieces, {}, keep_pickled)
     number = part_of("x\0file:a.md")
     (values,) = folder.glob(f"{number:02d}-*.values")

@@ -320,7 +320,7 @@ def test_kept_values_damaged_that_only_saving_reads_are_left_out_and_the_run_rep
     (path,) = (tmp_path / "cache" / "engine").glob(f"*.pieces/{number:02d}.pickle")
     with open(path, "rb") as stream:
         code, stored = pickle.load(stream)
-    name = "map-locator"  # read by the incident pages only (none made here): only saving reads the others'
+    name = "piece:map-locator"  # read by the incident pages only (none made here): only saving reads the others'
     assert len(stored[0][name]) > 1  # more than the deleted incident's
     values, index = stored[-1]
     damage_values(path.parent / values, index[name])

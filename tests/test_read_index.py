@@ -89,8 +89,7 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
     """
     rng = random.Random(seed)
     base = [f"file:{n}.md" for n in range(8)] + ["config:title"]
-    names = [f"p\0file:{n}.md" for n in range(6)] + ["memo:totals\0()"]
-    readers = {name: name if name.startswith("memo:") else "piece:" + name for name in names}
+    names = [f"piece:p\0file:{n}.md" for n in range(6)] + ["memo:totals\0()"]
     records: dict[str, Record] = {}
     units: dict[str, Kept] = {}
     index = ReadIndex()
@@ -99,7 +98,7 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
         reads = {key: rng.choice("abc") for key in rng.sample(base, rng.randint(0, 3))}
         below = names if own is None else names[: names.index(own)]  # units read units listed before them: no cycle
         for name in rng.sample(below, min(len(below), rng.randint(0, 3))):
-            reads[readers[name]] = units[name].fingerprint if name in units and rng.random() < 0.8 else rng.choice("xy")
+            reads[name] = units[name].fingerprint if name in units and rng.random() < 0.8 else rng.choice("xy")
         return reads
 
     for _step in range(50):
@@ -129,7 +128,7 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
         def now(key: str, values: dict = values, memo: dict = memo) -> str:
             if key in values:
                 return values[key]
-            name = key if key.startswith("memo:") else key.removeprefix("piece:")
+            name = key  # a unit's readers record its own key
             if name not in units:
                 return ""
             if name not in memo:
@@ -146,9 +145,9 @@ def test_with_units_indexed_changed_equals_a_scan_of_every_frame(seed: int) -> N
         assert len(told) == (1 if units else 0)  # with no unit kept, every key is asked about
         suspects, direct = told[0] if told else (set(), set())
         for name in set(units) - suspects:  # a unit not suspected is current
-            assert now(readers[name]) == units[name].fingerprint
+            assert now(name) == units[name].fingerprint
         assert direct <= suspects
-        suspected_keys = {readers[name] for name in suspects}
+        suspected_keys = set(suspects)
         for name in suspects - direct:  # a suspect only as a reader of suspects: its other reads are as recorded
             assert all(now(k) == v for k, v in units[name].frame.items() if k not in suspected_keys), name
 

@@ -32,7 +32,7 @@ def test_spilled_pieces_hold_their_values_and_are_saved_as_they_were(
     monkeypatch.setattr(spilling, "SPILL_FROM", 0)
     rng = random.Random(seed)
     folder = tmp_path / "pieces"
-    keys = [f"{name}\0file:content/incidents/{n}.md" for name in NAMES for n in range(40)]
+    keys = [f"piece:{name}\0file:content/incidents/{n}.md" for name in NAMES for n in range(40)]
     pieces = {key: piece(rng, key) for key in keys}
     want = {key: (kept.value, kept.frame, kept.fingerprint) for key, kept in pieces.items()}
     saved: dict = {}
@@ -63,7 +63,7 @@ def test_a_spill_moves_whole_groups_only_and_leaves_values_when_it_cannot_write(
 ) -> None:
     monkeypatch.setattr(spilling, "SPILL_FROM", 0)
     rng = random.Random(1)
-    keys = [f"data\0file:content/incidents/{n}.md" for n in range(30)]
+    keys = [f"piece:data\0file:content/incidents/{n}.md" for n in range(30)]
     pieces = {key: piece(rng, key) for key in keys}
     values = {key: kept.value for key, kept in pieces.items()}
     blocked = tmp_path / "a-file"
@@ -96,7 +96,8 @@ def test_a_cold_build_that_spills_builds_and_keeps_what_one_that_does_not_does(
 
     spilled, held = build("spilled", 0), build("held", 10**9)
     moved = [key for key, kept in spilled.fragments.kept.items() if isinstance(kept.packed, Packed)]
-    assert {key.partition("\0")[0] for key in moved} == {"data", "rows"}  # what the downloads and database read
+    names = {key.partition("\0")[0] for key in moved}
+    assert names == {"piece:data", "piece:rows"}  # what the downloads and database read
     assert spilled.site is not None and len(moved) == 2 * len(spilled.site.incidents)  # every incident's two
     assert not any(isinstance(kept.packed, Packed) for kept in held.fragments.kept.values())
     assert tree(tmp_path / "spilled") == tree(tmp_path / "held")

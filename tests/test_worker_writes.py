@@ -94,3 +94,16 @@ def test_a_cold_build_on_workers_makes_each_download_memo_once(project: Path, mo
     heavy = [kept for key, kept in built.fragments.kept.items() if key.startswith("memo:") and kept.heavy]
     assert heavy and all(kept.dropped and kept.value is None for kept in heavy)
     assert (project / "site-memos" / "data" / "incidents.db").stat().st_size > 0
+
+
+def test_a_pieces_key_is_one_object_in_kept_and_in_every_frame_that_read_it(project: Path) -> None:
+    """A cold build on workers: each piece read (by a page made in a worker or here, by a list, by another
+    piece) is recorded under the very object that is its key in kept, not a copy of that text each."""
+    built = engine(project, "site-keys", 2)
+    assert built.run().ok
+    kept = built.fragments.kept
+    own = {key: key for key in kept}  # each text -> the object kept holds
+    frames = [record.frame for record in built.state.records.values()] + [item.frame for item in kept.values()]
+    read = [key for frame in frames for key in frame if key.startswith("piece:")]
+    assert len(read) > 5 * COUNT  # the lists', the pages' and the pieces' own reads
+    assert [key for key in read if own.get(key) is not key] == []

@@ -10,8 +10,8 @@ while every key still has that fingerprint (kcrecord/engine/state.py says what e
 Keys:
   file:<path>               a content file's bytes (an agency or page read in any way; an incident's body or source)
   front:<path>              an incident's front matter as text (its fields: title, date, agencies, ...)
-  piece:<name>\0file:<path> a kept piece of an incident (its list item, its download rows): a token that
-                            a piece made again with the same value keeps
+  piece:<name>\0file:<path> a kept piece of an incident (its list item, its download rows), by its own
+                            key in Fragments.kept: a token that a piece made again with the same value keeps
   coll:incidents|agencies|pages   which files are published, in order (a page that iterates them)
   config:<setting>          one setting of site.yaml, as the templates see it (title, vocab, ...)
   agency-incidents:<slug>   which incidents name an agency, by role (its page and its count)

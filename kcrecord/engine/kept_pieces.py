@@ -2,7 +2,7 @@
 
 At 10,000 incidents the pieces (kcrecord/outputs/fragments.py) are about 100 MB pickled, and
 pickling them all took 1.4-1.8 s of a one-edit build. A piece's key names the file it belongs to
-(`list-item\\0file:content/incidents/x.md`), so the pieces are kept in PARTS parts by a hash of
+(`piece:list-item\\0file:content/incidents/x.md`), so the pieces are kept in PARTS parts by a hash of
 that file, and the memos (the downloads without their value) in one more (kcrecord/engine/parts.py):
 an edit to one incident writes one part of the 32, and the memos' part when a memo changed.
 
@@ -218,9 +218,8 @@ def summary(group: dict[str, Kept]) -> dict[str, str] | None:
     if merged is None:
         return None
     for key, kept in group.items():
-        reader = "piece:" + key
-        if merged.get(reader) == kept.fingerprint:
-            del merged[reader]  # a read of a piece of the group, as it is: current while the group is
+        if merged.get(key) == kept.fingerprint:
+            del merged[key]  # a read of a piece of the group, as it is: current while the group is
     return merged
 
 

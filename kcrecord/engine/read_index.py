@@ -9,9 +9,9 @@ The answer is the same as reading every frame: an output is a candidate exactly 
 in its frame has another fingerprint now.
 
 In the preview, which runs update after update in one process, the kept pieces and memos
-(kcrecord/outputs/fragments.py) are indexed too, a piece by its key (`name\0file:<path>`) and a
+(kcrecord/outputs/fragments.py) are indexed too, a piece by its key (`piece:name\0file:<path>`) and a
 memo by its (`memo:name\0inputs`), both holding a NUL that no output path holds. Their readers
-recorded their fingerprints (piece:<key>, memo:...), which change only when the unit is made
+recorded their fingerprints under those same keys, which change only when the unit is made
 again. A unit is a suspect when one of its own reads changed, when it recorded a unit's
 fingerprint that is not that unit's now, or when it reads a suspect; only suspects can have
 another fingerprint now, so only they are asked about (a piece is then made again to learn it,
@@ -81,8 +81,8 @@ class ReadIndex:
             for path in [path for path in indexed if path not in (units if "\0" in path else records)]:
                 self._remove(path, indexed.pop(path).frame)
                 self._unsettled.discard(path)
-                if "\0" in path and _reader_key(path) in self._by_unit:
-                    self._orphans.add(_reader_key(path))
+                if "\0" in path and path in self._by_unit:
+                    self._orphans.add(path)
             self._add(records.items())
             self._add(units.items(), units=True)
         self._units = len(units)
@@ -101,7 +101,7 @@ class ReadIndex:
             indexed[path] = record
             if units:
                 self._moved.add(path)
-                self._orphans.discard(_reader_key(path))
+                self._orphans.discard(path)
                 self._unsettled.discard(path)  # made again: current
 
     def _insert(self, path: str, reads: Iterable[tuple[str, str]]) -> None:
@@ -112,11 +112,11 @@ class ReadIndex:
             if key.startswith(UNIT_KEYS):
                 table = by_unit
                 if with_units:
-                    unit = indexed.get(_unit(key))
+                    unit = indexed.get(key)
                     if unit is None:
                         self._orphans.add(key)
                     elif isinstance(unit, Kept) and unit.fingerprint != fingerprint:
-                        self._moved.add(_unit(key))  # read as it was before: its readers are looked at
+                        self._moved.add(key)  # read as it was before: its readers are looked at
             by_fingerprint = table.get(key)
             if by_fingerprint is None:
                 table[key] = {fingerprint: {path}}
@@ -172,8 +172,8 @@ class ReadIndex:
                 self._flag(key, now(key), found, hard)
         indexed = self._indexed
         for unit in list(self._moved):  # readers that recorded another fingerprint than the unit has now
-            kept, key = indexed.get(unit), _reader_key(unit)
-            if not isinstance(kept, Kept) or key not in self._by_unit or self._flag(key, kept.fingerprint, found):
+            kept = indexed.get(unit)
+            if not isinstance(kept, Kept) or unit not in self._by_unit or self._flag(unit, kept.fingerprint, found):
                 self._moved.discard(unit)  # every reader has its fingerprint (or none reads it)
         # A suspect is asked about until it is found current: one that nothing reads now (or that could not
         # be made ahead) may be read again after later updates, which look only at the keys changed since.
@@ -181,22 +181,21 @@ class ReadIndex:
         suspects = set(direct)
         todo = list(suspects)
         while todo:  # whatever reads a suspect, through any number of units, is one too
-            for paths in self._by_unit.get(_reader_key(todo.pop()), {}).values():
+            for paths in self._by_unit.get(todo.pop(), {}).values():
                 more = {path for path in paths if "\0" in path and path not in suspects}
                 suspects |= more
                 todo += more
         if suspected is not None:
             suspected(suspects, direct)
         self._unsettled = set()
-        for unit in suspects:
-            key = _reader_key(unit)
-            if key not in self._by_unit:
+        for unit in suspects:  # a unit's readers record it by its own key
+            if unit not in self._by_unit:
                 self._unsettled.add(unit)  # read by nothing now
                 continue
-            current = now(key)  # made again ahead if it has to be; the others are current
+            current = now(unit)  # made again ahead if it has to be; the others are current
             if not current:
                 self._unsettled.add(unit)  # not made ahead: its readers are made, and make it
-            self._flag(key, current, found, hard)
+            self._flag(unit, current, found, hard)
         self.hard = {path for path in hard if "\0" not in path}
         return {path for path in found if "\0" not in path}
 
@@ -265,16 +264,6 @@ def changed_reads(frame: dict[str, str], now: Callable[[str], str], known: dict[
 def _replaced(keys: list[str], values: list[Framed], before: list[Framed]) -> list[tuple[str, Framed]]:
     """Return (key, value) for each value that is not the object before held at its place (the same keys)."""
     return [(keys[index], values[index]) for index in other_places(values, before)]
-
-
-def _unit(key: str) -> str:
-    """Return the unit a unit's key names: a memo by its own key, a piece by what follows piece:."""
-    return key if key.startswith("memo:") else key[6:]
-
-
-def _reader_key(unit: str) -> str:
-    """Return the key a unit's readers record: a memo's own key, piece:<key> for a piece."""
-    return unit if unit.startswith("memo:") else "piece:" + unit
 
 
 class Since:

@@ -238,7 +238,7 @@ class Now:
         found = self.known.get(key)
         if found is None:
             if key.startswith("piece:"):  # ten for each incident: kept once known (a current piece stays current)
-                found = self.pieces(key[6:]) if self.pieces is not None else ""
+                found = self.pieces(key) if self.pieces is not None else ""
                 if found:
                     self.known[key] = found
                 return found

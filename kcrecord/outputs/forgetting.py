@@ -26,8 +26,7 @@ class Forgetting:
     files: set[str] | None
     _memos: set[str]
     _fresh: set[str]
-    _readers: dict[str, str]
-    _named: dict[str, dict[int, tuple[Any, str, str]]]
+    _named: dict[str, dict[int, tuple[Any, str]]]
     _lists: dict[int, Any]
     _last: dict[str, Any]
     _incidents: list[Any]
@@ -71,7 +70,6 @@ class Forgetting:
         self._memos.difference_update(drop)
         for key in drop:
             del kept[key]
-            self._readers.pop(key, None)  # a long preview would otherwise keep one for every piece it made
         self.files, self._fresh = files, set()
         self._forget_items()
 
@@ -94,13 +92,12 @@ class Forgetting:
 
         make site calls this once every output is made, before it saves the state: at 10,000
         incidents the engine's memory at the save is some 30 MB smaller (tracemalloc). Each piece's
-        own key stays, in kept, and each reader's key in the frames that recorded it.
+        own key stays, in kept and in the frames that recorded it.
         """
         self.let_go_lists()
-        self._readers = {}
 
     def let_go_lists(self) -> None:
-        """Drop the keys gathered for the lists but the readers' keys, which the lists made later share.
+        """Drop the keys gathered for the lists (the keys are interned: the lists made later share them).
 
         make site calls this as the outputs it makes in its own process leave a folder
         (kcrecord/engine/parallel.py): a list gathers the keys of the pieces it joins again, once.

@@ -3,8 +3,8 @@
 The timeline, the agency pages, the feed, the sitemap and the downloads hold one piece per
 incident: its list item, its CSV rows, its JSON record, its GeoJSON feature, its sitemap entry.
 Each piece is made once, inside its own recording frame (kcrecord/engine/deps.py), and kept
-with that frame and a fingerprint. Whoever uses a kept piece records piece:<name>\0<file> with
-that fingerprint, not what the piece read. At the next update (make serve) or the next build
+with that frame and a fingerprint, under its key piece:<name>\0<file>. Whoever uses a kept piece
+records that key with that fingerprint, not what the piece read. At the next update (make serve) or the next build
 (make site, through the cache folder) a kept piece is used again only while every key in its
 frame still has the fingerprint it had, which the engine checks with `begin(fingerprint_of)`;
 otherwise it is made again. (In the preview the read index finds which kept pieces and memos may
@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from operator import attrgetter
 from pathlib import Path
+from sys import intern
 from typing import Any, TypeVar
 
 from kcrecord.engine.deps import FRAMES, note, other_places, reads_fingerprint, recording, value_fingerprint
@@ -46,8 +47,8 @@ one in the engine's process rather than in the worker processes that make those 
 
 Pieces = list[dict[str, Any]]
 """Each incident's download pieces by name, made together (kcrecord/outputs/incident_data.py)."""
-Last = tuple[tuple[Any, ...], list[str], list[str]]
-"""A list's items with their pieces' keys and readers' keys (Fragments._keys)."""
+Last = tuple[tuple[Any, ...], list[str]]
+"""A list's items with their pieces' keys (Fragments._keys)."""
 LAST_LENGTHS = 8
 """The lengths of list whose last items and keys are kept for each name of piece (Fragments._keys): the timeline's
 and an agency's lists, a year's; more would hold incidents an edit replaced."""
@@ -75,11 +76,10 @@ class Fragments(Settling, Forgetting):
         self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
         self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
         self._direct: set[str] | None = None  # of those, the ones with a read changed of their own (suspect())
-        self._readers: dict[str, str] = {}  # piece:<key> by key (_reader_key)
         self.files: set[str] | None = files  # every content file at the last forget_gone
         self._fresh: set[str] = set()  # the files of the pieces made since (some may be gone already)
-        self._lists: dict[int, tuple[tuple[Any, ...], dict[str, tuple[list[str], list[str]]]]] = {}
-        self._named: dict[str, dict[int, tuple[Any, str, str]]] = {}  # name -> id(item) -> (item, key, reader key)
+        self._lists: dict[int, tuple[tuple[Any, ...], dict[str, list[str]]]] = {}
+        self._named: dict[str, dict[int, tuple[Any, str]]] = {}  # name -> id(item) -> (item, its piece's key)
         self._last: dict[str, dict[int, Last]] = {}  # name -> length -> the last items of that length, with keys
         self._settled: set[str] = set()  # the pieces settle_groups found current in this revision, by key
         self._outdated = False  # whether a kept value was found out of date in this revision
@@ -126,19 +126,19 @@ class Fragments(Settling, Forgetting):
         revision = self.revision
         into = FRAMES[-1] if FRAMES else None
         items = tuple(incidents)
-        keys, readers = self._keys(name, items, id(incidents))
+        keys = self._keys(name, items, id(incidents))
         found = self._each_suspect(keys, items, make)
         if found is not None:
             if into is not None:
-                into.update(zip(readers, map(attrgetter("fingerprint"), found), strict=True))
+                into.update(zip(keys, map(attrgetter("fingerprint"), found), strict=True))
             return found
         found = []
-        for key, reader, incident in zip(keys, readers, items, strict=True):
+        for key, incident in zip(keys, items, strict=True):
             kept = kept_get(key)
             if kept is None or (kept.checked != revision and not self._current(kept, key)):
                 kept = self._make(key, kept, make, incident)
             if into is not None:
-                into[reader] = kept.fingerprint
+                into[key] = kept.fingerprint
             found.append(kept)
         return found
 
@@ -179,7 +179,7 @@ class Fragments(Settling, Forgetting):
         (kcrecord/engine/head_start.py). Nothing is noted in any frame.
         """
         items = tuple(incidents)
-        keys, _readers = self._keys(name, items, id(incidents))
+        keys = self._keys(name, items, id(incidents))
         found = list(map(self.kept.get, keys))  # in C: 10,000 at the end of each quick pass
         for place in [place for place, ident in enumerate(map(id, items)) if ident in again]:
             kept, key = found[place], keys[place]
@@ -190,11 +190,11 @@ class Fragments(Settling, Forgetting):
         return found  # type: ignore[return-value]
 
     def keys_of(self, name: str, items: tuple[Any, ...]) -> list[str]:
-        """Return the keys of name's pieces of items (name\0<file>), looked up as each() looks them up."""
-        return self._keys(name, items, id(items))[0]
+        """Return the keys of name's pieces of items (piece:name\0<file>), looked up as each() looks them up."""
+        return self._keys(name, items, id(items))
 
-    def _keys(self, name: str, items: tuple[Any, ...], list_id: int) -> tuple[list[str], list[str]]:
-        """Return the keys of name's pieces of items and their readers' keys (piece:<key>), kept for the revision.
+    def _keys(self, name: str, items: tuple[Any, ...], list_id: int) -> list[str]:
+        """Return the keys of name's pieces of items (piece:name\0<file>), kept for the revision.
 
         The lists and downloads ask for ten kinds of piece of the same 10,000 incidents: each list's
         keys are gathered once a revision, not at each call. A list is known again by its items
@@ -206,6 +206,10 @@ class Fragments(Settling, Forgetting):
         and length, not name alone: an agency's list of 2,000 asked between two lists of 10,000 made
         the second look up all 10,000 keys again (in the preview at 10,000 incidents, _keys took
         14.5 ms an edit, now 11.4). LAST_LENGTHS lengths are kept for each name, the oldest dropped.
+        Each key is interned: one object, in kept and in every frame that read the piece (in the lists'
+        frames 10,000 each, in the incident pages'), here, in get() and from the worker processes
+        (kcrecord/engine/parallel.py), even once these lists are let go. A piece's key is its readers'
+        key too: at 10,000 incidents a second text for each of 140,000 pieces held 20 MB.
         """
         seen = self._lists.get(list_id)
         if seen is None or seen[0] != items:
@@ -219,36 +223,28 @@ class Fragments(Settling, Forgetting):
             if last is not None:  # an edit: the same list but a few new objects
                 places = other_places(items, last[0])
             if last is None or places is None or len(places) > len(items) // 8:
-                places, keys, readers = range(len(items)), [""] * len(items), [""] * len(items)
+                places, keys = range(len(items)), [""] * len(items)
             else:
-                keys, readers = last[1][:], last[2][:]
+                keys = last[1][:]
             for index in places:
                 item = items[index]
                 entry = named.get(id(item))
                 if entry is None or entry[0] is not item:
-                    key = f"{name}\0{type(item).identity_key(item)}"
-                    entry = named[id(item)] = (item, key, self._reader_key(key))
-                keys[index], readers[index] = entry[1], entry[2]
-            found = seen[1][name] = (keys, readers)
-            by_length[len(items)] = (items, keys, readers)
+                    entry = named[id(item)] = (item, intern(f"piece:{name}\0{type(item).identity_key(item)}"))
+                keys[index] = entry[1]
+            found = seen[1][name] = keys
+            by_length[len(items)] = (items, keys)
             if len(by_length) > LAST_LENGTHS:
                 del by_length[next(iter(by_length))]  # the length least recently asked for
         return found
 
-    def _reader_key(self, key: str) -> str:
-        """Return piece:<key>, one string for every reader (a list's frame holds 10,000: saved and loaded once each)."""
-        found = self._readers.get(key)
-        if found is None:
-            found = self._readers[key] = "piece:" + key
-        return found
-
     def get(self, name: str, incident: Any, make: Callable[[Any], T]) -> T:
         """Return the incident's piece called name, making it with make(incident) unless a current one is kept."""
-        key = f"{name}\0{type(incident).identity_key(incident)}"
+        key = intern(f"piece:{name}\0{type(incident).identity_key(incident)}")  # one object: see _keys
         kept = self.kept.get(key)
         if kept is None or not self._current(kept, key):
             kept = self._make(key, kept, make, incident)
-        note(self._reader_key(key), kept.fingerprint)
+        note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
 
     def _make(self, key: str, old: Kept | None, make: Callable[[Any], Any], incident: Any) -> Kept:
@@ -284,7 +280,7 @@ class Fragments(Settling, Forgetting):
         kept = self.kept.get(key)
         if kept is not None and self._current(kept, key):
             return kept.fingerprint
-        name, _, identity = key.partition("\0")
+        name, _, identity = key[6:].partition("\0")  # piece:name\0<file>
         make = self.makers.get(name)
         if make is None or self._ahead >= MAX_AHEAD or key in self._failed:
             return ""
@@ -322,7 +318,7 @@ class Fragments(Settling, Forgetting):
             self._memos.add(key)
             self.made.append(key)
             if by_reads and self.spill is not None:  # make site: the pieces it read are not used again
-                self.spill(self.kept, [read[6:] for read in frame if read.startswith("piece:")])
+                self.spill(self.kept, [read for read in frame if read.startswith("piece:")])
         note(key, kept.fingerprint)
         return kept.value  # type: ignore[no-any-return]
 
@@ -373,9 +369,8 @@ class Fragments(Settling, Forgetting):
         frame, now = kept.frame, self._now
         assert now is not None
         for unit in suspects:
-            reader = unit if unit.startswith("memo:") else self._reader_key(unit)
-            recorded = frame.get(reader)
-            if recorded is not None and now(reader) != recorded:
+            recorded = frame.get(unit)
+            if recorded is not None and now(unit) != recorded:
                 kept.checked = -self.revision
                 self._outdated = True
                 return False

@@ -64,9 +64,7 @@ class Settling:
                         owners = group.owners
                         for kept in owners.values():
                             kept.checked = revision
-                        known.update(
-                            zip(map("piece:".__add__, owners), map(_fingerprint, owners.values()), strict=True)
-                        )
+                        known.update(zip(owners, map(_fingerprint, owners.values()), strict=True))
                         settled.update(owners)
                         waiting.remove(group)
                         progress = True
@@ -94,9 +92,9 @@ class Settling:
                     continue
                 if kept.checked == revision or kept.frame.items() <= known.items():
                     kept.checked = revision
-                    known["piece:" + key] = kept.fingerprint
+                    known[key] = kept.fingerprint
                 elif current(kept, key):  # asks for the keys not known yet: known from then on
-                    known["piece:" + key] = kept.fingerprint
+                    known[key] = kept.fingerprint
         finally:
             for key in memos:
                 del known[key]
