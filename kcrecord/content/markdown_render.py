@@ -6,11 +6,7 @@ without touching templates or stages.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import signal
-import threading
-from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -21,6 +17,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from kcrecord.content import urls
 from kcrecord.content.citations import CITATION
+from kcrecord.engine.time_limit import time_limit
 
 
 def is_safe_target(target: str) -> bool:
@@ -154,7 +151,7 @@ class MarkdownRenderer:
         self._md.reset()
         self._md.treeprocessors["shift_headings"].shift = shift_headings
         self._md.inlinePatterns["citations"].numbers = citations or {}
-        with time_limit(RENDER_SECONDS):
+        with time_limit(RENDER_SECONDS, lambda: RenderTooSlowError(RENDER_SECONDS)):
             return self._md.convert(text)
 
 
@@ -164,22 +161,3 @@ RENDER_SECONDS = 4.0
 
 class RenderTooSlowError(Exception):
     """A document took longer than RENDER_SECONDS to render."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise RenderTooSlowError in the block after seconds; only in the main thread, where signals arrive."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(_signum: int, _frame: object) -> None:
-        raise RenderTooSlowError(seconds)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -19,6 +19,7 @@ from kcrecord.engine.deps import recording
 from kcrecord.engine.forked import Forked
 from kcrecord.engine.kept_records import own_output
 from kcrecord.engine.template_errors import carried
+from kcrecord.engine.time_limit import time_limit
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.render import Job
@@ -71,9 +72,38 @@ def _call_chunk(indexes: range) -> list[Any]:
     return [function(items[index]) for index in indexes]
 
 
+OUTPUT_SECONDS = 120.0
+"""The longest one output may take to make, here or in a worker (KCRECORD_OUTPUT_SECONDS sets another). Past
+it the build stops, naming the template line it had reached: a loop that never ends would otherwise leave it
+waiting for ever. The slowest output, the database at 10,000 incidents, takes about 3 s."""
+
+
+def output_seconds() -> float:
+    """Return the time limit on one output: KCRECORD_OUTPUT_SECONDS when it is a number above 0, else OUTPUT_SECONDS."""
+    value = os.environ.get("KCRECORD_OUTPUT_SECONDS")
+    if not value:
+        return OUTPUT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        return OUTPUT_SECONDS
+    return seconds if 0 < seconds < float("inf") else OUTPUT_SECONDS
+
+
+class OutputTooSlowError(Exception):
+    """An output took longer than OUTPUT_SECONDS to make."""
+
+    def __init__(self, path: str, seconds: float) -> None:
+        super().__init__(
+            f"making {path} took longer than {seconds:g} s: does a loop there never end? Make it end, "
+            "or make the page do less"
+        )
+
+
 def make_one(job: Job) -> tuple[bytes | Spooled, dict[str, str]]:
     """Make one output, recording what it reads; the frame includes what the planner handed it."""
-    with recording() as frame:
+    seconds = output_seconds()
+    with recording() as frame, time_limit(seconds, lambda: OutputTooSlowError(job.path, seconds)):
         data = job.render()
     frame[f"plan:{job.path}"] = job.plan_key()
     return data, frame
