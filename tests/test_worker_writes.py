@@ -98,7 +98,8 @@ def test_a_cold_build_on_workers_makes_each_download_memo_once(project: Path, mo
 
 def test_a_pieces_key_is_one_object_in_kept_and_in_every_frame_that_read_it(project: Path) -> None:
     """A cold build on workers: each piece read (by a page made in a worker or here, by a list, by another
-    piece) is recorded under the very object that is its key in kept, not a copy of that text each."""
+    piece) is recorded under the very object that is its key in kept, not a copy of that text each; each
+    content file read, under the object the engine's file keys hold."""
     built = engine(project, "site-keys", 2)
     assert built.run().ok
     kept = built.fragments.kept
@@ -107,3 +108,7 @@ def test_a_pieces_key_is_one_object_in_kept_and_in_every_frame_that_read_it(proj
     read = [key for frame in frames for key in frame if key.startswith("piece:")]
     assert len(read) > 5 * COUNT  # the lists', the pages' and the pieces' own reads
     assert [key for key in read if own.get(key) is not key] == []
+    files = {key: key for key in built.file_keys.keys}  # file:<path> and front:<path>, as the engine keeps them
+    read = [key for frame in frames for key in frame if key.startswith(("file:", "front:"))]
+    assert len(read) > 2 * COUNT
+    assert [key for key in read if files.get(key) is not key] == []  # the model's reads: the same objects

@@ -12,7 +12,7 @@ from kcrecord.content.history import Change
 from kcrecord.content.load import Content, SourceFile
 from kcrecord.content.markdown_render import MarkdownRenderer, RenderTooSlowError
 from kcrecord.content.problems import ContentError, Problem
-from kcrecord.content.recorded import set_reads
+from kcrecord.content.recorded import file_key, set_reads
 from kcrecord.content.site_model import ROLE_ORDER, Agency, Config, History, Incident, Page, Site
 from kcrecord.content.validate import vocabularies_of
 from kcrecord.engine.deps import digest
@@ -147,11 +147,11 @@ def _incident(source: SourceFile, renderer: MarkdownRenderer, config: Config) ->
     # The narrative sits under the page's "What happened" h2, so its ## headings become h3.
     html = _render(renderer, source, source_numbers(meta["sources"]), shift_headings=1)
     incident = Incident(source.slug, meta, html, source)
-    whole = {f"file:{source.rel}": source.digest}  # its body is read through these two
+    whole = {file_key(source.rel): source.digest}  # its body is read through these two
     body_html = {**whole, "config:base_path": digest(repr(config.base_path))}
     # Its slug and path are its file's name: whatever handed the incident over noted which file it is
     # (a list's coll:incidents or agency-incidents:<slug>, a plan, a piece's key), so they read nothing more.
-    front = {f"front:{source.rel}": source.front_digest}
+    front = {file_key(source.rel, "front:"): source.front_digest}
     set_reads(incident, front, body_html=body_html, source=whole, slug={}, path={})
     for entry in meta["agencies"]:
         incident.agencies_by_role.setdefault(entry["role"], []).append(entry["id"])
@@ -165,19 +165,19 @@ def _agencies(content: Content, renderer: MarkdownRenderer) -> dict[str, Agency]
     for source in sorted(content.files["agencies"], key=lambda s: s.slug):
         notes = source_numbers(source.meta.get("sources", []))
         agencies[source.slug] = agency = Agency(source.slug, source.meta, _render(renderer, source, notes), source)
-        set_reads(agency, {f"file:{source.rel}": source.digest})
+        set_reads(agency, {file_key(source.rel): source.digest})
     return agencies
 
 
 def _agency_reads(agency: Agency, key: dict[str, str]) -> None:
     """Say what reading agency records: its file, and for its incidents and count, which incidents name it."""
-    set_reads(agency, {f"file:{agency.source.rel}": agency.source.digest}, incidents_by_role=key, count=key)
+    set_reads(agency, {file_key(agency.source.rel): agency.source.digest}, incidents_by_role=key, count=key)
 
 
 def _pages(content: Content, renderer: MarkdownRenderer) -> list[Page]:
     pages = [Page(s.slug, s.meta, _render(renderer, s), s) for s in content.files["pages"]]
     for item in pages:
-        set_reads(item, {f"file:{item.source.rel}": item.source.digest})
+        set_reads(item, {file_key(item.source.rel): item.source.digest})
     pages.sort(key=lambda p: p.slug)
     return pages
 

@@ -12,6 +12,7 @@ reads the timeline's years depends on which incidents each year holds, not on th
 from __future__ import annotations
 
 from collections.abc import Callable
+from sys import intern
 from typing import Any, ClassVar, Generic, TypeVar
 
 from kcrecord.engine.deps import FRAMES, digest, identity, note, unrecorded
@@ -32,9 +33,18 @@ class Recorded:
         return object.__getattribute__(self, name)
 
     def identity_key(self) -> str:
-        """Return the key naming this object's file (call it on the type: Incident.identity_key(x) notes nothing)."""
+        """Return the key naming this object's file (call it on the type: Incident.identity_key(x) notes nothing).
+
+        Interned, as the file keys the model's reads note are (file_key): one object for each file
+        however many tables and frames hold it.
+        """
         source = object.__getattribute__(self, "__dict__").get("source")  # not through __getattribute__ above
-        return "file:" + source.rel if source is not None else f"{type(self).__name__}:{id(self)}"
+        return file_key(source.rel) if source is not None else f"{type(self).__name__}:{id(self)}"
+
+
+def file_key(rel: str, kind: str = "file:") -> str:
+    """Return kind + rel (file:<path>, front:<path>) interned: the one object for that key."""
+    return intern(kind + rel)
 
 
 def slug_of(item: Recorded) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kcrecord.content.load import KINDS, Content, SourceFile
+from kcrecord.content.recorded import file_key
 from kcrecord.engine.edit_log import EditLog
 
 
@@ -31,12 +32,12 @@ class FileKeys:
             every = [source for kind in KINDS for source in content.files[kind]]
             self.files = {source.rel: source.digest for source in every}
             self.fronts = {source.rel: source.front_digest for source in every}
-            self.keys = {"file:" + rel: digest for rel, digest in self.files.items()}
-            self.keys.update({"front:" + rel: digest for rel, digest in self.fronts.items()})
+            self.keys = {file_key(rel): digest for rel, digest in self.files.items()}  # the model's very keys
+            self.keys.update({file_key(rel, "front:"): digest for rel, digest in self.fronts.items()})
         else:  # new dicts: a Now made before keeps the ones it was given
             self.files, self.fronts, self.keys = dict(self.files), dict(self.fronts), dict(self.keys)
             for rel in edited:
                 found = source_of(content, rel)
                 self.files[rel], self.fronts[rel] = found.digest, found.front_digest
-                self.keys["file:" + rel], self.keys["front:" + rel] = found.digest, found.front_digest
+                self.keys[file_key(rel)], self.keys[file_key(rel, "front:")] = found.digest, found.front_digest
         self._at = edits.version
