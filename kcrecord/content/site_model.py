@@ -24,7 +24,7 @@ from kcrecord.content.coverage import (
 )
 from kcrecord.content.history import Change
 from kcrecord.content.load import SourceFile
-from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, once
+from kcrecord.content.recorded import Recorded, derived, derived_fingerprint, file_key, once
 from kcrecord.engine.deps import digest, note
 
 ROLE_ORDER = ("involved", "investigating", "reviewing", "assisting")
@@ -171,7 +171,7 @@ class History(Recorded):
 
     def get(self, rel: str) -> tuple[Change, ...] | None:
         """Return the commits that changed the file at rel, newest first, or None."""
-        note(f"history:{rel}", self.fingerprint(rel))
+        note(file_key(rel, "history:"), self.fingerprint(rel))
         return object.__getattribute__(self, "_changes").get(rel)  # type: ignore[no-any-return]
 
     def fingerprints(self, rels: Iterable[str]) -> dict[str, str]:

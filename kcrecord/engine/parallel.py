@@ -105,7 +105,7 @@ def make_one(job: Job) -> tuple[bytes | Spooled, dict[str, str]]:
     seconds = output_seconds()
     with recording() as frame, time_limit(seconds, lambda: OutputTooSlowError(job.path, seconds)):
         data = job.render()
-    frame[f"plan:{job.path}"] = job.plan_key()
+    frame[intern(f"plan:{job.path}")] = job.plan_key()
     return data, frame
 
 

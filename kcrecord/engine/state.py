@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from sys import intern
 
 from kcrecord.content.area import AREA_DIR
 from kcrecord.content.assemble import Site
@@ -224,8 +225,11 @@ class Now:
         self.prime("static:", static)
 
     def prime(self, kind: str, fingerprints: dict[str, str]) -> None:
-        """Note what the keys kind+name are now, from fingerprints by name (as _work_out would find them)."""
-        self.known.update({kind + name: fingerprint for name, fingerprint in fingerprints.items()})
+        """Note what the keys kind+name are now, from fingerprints by name (as _work_out would find them).
+
+        Each key interned: the object the frames that read it hold (kcrecord/engine/parallel.py).
+        """
+        self.known.update({intern(kind + name): fingerprint for name, fingerprint in fingerprints.items()})
 
     def __call__(self, key: str) -> str:
         """Return key's fingerprint now ('' when it names nothing that exists).
