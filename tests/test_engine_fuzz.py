@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from kcrecord.content.recorded import file_of
 from kcrecord.engine import parallel
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.write import MARKER
@@ -95,6 +96,10 @@ def test_random_edit_sequences_give_the_bytes_of_a_clean_build(tmp_path: Path, m
             assert sorted(site.problems) == sorted(problems), where
             continue
         assert updated.ok and site.ok, (where, updated.problems, site.problems)
+        by_file = preview.site.published_by_file()  # the pieces' incidents are looked up there (Fragments)
+        assert by_file is not None, where
+        incidents = preview.site.incidents
+        assert {rel: id(i) for rel, i in by_file.items()} == {file_of(i): id(i) for i in incidents}, where
         assert differences(tree(tmp_path / "preview"), want) == [], where
         assert differences(tree(tmp_path / "site"), want) == [], where
 

@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pytest
 from jinja2.utils import internalcode
 
-from kcrecord.outputs.template_runtime import FastContext, fast_getattr
+from kcrecord.outputs.template_runtime import FastContext, FastTemplate, fast_escape, fast_getattr
 
 
 class Fast(jinja2.Environment):
     context_class = FastContext
+    template_class = FastTemplate
     getattr = internalcode(lambda self, obj, attribute: fast_getattr(self, obj, attribute))  # as render.py's
 
 
@@ -53,7 +55,26 @@ class _Plain:
         return f"marked:{context.get('who')}"
 
 
+class _OtherHtml(markupsafe.Markup):
+    """A Markup whose __html__ gives other text: escape writes that, so fast_escape must too."""
+
+    def __html__(self) -> str:
+        return "<other & html>"
+
+
+class _HasHtml:
+    def __html__(self) -> str:
+        return "<obj>"
+
+    def __str__(self) -> str:
+        return "<not this>"
+
+
 GLOBALS = {
+    "safe": markupsafe.Markup("<b>safe & sound</b>"),
+    "other_html": _OtherHtml("<b>ignored</b>"),
+    "has_html": _HasHtml(),
+    "raw": "<i>a & 'b'</i>",
     "stops": _stops,
     "with_context": _with_context,
     "with_environment": _with_environment,
@@ -89,6 +110,10 @@ TEMPLATES = [
     "{{ meta.missing }}",
     "{{ meta.nested.missing.deeper }}",
     "{{ meta.missing is defined }}",
+    "{{ safe }} {{ other_html }} {{ has_html }} {{ raw }} {{ 5 }} {{ none }} {{ 1.5 }} {{ true }}",
+    "{{ safe ~ raw }} {{ raw | safe }} {{ safe | upper }} {{ [safe, raw] | join(', ') }} {{ safe + raw }}",
+    "{% macro m(x) %}<{{ x }}>{{ safe }}{% endmacro %}{{ m(raw) }}{{ m(safe) }}{% set c %}{{ raw }}{% endset %}{{ c }}",
+    "{% autoescape false %}{{ raw }} {{ safe }}{% endautoescape %} {{ raw }}",
 ]
 
 
@@ -176,3 +201,43 @@ def test_template_errors_keep_their_template_line() -> None:
     assert ("<template>", 2) in ours
     assert [frame for frame in ours if frame[0] != "template_runtime.py"] == theirs
     assert not any(name == "template_runtime.py" for name, _line in ours)
+
+
+HTML_BITS = ["<", ">", "&", "'", '"', "a", "é", "”", " ", "&amp;", "<b>"]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_escaped_output_matches_jinja_on_random_values(seed: int) -> None:
+    """Random texts, as str, Markup, a Markup subclass or an object with __html__: Fast writes what Jinja writes."""
+    rng = random.Random(seed)
+    kinds = [str, markupsafe.Markup, _OtherHtml, lambda text: type("H", (), {"__html__": lambda self: text})()]
+    values = {f"v{index}": rng.choice(kinds)("".join(rng.choices(HTML_BITS, k=rng.randrange(8)))) for index in range(6)}
+    source = " ".join("{{ " + name + " }}" for name in values) + "{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(v0) }}"
+
+    def rendered(environment_class: type[jinja2.Environment]) -> str:
+        return environment_class(autoescape=True).from_string(source).render(**values)
+
+    assert rendered(Fast) == rendered(jinja2.Environment)
+
+
+def test_fast_escape_gives_a_markup_as_it_is_and_escapes_the_rest_as_markupsafe_does() -> None:
+    text = markupsafe.Markup("<b>x</b>")
+    assert fast_escape(text) is text  # not copied
+    for value in ["<a & b>", _OtherHtml("x"), _HasHtml(), 3, None]:
+        assert fast_escape(value) == markupsafe.escape(value)
+        assert type(fast_escape(value)) is markupsafe.Markup
+
+
+def test_templates_from_the_bytecode_cache_escape_with_fast_escape(tmp_path: Path) -> None:
+    """A template loaded from compiled bytecode runs with fast_escape too (the preview's and make site's path)."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("{{ safe }}{{ raw }}", encoding="utf-8")
+    (tmp_path / "cache").mkdir()
+    cache = jinja2.FileSystemBytecodeCache(str(tmp_path / "cache"))
+    loader = jinja2.FileSystemLoader(str(tmp_path / "templates"))
+    for _ in range(2):  # compiled, then loaded from the cache
+        environment = Fast(loader=loader, bytecode_cache=cache, autoescape=True)
+        template = environment.get_template("page.html")
+        assert template.root_render_func.__globals__["escape"] is fast_escape
+        assert template.render(safe=GLOBALS["safe"], raw="<i>") == "<b>safe & sound</b>&lt;i&gt;"
+    assert list((tmp_path / "cache").iterdir())

@@ -216,6 +216,14 @@ class Site(Recorded):
             reads[name] = {f"coll:{name}": digest(text)}
         object.__setattr__(self, "_reads", reads)
 
+    def published_by_file(self) -> dict[str, Incident] | None:
+        """Return the published incidents by their file's path, as assembled (None for a site built otherwise).
+
+        Unrecorded: for the engine's look-ups (kcrecord/outputs/fragments.py), not for templates.
+        """
+        index = object.__getattribute__(self, "__dict__").get("_index")
+        return None if index is None else index["by_rel"]  # type: ignore[no-any-return]
+
     def fingerprint(self, key: str) -> str:
         """Return what a coll:, commit or history: key is now ('' when it names nothing)."""
         kind, _, name = key.partition(":")

@@ -24,7 +24,7 @@ by `memo`, fingerprinted by their value.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 from sys import intern
@@ -72,6 +72,7 @@ class Fragments(Settling, Forgetting):
         self.makers: dict[str, Callable[[Any], Any]] = {}  # each piece's maker by name, registered by the planners
         self._incidents: list[Any] = []
         self._by_identity: dict[str, Any] | None = None
+        self._by_file: Mapping[str, Any] | None = None
         self._ahead = 0  # pieces made in this revision by piece_fingerprint
         self._failed: set[str] = set()  # pieces whose maker failed in this revision: not tried again ahead
         self.suspects: set[str] | None = None  # when known: the only kept units that may not be current
@@ -96,20 +97,29 @@ class Fragments(Settling, Forgetting):
         self._known = {} if known is None else known
         self.made.clear()
         self.makers = {}
-        self._incidents, self._by_identity, self._ahead = [], None, 0
+        self._incidents, self._by_identity, self._by_file, self._ahead = [], None, None, 0
         self._failed, self.suspects, self._direct = set(), None, None
         self._lists, self._settled, self._outdated = {}, set(), False
 
-    def register(self, name: str, make: Callable[[Any], T], incidents: list[Any] | None = None) -> Callable[[Any], T]:
+    def register(
+        self,
+        name: str,
+        make: Callable[[Any], T],
+        incidents: list[Any] | None = None,
+        by_file: Mapping[str, Any] | None = None,
+    ) -> Callable[[Any], T]:
         """Register make as the maker of the pieces called name in this revision, and return it.
 
         Whoever uses those pieces must pass this very maker (a piece is a function of what it
         reads; this is how piece_fingerprint makes one again). incidents: where a piece's file
-        is looked up (the site's published incidents).
+        is looked up (the site's published incidents); by_file: those same incidents by their
+        file's path, when the caller has them so (Site.published_by_file), else they are mapped
+        from incidents when first looked up (10,000 keys worked out at each revision).
         """
         self.makers[name] = make
         if incidents is not None and incidents is not self._incidents:
             self._incidents, self._by_identity = incidents, None
+            self._by_file = by_file
         return make
 
     def each(self, name: str, incidents: Iterable[Any], make: Callable[[Any], T]) -> list[T]:
@@ -284,9 +294,7 @@ class Fragments(Settling, Forgetting):
         make = self.makers.get(name)
         if make is None or self._ahead >= MAX_AHEAD or key in self._failed:
             return ""
-        if self._by_identity is None:
-            self._by_identity = {type(item).identity_key(item): item for item in self._incidents}
-        incident = self._by_identity.get(identity)
+        incident = self._incident_of(identity)
         if incident is None:
             return ""
         self._ahead += 1
@@ -295,6 +303,14 @@ class Fragments(Settling, Forgetting):
         except Exception:  # noqa: BLE001 - the reader is made again, and its error reported there
             self._failed.add(key)
             return ""
+
+    def _incident_of(self, identity: str) -> Any:
+        """Return the registered incident whose key is identity (file:<path>), or None."""
+        if self._by_file is not None:
+            return self._by_file.get(identity.removeprefix("file:")) if identity.startswith("file:") else None
+        if self._by_identity is None:
+            self._by_identity = {type(item).identity_key(item): item for item in self._incidents}
+        return self._by_identity.get(identity)
 
     def memo(self, name: str, inputs: Hashable, make: Callable[[], T], by_reads: bool = False) -> T:
         """Return make(), kept under name and inputs while what it read is unchanged.

@@ -35,7 +35,7 @@ from kcrecord.outputs.later import worked_out
 from kcrecord.outputs.map_pages import area_map, locator, outline_files, register_map_pieces
 from kcrecord.outputs.readers import plan_readers
 from kcrecord.outputs.spooled import Spooled
-from kcrecord.outputs.template_runtime import FastContext, fast_getattr
+from kcrecord.outputs.template_runtime import FastContext, FastTemplate, fast_getattr
 
 
 class TemplateSnapshot(jinja2.BaseLoader):
@@ -75,6 +75,7 @@ class RecordingEnvironment(jinja2.Environment):
     """
 
     context_class = FastContext
+    template_class = FastTemplate
 
     @internalcode  # hidden from template tracebacks, as fast_getattr is
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -110,7 +111,7 @@ def make_environment(
     env.filters["date"] = format_date
     env.filters["time"] = format_time
     env.filters["json_ld"] = json_ld
-    item = fragments.register("incident_item", partial(incident_item, env), site.incidents)
+    item = fragments.register("incident_item", partial(incident_item, env), site.incidents, site.published_by_file())
     register_map_pieces(env, fragments)
     fragments.register("chart-facts", chart_facts)
     env.globals.update(
