@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -444,8 +445,9 @@ def test_each_with_suspects_named_gives_what_looking_at_each_piece_gives(seed: i
 
     Random kept pieces (some missing, some kept without a fingerprint, an incident listed twice),
     random changed inputs, random suspects (those whose reads changed and others), and pieces
-    found out of date before the list is asked for: the values, the list's frame and the pieces
-    made must be those of each()'s loop over every piece.
+    found out of date before the list is asked for, before the suspects are named (then not named
+    again) or after: the values, the list's frame and the pieces made must be those of each()'s
+    loop over every piece.
     """
     rng = random.Random(seed)
     models = [Model(f"content/incidents/{n}.md") for n in range(12)]
@@ -457,11 +459,12 @@ def test_each_with_suspects_named_gives_what_looking_at_each_piece_gives(seed: i
         return f"item {inputs[read]}"
 
     kept: dict[str, Kept] = {}
+    missing, unprinted = rng.choice([(0.15, 0.05), (0.0, 0.0)])  # half the seeds with every piece kept, fingerprinted
     for model in models:
-        if rng.random() < 0.85:
+        if rng.random() >= missing:
             read = "file:" + model.source.rel.split("/")[-1].removesuffix(".md")
-            key = f"item\0{Model.identity_key(model)}"
-            fingerprint = "" if rng.random() < 0.05 else f"fp-{key}"
+            key = f"piece:item\0{Model.identity_key(model)}"
+            fingerprint = "" if rng.random() < unprinted else f"fp-{key}"
             kept[key] = Kept(f"item {inputs[read]}", {read: inputs[read]}, 0, fingerprint)
     changed = rng.sample(sorted(inputs), rng.randint(0, 4))
     for read in changed:
@@ -472,6 +475,7 @@ def test_each_with_suspects_named_gives_what_looking_at_each_piece_gives(seed: i
     listed += rng.sample(listed, min(len(listed), rng.randint(0, 2)))  # an incident listed twice
     rng.shuffle(listed)
     asked_before = [key for key in kept if rng.random() < 0.3]
+    asked_first = [key for key in kept if rng.random() < 0.3]  # before the suspects are named (piece_fingerprint)
 
     def run(quick: bool) -> tuple[list[str], dict[str, str], list[str]]:
         copied = {key: Kept(item.value, dict(item.frame), 0, item.fingerprint) for key, item in kept.items()}
@@ -479,7 +483,9 @@ def test_each_with_suspects_named_gives_what_looking_at_each_piece_gives(seed: i
         if not quick:
             fragments._each_suspect = lambda *args: None  # type: ignore[method-assign]
         fragments.begin(lambda key: inputs.get(key, ""))
-        fragments.suspect(set(suspects), set(stale))
+        for key in asked_first:
+            fragments._current(fragments.kept[key], key)
+        fragments.suspect(set(suspects - set(asked_first)), set(stale - set(asked_first)))
         for key in asked_before:
             fragments._current(fragments.kept[key], key)
         with recording() as frame:
@@ -489,3 +495,23 @@ def test_each_with_suspects_named_gives_what_looking_at_each_piece_gives(seed: i
     assert run(quick=True) == run(quick=False)
     values, _, _ = run(quick=True)
     assert values == [make(model) for model in listed]
+
+
+def test_the_suspects_test_takes_the_quick_path() -> None:
+    """The test above compares _each_suspect's answer with the loop's: it must give one, not only None."""
+    answered = 0
+    original = Fragments._each_suspect
+
+    def counted(self: Fragments, *args: Any) -> Any:
+        nonlocal answered
+        found = original(self, *args)
+        answered += found is not None and len(found[0]) > 3
+        return found
+
+    Fragments._each_suspect = counted  # type: ignore[method-assign]
+    try:
+        for seed in range(40):
+            test_each_with_suspects_named_gives_what_looking_at_each_piece_gives(seed)
+    finally:
+        Fragments._each_suspect = original  # type: ignore[method-assign]
+    assert answered >= 10

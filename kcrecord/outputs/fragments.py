@@ -31,6 +31,7 @@ from sys import intern
 from typing import Any, TypeVar
 
 from kcrecord.engine.deps import FRAMES, note, other_places, reads_fingerprint, recording, value_fingerprint
+from kcrecord.outputs.currentness import Currentness
 from kcrecord.outputs.forgetting import Forgetting
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.settling import Settling
@@ -54,7 +55,7 @@ LAST_LENGTHS = 8
 and an agency's lists, a year's; more would hold incidents an edit replaced."""
 
 
-class Fragments(Settling, Forgetting):
+class Fragments(Settling, Forgetting, Currentness):
     """Make per-incident pieces and site-wide values once, and reuse them while what they read is unchanged."""
 
     def __init__(self, kept: dict[str, Kept] | None = None, files: set[str] | None = None) -> None:
@@ -84,6 +85,7 @@ class Fragments(Settling, Forgetting):
         self._last: dict[str, dict[int, Last]] = {}  # name -> length -> the last items of that length, with keys
         self._settled: set[str] = set()  # the pieces settle_groups found current in this revision, by key
         self._outdated = False  # whether a kept value was found out of date in this revision
+        self._out_of_date: set[str] = set()  # the keys of those values, unless a value was kept for the key since
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -99,7 +101,7 @@ class Fragments(Settling, Forgetting):
         self.makers = {}
         self._incidents, self._by_identity, self._by_file, self._ahead = [], None, None, 0
         self._failed, self.suspects, self._direct = set(), None, None
-        self._lists, self._settled, self._outdated = {}, set(), False
+        self._lists, self._settled, self._outdated, self._out_of_date = {}, set(), False, set()
 
     def register(
         self,
@@ -137,11 +139,11 @@ class Fragments(Settling, Forgetting):
         into = FRAMES[-1] if FRAMES else None
         items = tuple(incidents)
         keys = self._keys(name, items, id(incidents))
-        found = self._each_suspect(keys, items, make)
-        if found is not None:
+        suspected = self._each_suspect(keys, items, make)
+        if suspected is not None:
             if into is not None:
-                into.update(zip(keys, map(attrgetter("fingerprint"), found), strict=True))
-            return found
+                into.update(zip(keys, suspected[1], strict=True))
+            return suspected[0]
         found = []
         for key, incident in zip(keys, items, strict=True):
             kept = kept_get(key)
@@ -152,14 +154,17 @@ class Fragments(Settling, Forgetting):
             found.append(kept)
         return found
 
-    def _each_suspect(self, keys: list[str], items: tuple[Any, ...], make: Callable[[Any], Any]) -> list[Kept] | None:
-        """Return each_kept's pieces looking only at the suspects among them, when the read index named them.
+    def _each_suspect(
+        self, keys: list[str], items: tuple[Any, ...], make: Callable[[Any], Any]
+    ) -> tuple[list[Kept], list[str]] | None:
+        """Return each_kept's pieces and fingerprints looking only at the suspects, when the read index named them.
 
         _current holds a kept piece that is not a suspect current (unless found out of date in this
         revision already, or kept without a fingerprint): every piece of the list is kept and none is
         either, so only the suspects' places are checked, and made again when not current. The rest
-        is done in C (an edit leaves a list of 10,000 with a few suspects). None: not known, or a
-        piece missing: each_kept's loop looks at each.
+        is done in C (an edit leaves a list of 10,000 with a few suspects): the pieces found out of
+        date are known by key (_out_of_date), so each piece is looked at once, for its fingerprint.
+        None: not known, or a piece missing: each_kept's loop looks at each.
         """
         suspects = self.suspects
         if suspects is None:
@@ -167,7 +172,10 @@ class Fragments(Settling, Forgetting):
         found = list(map(self.kept.get, keys))
         if None in found:
             return None
-        if -self.revision in map(attrgetter("checked"), found) or "" in map(attrgetter("fingerprint"), found):
+        if not self._out_of_date.isdisjoint(keys):
+            return None
+        fingerprints = list(map(attrgetter("fingerprint"), found))
+        if "" in fingerprints:
             return None
         if not suspects.isdisjoint(keys):
             revision = self.revision
@@ -176,8 +184,8 @@ class Fragments(Settling, Forgetting):
                 kept = self.kept[key]  # made again at an earlier place when the same incident is listed twice
                 if kept.checked != revision and not self._current(kept, key):
                     kept = self._make(key, kept, make, items[place])
-                found[place] = kept
-        return found  # type: ignore[return-value]
+                found[place], fingerprints[place] = kept, kept.fingerprint
+        return found, fingerprints  # type: ignore[return-value]
 
     def kept_guess(
         self, name: str, incidents: Sequence[Any], make: Callable[[Any], Any], again: Collection[int]
@@ -275,6 +283,8 @@ class Fragments(Settling, Forgetting):
     def adopt(self, key: str, kept: Kept) -> None:
         """Keep a piece (or memo) made here or in a worker process; note a piece's file for forget_gone."""
         self.kept[key] = kept
+        if kept.checked != -self.revision:
+            self._out_of_date.discard(key)
         if key.startswith("memo:"):
             self._memos.add(key)
         else:
@@ -351,47 +361,6 @@ class Fragments(Settling, Forgetting):
         those are looked at (a list's memo reads 10,000 pieces, of which an edit makes a few suspects).
         """
         self.suspects, self._direct = keys, direct
-
-    def _current(self, kept: Kept, key: str = "") -> bool:
-        """Return True when every key kept's frame read has its fingerprint still (key: kept's own, for suspects)."""
-        if kept.checked == self.revision:
-            return True
-        now = self._now
-        if now is None or kept.checked == -self.revision:  # found out of date in this revision already
-            return False
-        suspects = self.suspects
-        if key and suspects is not None and kept.fingerprint:
-            if key not in suspects:
-                kept.checked = self.revision  # none of its reads changed, nor of what they read
-                return True
-            direct = self._direct
-            if direct is not None and key not in direct and len(suspects) < len(kept.frame):
-                return self._current_but(kept, suspects)
-        if kept.frame.items() <= self._known.items():  # every read known, as recorded: one C loop
-            kept.checked = self.revision
-            return True
-        known = self._known.get
-        for key, fingerprint in kept.frame.items():
-            found = known(key)
-            if found != fingerprint and (found is not None or now(key) != fingerprint):
-                kept.checked = -self.revision  # a value made again replaces this Kept: the mark goes with it
-                self._outdated = True
-                return False
-        kept.checked = self.revision
-        return True
-
-    def _current_but(self, kept: Kept, suspects: set[str]) -> bool:
-        """Return _current(kept) for a suspect only as a reader of suspects: each suspect's key it read as recorded."""
-        frame, now = kept.frame, self._now
-        assert now is not None
-        for unit in suspects:
-            recorded = frame.get(unit)
-            if recorded is not None and now(unit) != recorded:
-                kept.checked = -self.revision
-                self._outdated = True
-                return False
-        kept.checked = self.revision
-        return True
 
 
 def _same(old: Any, new: Any) -> bool:

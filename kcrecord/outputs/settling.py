@@ -25,7 +25,7 @@ class Settling:
     _now: Callable[[str], str] | None
     _settled: set[str]
     _outdated: bool
-    _current: Callable[[Kept, str], bool]  # Fragments._current
+    _current: Callable[[Kept, str], bool]  # Currentness._current
 
     def settle_groups(self, groups: Iterable[Group]) -> None:
         """Note each piece of a current group as current, and its fingerprint as known (make site, before planning).
