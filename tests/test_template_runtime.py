@@ -12,6 +12,7 @@ import markupsafe
 import pytest
 from jinja2.utils import internalcode
 
+from kcrecord.outputs.render import RecordingEnvironment
 from kcrecord.outputs.template_runtime import FastContext, FastTemplate, fast_escape, fast_getattr
 
 
@@ -241,3 +242,8 @@ def test_templates_from_the_bytecode_cache_escape_with_fast_escape(tmp_path: Pat
         assert template.root_render_func.__globals__["escape"] is fast_escape
         assert template.render(safe=GLOBALS["safe"], raw="<i>") == "<b>safe & sound</b>&lt;i&gt;"
     assert list((tmp_path / "cache").iterdir())
+
+
+def test_the_build_renders_with_fast_template() -> None:
+    """The build's environment (kcrecord/outputs/render.py) makes its templates with FastTemplate."""
+    assert issubclass(RecordingEnvironment.template_class, FastTemplate)
