@@ -221,8 +221,9 @@ class ReadIndex:
         before but for a key or two, and in the same order: then the fingerprints are compared
         object by object in C, and only those at other places are compared by value.
         """
-        if len(old) == len(new) and list(old) == list(new):
-            keys, before, after = list(new), list(old.values()), list(new.values())
+        keys = list(new) if len(old) == len(new) else None
+        if keys is not None and list(old) == keys:
+            before, after = list(old.values()), list(new.values())
             places = [place for place in other_places(after, before) if after[place] != before[place]]
             self._remove(path, {keys[place]: before[place] for place in places})
             self._insert(path, [(keys[place], after[place]) for place in places])
