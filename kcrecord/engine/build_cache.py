@@ -290,10 +290,8 @@ class CachedReader:
                 for key, data in self._db.execute(f"SELECT key, data FROM parsed WHERE key IN ({marks})", chunk):
                     if not isinstance(data, bytes) or _check(data[CHECK:]) != data[:CHECK]:
                         continue  # bytes changed on disk, even inside a value read later: parsed again
-                    source, problems_found = pickle.loads(data[CHECK:])
                     rel, full = keys[key]
-                    source.location = full  # kept without it; made a Path only if asked for (SourceFile.path)
-                    found[rel] = (source, problems_found)
+                    found[rel] = unpacked(data, full)
         except (sqlite3.Error, pickle.PickleError, EOFError, AttributeError):
             return {}
         return found
@@ -359,6 +357,17 @@ def _pack(
 
 
 CHECK = 32  # the bytes of a parsed file's hash (deps.digest, as text), before its pickle
+
+
+def unpacked(data: bytes, full: str) -> tuple[SourceFile, list[Problem]]:
+    """Return the parsed file a pack holds (packer()'s bytes, checked), its location the file's full path.
+
+    A worker that parsed a file for a cold build sends back only its pack (kcrecord/engine/loading.py):
+    the parse pickled once, not once for the cache and again for the pipe.
+    """
+    source, problems_found = pickle.loads(data[CHECK:])
+    source.location = full  # kept without it; made a Path only if asked for (SourceFile.path)
+    return source, problems_found
 
 
 def _check(data: bytes) -> bytes:

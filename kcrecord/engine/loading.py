@@ -16,7 +16,7 @@ from pathlib import Path
 from kcrecord.content.load import KINDS, Content, SourceFile, content_entries, load_content, read_source
 from kcrecord.content.problems import Problem
 from kcrecord.engine import parallel
-from kcrecord.engine.build_cache import CachedReader, Packer
+from kcrecord.engine.build_cache import CachedReader, Packer, unpacked
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.edit_log import EditLog
 from kcrecord.engine.progress import Progress, stage
@@ -125,14 +125,21 @@ class Loader:
         pack = self.reader.packer()  # each file packed for the cache by the worker that parsed it
         with stage(self.progress, "Parsing", len(missing)):
             made = parallel.fork_map(self.workers)(partial(_parse, pack), missing)
-        for request, (result, _packed) in zip(missing, made, strict=True):
-            self.sources[request[3]] = result
-        self.reader.store_packed([(result[0], packed) for result, packed in made])
+        stored = []
+        for (path, _root, _kind, rel), (result, packed) in zip(missing, made, strict=True):
+            if result is None:
+                assert packed is not None
+                result = unpacked(packed[1], str(path))
+            self.sources[rel] = result
+            stored.append((result[0], packed))
+        self.reader.store_packed(stored)
 
 
 def _parse(
     pack: Packer, request: tuple[Path, Path, str, str]
-) -> tuple[tuple[SourceFile, list[Problem]], tuple[str, bytes] | None]:
+) -> tuple[tuple[SourceFile, list[Problem]] | None, tuple[str, bytes] | None]:
+    """Parse one file and pack it for the cache: (None, pack) when packed (the parse is read from the pack)."""
     path, root, kind, rel = request
     result = read_source(path, root, kind, rel)
-    return result, pack(path, kind, rel, result)
+    packed = pack(path, kind, rel, result)
+    return (None, packed) if packed is not None else (result, None)
