@@ -148,6 +148,13 @@ def read_source(path: Path | str, root: Path, kind: str, rel: str | None = None)
     path = Path(path)
     rel = path.relative_to(root).as_posix() if rel is None else rel
     raw, refused = read_regular_file(path, rel)
+    return parse_source(raw, refused, path, kind, rel)
+
+
+def parse_source(
+    raw: bytes | None, refused: Problem | None, path: Path, kind: str, rel: str
+) -> tuple[SourceFile, list[Problem]]:
+    """Parse the bytes read_regular_file read from a Markdown file (or say why it refused them), as read_source does."""
     if raw is None:
         assert refused is not None
         return SourceFile(kind, path, rel, path.stem, None, "", 1, ""), [refused]

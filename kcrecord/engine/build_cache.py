@@ -33,6 +33,7 @@ from kcrecord.engine.deps import digest
 from kcrecord.engine.kept_files import KeptFiles
 
 Packer = Callable[[Path | str, str, str, tuple[SourceFile, list[Problem]]], tuple[str, bytes] | None]
+ParsePacker = Callable[[str, str, bytes, tuple[SourceFile, list[Problem]]], tuple[str, bytes]]
 """pack(path, kind, rel, parsed): what CachedReader.packer returns."""
 
 CACHE_VERSION = "2"
@@ -314,6 +315,13 @@ class CachedReader:
         """
         return partial(_pack, self._salt) if self._db is not None else _no_pack
 
+    def parse_packer(self) -> ParsePacker | None:
+        """Return pack(kind, rel, raw, parsed) for a file parsed from raw a moment ago; None without a cache.
+
+        The workers of a cold build read each file once: what they parse is what they pack.
+        """
+        return partial(_pack_read, self._salt) if self._db is not None else None
+
     def store_packed(self, packed: list[tuple[SourceFile, tuple[str, bytes] | None]]) -> None:
         """Keep each parsed file's pack (packer()'s; None: not kept) in one transaction."""
         if self._db is None:
@@ -352,6 +360,12 @@ def _pack(
     raw, _refused = read_regular_file(path, rel)
     if raw is None or made[0].digest != hashlib.sha256(raw).hexdigest():
         return None  # changed since it was parsed: not kept
+    return _pack_read(salt, kind, rel, raw, made)
+
+
+def _pack_read(
+    salt: bytes, kind: str, rel: str, raw: bytes, made: tuple[SourceFile, list[Problem]]
+) -> tuple[str, bytes]:
     data = pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))
     return _entry(salt, kind, rel, digest(raw)), _check(data) + data
 

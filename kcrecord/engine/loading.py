@@ -13,10 +13,18 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
-from kcrecord.content.load import KINDS, Content, SourceFile, content_entries, load_content, read_source
+from kcrecord.content.load import (
+    KINDS,
+    Content,
+    SourceFile,
+    content_entries,
+    load_content,
+    parse_source,
+    read_regular_file,
+)
 from kcrecord.content.problems import Problem
 from kcrecord.engine import parallel
-from kcrecord.engine.build_cache import CachedReader, Packer, unpacked
+from kcrecord.engine.build_cache import CachedReader, ParsePacker, unpacked
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.edit_log import EditLog
 from kcrecord.engine.progress import Progress, stage
@@ -122,7 +130,7 @@ class Loader:
         found = self.reader.cached_many(wanted)
         self.sources.update(found)
         missing = [(Path(full), self.root, kind, rel) for rel, full, kind in wanted if rel not in found]
-        pack = self.reader.packer()  # each file packed for the cache by the worker that parsed it
+        pack = self.reader.parse_packer()  # each file packed for the cache by the worker that parsed it
         with stage(self.progress, "Parsing", len(missing)):
             made = parallel.fork_map(self.workers)(partial(_parse, pack), missing)
         stored = []
@@ -136,10 +144,15 @@ class Loader:
 
 
 def _parse(
-    pack: Packer, request: tuple[Path, Path, str, str]
+    pack: ParsePacker | None, request: tuple[Path, Path, str, str]
 ) -> tuple[tuple[SourceFile, list[Problem]] | None, tuple[str, bytes] | None]:
-    """Parse one file and pack it for the cache: (None, pack) when packed (the parse is read from the pack)."""
-    path, root, kind, rel = request
-    result = read_source(path, root, kind, rel)
-    packed = pack(path, kind, rel, result)
-    return (None, packed) if packed is not None else (result, None)
+    """Parse one file and pack it for the cache: (None, pack) when packed (the parse is read from the pack).
+
+    The file is read once: its parse and its pack are of the same bytes.
+    """
+    path, _root, kind, rel = request
+    raw, refused = read_regular_file(path, rel)
+    result = parse_source(raw, refused, path, kind, rel)
+    if pack is None or raw is None:
+        return result, None
+    return None, pack(kind, rel, raw, result)
