@@ -33,8 +33,9 @@ from kcrecord.engine.deps import digest
 from kcrecord.engine.kept_files import KeptFiles
 
 Packer = Callable[[Path | str, str, str, tuple[SourceFile, list[Problem]]], tuple[str, bytes] | None]
-ParsePacker = Callable[[str, str, bytes, tuple[SourceFile, list[Problem]]], tuple[str, bytes]]
 """pack(path, kind, rel, parsed): what CachedReader.packer returns."""
+ParsePacker = Callable[[str, str, bytes, tuple[SourceFile, list[Problem]]], tuple[str, bytes]]
+"""pack(kind, rel, raw, parsed), for a parse of the bytes raw: what CachedReader.parse_packer returns."""
 
 CACHE_VERSION = "2"
 DATABASE = "markdown.sqlite3"
