@@ -298,6 +298,57 @@ def test_a_folder_moved_away_and_back_is_read_again(preview, tmp_path: Path) -> 
     assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean"))
 
 
+@pytest.mark.parametrize("how", ["moved away and back", "removed and made again"])
+def test_a_folder_reported_alone_is_read_again_by_the_engine_itself(
+    how: str, small_project: Path, tmp_path: Path
+) -> None:
+    """The engine, not only the preview, reads again what was below a folder reported as changed."""
+    root = small_project
+    folder = root / "content/incidents/2024"
+    folder.mkdir()
+    (root / INCIDENT).rename(folder / Path(INCIDENT).name)
+    engine = Engine(root, tmp_path / "out", BASE, search=False)
+    assert engine.run().ok
+    moved = folder / Path(INCIDENT).name
+    text = moved.read_text(encoding="utf-8").replace("Officer fires at man", "Officer shoots at man")
+    if how == "moved away and back":
+        folder.rename(tmp_path / "aside")
+        (tmp_path / "aside" / moved.name).write_text(text, encoding="utf-8")
+        (tmp_path / "aside").rename(folder)
+    else:
+        shutil.rmtree(folder)
+        folder.mkdir()
+        moved.write_text(text, encoding="utf-8")
+    assert engine.run([folder]).ok  # one event, for the folder
+    assert b"Officer shoots at man" in (tmp_path / "out" / PAGE).read_bytes()
+    assert_same_tree(tree(tmp_path / "out"), clean_build(root, tmp_path / "clean"))
+
+
+@pytest.mark.parametrize("quick", [False, True], ids=["at once", "edited page first"])
+@pytest.mark.parametrize("target", ["a copy outside content", "another incident", "nothing"])
+def test_a_content_file_replaced_by_a_link_is_refused_as_a_clean_build_refuses_it(
+    target: str, quick: bool, preview, tmp_path: Path
+) -> None:
+    builder, changes, root = preview
+    path = root / INCIDENT
+    before = path.read_bytes()
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(before)  # the same bytes: only the link is new
+    path.unlink()
+    links = {"a copy outside content": outside, "another incident": root / OTHER_INCIDENT}
+    path.symlink_to(links.get(target, tmp_path / "no-such-file.md"))
+    outcome = builder.update([path], quick)
+    clean = Engine(root, tmp_path / "clean", BASE, search=False).run()
+    assert not clean.ok and clean.problems
+    assert sorted(outcome.problems) == sorted(clean.problems)
+    assert any("link" in problem.message for problem in outcome.problems)
+    path.unlink()
+    path.write_bytes(before)
+    assert builder.update([path], quick).ok
+    finish(builder)
+    assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean-again"))
+
+
 def test_a_template_edit_renders_only_the_pages_that_use_it(preview) -> None:
     builder, changes, root = preview
     edit(root, "templates/agency.html", "Suggest a correction", "Suggest a fix")

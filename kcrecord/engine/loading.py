@@ -9,6 +9,7 @@ read again alone, into a copy of the last load; what each load read again is log
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -72,12 +73,10 @@ class Loader:
         if self._last_load is None:
             return None
         content, problems = self._last_load
-        root = self.root.resolve()
         edited: dict[str, Path] = {}
         for path in changed:
-            try:
-                rel = path.resolve().relative_to(root).as_posix()
-            except (ValueError, OSError):
+            rel = project_rel(path, self.root)
+            if rel is None:
                 return None
             full = self.root / rel
             if rel not in self.positions or full.is_symlink() or not full.is_file():
@@ -99,11 +98,7 @@ class Loader:
         if changed is None:
             self.sources = {}
         else:
-            for path in changed:
-                try:
-                    self.sources.pop(path.resolve().relative_to(self.root.resolve()).as_posix(), None)
-                except ValueError:
-                    continue
+            self._forget(changed)
         if changed is None:
             self._read_ahead()
         bar = self.progress is not None and self.progress.enabled  # counted only for a progress bar on a terminal
@@ -118,6 +113,23 @@ class Loader:
                 return kept
 
             return load_content(self.root, read)
+
+    def _forget(self, changed: list[Path]) -> None:
+        """Drop the kept parse of each changed path, and of every file below a changed folder.
+
+        A path is taken as named, a link in it not followed: a content file replaced by a link is
+        read again (and refused), not mistaken for the file the link points at. A folder renamed
+        and back, or removed and made again, may be reported alone: what was below it is read again.
+        """
+        rels = [rel for rel in (project_rel(path, self.root) for path in changed) if rel is not None]
+        if "" in rels:  # the project folder itself
+            self.sources = {}
+            return
+        for rel in rels:
+            self.sources.pop(rel, None)
+        below = tuple(rel + "/" for rel in rels)
+        for rel in [rel for rel in self.sources if rel.startswith(below)]:
+            del self.sources[rel]
 
     def _read_ahead(self) -> None:
         """Parse the content files the cache does not hold, on every core (a cold build's longest stage)."""
@@ -141,6 +153,26 @@ class Loader:
             self.sources[rel] = result
             stored.append((result[0], packed))
         self.reader.store_packed(stored)
+
+
+def project_rel(path: Path, root: Path) -> str | None:
+    """Return path below root as text ('' for root), a link in it not followed; None outside root.
+
+    Only root is resolved (the watcher may report it by another name): path's own parts are taken
+    as they are, so a content file that is now a link names itself, not what it points at.
+    """
+    named = Path(os.path.abspath(path))
+    for base in (root, root.resolve()):
+        try:
+            rel = named.relative_to(os.path.abspath(base)).as_posix()
+        except ValueError:
+            continue
+        return "" if rel == "." else rel
+    try:  # a path below another name of a folder above root
+        rel = (named.parent.resolve() / named.name).relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return None
+    return "" if rel == "." else rel
 
 
 def _parse(

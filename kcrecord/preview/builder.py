@@ -116,9 +116,7 @@ class PreviewBuilder:
 
     def _run(self, changed: list[Path] | None, only: set[str] | None) -> Outcome:
         if self._read_everything:
-            changed = None
-        elif changed:
-            changed = self._with_files_below(changed)
+            changed = None  # a folder among changed: the loader reads again what was below it
         if self._resume is not None:
             self._resume.cancel()
         if gc.isenabled():  # its passes would walk the engine's million objects: resumed by collect()
@@ -159,19 +157,3 @@ class PreviewBuilder:
         if self._collector_paused and not self._running:
             self._collector_paused = False
             gc.enable()
-
-    def _with_files_below(self, changed: list[Path]) -> list[Path]:
-        """Add the files the engine keeps below each changed folder (a folder moved or deleted as a whole)."""
-        root = self.root.resolve()
-        folders = []
-        for path in changed:
-            if path.is_file() and not path.is_symlink():
-                continue  # a file, read again as it is: nothing of the engine's lies below it
-            try:
-                folders.append(path.resolve().relative_to(root).as_posix() + "/")
-            except ValueError:
-                continue
-        if not folders:
-            return changed
-        prefixes = tuple(folders)
-        return changed + [root / rel for rel in self.engine.sources if rel.startswith(prefixes)]
