@@ -70,6 +70,7 @@ def title_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]
 
 
 def date_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Move an incident to another year: its date, the dates in step with it, and its file name."""
     path = rng.choice(_visible_incidents(root))
     year = rng.choice([2019, 2021, 2022, 2023, 2024])
     text = path.read_text(encoding="utf-8")
@@ -81,8 +82,12 @@ def date_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     text = re.sub(r"(?m)^(\s*published: )\d{4}", rf"\g<1>{year}", text)
     text = re.sub(r"as_of: \d{4}", f"as_of: {year}", text)
     text = re.sub(r"(?m)^updated: \d{4}", f"updated: {year}", text)
-    path.write_text(text, encoding="utf-8")
-    return [path], None
+    target = path.with_name(day + path.name[10:])  # the file is named for its date (the checks say so)
+    if target != path and target.exists():
+        target = target.with_name(f"{target.stem}-{rng.randrange(10_000)}.md")
+    path.unlink()
+    target.write_text(text, encoding="utf-8")
+    return sorted({path, target}), None
 
 
 def role_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
@@ -288,6 +293,80 @@ def break_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | N
     return [path], undo
 
 
+# Top-level code in a template another one imports: Jinja runs it once, for its first user, and
+# hands every later user the module it made (kcrecord/outputs/template_runtime.py). An anchor of
+# "" is a template of its own, added and removed whole.
+MODULE_READS = [
+    [  # a list item prints a number worked out at the top of _macros.html
+        (
+            "_macros.html",
+            "{% macro incident_item(incident) %}",
+            "{% set fuzz_total = site.incidents|length %}{% macro incident_item(incident) %}",
+        ),
+        ("_macros.html", "  <li>\n", "  <li>\n    <small class='fuzz-total'>{{ fuzz_total }}</small>\n"),
+    ],
+    [  # a page imports a macro from a template that works out a value at its top
+        (
+            "_fuzz_count.html",
+            "",
+            "{% set counted = site.incidents|map(attribute='meta.title')|join(', ') %}"
+            "{% macro fuzz_count() %}<p class='fuzz-count'>{{ counted|length }}</p>{% endmacro %}\n",
+        ),
+        (
+            "incident.html",
+            "{% block content %}",
+            "{% from '_fuzz_count.html' import fuzz_count %}{% block content %}{{ fuzz_count() }}",
+        ),
+    ],
+    [  # a partial included without context: its output is made once
+        ("_fuzz_total.html", "", "<p class='fuzz-total'>{{ site.incidents|length }} in the record</p>\n"),
+        ("_partials/footer.html", "</footer>", "{% include '_fuzz_total.html' without context %}</footer>"),
+    ],
+]
+
+
+def module_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Add top-level reads to a template that others import, or take them out again."""
+    folder = root / "templates"
+    edits = rng.choice(MODULE_READS)
+    applied = all(anchor == "" or new in (folder / name).read_text(encoding="utf-8") for name, anchor, new in edits)
+    for name, anchor, new in edits:
+        path = folder / name
+        if anchor == "":
+            if applied:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(new, encoding="utf-8")
+            continue
+        text = path.read_text(encoding="utf-8")
+        if applied:
+            path.write_text(text.replace(new, anchor, 1), encoding="utf-8")
+        elif new not in text:
+            path.write_text(text.replace(anchor, new, 1), encoding="utf-8")
+    return sorted({folder / name for name, _anchor, _new in edits}), None
+
+
+def link_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Replace an incident with a symbolic link (to a copy outside content/, or to nothing); the undo restores it.
+
+    Every command refuses a link where a content file should be.
+    """
+    path = rng.choice(_visible_incidents(root))
+    before = path.read_bytes()
+    outside = root / "outside.md"
+    outside.write_bytes(before)
+    path.unlink()
+    path.symlink_to(outside if rng.random() < 0.5 else root / "no-such-file.md")
+
+    def undo() -> list[Path]:
+        path.unlink()
+        path.write_bytes(before)
+        outside.unlink(missing_ok=True)
+        return [path]
+
+    return [path], undo
+
+
 def stray_file(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     """Put a file that is not Markdown under content/pages/ (refused by every command); the undo removes it."""
     path = root / "content" / "pages" / "notes.txt"
@@ -320,6 +399,9 @@ EDITS: list[Edit] = [
     static_edit,
     break_incident,
     stray_file,
+    module_edit,
+    module_edit,
+    link_incident,
     map_toggle,
     map_toggle,
 ]

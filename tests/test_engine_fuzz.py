@@ -26,7 +26,16 @@ from kcrecord.engine.engine import Engine
 from kcrecord.engine.write import MARKER
 from kcrecord.preview.builder import incident_slug
 from tests.conftest import SMALL_SITE, copy_project
-from tests.engine_edits import EDITS, NEW_READS, add_incident, agency_edit, body_edit, hide_maps, title_edit
+from tests.engine_edits import (
+    EDITS,
+    MODULE_READS,
+    NEW_READS,
+    add_incident,
+    agency_edit,
+    body_edit,
+    hide_maps,
+    title_edit,
+)
 
 SEED = int(os.environ.get("KCRECORD_FUZZ_SEED", "20261130"))
 STEPS = int(os.environ.get("KCRECORD_FUZZ_STEPS", "24"))
@@ -120,6 +129,45 @@ def test_a_template_that_starts_reading_something_stays_fresh_at_later_edits(tmp
             want, _ = clean(root, tmp_path / "clean")
             assert want is not None
             assert differences(tree(tmp_path / "preview"), want) == [], (name, edit.__name__)
+
+
+def page_title_edit(root: Path, rng: random.Random) -> tuple[list[Path], None]:
+    path = root / "content" / "pages" / "about.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", f"title: {rng.randrange(100)} ", 1), encoding="utf-8")
+    return [path], None
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["preview", "make site"])
+@pytest.mark.parametrize("variant", range(len(MODULE_READS)))
+def test_what_an_imported_template_reads_at_its_top_is_recorded_for_every_page_that_uses_it(
+    tmp_path: Path, variant: int, cached: bool
+) -> None:
+    """Jinja runs an imported template's top-level code once: every page using it must still record its reads."""
+    root = copy_project(SMALL_SITE, tmp_path / "project")
+
+    def build(changed: list[Path] | None = None) -> None:
+        if cached:  # make site's way: a new engine each time, its state in the cache folder
+            assert Engine(root, tmp_path / "out", cache=tmp_path / "cache", search=False, commit=COMMIT).run().ok
+        else:
+            assert engine.run(changed).ok
+
+    engine = Engine(root, tmp_path / "out", search=False, commit=COMMIT)
+    build()
+    rng = random.Random(variant)
+    for name, anchor, new in MODULE_READS[variant]:
+        path = root / "templates" / name
+        path.write_text(new if anchor == "" else path.read_text(encoding="utf-8").replace(anchor, new, 1))
+    build(sorted({root / "templates" / name for name, _a, _n in MODULE_READS[variant]}))
+    shown = 0
+    for edit in (add_incident, title_edit, page_title_edit, body_edit, add_incident):
+        changed, _ = edit(root, rng)
+        build(changed)
+        want, _ = clean(root, tmp_path / "clean")
+        assert want is not None
+        assert differences(tree(tmp_path / "out"), want) == [], edit.__name__
+        shown += sum(b"fuzz-" in data for data in want.values())
+    assert shown > 0  # the edits' reads are on the pages compared
 
 
 def test_a_template_changed_and_undone_during_an_update_leaves_no_stale_page(

@@ -14,6 +14,13 @@ AttributeError before it looks the key up. The two took 7 % of a cold build's sa
 - `fast_escape` writes out a Markup as it is, where Jinja's escape copies it (FastTemplate
   gives it to each template's compiled code).
 
+FastTemplate also records what a template's module reads. Jinja runs an imported template's
+top-level code once (`{% from %}`, `{% import %}` and `{% include %}` without context, and
+`.module` from Python) and hands every later user the module it made. Its reads are recorded in a
+frame of their own while it is made, and added to the frame of each unit that uses it, so every
+page that shows `{% set n = site.incidents|length %}` from `_macros.html` is made again when an
+incident is added, not only the first page that imported it (kcrecord/engine/deps.py).
+
 tests/test_template_runtime.py checks each against Jinja's own on every kind of callable and
 on random names.
 """
@@ -28,6 +35,8 @@ import jinja2
 import markupsafe
 from jinja2.runtime import Context
 from jinja2.utils import internalcode
+
+from kcrecord.engine.deps import FRAMES, recording
 
 _STRAIGHT = frozenset(
     (
@@ -95,3 +104,20 @@ class FastTemplate(jinja2.Template):
         template = super().from_code(environment, code, globals, uptodate)
         template.root_render_func.__globals__["escape"] = fast_escape  # the module the template's code runs in
         return template
+
+    _module_reads: dict[str, str] | None = None  # what the module read while it was made
+
+    @internalcode
+    def _get_default_module(self, ctx: Context | None = None) -> Any:
+        """Return Jinja's module of the template, its reads added to the frame of the unit using it."""
+        if ctx is not None and ctx.globals_keys - self.globals.keys():
+            return super()._get_default_module(ctx)  # made afresh inside the reader's own frame
+        if self._module is None or self._module_reads is None:
+            with recording() as reads:
+                module = super()._get_default_module(ctx)
+            self._module_reads = reads
+        else:
+            module = self._module
+        if FRAMES:
+            FRAMES[-1].update(self._module_reads)
+        return module
