@@ -22,6 +22,9 @@ Keys:
   history:<path>            the commits that changed a content file
   plan:<output>             what the planner gave an output: its template and context, by identity
 
+An imported template's top-level code runs once, in a frame of its own; each unit that uses the
+module it made takes those reads into its own frame (kcrecord/outputs/template_runtime.py).
+
 Units nest: a unit computed while another records has its own frame. A unit that uses a kept
 piece or memo records the piece's or memo's fingerprint (kcrecord/outputs/fragments.py), not
 everything it read. A piece made again with the same value keeps its fingerprint, and most
