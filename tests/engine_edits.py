@@ -277,6 +277,19 @@ def static_edit(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None
     return [css], None
 
 
+def static_swap(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
+    """Turn a static file into a folder of the same name, or back into a file: outputs in each other's way."""
+    path = root / "static" / "swap.txt"
+    if path.is_dir():
+        shutil.rmtree(path)
+        path.write_text(f"a file again {rng.randrange(1000)}\n")
+    else:
+        path.unlink(missing_ok=True)
+        (path / "inner").mkdir(parents=True)
+        (path / "inner" / "deep.txt").write_text(f"in a folder {rng.randrange(1000)}\n")
+    return [path], None
+
+
 def break_incident(root: Path, rng: random.Random) -> tuple[list[Path], Undo | None]:
     """Leave an incident invalid (a bad date or an unknown agency); the undo restores it."""
     path = rng.choice(_visible_incidents(root))
@@ -397,6 +410,7 @@ EDITS: list[Edit] = [
     template_edit,
     template_edit,
     static_edit,
+    static_swap,
     break_incident,
     stray_file,
     module_edit,

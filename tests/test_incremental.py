@@ -20,7 +20,7 @@ import pytest
 from kcrecord.engine.build_cache import CachedMarkdownRenderer
 from kcrecord.engine.engine import Engine
 from kcrecord.engine.pipeline import Project
-from kcrecord.engine.write import MANIFEST, MARKER
+from kcrecord.engine.write import MANIFEST, MARKER, read_manifest
 from kcrecord.outputs.render import Job
 from kcrecord.preview.builder import PreviewBuilder, incident_slug, preview_folder
 from kcrecord.preview.watch import Watcher
@@ -347,6 +347,54 @@ def test_a_content_file_replaced_by_a_link_is_refused_as_a_clean_build_refuses_i
     assert builder.update([path], quick).ok
     finish(builder)
     assert_same_tree(tree(builder.out), clean_build(root, tmp_path / "clean-again"))
+
+
+def _file_to_folder(root: Path) -> list[Path]:
+    css = root / "static/style.css"
+    css.unlink()
+    css.mkdir()
+    (css / "inner.css").write_text("a { color: black; }\n")
+    return [css]
+
+
+def _folder_to_file(root: Path) -> list[Path]:
+    folder = root / "static/extra"
+    shutil.rmtree(folder)
+    folder.write_text("now a file\n")
+    return [folder]
+
+
+@pytest.mark.parametrize("how", ["preview", "make site"])
+@pytest.mark.parametrize("swap", [_file_to_folder, _folder_to_file], ids=["file to folder", "folder to file"])
+def test_an_output_that_turns_from_file_to_folder_and_back_is_written(
+    how: str, swap: Callable[[Path], list[Path]], small_project: Path, tmp_path: Path
+) -> None:
+    """The outputs gone are removed before the new ones move in: one may stand where the other goes."""
+    root = small_project
+    (root / "static/extra").mkdir()
+    (root / "static/extra/more.css").write_text("p { margin: 0; }\n")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    engine = Engine(root, out, BASE, cache=cache, search=False, save_every_run=False, lasting=True)
+
+    def build(changed: list[Path] | None) -> None:
+        if how == "preview":
+            assert engine.run(changed).ok
+        else:  # make site's way: a new engine, its state in the cache folder
+            assert Engine(root, out, BASE, cache=cache, search=False).run().ok
+
+    build(None)
+    shutil.copytree(root / "static", tmp_path / "static-before")
+    changed = swap(root)
+    build(changed)
+    assert_same_tree(tree(out), clean_build(root, tmp_path / "clean"))
+    shutil.rmtree(root / "static")  # and back
+    shutil.copytree(tmp_path / "static-before", root / "static")
+    build(changed)
+    assert_same_tree(tree(out), clean_build(root, tmp_path / "clean-again"))
+    (root / "static/other.txt").write_text("later\n")
+    build([root / "static/other.txt"])  # a later update lists what is there, and nothing more
+    assert_same_tree(tree(out), clean_build(root, tmp_path / "clean-later"))
+    assert set(read_manifest(out) or ()) == {rel for rel in tree(out) if rel not in (MANIFEST, MARKER)}
 
 
 def test_a_template_edit_renders_only_the_pages_that_use_it(preview) -> None:

@@ -152,7 +152,10 @@ class OutputFolder:
                 self.written[rel] = seen
 
     def commit(self, keep: Iterable[str], scan: bool = True) -> list[str]:
-        """Move staged files into place and remove the outputs not in keep; return what changed.
+        """Remove the outputs not in keep, then move staged files into place; return what changed.
+
+        Removed first: a file the last build wrote may stand where a folder of this build's goes
+        (static/x made static/x/y), or a folder where a file goes.
 
         With scan, every file in the folder that the build wrote (its list, MANIFEST) but keep is
         removed, whatever the build remembers, and files someone else put there are left; without,
@@ -169,24 +172,25 @@ class OutputFolder:
             listed = frozenset((listed or set()) | keep | self.written.keys())
             write_manifest(self.target, listed)
         changed = list(self._staged)
-        if self._stage is not None:
-            self._move_staged(self._stage)
-            shutil.rmtree(self._stage, ignore_errors=True)
-            self._stage = None
-            self._folders = set()
-        if scan:
-            changed += self._remove_others(keep, ours)
-            if listed != keep:  # every other file of the build's is gone
-                write_manifest(self.target, keep)
+        if scan:  # first: an output gone may stand where a new one goes (a file that is now a folder, or the reverse)
+            gone = self._remove_others(keep, ours)
         else:
             gone = sorted(rel for rel in self.written if rel not in keep)
             for rel in gone:
                 (self.target / rel).unlink(missing_ok=True)
                 self.written.pop(rel, None)
                 _remove_empty_parents(self.target / rel, self.target)
-            changed += gone
-            if gone:  # keep, listed above, may be a part (the preview's quick pass): all the rest stay listed
-                write_manifest(self.target, listed - set(gone))
+        if self._stage is not None:
+            self._move_staged(self._stage)
+            shutil.rmtree(self._stage, ignore_errors=True)
+            self._stage = None
+            self._folders = set()
+        changed += gone
+        if scan:
+            if listed != keep:  # every other file of the build's is gone
+                write_manifest(self.target, keep)
+        elif gone:  # keep, listed above, may be a part (the preview's quick pass): all the rest stay listed
+            write_manifest(self.target, listed - set(gone))
         self._staged = {}
         self._listing = None
         self.changed = changed
