@@ -397,6 +397,33 @@ def test_an_output_that_turns_from_file_to_folder_and_back_is_written(
     assert set(read_manifest(out) or ()) == {rel for rel in tree(out) if rel not in (MANIFEST, MARKER)}
 
 
+@pytest.mark.parametrize("how", ["preview", "make site"])
+def test_a_template_printing_model_objects_whole_gives_the_bytes_of_a_clean_build(
+    how: str, small_project: Path, tmp_path: Path
+) -> None:
+    """A file's repr names it by its path in the project, not by where it was read from (parsed, or the cache)."""
+    root = small_project
+    edit(
+        root,
+        "templates/page.html",
+        "{% block content %}",
+        "{% block content %}<pre>{{ page.source }} {{ site.agencies['example-pd'] }} {{ site.incidents[0] }}</pre>",
+    )
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    engine = Engine(root, out, BASE, cache=cache, search=False, save_every_run=False, lasting=True)
+    for changed in (None, [root / "content/pages/about.md"], [root / INCIDENT]):
+        if changed is not None:
+            changed[0].write_text(changed[0].read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+        if how == "preview":
+            assert engine.run(changed).ok
+        else:
+            assert Engine(root, out, BASE, cache=cache, search=False).run().ok
+        want = clean_build(root, tmp_path / "clean")
+        assert b"SourceFile(" in want["about/index.html"]
+        assert_same_tree(tree(out), want)
+        shutil.rmtree(tmp_path / "clean")
+
+
 def test_a_template_edit_renders_only_the_pages_that_use_it(preview) -> None:
     builder, changes, root = preview
     edit(root, "templates/agency.html", "Suggest a correction", "Suggest a fix")

@@ -39,7 +39,7 @@ class SourceFile:
     """One Markdown file with front matter, as read from disk."""
 
     kind: str  # incidents | agencies | pages
-    location: Path | str | None  # the file: a Path, or its full path as text until path is asked for
+    location: Path | str | None = field(repr=False)  # a Path, or its full path as text until path is asked for
     rel: str  # path shown in messages, relative to the project
     slug: str
     doc: yaml_strict.Document | None
