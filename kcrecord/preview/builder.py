@@ -116,7 +116,8 @@ class PreviewBuilder:
 
     def _run(self, changed: list[Path] | None, only: set[str] | None) -> Outcome:
         if self._read_everything:
-            changed = None  # a folder among changed: the loader reads again what was below it
+            changed = None
+        # a folder among changed (moved or removed as a whole): the loader reads again what was below it
         if self._resume is not None:
             self._resume.cancel()
         if gc.isenabled():  # its passes would walk the engine's million objects: resumed by collect()
