@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from kcrecord.engine.kept_records import Record
-from kcrecord.engine.read_index import ReadIndex, changed_reads
+from kcrecord.engine.read_index import ReadIndex, _other_values, changed_reads
 from kcrecord.outputs.kept import Kept
 
 KEYS = [f"file:{n}.md" for n in range(12)] + ["coll:incidents", "memo:totals\0()", "plan:index.html", "config:title"]
@@ -169,3 +169,20 @@ def test_changed_reads_with_known_fingerprints_answers_as_asking_every_key(seed:
         expected = changed_reads(read, lambda key, now=now: now.get(key, ""))
         assert changed_reads(read, ask, dict(known)) == expected
         assert not set(asked) & {key for key in known if read.get(key) == known[key]}  # a known read is not asked
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_plans_changed_since_are_those_a_set_difference_finds(seed: int) -> None:
+    """Since.keys's plan keys: the outputs with another or a new plan key, found in C or by a set difference."""
+    rng = random.Random(seed)
+    then = {f"out/{n}": rng.choice(["k1", "k2", "k3"]) for n in range(rng.randint(0, 30))}
+    now = dict(then)
+    for path in rng.sample(sorted(then), min(len(then), rng.randint(0, 4))):
+        now[path] = "".join(["k", rng.choice("1234")])  # an equal string, another object: found by value
+    if rng.random() < 0.3:
+        now[f"out/new{seed}"] = "k1"
+    if rng.random() < 0.3 and now:
+        now.pop(rng.choice(sorted(now)))
+    if rng.random() < 0.2:
+        now = dict(reversed(list(now.items())))
+    assert sorted(_other_values(now, then)) == sorted(path for path, _key in now.items() - then.items())

@@ -160,6 +160,7 @@ class Engine:
         self.fragments.spill = None if self.lasting else partial(spill, spill_to)
         self.read_index = ReadIndex()  # which outputs read each key (kcrecord/engine/read_index.py)
         self.plan_keys = PlanKeys(state.plan_keys, by_objects=self.lasting)  # kept while the plans are the same
+        self._plan_names: dict[str, str] | None = {} if self.lasting else None  # output -> its plan key's name
 
     # -- a whole run -----------------------------------------------------------------------
 
@@ -333,7 +334,7 @@ class Engine:
         if check_disk:
             folder.scan()  # one look at every output file, for this check and for commit's clean-up
         self.plan_keys.fill(jobs, plans)
-        now.prime("plan:", plans)
+        now.prime("plan:", plans, self._plan_names)
         # make site and the preview's quick pass read every frame; the preview's updates ask its read index.
         candidates = None
         current: set[str] = set()  # outputs of a part of the records found current as a whole

@@ -305,7 +305,7 @@ class Since:
         if rels is None or history is not history_then:
             return None
         found = {kind + rel for rel in rels for kind in FILE_KINDS}
-        found.update("plan:" + path for path, _key in plans.items() - plans_then.items())
+        found.update("plan:" + path for path in _other_values(plans, plans_then))
         return found
 
     def asked(self, version: int, plans: dict[str, str], history: object) -> None:
@@ -316,3 +316,16 @@ class Since:
         """The run completed (every output it found stale was made): what it asked is the new starting point."""
         if self._asked is not None:
             self._at, self._asked = self._asked, None
+
+
+def _other_values(now: dict[str, str], then: dict[str, str]) -> list[str]:
+    """Return the keys of now that then lacks or holds another value for.
+
+    The plans of two updates hold the same outputs in the same order, and the very key objects
+    but at the few places planned again: those places are found in C, then compared by value.
+    """
+    keys = list(now)
+    if len(keys) != len(then) or keys != list(then):
+        return [key for key, _value in now.items() - then.items()]
+    values, before = list(now.values()), list(then.values())
+    return [keys[place] for place in other_places(values, before) if values[place] != before[place]]

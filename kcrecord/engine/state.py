@@ -224,12 +224,24 @@ class Now:
         self.prime("template:", templates)
         self.prime("static:", static)
 
-    def prime(self, kind: str, fingerprints: dict[str, str]) -> None:
+    def prime(self, kind: str, fingerprints: dict[str, str], names: dict[str, str] | None = None) -> None:
         """Note what the keys kind+name are now, from fingerprints by name (as _work_out would find them).
 
         Each key interned: the object the frames that read it hold (kcrecord/engine/parallel.py).
+        names: each name's key as made before (kept by the caller from one run to the next), so a
+        run of the preview looks up 20,000 plan keys instead of joining and interning them again.
         """
-        self.known.update({intern(kind + name): fingerprint for name, fingerprint in fingerprints.items()})
+        if names is None:
+            self.known.update({intern(kind + name): fingerprint for name, fingerprint in fingerprints.items()})
+            return
+        try:
+            keys = list(map(names.__getitem__, fingerprints))
+        except KeyError:
+            if len(names) > 2 * len(fingerprints) + 64:  # many names gone since they were kept
+                names.clear()
+            names.update({name: intern(kind + name) for name in fingerprints if name not in names})
+            keys = list(map(names.__getitem__, fingerprints))
+        self.known.update(zip(keys, fingerprints.values(), strict=True))
 
     def __call__(self, key: str) -> str:
         """Return key's fingerprint now ('' when it names nothing that exists).
