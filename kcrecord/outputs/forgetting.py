@@ -7,7 +7,7 @@ no longer used, is dropped after each whole update so the kept pieces stay those
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from kcrecord.outputs.kept import Kept
@@ -30,6 +30,7 @@ class Forgetting:
     _lists: dict[int, Any]
     _last: dict[str, Any]
     _incidents: list[Any]
+    forget_found: Callable[[], None]  # FoundLists.forget_found
 
     def forget_gone(self, files: Collection[str]) -> None:
         """Drop the pieces of files that are gone (call after a whole update; files: every content file now).
@@ -70,6 +71,8 @@ class Forgetting:
         self._memos.difference_update(drop)
         for key in drop:
             del kept[key]
+        if drop:
+            self.forget_found()
         self.files, self._fresh = files, set()
         self._forget_items()
 
@@ -86,6 +89,7 @@ class Forgetting:
             item = kept.get(key)
             if item is not None and item.heavy and not item.dropped:
                 kept[key] = Kept(None, item.frame, item.checked, item.fingerprint, dropped=True, heavy=True)
+                self.forget_found()
 
     def let_go_keys(self) -> None:
         """Drop the keys gathered for the lists (Fragments._keys), made again when a list next asks.

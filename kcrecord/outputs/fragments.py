@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from kcrecord.engine.deps import FRAMES, note, other_places, reads_fingerprint, recording, value_fingerprint
 from kcrecord.outputs.currentness import Currentness
 from kcrecord.outputs.forgetting import Forgetting
+from kcrecord.outputs.found_lists import Found, FoundLists
 from kcrecord.outputs.kept import Kept
 from kcrecord.outputs.settling import Settling
 
@@ -55,7 +56,7 @@ LAST_LENGTHS = 8
 and an agency's lists, a year's; more would hold incidents an edit replaced."""
 
 
-class Fragments(Settling, Forgetting, Currentness):
+class Fragments(Settling, Forgetting, Currentness, FoundLists):
     """Make per-incident pieces and site-wide values once, and reuse them while what they read is unchanged."""
 
     def __init__(self, kept: dict[str, Kept] | None = None, files: set[str] | None = None) -> None:
@@ -86,6 +87,8 @@ class Fragments(Settling, Forgetting, Currentness):
         self._settled: set[str] = set()  # the pieces settle_groups found current in this revision, by key
         self._outdated = False  # whether a kept value was found out of date in this revision
         self._out_of_date: set[str] = set()  # the keys of those values, unless a value was kept for the key since
+        self._found: dict[tuple[str, int], Found] = {}  # lists' pieces as last found (kcrecord/outputs/found_lists.py)
+        self._noted: list[str] = []  # the keys kept since (FoundLists.note_kept)
 
     def begin(self, fingerprint_of: Callable[[str], str], known: dict[str, str] | None = None) -> None:
         """Start a new revision: a kept value is current when each key it read has fingerprint_of(key) still.
@@ -139,7 +142,7 @@ class Fragments(Settling, Forgetting, Currentness):
         into = FRAMES[-1] if FRAMES else None
         items = tuple(incidents)
         keys = self._keys(name, items, id(incidents))
-        suspected = self._each_suspect(keys, items, make)
+        suspected = self._each_suspect(name, keys, items, make)
         if suspected is not None:
             if into is not None:
                 into.update(zip(keys, suspected[1], strict=True))
@@ -155,7 +158,7 @@ class Fragments(Settling, Forgetting, Currentness):
         return found
 
     def _each_suspect(
-        self, keys: list[str], items: tuple[Any, ...], make: Callable[[Any], Any]
+        self, name: str, keys: list[str], items: tuple[Any, ...], make: Callable[[Any], Any]
     ) -> tuple[list[Kept], list[str]] | None:
         """Return each_kept's pieces and fingerprints looking only at the suspects, when the read index named them.
 
@@ -169,23 +172,31 @@ class Fragments(Settling, Forgetting, Currentness):
         suspects = self.suspects
         if suspects is None:
             return None
-        found = list(map(self.kept.get, keys))
-        if None in found:
-            return None
-        if not self._out_of_date.isdisjoint(keys):
-            return None
-        fingerprints = list(map(attrgetter("fingerprint"), found))
+        again = self.found_again(name, keys)  # as last found, with the pieces kept since (found_lists.py)
+        if again is not None:
+            found, fingerprints, places = again
+            if any(key in places for key in self._out_of_date):
+                return None
+            marked = sorted(places[key] for key in suspects if key in places)
+        else:
+            found, places = list(map(self.kept.get, keys)), None  # type: ignore[arg-type]
+            if None in found or not self._out_of_date.isdisjoint(keys):
+                return None
+            fingerprints = list(map(attrgetter("fingerprint"), found))
+            marked = (
+                [place for place, key in enumerate(keys) if key in suspects] if not suspects.isdisjoint(keys) else []
+            )
         if "" in fingerprints:
             return None
-        if not suspects.isdisjoint(keys):
-            revision = self.revision
-            for place in [place for place, key in enumerate(keys) if key in suspects]:
-                key = keys[place]
-                kept = self.kept[key]  # made again at an earlier place when the same incident is listed twice
-                if kept.checked != revision and not self._current(kept, key):
-                    kept = self._make(key, kept, make, items[place])
-                found[place], fingerprints[place] = kept, kept.fingerprint
-        return found, fingerprints  # type: ignore[return-value]
+        revision = self.revision
+        for place in marked:
+            key = keys[place]
+            kept = self.kept[key]  # made again at an earlier place when the same incident is listed twice
+            if kept.checked != revision and not self._current(kept, key):
+                kept = self._make(key, kept, make, items[place])
+            found[place], fingerprints[place] = kept, kept.fingerprint
+        self.keep_found(name, keys, found, fingerprints, places)
+        return found, fingerprints
 
     def kept_guess(
         self, name: str, incidents: Sequence[Any], make: Callable[[Any], Any], again: Collection[int]
@@ -283,6 +294,7 @@ class Fragments(Settling, Forgetting, Currentness):
     def adopt(self, key: str, kept: Kept) -> None:
         """Keep a piece (or memo) made here or in a worker process; note a piece's file for forget_gone."""
         self.kept[key] = kept
+        self.note_kept(key)
         if kept.checked != -self.revision:
             self._out_of_date.discard(key)
         if key.startswith("memo:"):
@@ -341,6 +353,7 @@ class Fragments(Settling, Forgetting, Currentness):
                 value = make()
             fingerprint = reads_fingerprint(frame) if by_reads else value_fingerprint(value)
             kept = self.kept[key] = Kept(value, frame, self.revision, fingerprint, heavy=by_reads)
+            self.note_kept(key)
             self._memos.add(key)
             self.made.append(key)
             if by_reads and self.spill is not None:  # make site: the pieces it read are not used again
