@@ -374,3 +374,11 @@ def test_values_equal_by_eq_but_not_by_identity_get_their_own_key(before: object
         assert found == {job.path: job.plan_key() for job in plans()}
         assert all(keys(job) == job.plan_key() for job in plans())
         held[0] = before
+
+
+def test_a_job_snapped_in_a_list_by_its_attribute_gives_its_identity_key() -> None:
+    """Job.identity_attribute names what identity_key returns: the sitemap's 20,000 jobs are snapped by it, in C."""
+    jobs = [Job(f"p{n}/index.html", render, ("t", n)) for n in range(5)]
+    assert [getattr(job, Job.identity_attribute) for job in jobs] == [job.identity_key() for job in jobs]
+    assert plan_snapshot((jobs,)) == plan_snapshot((list(jobs),))
+    assert plan_snapshot((jobs,)) != plan_snapshot(([*jobs[:4], Job("q/index.html", render)],))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from operator import attrgetter
 from typing import Any
 
 from kcrecord.content.recorded import Recorded
@@ -93,7 +94,8 @@ def _snap(value: object, depth: int, seen: Seen) -> Any:
                     return ("texts", tuple(value))  # type: ignore[arg-type]
                 key = getattr(first, "identity_key", None)
                 if key is not None:  # identity() gives each item's key (the planned outputs, for the sitemap)
-                    return ("keys", tuple(map(key, value)))  # type: ignore[call-overload]
+                    named = getattr(first, "identity_attribute", None)  # what identity_key returns, read in C
+                    return ("keys", tuple(map(attrgetter(named) if named else key, value)))  # type: ignore[call-overload]
         return ("seq", tuple([_snap(item, depth + 1, seen) for item in value]))  # type: ignore[attr-defined]
     if isinstance(value, (set, frozenset)):
         raise UnsnappedError  # identity() sorts a set by repr: left to it

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapp
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import jinja2
 import markupsafe
@@ -162,6 +162,7 @@ class Job:
     path: str
     render: Callable[[], bytes | Spooled]  # Spooled: a large file kept out of memory (the database)
     plan: tuple = ()
+    identity_attribute: ClassVar[str] = "path"  # what identity_key returns (kcrecord/engine/plan_snapshot.py)
 
     def identity_key(self) -> str:
         """Return the output's path: a planned output is known by where it goes (kcrecord/engine/deps.py)."""
