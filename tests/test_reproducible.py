@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from tests.conftest import REPO, SMALL_SITE, copy_project
+from tests.engine_edits import add_incident
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -75,3 +79,26 @@ def test_agencies_sharing_a_label_are_listed_in_one_order_whatever_the_hash_seed
     assert b"PD (" in pages[0]["incidents/index.html"], "the agencies do not share a label: nothing is tested"
     for other in pages[1:]:
         assert [rel for rel in pages[0] if pages[0][rel] != other.get(rel)] == []
+
+
+def test_a_build_brought_up_to_date_after_an_incident_is_added_indexes_as_a_clean_build(tmp_path: Path) -> None:
+    """Pagefind numbers pages in the order their folder lists them: the order they were made in, on tmpfs.
+
+    A build with the cache makes the new incident's page last, a clean build among the others; the
+    pages are linked in sorted order for Pagefind (search_index.link_pages), so both bundles are
+    the same. Run on tmpfs where there is one (/dev/shm), where the listing follows the making.
+    """
+    shm = Path("/dev/shm")
+    scratch = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path
+    try:
+        root = copy_project(SMALL_SITE, scratch / "project")
+        cli_build(root, scratch / "site", "1")
+        add_incident(root, random.Random(4))
+        updated = cli_build(root, scratch / "site", "2")
+        clean = cli_build(root, scratch / "clean" / "site", "3")  # another output folder: nothing there to reuse
+        assert sorted(updated) == sorted(clean), "the two builds wrote different files"
+        differing = [rel for rel in clean if clean[rel] != updated[rel]]
+        assert not differing, f"{len(differing)} files differ from the clean build: {differing[:20]}"
+    finally:
+        if scratch != tmp_path:
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.state import LEFT_AFTER, State, save_search_mark, save_state
-from kcrecord.outputs.search_index import BUNDLE, Indexing
+from kcrecord.outputs.search_index import BUNDLE, PAGES, Indexing
 
 
 class Search:
@@ -41,7 +41,7 @@ class Search:
         _remove_left(self.out.parent, prefix)
         self._staging = Path(tempfile.mkdtemp(prefix=prefix, dir=self.out.parent))
         try:
-            self._indexing = Indexing(self.out, self._staging / BUNDLE)
+            self._indexing = Indexing(self.out, self._staging / BUNDLE, self._staging / PAGES)
         except BaseException:
             self.stop()
             raise
@@ -71,13 +71,14 @@ class Search:
 def _remove_left(folder: Path, prefix: str) -> None:
     """Remove staging folders a build killed while indexing left, once LEFT_AFTER seconds old (none takes that long).
 
-    Only folders this tool names so, holding nothing but Pagefind's bundle folder, are removed.
+    Only folders this tool names so, holding nothing but Pagefind's bundle and pages folders, are removed.
     """
     left = time.time() - LEFT_AFTER
     for found in folder.glob(glob.escape(prefix) + "*"):
         try:
             inside = [path.name for path in found.iterdir()]
-            if found.is_dir() and not found.is_symlink() and set(inside) <= {BUNDLE} and found.stat().st_mtime < left:
+            ours = set(inside) <= {BUNDLE, PAGES}
+            if found.is_dir() and not found.is_symlink() and ours and found.stat().st_mtime < left:
                 shutil.rmtree(found)
         except OSError:
             continue

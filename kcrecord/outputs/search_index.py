@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import subprocess
 import sysconfig
 import tempfile
@@ -46,19 +47,18 @@ MARK = b"data-pagefind-body"
 MARKED = re.compile(rb"<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=/>]")  # the attribute in a tag, not in text
 
 
-def index_site(folder: Path, output: Path | None = None) -> None:
-    """Index the HTML pages in folder with Pagefind, writing output (default: folder/pagefind/)."""
-    Indexing(folder, output).finish()
+PAGES = "pages"  # the folder, beside the bundle being made, where Pagefind reads the pages (link_pages)
 
 
 class Indexing:
     """Pagefind under way on a folder's HTML pages; finish() waits for it, stop() ends it unfinished."""
 
-    def __init__(self, folder: Path, output: Path | None = None) -> None:
-        """Start Pagefind on folder, writing output (default: folder/pagefind/)."""
-        target = ["--output-path", str(output)] if output is not None else ["--output-subdir", BUNDLE]
-        pages = ["--glob", pages_to_read(folder)]
-        command = [str(pagefind_binary()), "--site", str(folder), *target, *pages, "--silent"]
+    def __init__(self, folder: Path, output: Path, view: Path) -> None:
+        """Start Pagefind on folder's pages, linked first into view (a folder made here), writing output."""
+        glob = pages_to_read(folder)
+        link_pages(folder, view, every=glob == EVERY_PAGE)
+        pages = ["--glob", glob]
+        command = [str(pagefind_binary()), "--site", str(view), "--output-path", str(output), *pages, "--silent"]
         # what it says, read at the end (a pipe left unread could stall it); closed by finish or stop
         self._said = tempfile.TemporaryFile()  # noqa: SIM115
         try:
@@ -103,3 +103,32 @@ def pages_to_read(folder: Path) -> str:
         if any(MARK in (here / name).read_bytes() for name in files if name.endswith(".html")):
             return EVERY_PAGE
     return INCIDENT_PAGES
+
+
+def link_pages(folder: Path, view: Path, every: bool) -> None:
+    """Make view hold folder's pages that Pagefind reads (every page, or the incident pages), linked in sorted order.
+
+    Pagefind numbers pages in the order it finds them, which is the order the folder lists its
+    files: on tmpfs the order they were made in. An output folder brought up to date makes a new
+    page last, where a clean build makes it among the others, and the two bundles differed. view
+    is made here, each folder and page in sorted order, so the order is the pages' names' whatever
+    the output's history. Each page is a hard link (copied where the file system has none).
+    """
+    top = folder if every else folder / "incidents"
+    found: list[str] = []
+    for here, folders, files in os.walk(top):
+        if here == str(folder):
+            folders[:] = [name for name in folders if name != BUNDLE]
+        found += [os.path.relpath(os.path.join(here, name), folder) for name in files if name.endswith(".html")]
+    view.mkdir()
+    made = {str(view)}
+    for rel in sorted(found):
+        target = os.path.join(view, rel)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        try:
+            os.link(os.path.join(folder, rel), target)
+        except OSError:
+            shutil.copyfile(os.path.join(folder, rel), target)
