@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from kcrecord.engine import search
+from kcrecord.engine.engine import Engine
 from kcrecord.outputs.search_index import pagefind_binary
 from tests.hostile import run_cli, tree_digest
 
@@ -117,4 +119,40 @@ def test_the_index_is_made_again_only_when_a_page_changed(
     assert run.code == 0, run.err
     assert calls.read_text(encoding="utf-8") == "ran\n"
     monkeypatch.delenv("PAGEFIND_BINARY")
+    assert tree_digest(built / "site" / "pagefind") == cold_bundle(built)
+
+
+def test_a_build_stopped_after_its_pages_moved_in_and_before_its_state_was_saved_is_indexed_again(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by an outside audit: the next build found the pages written, changed nothing, and kept the old index.
+
+    The search mark now names the pages the index was made from (kcrecord/engine/search.py, pages_mark).
+    """
+    old, new = first_words(built)
+    edit(built, old, new)
+
+    def stopped(*_args: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C once the pages are in place, before the state is saved
+
+    monkeypatch.setattr(search, "save_state", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        Engine(built, built / "site", cache=built / ".cache").run()
+    monkeypatch.undo()
+    pages = (built / "site" / "incidents").rglob("index.html")
+    assert any(new in page.read_text(encoding="utf-8") for page in pages), "the stopped build wrote no page"
+    run = run_cli(built, "build", "--quiet")
+    assert run.code == 0, run.err
+    assert tree_digest(built / "site" / "pagefind") == cold_bundle(built)
+
+
+@pytest.mark.parametrize("between", [["--no-search"], ["--no-search", "--no-cache"], ["--no-cache"]])
+def test_pages_written_by_a_build_in_between_are_indexed_by_the_next(built: Path, between: list[str]) -> None:
+    """Found by an outside audit: a build without the index (or the cache) wrote pages the next found written."""
+    old, new = first_words(built)
+    edit(built, old, new)
+    run = run_cli(built, "build", "--quiet", *between)
+    assert run.code == 0, run.err
+    run = run_cli(built, "build", "--quiet")
+    assert run.code == 0, run.err
     assert tree_digest(built / "site" / "pagefind") == cold_bundle(built)

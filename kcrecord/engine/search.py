@@ -1,4 +1,4 @@
-"""Refresh the search index after a build, only when an indexed page changed.
+"""Refresh the search index after a build, only when a page changed since the index was made.
 
 Pagefind reads the HTML pages of the output folder and writes its bundle into a staging folder
 beside it; the bundle's files are then copied into <output>/pagefind/ only where their bytes
@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kcrecord.engine.deps import digest
+from kcrecord.engine.kept_records import Record
 from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.state import LEFT_AFTER, State, save_search_mark, save_state
 from kcrecord.outputs.search_index import BUNDLE, PAGES, Indexing
@@ -30,13 +32,18 @@ class Search:
         self.cache = cache
         self._staging: Path | None = None
         self._indexing: Indexing | None = None
+        self._pages = ""  # pages_mark of the pages being indexed
 
     def start(self, changed: list[str]) -> bool:
-        """Start Pagefind when an HTML page changed or the bundle is missing; return True when it started."""
+        """Start Pagefind unless the bundle there was made from the very pages written; return True when it started.
+
+        changed: what this run wrote (an HTML page among them: the index is made again at once).
+        """
         bundle = self.out / BUNDLE
-        if bundle.is_dir() and self.state.search == "done" and not any(rel.endswith(".html") for rel in changed):
+        self._pages = pages_mark(self.state.records)
+        if bundle.is_dir() and self.state.search == self._pages and not any(rel.endswith(".html") for rel in changed):
             return False
-        self.state.search = ""
+        self.state.search = ""  # saved so while Pagefind runs: a build stopped meanwhile indexes again
         prefix = f".{self.out.name}-search-"
         _remove_left(self.out.parent, prefix)
         self._staging = Path(tempfile.mkdtemp(prefix=prefix, dir=self.out.parent))
@@ -54,7 +61,7 @@ class Search:
             self._indexing.finish()
             self._indexing = None
             sync_folder(self._staging / BUNDLE, self.out / BUNDLE)
-            self.state.search = "done"
+            self.state.search = self._pages
         finally:
             self.stop()
 
@@ -100,6 +107,18 @@ def searched_while(search: Search, wanted: bool, changed: list[str], saving: boo
             save_search_mark(search.cache, search.state, search.out)
     finally:
         search.stop()
+
+
+def pages_mark(records: dict[str, Record]) -> str:
+    """Return a fingerprint of the HTML pages written (each path with its bytes' digest): what an index is made from.
+
+    The search mark kept with the state is this, for the pages the bundle was made from. A mark
+    that only said "done" outlived the pages it was made from: a build with --no-search or
+    --no-cache, or one stopped after its pages moved in and before its state was saved, wrote
+    pages the next build found already written, and the next build kept the old index.
+    """
+    pages = sorted((path, record.digest) for path, record in records.items() if path.endswith(".html"))
+    return digest("\n".join(f"{path}\0{made}" for path, made in pages))
 
 
 def refresh_search(out: Path, state: State, changed: list[str]) -> bool:

@@ -49,7 +49,7 @@ class State:
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # output path -> (size, mtime_ns)
     pieces: dict[str, Kept] = field(default_factory=dict)
     checks: dict[str, tuple[tuple[str, str], list[Problem]]] = field(default_factory=dict)  # rel -> (key, problems)
-    search: str = ""  # "done" once the search index was made from the pages written (kept in its own file)
+    search: str = ""  # the pages the search index was made from (search.pages_mark; kept in its own file)
     plan_keys: dict[str, tuple[tuple, str]] = field(default_factory=dict)  # kcrecord/engine/plan_keys.py
     piece_files: set[str] | None = None  # every content file when the pieces were kept (Fragments.forget_gone)
     saved_parts: Parts = field(default_factory=dict, repr=False, compare=False)
@@ -119,7 +119,7 @@ def save_state(cache: Path | None, state: State, out: Path) -> None:
 
 
 def save_search_mark(cache: Path | None, state: State, out: Path) -> None:
-    """Write whether the search index was made from the pages written, apart from the rest of the state.
+    """Write which pages the search index was made from (search.pages_mark; "": none), apart from the rest.
 
     make site saves its state while Pagefind runs (kcrecord/engine/search.py) and only this
     small file once Pagefind is done: a build stopped meanwhile finds "" and indexes again.
@@ -134,7 +134,7 @@ def _search_mark(cache: Path, out: Path, code: str) -> str:
             kept = pickle.load(stream)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return ""
-    ok = isinstance(kept, tuple) and len(kept) == 2 and kept[0] == code and kept[1] in ("", "done")
+    ok = isinstance(kept, tuple) and len(kept) == 2 and kept[0] == code and isinstance(kept[1], str)
     return kept[1] if ok else ""
 
 
