@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from kcrecord.engine.state import keep_pickled
+from kcrecord.outputs.kept import UNREADABLE
 
 INPUT_HASHES = "input-hashes.pickle"  # the file in the cache folder's engine/ that keeps them
 RACY_NS = 2_000_000_000  # more than the coarsest file-time resolution in use (2 s on FAT)
@@ -50,7 +51,7 @@ class KnownHashes:
             try:
                 with open(file, "rb") as stream:
                     kept = pickle.load(stream)
-            except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            except UNREADABLE:
                 kept = None
             if isinstance(kept, dict):
                 self.kept = kept

@@ -20,6 +20,7 @@ from typing import Any
 
 from kcrecord.engine.ahead import Ahead
 from kcrecord.engine.collector import collector_paused
+from kcrecord.outputs.kept import UNREADABLE
 
 Parts = dict[int, dict[str, Any]]
 SPLIT_FROM = 4000  # entries to write: fewer are written in this process (forking costs 20-40 ms)
@@ -45,7 +46,7 @@ def load_parts(
             try:
                 with open(part_file(folder, number), "rb") as stream:
                     stored = pickle.load(stream)
-            except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            except UNREADABLE:
                 continue
             if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == code):
                 continue

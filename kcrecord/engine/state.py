@@ -32,7 +32,7 @@ from kcrecord.engine.kept_pieces import load_pieces, save_pieces
 from kcrecord.engine.kept_records import Record, load_records, save_records
 from kcrecord.engine.parts import Parts
 from kcrecord.engine.values_file import LEFT_AFTER  # a temporary file older than this was left by a build killed
-from kcrecord.outputs.kept import Kept
+from kcrecord.outputs.kept import UNREADABLE, Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
 STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
@@ -90,7 +90,7 @@ def load_state(cache: Path | None, code: str, out: Path) -> State:
     try:
         with open(state_file(cache, out), "rb") as stream, collector_paused():
             state = pickle.load(stream)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    except UNREADABLE:
         return State(code=code)
     if not isinstance(state, State) or state.code != code:
         return State(code=code)
@@ -132,7 +132,7 @@ def _search_mark(cache: Path, out: Path, code: str) -> str:
     try:
         with open(state_file(cache, out).with_suffix(".search"), "rb") as stream:
             kept = pickle.load(stream)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    except UNREADABLE:
         return ""
     ok = isinstance(kept, tuple) and len(kept) == 2 and kept[0] == code and isinstance(kept[1], str)
     return kept[1] if ok else ""

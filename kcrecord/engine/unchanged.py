@@ -20,6 +20,7 @@ from kcrecord.engine.deps import digest
 from kcrecord.engine.input_hashes import KnownHashes, Status, status_of
 from kcrecord.engine.state import STATE_FOLDER, keep_pickled, listing
 from kcrecord.engine.write import read_manifest
+from kcrecord.outputs.kept import UNREADABLE
 from kcrecord.outputs.search_index import BUNDLE
 
 FOLDERS = ("content", "templates", "static")
@@ -123,7 +124,7 @@ def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
     try:
         with open(_file(cache, out), "rb") as stream:
             summary = pickle.load(stream)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    except UNREADABLE:
         return None
     if not isinstance(summary, Summary) or summary.inputs != inputs:
         return None

@@ -51,7 +51,7 @@ from kcrecord.outputs.database import (
 )
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.incident_data import rows_maker
-from kcrecord.outputs.kept import Kept
+from kcrecord.outputs.kept import UNREADABLE, Kept
 from kcrecord.outputs.spooled import Spooled
 
 Blocks = dict[str, Run]
@@ -151,7 +151,7 @@ def read_held(copy: Path) -> Held | None:
         with open(held_file(copy), "rb") as stream:
             kept_stamp, held = pickle.load(stream)
         return held if kept_stamp == stamp(copy) and _is_held(held) else None
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    except UNREADABLE:
         return None
 
 

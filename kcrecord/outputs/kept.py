@@ -7,11 +7,27 @@ pickled, with others: each is unpickled when first used.
 
 from __future__ import annotations
 
+import pickle
 from typing import Any, Protocol
 
 
 class CacheDamagedError(Exception):
     """A kept value could not be unpickled (the cache folder's bytes changed): the engine runs again from nothing."""
+
+
+UNREADABLE = (
+    OSError,
+    pickle.PickleError,
+    EOFError,
+    AttributeError,
+    ImportError,
+    TypeError,
+    ValueError,
+    MemoryError,  # a damaged length: pickle asks for gigabytes
+    OverflowError,  # a damaged length past what an index holds
+)
+"""What loading a pickle the cache folder holds raises when its bytes are damaged (1 in 200 single-byte damages
+raised MemoryError or OverflowError, which once made every build fail until .cache/ was deleted)."""
 
 
 class Packed(Protocol):
