@@ -135,7 +135,8 @@ def test_bytes_changed_inside_a_kept_front_matter_are_found_and_the_file_read_ag
             keep_pickled(path, (code, (check, data[:at] + b"A fictional incidenx" + data[at + 20 :])))
             changed += 1
     assert changed
-    with sqlite3.connect(root / ".cache" / "markdown.sqlite3") as db:
+    (database,) = (root / ".cache").glob("markdown-*.sqlite3")
+    with sqlite3.connect(database) as db:
         rows = db.execute("SELECT key, data FROM parsed").fetchall()
         for key, data in rows:
             db.execute(

@@ -2,11 +2,11 @@
 
 The key of an entry is a hash of everything the HTML depends on: the Markdown text, the
 source numbers of its citations, the render options (such as heading shifts), the base path links are
-pointed at, the source of the renderer module, the Markdown package's version and
-CACHE_VERSION. Change any of them and the entry is simply not found, so the cache can never
+pointed at, the source of the renderer and of every kcrecord module it imports, the libraries'
+versions and CACHE_VERSION (kcrecord/engine/cache_database.py). Change any of them and the entry is simply not found, so the cache can never
 hand back HTML that a fresh render would not produce. Parsed files (front matter with its
 line numbers, and the problems found while reading) are kept the same way, keyed by the file's
-bytes, its path and the source of the modules that read it.
+bytes, its path and the source of the modules that read it, with their imports.
 """
 
 from __future__ import annotations
@@ -21,14 +21,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import markdown
-import yaml
-
-from kcrecord.content import document, line_table, load, markdown_render, problems, yaml_strict
 from kcrecord.content.assemble import read_config
 from kcrecord.content.load import Content, SourceFile, read_regular_file, read_source
 from kcrecord.content.markdown_render import MarkdownRenderer
 from kcrecord.content.problems import Problem
+from kcrecord.engine.cache_database import (
+    checked_html,
+    database_path,
+    open_database,
+    reader_fingerprint,
+    renderer_fingerprint,
+    with_check,
+)
 from kcrecord.engine.deps import digest
 from kcrecord.engine.kept_files import KeptFiles
 
@@ -36,17 +40,6 @@ Packer = Callable[[Path | str, str, str, tuple[SourceFile, list[Problem]]], tupl
 """pack(path, kind, rel, parsed): what CachedReader.packer returns."""
 ParsePacker = Callable[[str, str, bytes, tuple[SourceFile, list[Problem]]], tuple[str, bytes]]
 """pack(kind, rel, raw, parsed), for a parse of the bytes raw: what CachedReader.parse_packer returns."""
-
-CACHE_VERSION = "2"
-DATABASE = "markdown.sqlite3"
-
-
-def renderer_fingerprint() -> str:
-    """Return a hash of the renderer's code and settings that the HTML depends on."""
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    digest.update(markdown.__version__.encode())
-    digest.update(Path(markdown_render.__file__).read_bytes())
-    return digest.hexdigest()
 
 
 class CachedMarkdownRenderer:
@@ -60,7 +53,7 @@ class CachedMarkdownRenderer:
         self._db: sqlite3.Connection | None = None
         self.hits = self.misses = 0
         if folder is not None:
-            self._db = _open(folder / DATABASE)
+            self._db = open_database(database_path(folder))
 
     def render(self, text: str, footnotes: dict[str, str] | None = None, **options: object) -> str:
         """Render text with its source numbers and options, from the cache when it holds them."""
@@ -115,7 +108,7 @@ class CachedMarkdownRenderer:
         for (memo, key, _request), html in zip(missing, made, strict=True):
             if html is not None:
                 self._memory[memo] = html
-                rows.append((key, html))
+                rows.append((key, with_check(html)))
         if self._db is not None and rows:
             try:
                 with self._db:
@@ -138,7 +131,10 @@ class CachedMarkdownRenderer:
             for start in range(0, len(keys), 500):  # SQLite takes at most 999 parameters in a statement
                 chunk = keys[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
-                found.update(self._db.execute(f"SELECT key, html FROM rendered WHERE key IN ({marks})", chunk))
+                for key, kept in self._db.execute(f"SELECT key, html FROM rendered WHERE key IN ({marks})", chunk):
+                    html = checked_html(kept)
+                    if html is not None:
+                        found[key] = html
         except sqlite3.Error:
             self.close()  # an unreadable cache is only slower, never wrong
             return {}
@@ -152,14 +148,14 @@ class CachedMarkdownRenderer:
         except sqlite3.Error:
             self.close()  # an unreadable cache is only slower, never wrong
             return None
-        return row[0] if row else None
+        return checked_html(row[0]) if row else None
 
     def _store(self, key: str, html: str) -> None:
         if self._db is None:
             return
         try:
             with self._db:
-                self._db.execute("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", (key, html))
+                self._db.execute("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", (key, with_check(html)))
         except sqlite3.Error:
             self.close()
 
@@ -179,32 +175,9 @@ def _render_request(request: tuple[str, str, dict[str, str] | None, dict[str, ob
         return None
 
 
-def _open(path: Path) -> sqlite3.Connection | None:
-    """Open (or create) the cache database; return None when it cannot be used."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=10, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TABLE IF NOT EXISTS rendered (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
-        db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
-        return db
-    except (OSError, sqlite3.Error):
-        return None
-
-
 def cached_renderer(folder: Path | None, content: Content, base_url: str | None = None) -> CachedMarkdownRenderer:
     """Return a caching renderer for this content's base path (memory only when folder is None)."""
     return CachedMarkdownRenderer(folder, read_config(content, base_url).base_path)
-
-
-def reader_fingerprint() -> str:
-    """Return a hash of the code that turns a file's bytes into a SourceFile and its problems."""
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    digest.update(yaml.__version__.encode())
-    for module in (load, yaml_strict, document, line_table, problems):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()
 
 
 class CachedReader:
@@ -212,7 +185,7 @@ class CachedReader:
 
     def __init__(self, folder: Path | None) -> None:
         self._salt = reader_fingerprint().encode()
-        self._db = _open(folder / DATABASE) if folder is not None else None
+        self._db = open_database(database_path(folder)) if folder is not None else None
         self.hits = self.misses = 0
         self.known: dict[str, str] = {}  # rel -> digest(bytes), as make site's look at the inputs read them, used once
         self.kept: KeptFiles | None = None  # the files as read by the last builds, looked at first (kept_files.py)

@@ -113,7 +113,7 @@ class Engine:
         self.loader = Loader(root, self.reader, workers, progress)  # stage 1 (kcrecord/engine/loading.py)
         self.edits = self.loader.edits  # which files each load read again in place (kcrecord/engine/edit_log.py)
         self.renderer = None
-        self.bytecode = bytecode_cache(cache)  # compiled templates, shared with worker processes through .cache/
+        self.bytecode = bytecode_cache(cache, code)  # compiled templates, shared with worker processes (forked)
         self.site: Site | None = None
         self.commit: str | None = None
         self.fixed_commit = commit  # the commit to stamp instead of git's (tests)

@@ -26,6 +26,7 @@ from sys import intern
 from kcrecord.content.area import AREA_DIR
 from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
+from kcrecord.engine.code_closure import LIBRARIES
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, unrecorded
 from kcrecord.engine.kept_pieces import load_pieces, save_pieces
@@ -36,7 +37,6 @@ from kcrecord.outputs.kept import UNREADABLE, Kept
 
 PACKAGE = Path(__file__).resolve().parents[1]
 STATE_FOLDER = "engine"  # one state file per output folder: make site and make serve keep their own
-LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
 
 
 @dataclass

@@ -1,0 +1,157 @@
+"""Every cache is keyed by all the code its entries depend on, and every kept entry is checked when read.
+
+Found by an outside audit: the compiled templates in .cache/jinja were keyed by the template's
+source only (a change to the environment's settings in render.py published 47 wrong files), the
+Markdown cache hashed markdown_render.py but not the modules it imports (urls.py, citations.py),
+the parse cache left out yaml_messages.py, and neither rendered HTML rows nor compiled templates
+carried a checksum, so a damaged entry of the same length was published.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kcrecord.content.markdown_render import MarkdownRenderer
+from kcrecord.engine import cache_database
+from kcrecord.engine.build_cache import CachedMarkdownRenderer, database_path
+from kcrecord.engine.code_closure import module_closure
+from kcrecord.engine.jinja_cache import CheckedBytecodeCache, bytecode_cache
+from tests.hostile import run_cli, tree_digest
+
+REPO = Path(__file__).resolve().parents[1]
+RENDERER = ("kcrecord.content.markdown_render",)
+READER = tuple(f"kcrecord.content.{name}" for name in ("load", "yaml_strict", "document", "line_table", "problems"))
+
+LOADED = """
+import json, sys
+from pathlib import Path
+{imports}
+{work}
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] == "kcrecord")))
+"""
+
+
+def _modules_loaded(imports: str, work: str, tmp_path: Path) -> set[str]:
+    """Return the kcrecord modules a fresh interpreter has loaded after the imports and the work."""
+    script = LOADED.format(imports=imports, work=work)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+    return set(json.loads(done.stdout))
+
+
+def test_the_renderers_key_covers_every_module_a_render_runs(tmp_path: Path) -> None:
+    loaded = _modules_loaded(
+        "from kcrecord.content.markdown_render import MarkdownRenderer",
+        "MarkdownRenderer('/base/').render('A [link](/x) and a note[^1]. | a |\\n| - |\\n| b |', {'1': '1'})",
+        tmp_path,
+    )
+    closure = set(module_closure(*RENDERER))
+    assert loaded <= closure, sorted(loaded - closure)
+    assert {"kcrecord.content.urls", "kcrecord.content.citations"} <= closure
+
+
+def test_the_readers_key_covers_every_module_a_read_runs(tmp_path: Path) -> None:
+    page = tmp_path / "content" / "incidents" / "a.md"
+    page.parent.mkdir(parents=True)
+    page.write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")  # a YAML error: its message is made
+    loaded = _modules_loaded(
+        "from kcrecord.content.load import read_source",
+        f"print(read_source(Path({str(page)!r}), Path({str(tmp_path)!r}), 'incident'), file=sys.stderr)",
+        tmp_path,
+    )
+    closure = set(module_closure(*READER))
+    assert loaded <= closure, sorted(loaded - closure)
+    assert "kcrecord.content.yaml_messages" in closure
+
+
+def test_a_change_to_any_module_in_the_closure_changes_the_key(tmp_path: Path) -> None:
+    """Each module the renderer imports, changed by a comment in a copy of the package, gives another key."""
+    shutil.copytree(REPO / "kcrecord", tmp_path / "kcrecord", ignore=shutil.ignore_patterns("__pycache__"))
+    script = "from kcrecord.engine.build_cache import renderer_fingerprint, reader_fingerprint\n"
+    script += "print(renderer_fingerprint(), reader_fingerprint())"
+
+    def keys() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        )
+        return done.stdout.split()
+
+    before = keys()
+    for name, index in (("content/urls.py", 0), ("content/citations.py", 0), ("content/yaml_messages.py", 1)):
+        path = tmp_path / "kcrecord" / name
+        path.write_text(path.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+        after = keys()
+        assert after[index] != before[index], name
+        before = after
+
+
+def test_a_damaged_html_row_is_rendered_again(tmp_path: Path) -> None:
+    text = "Police say the *car* stopped.[^1]"
+    cache = CachedMarkdownRenderer(tmp_path)
+    want = cache.render(text, {"1": "1"})
+    cache.close()
+    with sqlite3.connect(database_path(tmp_path)) as db:
+        ((key, kept),) = db.execute("SELECT key, html FROM rendered").fetchall()
+        db.execute("UPDATE rendered SET html = ? WHERE key = ?", (kept.replace("car", "cat"), key))
+    again = CachedMarkdownRenderer(tmp_path)
+    assert again.render(text, {"1": "1"}) == want == MarkdownRenderer("/").render(text, {"1": "1"})
+    assert (again.hits, again.misses) == (0, 1)
+
+
+def test_the_databases_of_other_code_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = [tmp_path / "markdown.sqlite3", tmp_path / "markdown.sqlite3-wal", tmp_path / "markdown-0123.sqlite3"]
+    for path in old:
+        path.write_bytes(b"kept by other code")
+    (tmp_path / "notes.sqlite3").write_bytes(b"not ours")
+    monkeypatch.setattr(cache_database, "_PRUNED", set())
+    CachedMarkdownRenderer(tmp_path).close()
+    assert not any(path.exists() for path in old)
+    assert (tmp_path / "notes.sqlite3").exists() and database_path(tmp_path).exists()
+
+
+def test_compiled_templates_are_kept_by_code_version(tmp_path: Path) -> None:
+    first = bytecode_cache(tmp_path, "a" * 64)
+    (tmp_path / "jinja" / "__jinja2_x.cache").write_bytes(b"an earlier layout")
+    (tmp_path / "jinja" / "mine").mkdir()
+    second = bytecode_cache(tmp_path, "b" * 64)
+    assert not (tmp_path / "jinja" / ("a" * 16)).exists() and not (tmp_path / "jinja" / "__jinja2_x.cache").exists()
+    assert (tmp_path / "jinja" / "mine").exists(), "a folder the build did not make is left alone"
+    assert isinstance(first, CheckedBytecodeCache) and isinstance(second, CheckedBytecodeCache)
+    assert second.folder != first.folder
+
+
+def test_damaged_compiled_templates_are_compiled_again(small_project: Path) -> None:
+    root = small_project
+    run = run_cli(root, "build", "--quiet")
+    assert run.code == 0, run.err
+    compiled = sorted((root / ".cache" / "jinja").glob("*/*.cache"))
+    assert compiled, "no compiled template kept: the test damages nothing"
+    for path in compiled:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x20  # the same length, one byte changed
+        path.write_bytes(bytes(data))
+    shutil.rmtree(root / "site")  # every page made again, with the templates as kept
+    shutil.rmtree(root / ".cache" / "engine")
+    run = run_cli(root, "build", "--quiet")
+    assert run.code == 0, run.err
+    clean = run_cli(root, "build", "--no-cache", "--out", str(root / "clean"), "--quiet")
+    assert clean.code == 0, clean.err
+    assert tree_digest(root / "site") == tree_digest(root / "clean")
