@@ -1,12 +1,13 @@
 """Rendered Markdown and parsed content files, cached by content in .cache/ so a second build is fast.
 
 The key of an entry is a hash of everything the HTML depends on: the Markdown text, the
-source numbers of its citations, the render options (such as heading shifts), the base path links are
-pointed at, the source of the renderer and of every kcrecord module it imports, the libraries'
-versions and CACHE_VERSION (kcrecord/engine/cache_database.py). Change any of them and the entry is simply not found, so the cache can never
-hand back HTML that a fresh render would not produce. Parsed files (front matter with its
-line numbers, and the problems found while reading) are kept the same way, keyed by the file's
-bytes, its path and the source of the modules that read it, with their imports.
+source numbers of its citations, the render options (such as heading shifts), the base path
+links are pointed at, the source of the renderer and of every kcrecord module it imports, the
+libraries' versions and CACHE_VERSION (kcrecord/engine/cache_database.py). Change any of them
+and the entry is simply not found, so the cache can never hand back HTML that a fresh render
+would not produce. Parsed files (front matter with its line numbers, and the problems found
+while reading) are kept the same way, keyed by the file's bytes, its path and the source of the
+modules that read it, with their imports.
 """
 
 from __future__ import annotations

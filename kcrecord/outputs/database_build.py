@@ -10,16 +10,16 @@ working database holds (rows in rowid order, the schema, the header settings), w
 makes equal to what a build from nothing inserts, so the bytes are the same
 (tests/test_database_build.py checks it on random sequences of changes).
 
-What the copy holds is known in one of two ways. Beside it, each build leaves a list of the
-blocks it wrote (database.Run: each incident's rows, named by a token) with the copy's stamp
-(size, time, inode, SQLite's change counter) taken once the rows were committed. While the
-copy's stamp is that one, the blocks say what it holds, and the patch compares tokens: no row is
-read or compared, and the rows of incidents that did not change are never touched, nor even
-unpickled from the cache folder (an incident's rows are read only for the blocks written). Otherwise (no
-list, a copy changed since, an interrupted build) the patch reads the rows the copy actually
-holds and compares them with the rows wanted. A copy that cannot be read, or holds rowids out of
-order, is made again from nothing. Its name carries a hash of the schema and the SQLite version,
-so other code never patches it.
+What the copy holds is known from the list beside it: each build leaves a list of the blocks it
+wrote (database.Run: each incident's rows, named by a token) with the copy's stamp (size, time,
+inode, SQLite's change counter) and the hash of its bytes, taken once the rows were committed.
+While the copy's stamp and bytes are those, the blocks say what it holds, and the patch compares
+tokens: no row is read or compared, and the rows of incidents that did not change are never
+touched, nor even unpickled from the cache folder (an incident's rows are read only for the blocks
+written). A copy whose bytes are not the ones listed (no list, a copy changed since, an
+interrupted build, a damaged disk: VACUUM INTO copies index pages as they are, so a damaged index
+entry would be published) is made again from nothing, as is one that cannot be patched. Its name
+carries a hash of the schema and the SQLite version, so other code never patches it.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from kcrecord.outputs.spooled import Spooled
 
 Blocks = dict[str, Run]
 Held = dict[str, tuple[list[str], list[int]]]  # table -> the token and number of rows of each block the copy holds
+JOURNALS = ("-journal", "-wal", "-shm")  # files SQLite may leave beside a database, applied when it is opened
 
 
 def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[Kept] | None = None) -> bytes:
@@ -146,13 +147,25 @@ def stamp(path: Path) -> tuple:
 
 
 def read_held(copy: Path) -> Held | None:
-    """Return the blocks the working copy holds, when the list beside it was left with the copy as it is now."""
+    """Return the blocks the working copy holds, when the list beside it was left with the copy as it is now.
+
+    The copy's bytes are hashed and compared with the hash the list keeps (16 ms at 10,000 incidents).
+    """
     try:
         with open(held_file(copy), "rb") as stream:
-            kept_stamp, held = pickle.load(stream)
-        return held if kept_stamp == stamp(copy) and _is_held(held) else None
-    except UNREADABLE:
+            kept_stamp, kept_digest, held = pickle.load(stream)
+        if kept_stamp != stamp(copy) or not _is_held(held) or kept_digest != file_digest(copy):
+            return None
+        return held
+    except (*UNREADABLE, TypeError):
         return None
+
+
+def file_digest(path: Path) -> str:
+    """Return the hash of the file's bytes; "" when there is a journal beside it (SQLite would change them)."""
+    if any(path.with_name(path.name + tail).exists() for tail in JOURNALS):
+        return ""
+    return digest(path.read_bytes())
 
 
 def _is_held(held: object) -> bool:
@@ -170,7 +183,7 @@ def _is_held(held: object) -> bool:
 def _keep_held(copy: Path, held: Held) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".blocks-", dir=copy.parent)
     with os.fdopen(handle, "wb") as stream:
-        pickle.dump((stamp(copy), held), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((stamp(copy), file_digest(copy), held), stream, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, held_file(copy))
 
 
@@ -183,12 +196,11 @@ def kept_database(folder: Path, blocks: Blocks) -> Spooled | None:
         for other in [found for pattern in ours for found in folder.glob(pattern)]:
             if other.stem != path.stem:
                 other.unlink()  # another schema's copy, or a list left half written: made here, never used again
-        made = None
-        if path.exists():
-            made = _patched(path, blocks, read_held(path))
-            if made is None:
-                path.unlink()
+        held = read_held(path) if path.exists() else None
+        made = None if held is None else _patched(path, blocks, held)
         if made is None:
+            for gone in (path, *(path.with_name(path.name + tail) for tail in JOURNALS)):
+                gone.unlink(missing_ok=True)  # a journal left beside it would be played into the new copy
             held_file(path).unlink(missing_ok=True)
             made = _made_from_nothing(path, blocks)
         _keep_held(path, made[1])
@@ -216,11 +228,10 @@ def _streamed(run: Run, counts: list[int]) -> Iterator[tuple]:
         yield from block
 
 
-def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[Spooled, Held] | None:
-    """Patch the working copy at path to hold blocks; return its VACUUM INTO copy and the blocks it holds.
+def _patched(path: Path, blocks: Blocks, held: Held) -> tuple[Spooled, Held] | None:
+    """Patch the working copy at path, which holds the blocks held, to hold blocks; return as _made_from_nothing.
 
-    None when it cannot be patched. held: the blocks the copy holds, when known without reading
-    them (else each table is read).
+    None when it cannot be patched (a table the list does not name, an error from SQLite).
     """
     connection = sqlite3.connect(path, isolation_level=None)
     try:
@@ -233,9 +244,10 @@ def _patched(path: Path, blocks: Blocks, held: Held | None = None) -> tuple[Spoo
         now: Held = {}
         ends: dict[tuple[int, int], tuple[int, int]] = {}  # for _patch_blocks, while held's lists are alive
         for name, run in blocks.items():
-            before = None if held is None else held.get(name)
-            patch = _patch_table if before is None else partial(_patch_blocks, held=before, ends=ends)
-            changed_here, counts = patch(connection, name, run)
+            before = held.get(name)
+            if before is None:
+                raise sqlite3.DatabaseError(f"{name}: not in the list of blocks the copy holds")
+            changed_here, counts = _patch_blocks(connection, name, run, before, ends)
             changed = changed or changed_here
             now[name] = (run.tokens, counts)
         if changed:
@@ -317,32 +329,3 @@ def _replace_rows(connection: sqlite3.Connection, name: str, start: int, removed
         insert_statement(name, with_rowid=True),
         [(number, *row) for number, row in enumerate(rows, start + 1)],
     )
-
-
-def _patch_table(connection: sqlite3.Connection, name: str, run: Run) -> tuple[bool, list[int]]:
-    """Make the table hold run's rows with rowids 1, 2, ..., reading the rows it holds; return as _patch_blocks.
-
-    Raises sqlite3.Error (a missing table, rowids not 1, 2, ...) when the table cannot be patched.
-    """
-    blocks = [run.block(index) for index in range(len(run.tokens))]
-    counts = [len(block) for block in blocks]
-    rows = [row for block in blocks for row in block]
-    query = f"SELECT count(*), min(rowid), max(rowid) FROM {quoted(name)}"
-    count, first, last = connection.execute(query).fetchone()
-    if count and (first, last) != (1, count):  # rowids are distinct: 1 to count means 1, 2, ... count
-        raise sqlite3.DatabaseError(f"{name}: rowids are not 1, 2, ...")
-    old = connection.execute(f"SELECT * FROM {quoted(name)} ORDER BY rowid").fetchall()
-    if old == rows:
-        return False, counts
-    start = 0
-    while start < min(len(old), len(rows)) and old[start] == rows[start]:
-        start += 1
-    if len(old) == len(rows):  # only the rows between the first and last difference
-        end = len(rows)
-        while end > start and old[end - 1] == rows[end - 1]:
-            end -= 1
-    else:  # rows added or removed: every row after the first difference moves
-        end = len(rows)
-    removed_to = end if len(old) == len(rows) else len(old)
-    _replace_rows(connection, name, start, removed_to, rows[start:end])
-    return True, counts
