@@ -156,3 +156,24 @@ def test_pages_written_by_a_build_in_between_are_indexed_by_the_next(built: Path
     run = run_cli(built, "build", "--quiet")
     assert run.code == 0, run.err
     assert tree_digest(built / "site" / "pagefind") == cold_bundle(built)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_build_without_search_leaves_no_old_index(built: Path, cached: bool, changed: bool) -> None:
+    """An index left by an earlier build would answer with its old pages: --no-search gives a clean build's folder."""
+    root = built
+    assert (root / "site" / "pagefind").is_dir()
+    if changed:
+        word, other = first_words(root)
+        edit(root, word, other)
+    flags = ["--no-search"] + ([] if cached else ["--no-cache"])
+    run = run_cli(root, "build", *flags, "--quiet")
+    assert run.code == 0, run.err
+    clean = run_cli(root, "build", "--no-search", "--no-cache", "--out", str(root / "clean"), "--quiet")
+    assert clean.code == 0, clean.err
+    assert not (root / "site" / "pagefind").exists()
+    assert tree_digest(root / "site") == tree_digest(root / "clean")
+    run = run_cli(root, "build", "--quiet")  # and the next build with search makes the index again
+    assert run.code == 0, run.err
+    assert tree_digest(root / "site" / "pagefind") == cold_bundle(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,8 @@ def build(
         known.save()
         kept = unchanged(folder, project.out, inputs)
         if kept is not None and (not search or (project.out / BUNDLE).is_dir()):
+            if not search:
+                without_search(project.out)
             return Built(*kept.counts, pages=html_pages(kept.written))
         forget(folder, project.out)
     else:
@@ -108,12 +111,25 @@ def build(
         scan_ahead=True,
     )
     outcome = raise_problems(engine.run())
+    if not search:
+        without_search(project.out)
     site = outcome.site
     assert site is not None
     counts = (len(site.incidents), len(site.agencies))
     if folder is not None and inputs is not None:
         remember(folder, project.out, Summary(inputs, dict(engine.state.written), counts))
     return Built(*counts, site, pages=html_pages(engine.state.written))
+
+
+def without_search(out: Path) -> None:
+    """Remove the search index an earlier build left in out (the tool's folder): a build without one has none.
+
+    Left in place it would answer with the pages it was made from, and the folder would differ from
+    a clean build's with --no-search.
+    """
+    bundle = out / BUNDLE
+    if bundle.is_dir() and not bundle.is_symlink():
+        shutil.rmtree(bundle)
 
 
 def raise_problems(outcome: Outcome) -> Outcome:
