@@ -312,4 +312,22 @@ def test_a_working_copy_damaged_in_place_is_never_published(tmp_path: Path) -> N
     assert places[0] > 0
     for at in places:
         _damaged_in_place(copy, at)
+        database_build._KEPT_HERE.clear()  # noqa: SLF001 - as in the next make site, a process of its own
         assert database_build.kept_database(scratch, values) == fresh, at
+
+
+def test_a_copy_listed_by_this_process_is_not_hashed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview's next update trusts the hash it listed the copy with while the stamp is the one it listed."""
+    root = generated_project(tmp_path / "project", 6)
+    scratch = tmp_path / "scratch"
+    values, fresh = values_and_fresh(root)
+    database_build.kept_database(scratch, values)
+    hashed: list[Path] = []
+    real = database_build.file_digest
+    monkeypatch.setattr(database_build, "file_digest", lambda path: hashed.append(path) or real(path))
+    assert database_build.kept_database(scratch, values) == fresh
+    assert hashed == [database_build.working_copy(scratch)], "hashed once, for the list it leaves"
+    database_build._KEPT_HERE.clear()  # noqa: SLF001 - another process
+    hashed.clear()
+    assert database_build.kept_database(scratch, values) == fresh
+    assert len(hashed) == 2
