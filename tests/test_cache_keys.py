@@ -38,18 +38,22 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] == "k
 """
 
 
-def _modules_loaded(imports: str, work: str, tmp_path: Path) -> set[str]:
-    """Return the kcrecord modules a fresh interpreter has loaded after the imports and the work."""
-    script = LOADED.format(imports=imports, work=work)
+def _python(script: str, folder: Path, path: Path) -> str:
+    """Return what a fresh interpreter prints running script in folder, with path (a kcrecord's parent) first."""
     done = subprocess.run(
         [sys.executable, "-c", script],
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         check=True,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"},
     )
-    return set(json.loads(done.stdout))
+    return done.stdout
+
+
+def _modules_loaded(imports: str, work: str, tmp_path: Path) -> set[str]:
+    """Return the kcrecord modules a fresh interpreter has loaded after the imports and the work."""
+    return set(json.loads(_python(LOADED.format(imports=imports, work=work), tmp_path, REPO)))
 
 
 def test_the_renderers_key_covers_every_module_a_render_runs(tmp_path: Path) -> None:
@@ -84,15 +88,7 @@ def test_a_change_to_any_module_in_the_closure_changes_the_key(tmp_path: Path) -
     script += "print(renderer_fingerprint(), reader_fingerprint())"
 
     def keys() -> list[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
-        )
-        return done.stdout.split()
+        return _python(script, tmp_path, tmp_path).split()
 
     before = keys()
     for name, index in (("content/urls.py", 0), ("content/citations.py", 0), ("content/yaml_messages.py", 1)):
