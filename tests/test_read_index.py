@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 
 from kcrecord.engine.kept_records import Record
-from kcrecord.engine.read_index import ReadIndex, _other_values, changed_reads
+from kcrecord.engine.read_index import ReadIndex, _other_values, changed_reads, worth_a_look
 from kcrecord.outputs.kept import Kept
 
 KEYS = [f"file:{n}.md" for n in range(12)] + ["coll:incidents", "memo:totals\0()", "plan:index.html", "config:title"]
@@ -186,3 +187,14 @@ def test_the_plans_changed_since_are_those_a_set_difference_finds(seed: int) -> 
     if rng.random() < 0.2:
         now = dict(reversed(list(now.items())))
     assert sorted(_other_values(now, then)) == sorted(path for path, _key in now.items() - then.items())
+
+
+def test_the_jobs_worth_a_look_are_those_the_loop_would_not_skip() -> None:
+    """worth_a_look keeps, in order, exactly the jobs whose path is a candidate or has no record."""
+    rng = random.Random(5)
+    for _ in range(300):
+        jobs = [SimpleNamespace(path=f"p{rng.randrange(40)}") for _ in range(rng.randrange(30))]
+        records = {f"p{number}": object() for number in range(40) if rng.random() < 0.6}
+        candidates = {f"p{number}" for number in range(45) if rng.random() < 0.2}
+        want = [job for job in jobs if job.path not in records or job.path in candidates]
+        assert worth_a_look(jobs, candidates, records) == want

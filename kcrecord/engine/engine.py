@@ -44,7 +44,7 @@ from kcrecord.engine.loading import Loader
 from kcrecord.engine.output import OutputFolder, Placed, listing_ahead
 from kcrecord.engine.plan_keys import PlanKeys
 from kcrecord.engine.progress import Progress, stage
-from kcrecord.engine.read_index import ReadIndex, changed_reads
+from kcrecord.engine.read_index import ReadIndex, changed_reads, worth_a_look
 from kcrecord.engine.search import Search, searched_while
 from kcrecord.engine.spill import spill
 from kcrecord.engine.state import Now, State, code_version, keep_pickled, load_state, pieces_folder, scratch_folder
@@ -335,8 +335,7 @@ class Engine:
             folder.scan()  # one look at every output file, for this check and for commit's clean-up
         self.plan_keys.fill(jobs, plans)
         now.prime("plan:", plans, self._plan_names)
-        # make site and the preview's quick pass read every frame; the preview's updates ask its read index.
-        candidates = None
+        candidates = None  # make site and the preview's quick pass read every frame; its updates ask the read index
         current: set[str] = set()  # outputs of a part of the records found current as a whole
         if self.lasting and len(jobs) > len(records) // 10:
             self.read_index.sync(records, self.fragments.kept)
@@ -344,6 +343,7 @@ class Engine:
             named = self.read_index.since.keys(self.edits.since, *asked[1:])  # after an edit: its file's, plans'
             candidates = self.read_index.changed(now, self.fragments.suspect, now.known, named)
             self.read_index.since.asked(*asked)
+            jobs = jobs if check_disk else worth_a_look(jobs, candidates, records)
         elif not self.lasting:  # make site: each current piece noted first, in one pass; then each part of
             # the records found current by its summary, and the other frames read one by one
             now.prime("history:", object.__getattribute__(now.site, "history").fingerprints(now.files))
