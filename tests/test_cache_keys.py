@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ import pytest
 from kcrecord.content.markdown_render import MarkdownRenderer
 from kcrecord.engine import cache_database
 from kcrecord.engine.build_cache import CachedMarkdownRenderer, database_path
-from kcrecord.engine.code_closure import module_closure
+from kcrecord.engine.code_closure import module_closure, runtime_fingerprint
 from kcrecord.engine.jinja_cache import CheckedBytecodeCache, bytecode_cache
 from tests.hostile import run_cli, tree_digest
 
@@ -113,7 +114,11 @@ def test_a_damaged_html_row_is_rendered_again(tmp_path: Path) -> None:
 
 
 def test_the_databases_of_other_code_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    old = [tmp_path / "markdown.sqlite3", tmp_path / "markdown.sqlite3-wal", tmp_path / "markdown-0123.sqlite3"]
+    old = [
+        tmp_path / "markdown.sqlite3",
+        tmp_path / "markdown.sqlite3-wal",
+        tmp_path / "markdown-0123456789abcdef.sqlite3",
+    ]
     for path in old:
         path.write_bytes(b"kept by other code")
     (tmp_path / "notes.sqlite3").write_bytes(b"not ours")
@@ -151,3 +156,66 @@ def test_damaged_compiled_templates_are_compiled_again(small_project: Path) -> N
     clean = run_cli(root, "build", "--no-cache", "--out", str(root / "clean"), "--quiet")
     assert clean.code == 0, clean.err
     assert tree_digest(root / "site") == tree_digest(root / "clean")
+
+
+@pytest.mark.parametrize(("table", "mode"), [("rendered", "exchange"), ("rendered", "copy"), ("parsed", "copy")])
+def test_an_entry_under_another_entrys_key_is_not_used(small_project: Path, table: str, mode: str) -> None:
+    """Found by an outside audit: a row's check covered its value only, so values exchanged between keys passed."""
+    root = small_project
+    run = run_cli(root, "build", "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    shutil.rmtree(root / ".cache" / "engine")  # the next build asks the Markdown and parse cache for everything
+    column = "html" if table == "rendered" else "data"
+    (database,) = (root / ".cache").glob("markdown-*.sqlite3")
+    with sqlite3.connect(database) as db:
+        rows = db.execute(f"SELECT key, {column} FROM {table} ORDER BY key").fetchall()  # noqa: S608 - the test's own
+        assert len(rows) >= 2
+        (first, one), (second, other) = rows[0], rows[1]
+        db.execute(f"UPDATE {table} SET {column} = ? WHERE key = ?", (other, first))  # noqa: S608
+        if mode == "exchange":
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE key = ?", (one, second))  # noqa: S608
+    db.close()
+    run = run_cli(root, "build", "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    clean = run_cli(root, "build", "--no-search", "--no-cache", "--out", str(root / "clean"), "--quiet")
+    assert clean.code == 0, clean.err
+    assert tree_digest(root / "site") == tree_digest(root / "clean")
+
+
+def test_the_runtime_is_in_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by an outside audit: Python 3.12's Unicode tables render a text otherwise than 3.11's, same libraries."""
+    before = runtime_fingerprint.__wrapped__()
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    assert runtime_fingerprint.__wrapped__() != before
+    monkeypatch.undo()
+    monkeypatch.setattr(unicodedata, "unidata_version", "99.0.0")
+    assert runtime_fingerprint.__wrapped__() != before
+
+
+def test_a_library_patched_in_place_changes_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library's installed files count, not only its version number."""
+    before = runtime_fingerprint.__wrapped__()
+    real = Path.read_bytes
+
+    def patched(path: Path) -> bytes:
+        data = real(path)
+        return data + b"# patched" if path.name == "core.py" and "markdown" in path.parts else data
+
+    monkeypatch.setattr(Path, "read_bytes", patched)
+    assert runtime_fingerprint.__wrapped__() != before
+
+
+def test_only_the_caches_own_files_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by an outside audit: files of the user's named like the cache's (a backup) were removed."""
+    theirs = ["markdown-backup.sqlite3", "markdown.sqlite3.bak", "markdown-0123456789abcdef.sqlite3.old", "notes"]
+    ours = [
+        "markdown.sqlite3",
+        "markdown.sqlite3-wal",
+        "markdown-0123456789abcdef.sqlite3",
+        "markdown-0123456789abcdef.sqlite3-shm",
+    ]
+    for name in theirs + ours:
+        (tmp_path / name).write_bytes(b"x")
+    monkeypatch.setattr(cache_database, "_PRUNED", set())
+    CachedMarkdownRenderer(tmp_path).close()
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name in theirs + ours) == sorted(theirs)

@@ -8,7 +8,10 @@ saw before running the real binary.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from kcrecord.engine.engine import Engine
 from kcrecord.outputs.search_index import pagefind_binary
 from tests.hostile import run_cli, tree_digest
 
+REPO = Path(__file__).resolve().parents[1]
 INCIDENT = "content/incidents/2024-03-01-officer-shoots-man-at-bus-stop.md"
 
 
@@ -177,3 +181,57 @@ def test_a_build_without_search_leaves_no_old_index(built: Path, cached: bool, c
     run = run_cli(root, "build", "--quiet")  # and the next build with search makes the index again
     assert run.code == 0, run.err
     assert tree_digest(root / "site" / "pagefind") == cold_bundle(root)
+
+
+KILLED_IN_REMOVAL = """
+import os, signal, sys
+sys.argv = ["build.py", *sys.argv[2:]]
+from kcrecord.engine import search
+real_rmtree, real_unlink = search.shutil.rmtree, os.unlink
+def rmtree(path, *args, **kwargs):  # the removal: killed after {removals} files
+    left = [{removals}]
+    def unlink(name, *args, **kwargs):
+        if left[0] == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+        left[0] -= 1
+        return real_unlink(name, *args, **kwargs)
+    os.unlink = unlink
+    real_rmtree(path, *args, **kwargs)
+search.shutil.rmtree = rmtree
+from kcrecord.cli import main
+sys.exit(main(ending=True))
+"""
+
+
+@pytest.mark.parametrize("removals", [0, 3, 8])
+def test_a_build_without_search_killed_while_removing_the_index_leaves_none_or_all(
+    built: Path, tmp_path: Path, removals: int
+) -> None:
+    """Found by an outside audit: killed part-way, the removal left part of the index, which the next build kept."""
+    root = built
+    whole = tree_digest(root / "site" / "pagefind")
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_IN_REMOVAL.format(removals=removals), encoding="utf-8")
+    command = [sys.executable, str(script), "-", "--root", str(root), "build", "--no-search", "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == -signal.SIGKILL, done.stderr  # killed in the removal, as the test means
+    left = tree_digest(root / "site" / "pagefind")
+    assert left in {whole, "missing"}
+    run = run_cli(root, "build", "--quiet")
+    assert run.code == 0, run.err
+    assert tree_digest(root / "site" / "pagefind") == cold_bundle(root)
+
+
+def test_a_link_where_the_index_goes_is_refused(built: Path, tmp_path: Path) -> None:
+    """The build neither writes through a user's link nor removes it: it says what to do."""
+    root = built
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "keep.txt").write_text("the user's", encoding="utf-8")
+    shutil.rmtree(root / "site" / "pagefind")
+    (root / "site" / "pagefind").symlink_to(theirs)
+    for flags in ([], ["--no-search"]):
+        run = run_cli(root, "build", *flags, "--quiet")
+        assert run.code != 0 and "pagefind: a link" in run.err + run.out, run.err
+        assert "Traceback" not in run.err + run.out
+    assert [path.name for path in theirs.iterdir()] == ["keep.txt"]

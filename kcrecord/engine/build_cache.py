@@ -109,7 +109,7 @@ class CachedMarkdownRenderer:
         for (memo, key, _request), html in zip(missing, made, strict=True):
             if html is not None:
                 self._memory[memo] = html
-                rows.append((key, with_check(html)))
+                rows.append((key, with_check(key, html)))
         if self._db is not None and rows:
             try:
                 with self._db:
@@ -133,7 +133,7 @@ class CachedMarkdownRenderer:
                 chunk = keys[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
                 for key, kept in self._db.execute(f"SELECT key, html FROM rendered WHERE key IN ({marks})", chunk):
-                    html = checked_html(kept)
+                    html = checked_html(key, kept)
                     if html is not None:
                         found[key] = html
         except sqlite3.Error:
@@ -149,14 +149,15 @@ class CachedMarkdownRenderer:
         except sqlite3.Error:
             self.close()  # an unreadable cache is only slower, never wrong
             return None
-        return checked_html(row[0]) if row else None
+        return checked_html(key, row[0]) if row else None
 
     def _store(self, key: str, html: str) -> None:
         if self._db is None:
             return
         try:
             with self._db:
-                self._db.execute("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", (key, with_check(html)))
+                row = (key, with_check(key, html))
+                self._db.execute("INSERT OR REPLACE INTO rendered (key, html) VALUES (?, ?)", row)
         except sqlite3.Error:
             self.close()
 
@@ -264,7 +265,7 @@ class CachedReader:
                 chunk = wanted[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
                 for key, data in self._db.execute(f"SELECT key, data FROM parsed WHERE key IN ({marks})", chunk):
-                    if not isinstance(data, bytes) or _check(data[CHECK:]) != data[:CHECK]:
+                    if not isinstance(data, bytes) or _check(key, data[CHECK:]) != data[:CHECK]:
                         continue  # bytes changed on disk, even inside a value read later: parsed again
                     rel, full = keys[key]
                     found[rel] = unpacked(data, full)
@@ -342,7 +343,8 @@ def _pack_read(
     salt: bytes, kind: str, rel: str, raw: bytes, made: tuple[SourceFile, list[Problem]]
 ) -> tuple[str, bytes]:
     data = pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))
-    return _entry(salt, kind, rel, digest(raw)), _check(data) + data
+    key = _entry(salt, kind, rel, digest(raw))
+    return key, _check(key, data) + data
 
 
 CHECK = 32  # the bytes of a parsed file's hash (deps.digest, as text), before its pickle
@@ -359,6 +361,11 @@ def unpacked(data: bytes, full: str) -> tuple[SourceFile, list[Problem]]:
     return source, problems_found
 
 
-def _check(data: bytes) -> bytes:
-    """Return the hash kept before a parsed file's pickle (its front matter stays pickled until read)."""
-    return digest(data).encode()
+def _check(key: str, data: bytes) -> bytes:
+    """Return the hash kept before a parsed file's pickle (its front matter stays pickled until read).
+
+    It covers the entry's key too: a parse kept under another file's key is found out.
+    """
+    hasher = hashlib.sha256(key.encode() + b"\0")
+    hasher.update(data)
+    return hasher.hexdigest()[:CHECK].encode()

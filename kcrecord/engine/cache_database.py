@@ -9,6 +9,7 @@ it: a damaged row is rendered again, never published.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from functools import cache
 from pathlib import Path
@@ -42,17 +43,22 @@ def _fingerprint(*modules: str) -> str:
     return digest.hexdigest()
 
 
-def with_check(html: str) -> str:
-    """Return html as the cache keeps it: the hash of its text, then the text."""
-    return hashlib.blake2b(html.encode(), digest_size=HTML_CHECK // 2).hexdigest() + html
+def with_check(key: str, html: str) -> str:
+    """Return html as the cache keeps it under key: a hash of the key and the text, then the text.
+
+    The hash covers the key, so HTML kept under another entry's key is found out, not published.
+    """
+    hasher = hashlib.blake2b(key.encode() + b"\0", digest_size=HTML_CHECK // 2)
+    hasher.update(html.encode())
+    return hasher.hexdigest() + html
 
 
-def checked_html(kept: object) -> str | None:
-    """Return the HTML a cache row keeps (with_check's), None when the row is damaged."""
+def checked_html(key: str, kept: object) -> str | None:
+    """Return the HTML a cache row keeps under key (with_check's), None when the row is damaged or misplaced."""
     if not isinstance(kept, str) or len(kept) < HTML_CHECK:
         return None
     html = kept[HTML_CHECK:]
-    return html if with_check(html)[:HTML_CHECK] == kept[:HTML_CHECK] else None
+    return html if with_check(key, html)[:HTML_CHECK] == kept[:HTML_CHECK] else None
 
 
 _PRUNED: set[Path] = set()  # the cache folders whose databases of other code this process removed
@@ -68,10 +74,14 @@ def database_path(folder: Path) -> Path:
     path = folder / f"{DATABASE}-{tag}.sqlite3"
     if folder not in _PRUNED:
         _PRUNED.add(folder)
-        for other in (*folder.glob(f"{DATABASE}.sqlite3*"), *folder.glob(f"{DATABASE}-*.sqlite3*")):
-            if not other.name.startswith(path.name):
+        for other in folder.glob(f"{DATABASE}*.sqlite3*"):
+            if OURS.fullmatch(other.name) and not other.name.startswith(path.name):
                 other.unlink(missing_ok=True)
     return path
+
+
+OURS = re.compile(DATABASE + r"(-[0-9a-f]{16})?\.sqlite3(-wal|-shm|-journal)?")
+"""The names of the databases (and SQLite's files beside them) this module makes; no other file is removed."""
 
 
 def open_database(path: Path) -> sqlite3.Connection | None:

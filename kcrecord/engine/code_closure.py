@@ -5,16 +5,22 @@ Markdown cache once hashed markdown_render.py but not urls.py, whose links it wr
 fingerprint here follows every `import` and `from ... import` of a kcrecord module, at any depth
 and wherever it stands in the file, and each package's `__init__.py` on the way, so a change to
 any module the code can run changes the key. Anything outside kcrecord that the value depends on
-is a library, named by its version (state.LIBRARIES).
+is the runtime (runtime_fingerprint): Python's version (its standard library and Unicode tables
+change what Markdown makes of a text), whether PyYAML has its C parser, and each library's version
+and the bytes of its installed files (a library patched in place keeps its version number).
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import sys
+import unicodedata
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+
+import yaml
 
 PACKAGE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
@@ -74,9 +80,26 @@ def closure_fingerprint(*roots: str) -> str:
         path = module_file(name)
         assert path is not None
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(runtime_fingerprint().encode())
+    return digest.hexdigest()
+
+
+@cache
+def runtime_fingerprint() -> str:
+    """Return a hash of what the code runs on: Python, its Unicode tables, libyaml, the libraries and their files."""
+    digest = hashlib.sha256(f"{sys.implementation.name}\0{sys.version}\0{unicodedata.unidata_version}\0".encode())
+    digest.update(f"libyaml={getattr(yaml, '__with_libyaml__', False)}\0".encode())
     for library in LIBRARIES:
         try:
-            digest.update(f"{library}={metadata.version(library)}\0".encode())
+            found = metadata.distribution(library)
         except metadata.PackageNotFoundError:
-            digest.update(f"{library}\0".encode())
+            digest.update(f"{library} missing\0".encode())
+            continue
+        digest.update(f"{library}={found.version}\0".encode())
+        for file in sorted(found.files or [], key=str):
+            if file.suffix in {".py", ".so", ".pyd"}:
+                try:
+                    digest.update(f"{file}\0".encode() + Path(str(found.locate_file(file))).read_bytes())
+                except OSError:
+                    digest.update(f"{file} unreadable\0".encode())
     return digest.hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +12,10 @@ from kcrecord.content.problems import ContentError
 from kcrecord.engine.engine import Engine, Outcome
 from kcrecord.engine.input_hashes import INPUT_HASHES, KnownHashes
 from kcrecord.engine.progress import Progress
+from kcrecord.engine.search import remove_bundle
 from kcrecord.engine.state import STATE_FOLDER, code_version
 from kcrecord.engine.unchanged import Summary, forget, input_fingerprint, remember, unchanged
-from kcrecord.engine.write import check_target
+from kcrecord.engine.write import OutputRefusedError, check_target
 from kcrecord.outputs.search_index import BUNDLE
 
 
@@ -82,6 +82,8 @@ def build(
     folder and the next build makes only what changed; without, the build starts cold and keeps nothing.
     """
     check_target(project.out, project.root)  # refuse an output folder the build may not replace, first
+    if (project.out / BUNDLE).is_symlink():
+        raise OutputRefusedError(f"{project.out / BUNDLE}: a link, where the build writes its search index; remove it")
     folder = project.cache if cache else None
     inputs = None
     digests: dict[str, str] = {}  # each input file's hash, as the fingerprint read it (the engine reads none again)
@@ -93,7 +95,7 @@ def build(
         kept = unchanged(folder, project.out, inputs)
         if kept is not None and (not search or (project.out / BUNDLE).is_dir()):
             if not search:
-                without_search(project.out)
+                remove_bundle(project.out)
             return Built(*kept.counts, pages=html_pages(kept.written))
         forget(folder, project.out)
     else:
@@ -112,24 +114,13 @@ def build(
     )
     outcome = raise_problems(engine.run())
     if not search:
-        without_search(project.out)
+        remove_bundle(project.out)
     site = outcome.site
     assert site is not None
     counts = (len(site.incidents), len(site.agencies))
     if folder is not None and inputs is not None:
         remember(folder, project.out, Summary(inputs, dict(engine.state.written), counts))
     return Built(*counts, site, pages=html_pages(engine.state.written))
-
-
-def without_search(out: Path) -> None:
-    """Remove the search index an earlier build left in out (the tool's folder): a build without one has none.
-
-    Left in place it would answer with the pages it was made from, and the folder would differ from
-    a clean build's with --no-search.
-    """
-    bundle = out / BUNDLE
-    if bundle.is_dir() and not bundle.is_symlink():
-        shutil.rmtree(bundle)
 
 
 def raise_problems(outcome: Outcome) -> Outcome:

@@ -10,6 +10,7 @@ bundle whole. make site starts Pagefind before it saves its state and waits for 
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import tempfile
 import time
@@ -73,6 +74,22 @@ class Search:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
+
+
+def remove_bundle(out: Path) -> None:
+    """Remove the search index a build left in out (the tool's folder), at once: it is whole or gone, never a part.
+
+    The bundle is first moved into a staging folder beside out (one rename), then removed from
+    there; a build killed meanwhile leaves that folder, which the next indexing build removes.
+    """
+    bundle = out / BUNDLE
+    if bundle.is_symlink() or not bundle.is_dir():
+        return
+    gone = Path(tempfile.mkdtemp(prefix=f".{out.name}-search-", dir=out.parent))
+    try:
+        os.replace(bundle, gone / BUNDLE)
+    finally:
+        shutil.rmtree(gone, ignore_errors=True)
 
 
 def _remove_left(folder: Path, prefix: str) -> None:

@@ -19,14 +19,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from sys import intern
 
 from kcrecord.content.area import AREA_DIR
 from kcrecord.content.assemble import Site
 from kcrecord.content.problems import Problem
-from kcrecord.engine.code_closure import LIBRARIES
+from kcrecord.engine.code_closure import runtime_fingerprint
 from kcrecord.engine.collector import collector_paused
 from kcrecord.engine.deps import digest, unrecorded
 from kcrecord.engine.kept_pieces import load_pieces, save_pieces
@@ -59,17 +58,16 @@ class State:
 
 
 def code_version() -> str:
-    """Return a hash of the code that makes the site: every kcrecord module, the area files, the libraries."""
+    """Return a hash of the code that makes the site: every kcrecord module, the area files, the runtime.
+
+    The runtime (code_closure.runtime_fingerprint): Python, libyaml, the libraries and their files.
+    """
     digest = hashlib.sha256()
     for folder in (PACKAGE, AREA_DIR):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in {".py", ".html", ".geojson", ".csv", ".json"}:
                 digest.update(path.relative_to(folder.parent).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(name.encode())
+    digest.update(runtime_fingerprint().encode())
     return digest.hexdigest()
 
 
