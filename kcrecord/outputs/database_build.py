@@ -24,6 +24,7 @@ carries a hash of the schema and the SQLite version, so other code never patches
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import sqlite3
@@ -35,7 +36,7 @@ from typing import Any
 
 from kcrecord.content.assemble import Site
 from kcrecord.engine import head_start
-from kcrecord.engine.deps import digest
+from kcrecord.engine.deps import digest, long_digest
 from kcrecord.outputs.database import (
     DATABASE,
     PRAGMAS,
@@ -169,7 +170,8 @@ def file_digest(path: Path) -> str:
     """Return the hash of the file's bytes; "" when there is a journal beside it (SQLite would change them)."""
     if any(path.with_name(path.name + tail).exists() for tail in JOURNALS):
         return ""
-    return digest(path.read_bytes())
+    with open(path, "rb") as stream:  # in blocks: the 29 MB file is never whole in memory
+        return long_digest(hashlib.file_digest(stream, "sha256"))
 
 
 def _is_held(held: object) -> bool:
