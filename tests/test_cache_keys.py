@@ -130,10 +130,13 @@ def test_the_databases_of_other_code_are_removed(tmp_path: Path, monkeypatch: py
 
 def test_compiled_templates_are_kept_by_code_version(tmp_path: Path) -> None:
     first = bytecode_cache(tmp_path, "a" * 64)
-    (tmp_path / "jinja" / "__jinja2_x.cache").write_bytes(b"an earlier layout")
+    jinjas_own = tmp_path / "jinja" / f"__jinja2_{'a' * 40}.cache"  # Jinja's FileSystemBytecodeCache's name
+    jinjas_own.write_bytes(b"an earlier layout")
+    (tmp_path / "jinja" / "__jinja2_mine.cache").write_bytes(b"not a name Jinja makes")
     (tmp_path / "jinja" / "mine").mkdir()
     second = bytecode_cache(tmp_path, "b" * 64)
-    assert not (tmp_path / "jinja" / ("a" * 16)).exists() and not (tmp_path / "jinja" / "__jinja2_x.cache").exists()
+    assert not (tmp_path / "jinja" / ("a" * 16)).exists() and not jinjas_own.exists()
+    assert (tmp_path / "jinja" / "__jinja2_mine.cache").exists()
     assert (tmp_path / "jinja" / "mine").exists(), "a folder the build did not make is left alone"
     assert isinstance(first, CheckedBytecodeCache) and isinstance(second, CheckedBytecodeCache)
     assert second.folder != first.folder

@@ -331,3 +331,18 @@ def test_a_copy_listed_by_this_process_is_not_hashed_again(tmp_path: Path, monke
     hashed.clear()
     assert database_build.kept_database(scratch, values) == fresh
     assert len(hashed) == 2
+
+
+def test_only_the_files_kept_database_makes_are_removed_beside_it(tmp_path: Path) -> None:
+    """Found by an outside audit: any incidents-*.db or .blocks-* beside the copy was removed (a user's backup)."""
+    root = generated_project(tmp_path / "project", 4)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    theirs = ["incidents-backup.db", ".blocks-mine", "incidents-0123456789abcdef.db.old", "notes.txt"]
+    ours = ["incidents-0123456789abcdef.db", "incidents-0123456789abcdef.blocks", ".blocks-abcd_123"]
+    for name in theirs + ours:
+        (scratch / name).write_bytes(b"x")
+    values, fresh = values_and_fresh(root)
+    assert database_build.kept_database(scratch, values) == fresh
+    left = {path.name for path in scratch.iterdir()}
+    assert set(theirs) <= left and not set(ours) & left

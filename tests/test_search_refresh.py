@@ -235,3 +235,39 @@ def test_a_link_where_the_index_goes_is_refused(built: Path, tmp_path: Path) -> 
         assert run.code != 0 and "pagefind: a link" in run.err + run.out, run.err
         assert "Traceback" not in run.err + run.out
     assert [path.name for path in theirs.iterdir()] == ["keep.txt"]
+
+
+def test_only_the_builds_own_staging_folders_are_cleaned_up(built: Path) -> None:
+    """Found by an outside audit: any old `.site-search-*` folder holding a pagefind/ folder was removed."""
+    root = built
+    old = 1_000_000_000  # 2001: far older than any build
+    theirs = [root / ".site-search-backup", root / ".site-search-notes", root / ".site-search-abcdefghi"]
+    ours = root / ".site-search-abcd_123"
+    for folder in [*theirs, ours]:
+        (folder / "pagefind").mkdir(parents=True)
+        (folder / "pagefind" / "keep.txt").write_text("x", encoding="utf-8")
+        os.utime(folder, (old, old))
+    word, other = first_words(root)
+    edit(root, word, other)  # a page changes: the index is made again, and leftovers are looked for
+    run = run_cli(root, "build", "--quiet")
+    assert run.code == 0, run.err
+    assert all((folder / "pagefind" / "keep.txt").exists() for folder in theirs)
+    assert not ours.exists()
+
+
+def test_a_link_inside_the_index_is_not_written_through(built: Path, tmp_path: Path) -> None:
+    """Found by an outside audit: a link in pagefind/ to a folder elsewhere had the bundle's files written there."""
+    root = built
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("the user's", encoding="utf-8")
+    inside = next(path for path in (root / "site" / "pagefind").iterdir() if path.is_dir())
+    shutil.rmtree(inside)
+    inside.symlink_to(elsewhere)
+    word, other = first_words(root)
+    edit(root, word, other)
+    run = run_cli(root, "build", "--quiet")
+    assert run.code == 0, run.err
+    assert [path.name for path in elsewhere.iterdir()] == ["keep.txt"]
+    assert not inside.is_symlink()
+    assert tree_digest(root / "site" / "pagefind") == cold_bundle(root)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ import jinja2.bccache
 
 CHECK = 32  # the bytes of the hash (SHA-256) kept before a compiled template
 VERSION_DIGITS = 16  # the digits of the code version naming the folder
+JINJA_NAME = re.compile(r"__jinja2_[0-9a-f]{40}\.cache")  # Jinja's FileSystemBytecodeCache's names
 
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -81,7 +83,7 @@ def bytecode_cache(cache: Path | None, code: str) -> jinja2.BytecodeCache:
         for other in top.iterdir():
             if other.is_dir() and other.name != folder.name and _ours(other.name):
                 shutil.rmtree(other, ignore_errors=True)
-            elif other.is_file() and other.name.startswith("__jinja2_") and other.name.endswith(".cache"):
+            elif other.is_file() and JINJA_NAME.fullmatch(other.name):
                 other.unlink(missing_ok=True)  # Jinja's own file cache, as earlier builds kept it
     except OSError:
         return MemoryBytecodeCache()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -92,6 +93,18 @@ def remove_bundle(out: Path) -> None:
         shutil.rmtree(gone, ignore_errors=True)
 
 
+def _unlink_links(folder: Path) -> None:
+    """Remove every link in folder (not what it points at), without following any."""
+    for top, folders, files in os.walk(folder):
+        for name in [*folders, *files]:
+            path = os.path.join(top, name)
+            if os.path.islink(path):
+                os.unlink(path)
+
+
+STAGING_TAIL = re.compile(r"[a-z0-9_]{8}")  # what tempfile.mkdtemp puts after a staging folder's prefix
+
+
 def _remove_left(folder: Path, prefix: str) -> None:
     """Remove staging folders a build killed while indexing left, once LEFT_AFTER seconds old (none takes that long).
 
@@ -99,6 +112,8 @@ def _remove_left(folder: Path, prefix: str) -> None:
     """
     left = time.time() - LEFT_AFTER
     for found in folder.glob(glob.escape(prefix) + "*"):
+        if not STAGING_TAIL.fullmatch(found.name.removeprefix(prefix)):
+            continue  # not a name this tool makes (a user's folder named like one)
         try:
             inside = [path.name for path in found.iterdir()]
             ours = set(inside) <= {BUNDLE, PAGES}
@@ -148,7 +163,13 @@ def refresh_search(out: Path, state: State, changed: list[str]) -> bool:
 
 
 def sync_folder(source: Path, target: Path) -> None:
-    """Make target hold exactly source's files, writing only those whose bytes differ."""
+    """Make target hold exactly source's files, writing only those whose bytes differ.
+
+    A link inside target (the tool's folder) is removed first, never written through: a link to a
+    folder elsewhere would have the bundle's files written there, and one to a file would be kept
+    as the file when its bytes are the same.
+    """
+    _unlink_links(target)
     wanted = {path.relative_to(source).as_posix() for path in source.rglob("*") if path.is_file()}
     for rel in sorted(wanted):
         data = (source / rel).read_bytes()

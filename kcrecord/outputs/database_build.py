@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Collection, Iterator
@@ -57,7 +58,10 @@ from kcrecord.outputs.spooled import Spooled
 
 Blocks = dict[str, Run]
 Held = dict[str, tuple[list[str], list[int]]]  # table -> the token and number of rows of each block the copy holds
-JOURNALS = ("-journal", "-wal", "-shm")  # files SQLite may leave beside a database, applied when it is opened
+JOURNALS = ("-journal", "-wal", "-shm")
+WORKING_NAMES = re.compile(rf"{DATABASE}-[0-9a-f]{{16}}\.(db|blocks)|\.blocks-[a-z0-9_]{{8}}")
+"""The files kept_database makes in the scratch folder (working_copy, held_file, _keep_held's temporary
+file): only these are removed there."""  # files SQLite may leave beside a database, applied when it is opened
 
 
 def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[Kept] | None = None) -> bytes:
@@ -203,9 +207,8 @@ def kept_database(folder: Path, blocks: Blocks) -> Spooled | None:
     path = working_copy(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        ours = (f"{DATABASE}-*.db", f"{DATABASE}-*.blocks", ".blocks-*")
-        for other in [found for pattern in ours for found in folder.glob(pattern)]:
-            if other.stem != path.stem:
+        for other in folder.iterdir():
+            if WORKING_NAMES.fullmatch(other.name) and other.stem != path.stem and not other.is_dir():
                 other.unlink()  # another schema's copy, or a list left half written: made here, never used again
         held = read_held(path) if path.exists() else None
         made = None if held is None else _patched(path, blocks, held)
