@@ -86,7 +86,11 @@ def remove_bundle(out: Path) -> None:
     bundle = out / BUNDLE
     if bundle.is_symlink() or not bundle.is_dir():
         return
-    gone = Path(tempfile.mkdtemp(prefix=f".{out.name}-search-", dir=out.parent))
+    try:
+        gone = Path(tempfile.mkdtemp(prefix=f".{out.name}-search-", dir=out.parent))
+    except OSError:  # a folder beside out cannot be made (out's parent is not writable): removed in place
+        shutil.rmtree(bundle)
+        return
     try:
         os.replace(bundle, gone / BUNDLE)
     finally:
