@@ -312,25 +312,19 @@ def test_a_working_copy_damaged_in_place_is_never_published(tmp_path: Path) -> N
     assert places[0] > 0
     for at in places:
         _damaged_in_place(copy, at)
-        database_build._KEPT_HERE.clear()  # noqa: SLF001 - as in the next make site, a process of its own
         assert database_build.kept_database(scratch, values) == fresh, at
 
 
-def test_a_copy_listed_by_this_process_is_not_hashed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The preview's next update trusts the hash it listed the copy with while the stamp is the one it listed."""
+def test_the_copy_is_hashed_at_every_build_even_in_one_process(tmp_path: Path) -> None:
+    """The preview runs build after build in one process: a copy damaged in place between two is found too."""
     root = generated_project(tmp_path / "project", 6)
     scratch = tmp_path / "scratch"
     values, fresh = values_and_fresh(root)
     database_build.kept_database(scratch, values)
-    hashed: list[Path] = []
-    real = database_build.file_digest
-    monkeypatch.setattr(database_build, "file_digest", lambda path: hashed.append(path) or real(path))
-    assert database_build.kept_database(scratch, values) == fresh
-    assert hashed == [database_build.working_copy(scratch)], "hashed once, for the list it leaves"
-    database_build._KEPT_HERE.clear()  # noqa: SLF001 - another process
-    hashed.clear()
-    assert database_build.kept_database(scratch, values) == fresh
-    assert len(hashed) == 2
+    copy = database_build.working_copy(scratch)
+    for at in (copy.read_bytes().find(b"Generated incident"), copy.stat().st_size // 2):
+        _damaged_in_place(copy, at)  # no other process: the same process's next build
+        assert database_build.kept_database(scratch, values) == fresh, at
 
 
 def test_only_the_files_kept_database_makes_are_removed_beside_it(tmp_path: Path) -> None:
