@@ -299,7 +299,11 @@ def _damaged_in_place(path: Path, at: int) -> None:
 
 
 def test_a_working_copy_damaged_in_place_is_never_published(tmp_path: Path) -> None:
-    """Found by an outside audit: a damaged row or index entry, stamp unchanged, went out through VACUUM INTO."""
+    """Found by an outside audit: a damaged row or index entry, stamp unchanged, went out through VACUUM INTO.
+
+    Every build here runs in this one process, as the preview's updates do (a second audit found a
+    preview that trusted the hash it had listed itself publish such a copy).
+    """
     root = generated_project(tmp_path / "project", 6)
     scratch = tmp_path / "scratch"
     values, fresh = values_and_fresh(root)
@@ -312,18 +316,6 @@ def test_a_working_copy_damaged_in_place_is_never_published(tmp_path: Path) -> N
     assert places[0] > 0
     for at in places:
         _damaged_in_place(copy, at)
-        assert database_build.kept_database(scratch, values) == fresh, at
-
-
-def test_the_copy_is_hashed_at_every_build_even_in_one_process(tmp_path: Path) -> None:
-    """The preview runs build after build in one process: a copy damaged in place between two is found too."""
-    root = generated_project(tmp_path / "project", 6)
-    scratch = tmp_path / "scratch"
-    values, fresh = values_and_fresh(root)
-    database_build.kept_database(scratch, values)
-    copy = database_build.working_copy(scratch)
-    for at in (copy.read_bytes().find(b"Generated incident"), copy.stat().st_size // 2):
-        _damaged_in_place(copy, at)  # no other process: the same process's next build
         assert database_build.kept_database(scratch, values) == fresh, at
 
 
