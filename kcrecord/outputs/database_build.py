@@ -154,14 +154,16 @@ def stamp(path: Path) -> tuple:
 def read_held(copy: Path) -> Held | None:
     """Return the blocks the working copy holds, when the list beside it was left with the copy as it is now.
 
-    The copy's bytes are hashed and compared with the hash the list keeps (25 ms at 10,000 incidents;
-    in the preview, in the thread that patches ahead while the update is planned: head_start.py).
+    The copy's bytes are hashed and compared with the hash the list keeps (25 ms at 10,000 incidents),
+    unless this process wrote the list for the copy with this very stamp (the preview's next update).
     """
     try:
         with open(held_file(copy), "rb") as stream:
             kept_stamp, kept_digest, held = pickle.load(stream)
         now = stamp(copy)
-        if kept_stamp != now or not _is_held(held) or kept_digest != file_digest(copy):
+        if kept_stamp != now or not _is_held(held):
+            return None
+        if _KEPT_HERE.get(copy) != (now, kept_digest) and kept_digest != file_digest(copy):
             return None
         return held
     except (*UNREADABLE, TypeError):
@@ -188,12 +190,16 @@ def _is_held(held: object) -> bool:
     )
 
 
+_KEPT_HERE: dict[Path, tuple[tuple, str]] = {}  # copy -> the stamp and hash this process listed it with
+
+
 def _keep_held(copy: Path, held: Held) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".blocks-", dir=copy.parent)
     kept = (stamp(copy), file_digest(copy))
     with os.fdopen(handle, "wb") as stream:
         pickle.dump((*kept, held), stream, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, held_file(copy))
+    _KEPT_HERE[copy] = kept
 
 
 def kept_database(folder: Path, blocks: Blocks) -> Spooled | None:
