@@ -3,7 +3,7 @@
 The key of an entry is a hash of everything the HTML depends on: the Markdown text, the
 source numbers of its citations, the render options (such as heading shifts), the base path
 links are pointed at, the source of the renderer and of every kcrecord module it imports, the
-libraries' versions and CACHE_VERSION (kcrecord/engine/cache_database.py). Change any of them
+runtime (Python and the libraries) and CACHE_VERSION (kcrecord/engine/cache_database.py). Change any of them
 and the entry is simply not found, so the cache can never hand back HTML that a fresh render
 would not produce. Parsed files (front matter with its line numbers, and the problems found
 while reading) are kept the same way, keyed by the file's bytes, its path and the source of the
@@ -27,8 +27,10 @@ from kcrecord.content.load import Content, SourceFile, read_regular_file, read_s
 from kcrecord.content.markdown_render import MarkdownRenderer
 from kcrecord.content.problems import Problem
 from kcrecord.engine.cache_database import (
+    CHECK,
     checked_html,
     database_path,
+    entry_check,
     open_database,
     reader_fingerprint,
     renderer_fingerprint,
@@ -265,7 +267,7 @@ class CachedReader:
                 chunk = wanted[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
                 for key, data in self._db.execute(f"SELECT key, data FROM parsed WHERE key IN ({marks})", chunk):
-                    if not isinstance(data, bytes) or _check(key, data[CHECK:]) != data[:CHECK]:
+                    if not isinstance(data, bytes) or entry_check(key, data[CHECK:]).encode() != data[:CHECK]:
                         continue  # bytes changed on disk, even inside a value read later: parsed again
                     rel, full = keys[key]
                     found[rel] = unpacked(data, full)
@@ -344,10 +346,7 @@ def _pack_read(
 ) -> tuple[str, bytes]:
     data = pickle.dumps((dataclasses.replace(made[0], location=None), made[1]))
     key = _entry(salt, kind, rel, digest(raw))
-    return key, _check(key, data) + data
-
-
-CHECK = 32  # the bytes of a parsed file's hash (deps.digest, as text), before its pickle
+    return key, entry_check(key, data).encode() + data
 
 
 def unpacked(data: bytes, full: str) -> tuple[SourceFile, list[Problem]]:
@@ -359,13 +358,3 @@ def unpacked(data: bytes, full: str) -> tuple[SourceFile, list[Problem]]:
     source, problems_found = pickle.loads(data[CHECK:])
     source.location = full  # kept without it; made a Path only if asked for (SourceFile.path)
     return source, problems_found
-
-
-def _check(key: str, data: bytes) -> bytes:
-    """Return the hash kept before a parsed file's pickle (its front matter stays pickled until read).
-
-    It covers the entry's key too: a parse kept under another file's key is found out.
-    """
-    hasher = hashlib.sha256(key.encode() + b"\0")
-    hasher.update(data)
-    return hasher.hexdigest()[:CHECK].encode()

@@ -2,8 +2,8 @@
 
 The database is named by the fingerprints of the code its keys depend on (the renderer and the
 reader, with every kcrecord module they import: code_closure.py), so a change to that code starts
-a new database and the old one is removed. A rendered HTML row keeps the hash of its text before
-it: a damaged row is rendered again, never published.
+a new database and the old one is removed. Each entry keeps a hash of its key and its value before
+the value (entry_check): a damaged or misplaced entry is made again, never used.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from kcrecord.engine.code_closure import closure_fingerprint, module_file
 
 CACHE_VERSION = "3"
 DATABASE = "markdown"  # the database's stem: database_path names it after the code it was kept by
-HTML_CHECK = 32  # the hex digits of a rendered HTML's hash, kept before it
+CHECK = 32  # the hex digits of an entry's check (entry_check), kept before its value
 
 
 def renderer_fingerprint() -> str:
@@ -43,22 +43,27 @@ def _fingerprint(*modules: str) -> str:
     return digest.hexdigest()
 
 
-def with_check(key: str, html: str) -> str:
-    """Return html as the cache keeps it under key: a hash of the key and the text, then the text.
+def entry_check(key: str, data: bytes) -> str:
+    """Return the check kept before a cache entry's value: CHECK hex digits of the SHA-256 of its key and its bytes.
 
-    The hash covers the key, so HTML kept under another entry's key is found out, not published.
+    It covers the key, so a value kept under another entry's key is found out, not used.
     """
-    hasher = hashlib.blake2b(key.encode() + b"\0", digest_size=HTML_CHECK // 2)
-    hasher.update(html.encode())
-    return hasher.hexdigest() + html
+    hasher = hashlib.sha256(key.encode() + b"\0")
+    hasher.update(data)
+    return hasher.hexdigest()[:CHECK]
+
+
+def with_check(key: str, html: str) -> str:
+    """Return html as the cache keeps it under key: its entry_check, then the text."""
+    return entry_check(key, html.encode()) + html
 
 
 def checked_html(key: str, kept: object) -> str | None:
     """Return the HTML a cache row keeps under key (with_check's), None when the row is damaged or misplaced."""
-    if not isinstance(kept, str) or len(kept) < HTML_CHECK:
+    if not isinstance(kept, str) or len(kept) < CHECK:
         return None
-    html = kept[HTML_CHECK:]
-    return html if with_check(key, html)[:HTML_CHECK] == kept[:HTML_CHECK] else None
+    html = kept[CHECK:]
+    return html if entry_check(key, html.encode()) == kept[:CHECK] else None
 
 
 _PRUNED: set[Path] = set()  # the cache folders whose databases of other code this process removed

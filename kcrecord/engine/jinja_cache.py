@@ -22,6 +22,7 @@ import jinja2.bccache
 CHECK = 32  # the bytes of the hash (SHA-256) kept before a compiled template
 VERSION_DIGITS = 16  # the digits of the code version naming the folder
 JINJA_NAME = re.compile(r"__jinja2_[0-9a-f]{40}\.cache")  # Jinja's FileSystemBytecodeCache's names
+VERSION_FOLDER = re.compile(rf"[0-9a-f]{{{VERSION_DIGITS}}}")  # bytecode_cache's folders
 
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -81,15 +82,10 @@ def bytecode_cache(cache: Path | None, code: str) -> jinja2.BytecodeCache:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for other in top.iterdir():
-            if other.is_dir() and other.name != folder.name and _ours(other.name):
+            if other.is_dir() and other.name != folder.name and VERSION_FOLDER.fullmatch(other.name):
                 shutil.rmtree(other, ignore_errors=True)
             elif other.is_file() and JINJA_NAME.fullmatch(other.name):
                 other.unlink(missing_ok=True)  # Jinja's own file cache, as earlier builds kept it
     except OSError:
         return MemoryBytecodeCache()
     return CheckedBytecodeCache(folder)
-
-
-def _ours(name: str) -> bool:
-    """Return whether a folder in cache/jinja/ is named as bytecode_cache names them."""
-    return len(name) == VERSION_DIGITS and all(char in "0123456789abcdef" for char in name)

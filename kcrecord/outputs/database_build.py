@@ -58,10 +58,10 @@ from kcrecord.outputs.spooled import Spooled
 
 Blocks = dict[str, Run]
 Held = dict[str, tuple[list[str], list[int]]]  # table -> the token and number of rows of each block the copy holds
-JOURNALS = ("-journal", "-wal", "-shm")
+JOURNALS = ("-journal", "-wal", "-shm")  # files SQLite may leave beside a database, applied when it is opened
 WORKING_NAMES = re.compile(rf"{DATABASE}-[0-9a-f]{{16}}\.(db|blocks)|\.blocks-[a-z0-9_]{{8}}")
 """The files kept_database makes in the scratch folder (working_copy, held_file, _keep_held's temporary
-file): only these are removed there."""  # files SQLite may leave beside a database, applied when it is opened
+file): only these are removed there."""
 
 
 def database_bytes(site: Site, fragments: Fragments | None = None, pieces: list[Kept] | None = None) -> bytes:
