@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from sys import intern
 
@@ -57,10 +58,13 @@ class State:
     """The records' parts as loaded or last saved (record_part); never pickled."""
 
 
+@cache
 def code_version() -> str:
     """Return a hash of the code that makes the site: every kcrecord module, the area files, the runtime.
 
     The runtime (code_closure.runtime_fingerprint): Python, libyaml, the libraries and their files.
+    Worked out once a process (make site asked twice: its fingerprint of the inputs, the engine), as
+    the code a process runs is the code it loaded.
     """
     digest = hashlib.sha256()
     for folder in (PACKAGE, AREA_DIR):

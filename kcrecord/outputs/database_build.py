@@ -161,7 +161,7 @@ def read_held(copy: Path) -> Held | None:
         with open(held_file(copy), "rb") as stream:
             kept_stamp, kept_digest, held = pickle.load(stream)
         now = stamp(copy)
-        if kept_stamp != now or not _is_held(held):
+        if kept_stamp != now or not _is_held(held) or not kept_digest:  # "": listed with a journal beside it
             return None
         if _KEPT_HERE.get(copy) != (now, kept_digest) and kept_digest != file_digest(copy):
             return None
