@@ -166,11 +166,7 @@ def test_the_patch_rewrites_only_the_rows_that_changed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["garbage", "rowids", "table"])
 def test_a_damaged_working_copy_is_made_again(tmp_path: Path, damage: str) -> None:
-    root = generated_project(tmp_path / "project", 6)
-    scratch = tmp_path / "scratch"
-    values, fresh = values_and_fresh(root)
-    database_build.kept_database(scratch, values)
-    copy = database_build.working_copy(scratch)
+    scratch, copy, values, fresh = kept_copy(tmp_path, 6)
     if damage == "garbage":
         copy.write_bytes(b"not a database" * 100)
     else:
@@ -287,6 +283,15 @@ def test_after_a_narrative_edit_make_site_reads_the_rows_of_that_incident_alone(
     assert (root / "site" / "data" / "incidents.db").read_bytes() == (cold / "data" / "incidents.db").read_bytes()
 
 
+def kept_copy(tmp_path: Path, count: int) -> tuple[Path, Path, database_build.Blocks, bytes]:
+    """Keep a working copy of a generated project's database; return the scratch folder, the copy, values, bytes."""
+    root = generated_project(tmp_path / "project", count)
+    scratch = tmp_path / "scratch"
+    values, fresh = values_and_fresh(root)
+    database_build.kept_database(scratch, values)
+    return scratch, database_build.working_copy(scratch), values, fresh
+
+
 def _damaged_in_place(path: Path, at: int) -> None:
     """Change the byte at `at` without changing the file's size, time or inode (as a failing disk would)."""
     status = path.stat()
@@ -300,11 +305,7 @@ def _damaged_in_place(path: Path, at: int) -> None:
 
 def test_a_working_copy_damaged_in_place_is_never_published(tmp_path: Path) -> None:
     """Found by an outside audit: a damaged row or index entry, stamp unchanged, went out through VACUUM INTO."""
-    root = generated_project(tmp_path / "project", 6)
-    scratch = tmp_path / "scratch"
-    values, fresh = values_and_fresh(root)
-    database_build.kept_database(scratch, values)
-    copy = database_build.working_copy(scratch)
+    scratch, copy, values, fresh = kept_copy(tmp_path, 6)
     rng = random.Random(11)
     places = [copy.read_bytes().find(b"Generated incident")] + [
         rng.randrange(100, copy.stat().st_size) for _ in range(12)
@@ -350,11 +351,7 @@ def test_only_the_files_kept_database_makes_are_removed_beside_it(tmp_path: Path
 
 def test_a_copy_listed_with_a_journal_beside_it_is_not_trusted(tmp_path: Path) -> None:
     """A list kept while a journal lay beside the copy holds no hash of its bytes: the copy is made again."""
-    root = generated_project(tmp_path / "project", 4)
-    scratch = tmp_path / "scratch"
-    values, fresh = values_and_fresh(root)
-    database_build.kept_database(scratch, values)
-    copy = database_build.working_copy(scratch)
+    _scratch, copy, _values, _fresh = kept_copy(tmp_path, 4)
     journal = copy.with_name(copy.name + "-journal")
     journal.write_bytes(b"")  # empty: SQLite ignores it, but file_digest cannot vouch for the copy
     database_build._keep_held(copy, database_build.read_held(copy) or {})  # noqa: SLF001 - as a build would
