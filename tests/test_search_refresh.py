@@ -81,8 +81,7 @@ def test_a_build_stopped_while_indexing_is_indexed_again_next_time(
         assert "pagefind failed (3): no index today" in run.err
     left = list(built.glob(".site-search-*"))
     assert len(left) == (stop == "kills the build"), "a failed run leaves its staging folder behind"
-    for folder in left:  # a killed build cannot clean up: the next build does, once the folder is an hour old
-        os.utime(folder, (0, 0))
+    # A killed build cannot clean up: the next build does, at once (no process holds the folder's lock).
     monkeypatch.delenv("PAGEFIND_BINARY")
     run = run_cli(built, "build", "--quiet")  # the content as in the stopped build: only the index is missing
     assert run.code == 0, run.err
@@ -271,3 +270,57 @@ def test_a_link_inside_the_index_is_not_written_through(built: Path, tmp_path: P
     assert [path.name for path in elsewhere.iterdir()] == ["keep.txt"]
     assert not inside.is_symlink()
     assert tree_digest(root / "site" / "pagefind") == cold_bundle(root)
+
+
+def staging_left(root: Path, tail: str, files: bool = True) -> Path:
+    """Make a staging folder as a build killed while indexing leaves it (its bundle half written), unlocked."""
+    folder = root / f".site-search-{tail}"
+    (folder / "pagefind").mkdir(parents=True)
+    if files:
+        (folder / "pagefind" / "pagefind.js").write_text("half", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("flags", [[], ["--no-search"]], ids=["indexing", "no-search"])
+def test_a_killed_builds_staging_folder_goes_at_the_next_build(built: Path, flags: list[str]) -> None:
+    """Found by an outside audit: a folder left by a build killed while indexing stayed beside site/ for an hour."""
+    left = staging_left(built, "kill1234")
+    word, other = first_words(built)
+    edit(built, word, other)  # a page changes: the index is made again
+    run = run_cli(built, "build", *flags, "--quiet")
+    assert run.code == 0, run.err
+    assert not left.exists()
+    assert not list(built.glob(".site-search-*"))
+
+
+def test_a_staging_folder_in_use_is_left_alone(built: Path) -> None:
+    """A folder another build holds the lock of (it is indexing into it now) is not removed, however old."""
+    fcntl = pytest.importorskip("fcntl")
+    used = staging_left(built, "inuse123")
+    os.utime(used, (1_000_000_000, 1_000_000_000))
+    handle = os.open(used, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        word, other = first_words(built)
+        edit(built, word, other)
+        for flags in ([], ["--no-search"]):
+            run = run_cli(built, "build", *flags, "--quiet")
+            assert run.code == 0, run.err
+            assert (used / "pagefind" / "pagefind.js").read_text(encoding="utf-8") == "half"
+    finally:
+        os.close(handle)
+    run = run_cli(built, "build", "--no-search", "--quiet")  # the lock is gone: the folder is left over now
+    assert run.code == 0, run.err
+    assert not used.exists()
+
+
+def test_an_empty_staging_folder_is_left_while_it_may_be_about_to_be_locked(built: Path) -> None:
+    """A build makes its folder, then locks it: a young empty folder with no lock may be one being made."""
+    young = staging_left(built, "young123", files=False)
+    (young / "pagefind").rmdir()
+    old = staging_left(built, "old12345", files=False)
+    (old / "pagefind").rmdir()
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    run = run_cli(built, "build", "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    assert young.exists() and not old.exists()

@@ -23,6 +23,11 @@ from kcrecord.engine.progress import Progress, stage
 from kcrecord.engine.state import LEFT_AFTER, State, save_search_mark, save_state
 from kcrecord.outputs.search_index import BUNDLE, PAGES, Indexing
 
+try:
+    import fcntl
+except ImportError:  # no advisory locks here (Windows): a left staging folder is known by its age alone
+    fcntl = None  # type: ignore[assignment]
+
 
 class Search:
     """One refresh of the search index, from start to finish (or stop)."""
@@ -33,6 +38,7 @@ class Search:
         self.state = state
         self.cache = cache
         self._staging: Path | None = None
+        self._held: int | None = None  # the staging folder's lock (see staging_folder)
         self._indexing: Indexing | None = None
         self._pages = ""  # pages_mark of the pages being indexed
 
@@ -46,9 +52,8 @@ class Search:
         if bundle.is_dir() and self.state.search == self._pages and not any(rel.endswith(".html") for rel in changed):
             return False
         self.state.search = ""  # saved so while Pagefind runs: a build stopped meanwhile indexes again
-        prefix = f".{self.out.name}-search-"
-        _remove_left(self.out.parent, prefix)
-        self._staging = Path(tempfile.mkdtemp(prefix=prefix, dir=self.out.parent))
+        _remove_left(self.out.parent, staging_prefix(self.out))
+        self._staging, self._held = staging_folder(self.out)
         try:
             self._indexing = Indexing(self.out, self._staging / BUNDLE, self._staging / PAGES)
         except BaseException:
@@ -75,19 +80,22 @@ class Search:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
+        _release(self._held)
+        self._held = None
 
 
 def remove_bundle(out: Path) -> None:
     """Remove the search index a build left in out (the tool's folder), at once: it is whole or gone, never a part.
 
     The bundle is first moved into a staging folder beside out (one rename), then removed from
-    there; a build killed meanwhile leaves that folder, which the next indexing build removes.
+    there; a build killed meanwhile leaves that folder, which the next build removes.
     """
+    _remove_left(out.parent, staging_prefix(out))
     bundle = out / BUNDLE
     if bundle.is_symlink() or not bundle.is_dir():
         return
     try:
-        gone = Path(tempfile.mkdtemp(prefix=f".{out.name}-search-", dir=out.parent))
+        gone, held = staging_folder(out)
     except OSError:  # a folder beside out cannot be made (out's parent is not writable): removed in place
         shutil.rmtree(bundle)
         return
@@ -95,6 +103,43 @@ def remove_bundle(out: Path) -> None:
         os.replace(bundle, gone / BUNDLE)
     finally:
         shutil.rmtree(gone, ignore_errors=True)
+        _release(held)
+
+
+def staging_prefix(out: Path) -> str:
+    """Return how the names of the staging folders beside out begin (`.site-search-` for site/)."""
+    return f".{out.name}-search-"
+
+
+def staging_folder(out: Path) -> tuple[Path, int | None]:
+    """Make a staging folder beside out, locked while this process uses it; return it and the lock to release.
+
+    The lock (flock on the folder) ends with the process however it ends, SIGKILL included, so the
+    next build tells a folder a killed build left (no lock) from one another build is using.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=staging_prefix(out), dir=out.parent))
+    return folder, _lock(folder)
+
+
+def _lock(folder: Path) -> int | None:
+    """Return a descriptor holding folder's lock, or None when another process holds it (or locks are not had)."""
+    if fcntl is None:
+        return None
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        return None
+    return handle
+
+
+def _release(held: int | None) -> None:
+    if held is not None:
+        os.close(held)
 
 
 def _unlink_links(folder: Path) -> None:
@@ -109,22 +154,42 @@ def _unlink_links(folder: Path) -> None:
 STAGING_TAIL = re.compile(r"[a-z0-9_]{8}")  # what tempfile.mkdtemp puts after a staging folder's prefix
 
 
-def _remove_left(folder: Path, prefix: str) -> None:
-    """Remove staging folders a build killed while indexing left, once LEFT_AFTER seconds old (none takes that long).
+FRESH = 60.0
+"""Seconds for which an empty staging folder no process has locked yet is left: the build that made it may be
+about to lock it (tempfile.mkdtemp, then flock)."""
 
-    Only folders this tool names so, holding nothing but Pagefind's bundle and pages folders, are removed.
+
+def _remove_left(folder: Path, prefix: str) -> None:
+    """Remove the staging folders builds killed while indexing (or removing an index) left beside the output.
+
+    A folder is removed only when this tool names so, it holds nothing but Pagefind's bundle and
+    pages folders, and no process holds its lock (staging_folder): at once, however young, since a
+    build that uses its folder holds the lock until it is done. Where locks are not had, a folder is
+    removed once LEFT_AFTER seconds old (no build takes that long).
     """
-    left = time.time() - LEFT_AFTER
+    now = time.time()
     for found in folder.glob(glob.escape(prefix) + "*"):
         if not STAGING_TAIL.fullmatch(found.name.removeprefix(prefix)):
             continue  # not a name this tool makes (a user's folder named like one)
+        held = None
         try:
+            if found.is_symlink() or not found.is_dir():
+                continue
             inside = [path.name for path in found.iterdir()]
-            ours = set(inside) <= {BUNDLE, PAGES}
-            if found.is_dir() and not found.is_symlink() and ours and found.stat().st_mtime < left:
+            if not set(inside) <= {BUNDLE, PAGES}:
+                continue  # something else was put there: not the tool's to remove
+            age = now - found.stat().st_mtime
+            if fcntl is None:
+                if age > LEFT_AFTER:
+                    shutil.rmtree(found)
+                continue
+            held = _lock(found)
+            if held is not None and (inside or age > FRESH):
                 shutil.rmtree(found)
         except OSError:
             continue
+        finally:
+            _release(held)
 
 
 def searched_while(search: Search, wanted: bool, changed: list[str], saving: bool, progress: Progress | None) -> None:
