@@ -178,3 +178,63 @@ def test_the_writer_refuses_before_writing_anything(tmp_path: Path) -> None:
         OutputFolder(folder, {}).prepare()
     assert (folder / "thesis.tex").read_text() == "years of work"
     assert [p.name for p in tmp_path.iterdir()] == ["mine"]
+
+
+def edit_static(root: Path) -> None:
+    style = root / "static" / "style.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\n/* edited */\n", encoding="utf-8")
+
+
+def edit_narrative(root: Path) -> None:
+    path = sorted((root / "content" / "incidents").glob("*.md"))[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip("\n") + "\n\nOne more sentence for the test.\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("linked", ["static", "incidents"])
+def test_a_link_in_the_output_folder_is_never_written_through(small_project: Path, tmp_path: Path, linked: str) -> None:
+    """Found by an outside audit: with site/static a link to a folder elsewhere, the build overwrote the files there."""
+    root = small_project
+    assert run_cli(root, "build", "--no-search", "--quiet").code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "style.css").write_text("the user's own", encoding="utf-8")
+    folder = root / "site" / linked
+    if linked == "incidents":  # one incident's folder, deeper down
+        folder = next(path for path in folder.iterdir() if path.is_dir())
+    for path in sorted(folder.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    folder.rmdir()
+    folder.symlink_to(elsewhere)
+    edit_static(root)
+    edit_narrative(root)
+    before = tree_digest(root / "site")
+    for flags in (["--no-search"], ["--no-search", "--no-cache"]):
+        run = run_cli(root, "build", *flags, "--quiet")
+        refused = run.code != 0 and "a link, where the build writes files" in run.err + run.out
+        assert refused, (run.code, run.out, run.err)
+        assert "Traceback" not in run.err + run.out
+        assert [path.name for path in elsewhere.iterdir()] == ["style.css"]
+        assert (elsewhere / "style.css").read_text(encoding="utf-8") == "the user's own"
+        assert tree_digest(root / "site") == before
+    folder.unlink()  # the link removed, as the message says: the next build writes the site
+    run = run_cli(root, "build", "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    assert run_cli(root, "build", "--no-search", "--no-cache", "--out", str(tmp_path / "clean"), "--quiet").code == 0
+    for name in (MARKER, ".kcrecord-files"):
+        (tmp_path / "clean" / name).unlink()
+        (root / "site" / name).unlink()
+    assert tree_digest(root / "site") == tree_digest(tmp_path / "clean")
+
+
+def test_a_missing_list_of_written_files_does_not_make_every_file_the_builds(small_project: Path) -> None:
+    """Found by an outside audit: with .kcrecord-files gone, a user's CNAME in site/ was removed as the build's own."""
+    root = small_project
+    assert run_cli(root, "build", "--no-search", "--quiet").code == 0
+    (root / "site" / "CNAME").write_text("example.org\n", encoding="utf-8")
+    (root / "site" / ".kcrecord-files").unlink()
+    edit_narrative(root)
+    for flags in (["--no-search"], ["--no-search", "--no-cache"]):
+        run = run_cli(root, "build", *flags, "--quiet")
+        assert run.code == 0, run.err
+        assert (root / "site" / "CNAME").read_text(encoding="utf-8") == "example.org\n"

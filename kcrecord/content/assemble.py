@@ -306,3 +306,9 @@ def incidents_named(site: Site, slugs: Collection[str]) -> list[Incident]:
     """Return the published incidents with these slugs, in the site's order (looked up, not searched for)."""
     by_slug = site.__dict__["_index"]["by_slug"] if "_index" in site.__dict__ else {i.slug: i for i in site.incidents}
     return sorted((by_slug[slug] for slug in set(slugs) if slug in by_slug), key=attrgetter("sort_key"))
+
+
+def made_from(site: Site, commit: str, history: dict | None) -> bool:
+    """Return True when site was assembled with this commit and these very commits of each file (read unrecorded)."""
+    kept = object.__getattribute__(site, "history")
+    return object.__getattribute__(site, "commit") == commit and object.__getattribute__(kept, "_changes") is history

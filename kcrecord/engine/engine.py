@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from kcrecord.content.assemble import Site, assemble, incidents_named, read_config
+from kcrecord.content.assemble import Site, assemble, incidents_named, made_from, read_config
 from kcrecord.content.citations import source_numbers
 from kcrecord.content.gitinfo import git_commit
 from kcrecord.content.history import read_history
@@ -48,6 +48,7 @@ from kcrecord.engine.read_index import ReadIndex, changed_reads, worth_a_look
 from kcrecord.engine.search import Search, searched_while
 from kcrecord.engine.spill import spill
 from kcrecord.engine.state import Now, State, code_version, keep_pickled, load_state, pieces_folder, scratch_folder
+from kcrecord.engine.write import OutputRefusedError
 from kcrecord.outputs.fragments import Fragments
 from kcrecord.outputs.kept import CacheDamagedError
 from kcrecord.outputs.render import Job, KeptJobs, TemplateSnapshot, plan_site, start_ahead
@@ -182,6 +183,10 @@ class Engine:
             self._start_from(State(code=self.state.code, written=self.state.written))
             self.site = None
             return self._run(None, only)
+        except OutputRefusedError as error:  # a link in the output folder: what was made is made again next time
+            for path in error.paths:
+                self.state.records.pop(path, None)
+            raise
 
     def start_ahead(self) -> None:
         """After a quick pass, begin in threads what the next run will likely make (kcrecord/engine/head_start.py)."""
@@ -291,7 +296,7 @@ class Engine:
                 self.commit, self.history = commit, read_history(self.root)
             previous = self.site if self.site is not None and self.site.config.base_path == base_path else None
             edited = None if previous is None else self.edits.since(self._site_at)  # read again since previous
-            if edited == set() and previous is not None and _made_from(previous, commit, self.history):
+            if edited == set() and previous is not None and made_from(previous, commit, self.history):
                 return previous  # no file read again since it was assembled (finish() after a quick pass)
             kept = {} if previous is not None else self.reader.kept.incidents(content, base_path)
             chosen = [rel for rel in sorted(edited or ()) if self.loader.positions[rel][0] == "incidents"]
@@ -392,9 +397,3 @@ class Engine:
                     records.pop(path, None)  # made again next time, whatever was recorded
                 raise
         return [job.path for job in jobs]
-
-
-def _made_from(site: Site, commit: str, history: dict | None) -> bool:
-    """Return True when site was assembled with this commit and these very commits of each file (read unrecorded)."""
-    kept = object.__getattribute__(site, "history")
-    return object.__getattribute__(site, "commit") == commit and object.__getattribute__(kept, "_changes") is history

@@ -23,7 +23,17 @@ from pathlib import Path
 from kcrecord.engine.ahead import Ahead
 from kcrecord.engine.deps import digest
 from kcrecord.engine.state import listing
-from kcrecord.engine.write import MANIFEST, MARKER, MARKER_TEXT, check_target, read_manifest, recover, write_manifest
+from kcrecord.engine.write import (
+    EARLIER_MARKER_TEXTS,
+    MANIFEST,
+    MARKER,
+    MARKER_TEXT,
+    OutputRefusedError,
+    check_target,
+    read_manifest,
+    recover,
+    write_manifest,
+)
 from kcrecord.outputs.spooled import Spooled
 
 SEARCH_BUNDLE = "pagefind"  # written by the search index, beside the pages
@@ -162,12 +172,17 @@ class OutputFolder:
         only the files the build remembers writing.
         """
         keep = set(keep)
+        self._refuse_links([*self._staged, *(() if scan else (rel for rel in self.written if rel not in keep))])
         self.target.mkdir(parents=True, exist_ok=True)
         marker = self.target / MARKER
+        earlier = not marker.is_symlink() and marker.is_file() and marker.read_bytes() in EARLIER_MARKER_TEXTS
         if not marker.is_file() or marker.read_bytes() != MARKER_TEXT:
             marker.write_bytes(MARKER_TEXT)
         listed = read_manifest(self.target)
-        ours = None if listed is None or not scan else listed | self.written.keys()
+        if listed is not None:
+            ours: set[str] | None = listed | self.written.keys()
+        else:  # no list: an older tool's folder is all the build's (README); else only what the build remembers
+            ours = None if earlier else set(self.written)
         if listed is None or not keep <= listed:  # listed before anything moves: a build killed now left only these
             listed = frozenset((listed or set()) | keep | self.written.keys())
             write_manifest(self.target, listed)
@@ -195,6 +210,30 @@ class OutputFolder:
         self._listing = None
         self.changed = changed
         return changed
+
+    def _refuse_links(self, paths: list[str]) -> None:
+        """Raise OutputRefusedError, with nothing written, when a folder on the way to one of paths is a link.
+
+        The output folder is the tool's, but a link in it (site/static pointing elsewhere) is not: a
+        file moved or removed there would be written or removed wherever the link points. A link
+        where a file goes is replaced, as the file would be. The refused outputs' records are
+        given with the error (`paths`), so the engine makes them again next time.
+        """
+        checked: set[str] = set()
+        for rel in paths:
+            folder = os.path.dirname(rel)
+            while folder and folder not in checked:
+                checked.add(folder)
+                if os.path.islink(os.path.join(self.target, folder)):
+                    refused = list(self._staged)
+                    self.abandon()
+                    error = OutputRefusedError(
+                        f"{self.target / folder}: a link, where the build writes files; the build never writes "
+                        "through a link: remove the link (what it points at is left as it is) and build again"
+                    )
+                    error.paths = refused
+                    raise error
+                folder = os.path.dirname(folder)
 
     def abandon(self) -> None:
         """Drop what was staged: the output folder stays as it was."""

@@ -28,7 +28,9 @@ rule (the whole folder is the build's)."""
 
 
 class OutputRefusedError(Exception):
-    """The output folder is not one the build may replace; nothing was touched."""
+    """The output folder is not one the build may replace (or write into as it is); nothing was touched."""
+
+    paths: list[str] = []  # the outputs made but not written, when refused after making them
 
 
 SOURCE_FOLDERS = ("content", "templates", "static", "kcrecord", "imports", "tests", ".git")
