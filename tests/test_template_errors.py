@@ -46,3 +46,14 @@ def test_template_error_names_file_line_and_chain(
     for other in chain:
         assert re.search(rf"called from templates/{re.escape(other)}:\d+", first), first
     assert tree_digest(small_project / "site") == before
+
+
+@pytest.mark.parametrize("missing", ["_partials/header.html", "home.html"])
+def test_a_missing_template_is_named_as_missing(small_project: Path, missing: str) -> None:
+    """Found by an outside audit: a template deleted gave only its name (`template: _partials/header.html`)."""
+    assert run_cli(small_project, "build", "--no-search").code == 0
+    before = tree_digest(small_project / "site")
+    (small_project / "templates" / missing).unlink()
+    run = run_cli(small_project, "build", "--no-search")
+    assert_refused(run, f"{missing}: no such template in templates/; create it, or correct the name")
+    assert tree_digest(small_project / "site") == before

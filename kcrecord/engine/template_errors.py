@@ -71,6 +71,9 @@ def raised_in_templates(error: BaseException, templates: Path) -> bool:
     return jinja or bool(template_frames(error, templates))
 
 
+NOT_FOUND = ("TemplateNotFound", "TemplatesNotFound")  # Jinja's message is the name alone
+
+
 def describe(error: BaseException, templates: Path, root: Path) -> str:
     """Return error as `path:line: template: message (chain)`, paths relative to root."""
     message = getattr(error, "message", None) or str(error) or type(error).__name__
@@ -78,6 +81,8 @@ def describe(error: BaseException, templates: Path, root: Path) -> str:
         message = message if error.jinja else f"{error.kind}: {message}"
     elif not isinstance(error, jinja2.TemplateError):
         message = f"{type(error).__name__}: {message}"
+    if (error.kind if isinstance(error, WorkerError) else type(error).__name__) in NOT_FOUND:
+        message = f"{message}: no such template in templates/; create it, or correct the name where it is used"
     frames = template_frames(error, templates)
     if isinstance(error, jinja2.TemplateSyntaxError) and (error.filename or error.name):
         where = (error.filename or str(templates / (error.name or "")), error.lineno or 1)

@@ -9,7 +9,8 @@ When incident files changed, an update first makes just those incidents' own pag
 pass, so the page being edited reloads at once) and leaves the rest pending; finish() then
 makes everything else (the lists, feeds and downloads). Content problems come back in the
 outcome; a template error is turned into one too (`path:line: template: message`), with the
-preview folder left as it was.
+preview folder left as it was but for the quick pass's pages: those of the edited incidents,
+written before the rest was made (the README says so).
 """
 
 from __future__ import annotations
