@@ -105,3 +105,19 @@ def test_a_body_that_renders_too_slowly_is_a_problem_not_a_hang(
     # about.md's long body trips it; on a loaded machine a short body may trip the tiny limit first
     assert any(p.field == "body" and "took more than" in p.message for p in caught.value.problems)
     assert not (small_project / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("added", "message"),
+    [("broken: [a, b\n", "YAML could not be read"), ("a: &x 1\nb: *x\n", "anchors and aliases")],
+)
+def test_a_problem_with_site_yaml_as_a_whole_is_not_called_front_matter(
+    small_project: Path, added: str, message: str
+) -> None:
+    """Found by an outside audit: invalid YAML in site.yaml was reported as `site.yaml:13: front matter: ...`."""
+    path = small_project / "site.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + added, encoding="utf-8")
+    run = run_cli(small_project, "check")
+    assert run.code == 1, run.err
+    first = (run.err + run.out).strip().splitlines()[0]
+    assert re.match(r"site\.yaml:\d+: settings: ", first) and message in first, first

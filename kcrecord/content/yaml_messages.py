@@ -57,7 +57,7 @@ def reader_problems(text: str, where: str, offset: int) -> list[Problem]:
     lines = text.split("\n")
     bad = [(number, match) for number, line in enumerate(lines) if (match := UNREADABLE.search(line))]
     for number, match in bad[:MAX_UNREADABLE_LINES]:
-        problems.append(Problem(where, number + offset, "front matter", unreadable_message(match)))
+        problems.append(Problem(where, number + offset, whole(where), unreadable_message(match)))
     if len(bad) > MAX_UNREADABLE_LINES:
         more = len(bad) - MAX_UNREADABLE_LINES
         number = bad[MAX_UNREADABLE_LINES][0]
@@ -65,7 +65,7 @@ def reader_problems(text: str, where: str, offset: int) -> list[Problem]:
             Problem(
                 where,
                 number + offset,
-                "front matter",
+                whole(where),
                 f"this line and {more - 1} more below hold invisible control characters; delete them "
                 "(the file may be damaged: compare it with the last good copy)",
             )
@@ -164,3 +164,8 @@ def message(err: yaml.MarkedYAMLError) -> str:
 def fallback(err: yaml.YAMLError) -> str:
     """Say why YAML could not be read when PyYAML gives no position (one line, no parser internals)."""
     return f"YAML could not be read: {_plain(str(err))}; check the fields for unusual characters"
+
+
+def whole(where: str) -> str:
+    """Return the field name for a problem with a file's YAML as a whole: its front matter, or site.yaml's settings."""
+    return "settings" if where.endswith((".yaml", ".yml")) else "front matter"

@@ -18,6 +18,7 @@ import yaml
 from kcrecord.content import yaml_messages
 from kcrecord.content.document import Document, Path
 from kcrecord.content.problems import Problem
+from kcrecord.content.yaml_messages import whole
 
 _PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
@@ -123,11 +124,11 @@ def _build(
         value = _scalar(node)
         if isinstance(value, Trap) and value.kind == "too-large":
             # Checked here, for every file and field alike; the schema checks leave it alone.
-            problems.append(Problem(where, lines[path], _dotted(path) or "front matter", too_large_message(value)))
+            problems.append(Problem(where, lines[path], _dotted(path) or whole(where), too_large_message(value)))
         if isinstance(value, str) and NOT_XML.search(value):
             value = _SURROGATE_PAIR.sub(_pair, value)  # "\ud83d\ude00" in YAML is one emoji, not two halves
             if NOT_XML.search(value):
-                problems.append(Problem(where, lines[path], _dotted(path) or "front matter", unwritable_text(value)))
+                problems.append(Problem(where, lines[path], _dotted(path) or whole(where), unwritable_text(value)))
                 return NOT_XML.sub("", value)
         return value
     if isinstance(node, yaml.SequenceNode):
@@ -140,15 +141,15 @@ def _build(
             if not isinstance(key_node, yaml.ScalarNode):
                 _refuse_deep(key_node, depth, offset)  # nesting in a key counts too, as in the events
                 problems.append(
-                    Problem(where, key_line, _dotted(path) or "front matter", "a field name must be plain text")
+                    Problem(where, key_line, _dotted(path) or whole(where), "a field name must be plain text")
                 )
                 continue
             key = key_node.value
             if NOT_XML.search(key):
-                problems.append(Problem(where, key_line, _dotted(path) or "front matter", unwritable_text(key)))
+                problems.append(Problem(where, key_line, _dotted(path) or whole(where), unwritable_text(key)))
                 continue
             if "\ufeff" in key:
-                problems.append(Problem(where, key_line, _dotted(path) or "front matter", BYTE_ORDER_MARK_IN_NAME))
+                problems.append(Problem(where, key_line, _dotted(path) or whole(where), BYTE_ORDER_MARK_IN_NAME))
                 continue
             if key in first_line:
                 problems.append(
@@ -245,7 +246,7 @@ def _structure_problem(text: str, where: str, offset: int) -> Problem | None:
                 return Problem(
                     where,
                     line,
-                    "front matter",
+                    whole(where),
                     "YAML anchors and aliases ('&name', '*name') are not allowed in content; "
                     "write each value out in full (put text that starts with & or * in quotes)",
                 )
@@ -264,7 +265,7 @@ def _too_deep(where: str, line: int) -> Problem:
     return Problem(
         where,
         line,
-        "front matter",
+        whole(where),
         f"nested more than {MAX_DEPTH} levels deep; no field needs more than a few "
         "levels: check the indentation and the [ ] and { } brackets",
     )
@@ -330,7 +331,7 @@ def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[
         return None, [error.args[0]]
     except yaml.reader.ReaderError as err:  # a control character: PyYAML gives its position, not its line
         found = yaml_messages.reader_problems(text, where, offset)
-        return None, found or [Problem(where, offset, "front matter", yaml_messages.fallback(err))]
+        return None, found or [Problem(where, offset, whole(where), yaml_messages.fallback(err))]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         if err.context_mark is not None and err.context == "while scanning a quoted scalar":
@@ -339,10 +340,10 @@ def load(text: str, where: str, offset: int = 1) -> tuple[Document | None, list[
         said = yaml_messages.message(err)
         if said.endswith(yaml_messages.ONE_BLOCK):  # point at the directive or marker, not what follows it
             line = yaml_messages.marker_line(text, offset) or line
-        problems.append(Problem(where, line, "front matter", said))
+        problems.append(Problem(where, line, whole(where), said))
         return None, problems
     except yaml.YAMLError as err:  # pragma: no cover - PyYAML marks nearly every error
-        problems.append(Problem(where, offset, "front matter", yaml_messages.fallback(err)))
+        problems.append(Problem(where, offset, whole(where), yaml_messages.fallback(err)))
         return None, problems
     lines: dict[Path, int] = {}
     if node is None:
