@@ -238,3 +238,14 @@ def test_a_missing_list_of_written_files_does_not_make_every_file_the_builds(sma
         run = run_cli(root, "build", *flags, "--quiet")
         assert run.code == 0, run.err
         assert (root / "site" / "CNAME").read_text(encoding="utf-8") == "example.org\n"
+
+
+def test_a_build_with_nothing_changed_puts_back_its_list(small_project: Path) -> None:
+    """Found by an outside audit: with nothing changed, a deleted .kcrecord-files stayed deleted."""
+    root = small_project
+    assert run_cli(root, "build", "--no-search", "--quiet").code == 0
+    listed = (root / "site" / ".kcrecord-files").read_bytes()
+    (root / "site" / ".kcrecord-files").unlink()
+    run = run_cli(root, "build", "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    assert (root / "site" / ".kcrecord-files").read_bytes() == listed

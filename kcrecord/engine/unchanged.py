@@ -129,7 +129,9 @@ def unchanged(cache: Path, out: Path, inputs: str | None) -> Summary | None:
     if not isinstance(summary, Summary) or summary.inputs != inputs:
         return None
     seen = 0
-    listed = read_manifest(out) or frozenset()  # what builds wrote there, as the folder's list says
+    listed = read_manifest(out)  # what builds wrote there, as the folder's list says
+    if listed is None or not summary.written.keys() <= listed:
+        return None  # the list gone or cut short: the build writes it again
     for rel, found in listing(out, BUNDLE).items():  # (size, mtime_ns) of each file
         kept = summary.written.get(rel)
         if kept is None:
