@@ -15,6 +15,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from functools import partial
@@ -219,12 +220,23 @@ class OutputFolder:
         where a file goes is replaced, as the file would be. The refused outputs' records are
         given with the error (`paths`), so the engine makes them again next time.
         """
+        absent: set[str] = set()  # folders not there: nothing below them is either (a cold build's)
         checked: set[str] = set()
         for rel in paths:
-            folder = os.path.dirname(rel)
-            while folder and folder not in checked:
+            folder = ""
+            for part in rel.split("/")[:-1]:  # from the top down
+                folder = f"{folder}/{part}" if folder else part
+                if folder in absent:
+                    break
+                if folder in checked:
+                    continue
                 checked.add(folder)
-                if os.path.islink(os.path.join(self.target, folder)):
+                try:
+                    mode = os.lstat(os.path.join(self.target, folder)).st_mode
+                except OSError:  # not there (or not a folder on the way): nothing to write through
+                    absent.add(folder)
+                    break
+                if stat.S_ISLNK(mode):
                     refused = list(self._staged)
                     self.abandon()
                     error = OutputRefusedError(
@@ -233,7 +245,6 @@ class OutputFolder:
                     )
                     error.paths = refused
                     raise error
-                folder = os.path.dirname(folder)
 
     def abandon(self) -> None:
         """Drop what was staged: the output folder stays as it was."""
