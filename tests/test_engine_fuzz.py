@@ -249,3 +249,10 @@ def test_hidden_folders_are_not_content_and_stray_files_fail_every_command(tmp_p
     _, problems = clean(root, tmp_path / "clean-2")
     assert problems and updated.problems == problems
     assert [p.path for p in problems] == ["content/pages/notes.txt"]
+    stray.unlink()
+    assert engine.run([stray]).ok
+    folder = root / "content" / "pages" / "faq.md"  # a folder named like a content file: the same rule
+    folder.mkdir()
+    updated = engine.run([folder])
+    _, problems = clean(root, tmp_path / "clean-3")
+    assert [p.path for p in problems] == ["content/pages/faq.md"] and updated.problems == problems

@@ -121,3 +121,13 @@ def test_a_problem_with_site_yaml_as_a_whole_is_not_called_front_matter(
     assert run.code == 1, run.err
     first = (run.err + run.out).strip().splitlines()[0]
     assert re.match(r"site\.yaml:\d+: settings: ", first) and message in first, first
+
+
+@pytest.mark.parametrize("folder", ["incidents/2024-01-05-folder.md", "agencies/other-pd.md", "pages/faq.md"])
+def test_a_folder_named_like_a_content_file_is_reported(small_project: Path, folder: str) -> None:
+    """Found by an outside audit: an empty folder named like a content file was passed over without a word."""
+    (small_project / "content" / folder).mkdir()
+    before = tree_digest(small_project / "site")
+    run = run_cli(small_project, "build", "--no-search")
+    assert_refused(run, f"content/{folder}:1: file: a folder named like a Markdown file")
+    assert tree_digest(small_project / "site") == before

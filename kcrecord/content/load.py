@@ -31,6 +31,10 @@ NOT_UTF8_NAME = (
 )
 _ODD_IN_NAMES = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\udc80-\udcff]")
 """Bytes that are not UTF-8 (os gives them as lone surrogates), control characters and line breaks."""
+FOLDER_NAMED_MD = (
+    "a folder named like a Markdown file; content files are files: rename the folder "
+    "(without .md), or move what it holds out and remove it"
+)
 NOT_A_FOLDER = "expected a folder here, found a file; move the file away and make a folder of this name"
 
 
@@ -255,6 +259,8 @@ def content_entries(root: Path, folder: Path, problems: list[Problem]) -> list[t
             elif os.path.islink(os.path.join(here, name)):
                 folders.remove(name)
                 problems.append(Problem(prefix + name, 1, "file", NOT_REGULAR_FOLDER))
+            elif name.endswith(".md") and prefix.startswith("content/"):
+                problems.append(Problem(prefix + name, 1, "file", FOLDER_NAMED_MD))  # an empty one said nothing
         for name in files:
             if ignored(name):
                 continue
