@@ -11,15 +11,16 @@ import pytest
 
 from kcrecord import cli
 from kcrecord.engine.output import OutputFolder
-from kcrecord.engine.write import MANIFEST, MARKER, MARKER_TEXT
+from kcrecord.engine.write import EARLIER_MARKER_TEXTS, MANIFEST, MARKER, MARKER_TEXT
 
 
 def test_write_replaces_the_folder_whole_when_an_older_tool_wrote_it(tmp_path: Path) -> None:
-    """A folder with the marker and no list of what was written: the marker's rule, the whole folder is the build's."""
+    """A folder with the earlier marker and no list of what was written: that marker's rule, the whole folder is
+    the build's. With today's marker and the list gone, only what the build remembers is (see the next test)."""
     target = tmp_path / "site"
     (target / "stale").mkdir(parents=True)
     (target / "stale" / "old.html").write_text("old")
-    (target / MARKER).write_bytes(MARKER_TEXT)  # a site this tool built
+    (target / MARKER).write_bytes(EARLIER_MARKER_TEXTS[0])  # a site an older version of this tool built
     folder = OutputFolder(target, {})
     folder.prepare()
     folder.put("index.html", b"new")
@@ -27,6 +28,20 @@ def test_write_replaces_the_folder_whole_when_an_older_tool_wrote_it(tmp_path: P
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [MANIFEST, MARKER, "index.html"]
     assert (target / MANIFEST).read_text() == "index.html\n"
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folders left behind
+
+
+def test_with_todays_marker_and_no_list_only_what_the_build_remembers_is_removed(tmp_path: Path) -> None:
+    """Found by an outside audit: the list deleted, a user's file was removed as the build's."""
+    target = tmp_path / "site"
+    (target / "old").mkdir(parents=True)
+    for rel in ("old/index.html", "CNAME"):
+        (target / rel).write_text(rel)
+    (target / MARKER).write_bytes(MARKER_TEXT)
+    folder = OutputFolder(target, {"old/index.html": (14, 0)})  # what the cache remembers writing
+    folder.prepare()
+    folder.put("index.html", b"new")
+    assert folder.commit({"index.html"}) == ["index.html", "old/index.html"]
+    assert (target / "CNAME").read_text() == "CNAME"
 
 
 @pytest.mark.parametrize("remembered", [True, False])
